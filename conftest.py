@@ -1,0 +1,3 @@
+"""The gate's step implementations, one module per area (each serves the English and the Turkish wording)."""
+
+pytest_plugins = ["steps.common", "steps.smoke", "steps.canary", "steps.ledger"]

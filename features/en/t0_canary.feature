@@ -1,0 +1,29 @@
+@t0
+Feature: T-0 canary money loop
+  The payments owner runs the canary with real money: deposit -> withdraw request -> admin approve -> mark paid ->
+  ledger settlement (runbook §4 T-0, checklist section 4). Canary FAIL = NO-GO.
+
+  Background:
+    Given the cutover target is reachable
+
+  @t0_psp_deposit @t0_deposit @t0_withdraw_request @t0_admin_approve @t0_mark_paid @t0_ledger_settlement
+  Scenario: Canary money loop
+    Given a verified canary player with KYC approved
+    When the canary deposits the deposit amount through the PSP
+    Then the deposit completes once the PSP's signed webhook arrives
+    And the available balance rose by exactly the deposit amount
+    And replaying the deposit request returns the same transaction and credits nothing
+    When the canary requests a withdrawal of the withdraw amount
+    Then available fell and held rose by exactly the withdraw amount
+    When the admin approves the withdrawal
+    Then the platform shows the withdrawal approved
+    When the admin marks the withdrawal paid
+    Then the platform shows the withdrawal paid
+    And held is back to its start and available is exactly start plus deposit minus withdrawal
+    And the database and the admin view agree with the player's balances
+    And replaying mark-paid moves no money
+
+  @t0_ledger_invariants
+  Scenario: Ledger invariants hold over the whole ledger
+    When I run the profile's ledger invariant queries
+    Then no ledger invariant is broken

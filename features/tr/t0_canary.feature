@@ -1,0 +1,30 @@
+# language: tr
+@t0
+Özellik: T-0 canary money loop
+  Payments Owner canary'yi gerçek para ile çalıştırır: deposit -> withdraw isteği -> admin onayı -> ödendi işaretleme ->
+  ledger settlement (runbook §4 T-0, checklist bölüm 4). Canary FAIL = NO-GO.
+
+  Geçmiş:
+    Diyelim ki cutover hedefi erişilebilir
+
+  @t0_psp_deposit @t0_deposit @t0_withdraw_request @t0_admin_approve @t0_mark_paid @t0_ledger_settlement
+  Senaryo: Canary money loop
+    Diyelim ki KYC'si onaylanmış doğrulanmış bir canary oyuncusu
+    Eğer ki canary deposit tutarını PSP üzerinden yatırır
+    O zaman deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır
+    Ve kullanılabilir bakiye tam olarak deposit tutarı kadar arttı
+    Ve deposit isteğinin tekrarı aynı işlemi döndürür ve bakiye değişmez
+    Eğer ki canary withdraw tutarı kadar çekim ister
+    O zaman kullanılabilir bakiye tam withdraw tutarı kadar azaldı ve bloke bakiye o kadar arttı
+    Eğer ki admin çekimi onaylar
+    O zaman platform çekimi onaylanmış gösterir
+    Eğer ki admin çekimi ödendi olarak işaretler
+    O zaman platform çekimi ödenmiş gösterir
+    Ve bloke bakiye başlangıca döndü ve kullanılabilir bakiye tam olarak başlangıç + deposit - withdraw
+    Ve veritabanı ve admin görünümü oyuncunun bakiyeleriyle uyuşur
+    Ve mark-paid tekrarı para hareket ettirmez
+
+  @t0_ledger_invariants
+  Senaryo: Ledger invariant'ları tüm ledger üzerinde geçerli
+    Eğer ki profilin ledger invariant sorgularını çalıştırırım
+    O zaman hiçbir ledger invariant'ı ihlal edilmemiştir

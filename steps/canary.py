@@ -1,0 +1,303 @@
+"""T-0 canary money loop (runbook §4 T-0, checklist section 4): deposit -> withdraw -> approve -> paid -> settlement.
+
+Every balance is checked exactly, as Decimal, after every step; the final one is cross-checked in the database.
+Evidence keys written here are what the canary report is filled from: canary_player_id, canary_email, kyc_status,
+deposit_amount, deposit_method, deposit_tx_id, deposit_state, available_before, held_before, available_after_deposit,
+deposit_replay_same_tx, withdraw_amount, withdraw_tx_id, available_after_withdraw, held_after_withdraw,
+approve_state, approved_at, paid_state, paid_at, payout_ref, available_final, held_final, expected_available,
+expected_held, db_available, db_held, ledger_refs, last_withdraw_state.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pytest_bdd import given, then, when
+
+from cutover_gate.canary import CanaryPlayer, balance, provision_canary, wait_for_deposit, withdrawal_state
+from cutover_gate.client import CheckFailed, TargetClient, to_decimal
+from cutover_gate.db import Database
+from cutover_gate.fixtures import Gate
+from cutover_gate.model import iso, utcnow
+from cutover_gate.recorder import Evidence, proves
+from cutover_gate.secrets import Secret
+from steps.common import admin_login, admin_token_from
+
+PSP_FREE_METHODS = {"test"}
+
+
+@dataclass
+class Canary:
+    player: CanaryPlayer
+    admin: Secret
+    deposit_amount: Decimal
+    withdraw_amount: Decimal
+    start_available: Decimal
+    start_held: Decimal
+    deposit_method: str
+    deposit_tx: str | None = None
+    deposit_state: str | None = None
+    deposit_request: dict[str, Any] = field(default_factory=dict)
+    deposit_key: str = ""
+    withdraw_tx: str | None = None
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _http_error_trigger(evidence: Evidence, status: int, what: str) -> None:
+    if status == 404 or status >= 500:
+        evidence.trigger("payout_withdraw_http_error", f"{what} answered HTTP {status}")
+
+
+@given("a verified canary player with KYC approved", target_fixture="canary")
+@given("KYC'si onaylanmış doğrulanmış bir canary oyuncusu", target_fixture="canary")
+@proves("t0_deposit")
+def _(target: TargetClient, gate: Gate, evidence: Evidence) -> Canary:
+    settings = gate.settings
+    cfg = settings.canary
+    for name, amount in (("deposit", cfg.deposit_amount), ("withdraw", cfg.withdraw_amount)):
+        if amount > cfg.max_amount:
+            raise CheckFailed(f"canary {name} amount {amount} exceeds the hard cap {cfg.max_amount}; a cutover "
+                              "refuses to move more than the cap")
+    if cfg.withdraw_amount > cfg.deposit_amount:
+        raise CheckFailed(f"canary withdraw {cfg.withdraw_amount} exceeds the deposit {cfg.deposit_amount}")
+    admin = admin_token_from(admin_login(target, gate), target, settings.admin_email)
+    player = provision_canary(target, settings, admin)
+    bal = balance(target, player.token)
+    evidence.put("canary_player_id", player.player_id)
+    evidence.put("canary_email", player.email)
+    evidence.put("kyc_status", player.kyc_status)
+    evidence.put("available_before", _fmt(bal.available))
+    evidence.put("held_before", _fmt(bal.held))
+    return Canary(player=player, admin=admin, deposit_amount=cfg.deposit_amount, withdraw_amount=cfg.withdraw_amount,
+                  start_available=bal.available, start_held=bal.held, deposit_method=cfg.deposit_method)
+
+
+@when("the canary deposits the deposit amount through the PSP")
+@when("canary deposit tutarını PSP üzerinden yatırır")
+@proves("t0_psp_deposit")
+def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    body = {"amount": _fmt(canary.deposit_amount), "method": canary.deposit_method}
+    key = f"canary-deposit-{uuid.uuid4()}"
+    resp = target.post(target.profile.path("deposit"), json=body, token=canary.player.token,
+                       headers={"Idempotency-Key": key})
+    resp.expect(200, 201, what="canary deposit")
+    tx = resp.field(target.profile.field("transaction"))
+    canary.deposit_tx = str(tx[target.profile.field("tx_id")])
+    canary.deposit_state = str(tx[target.profile.field("tx_state")])
+    canary.deposit_request, canary.deposit_key = body, key
+    evidence.put("deposit_tx_id", canary.deposit_tx, line="t0_deposit")
+    evidence.put("deposit_amount", _fmt(canary.deposit_amount), line="t0_deposit")
+    evidence.put("deposit_method", canary.deposit_method, line="t0_deposit")
+    evidence.put("initial_state", canary.deposit_state)
+
+
+@then("the deposit completes once the PSP's signed webhook arrives")
+@then("deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır")
+@proves("t0_psp_deposit")
+def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
+    p = target.profile
+    assert canary.deposit_tx is not None
+    if canary.deposit_method in PSP_FREE_METHODS:
+        raise CheckFailed(f"deposit method '{canary.deposit_method}' completes without a PSP: the signed-webhook path "
+                          "was not exercised (set canary.deposit_method to a PSP method such as 'card')")
+    if canary.deposit_state == p.state("deposit_completed"):
+        raise CheckFailed("a PSP deposit answered 'completed' at once, before any PSP webhook could arrive")
+    started = time.monotonic()
+    final = wait_for_deposit(target, canary.player.token, canary.deposit_tx, gate.settings.canary)
+    canary.deposit_state = final
+    evidence.put("deposit_state", final, line="t0_deposit")
+    evidence.put("completed_after_s", round(time.monotonic() - started, 2))
+    evidence.put("deposit_webhook_verified", True)
+
+
+@then("the available balance rose by exactly the deposit amount")
+@then("kullanılabilir bakiye tam olarak deposit tutarı kadar arttı")
+@proves("t0_deposit")
+def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    bal = balance(target, canary.player.token)
+    evidence.put("available_after_deposit", _fmt(bal.available))
+    expected = canary.start_available + canary.deposit_amount
+    if bal.available != expected or bal.held != canary.start_held:
+        if bal.available > expected:
+            evidence.trigger("ledger_invariant_breach", f"deposit credited {bal.available - canary.start_available}"
+                             f" for a deposit of {canary.deposit_amount}")
+        raise CheckFailed(f"after the deposit available is {_fmt(bal.available)} (expected {_fmt(expected)}) and "
+                          f"held {_fmt(bal.held)} (expected {_fmt(canary.start_held)})")
+
+
+@then("replaying the deposit request returns the same transaction and credits nothing")
+@then("deposit isteğinin tekrarı aynı işlemi döndürür ve bakiye değişmez")
+@proves("t0_deposit")
+def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    before = balance(target, canary.player.token)
+    resp = target.post(target.profile.path("deposit"), json=canary.deposit_request, token=canary.player.token,
+                       headers={"Idempotency-Key": canary.deposit_key})
+    resp.expect(200, 201, what="deposit replay with the same Idempotency-Key")
+    tx = resp.field(target.profile.field("transaction"))
+    same = str(tx[target.profile.field("tx_id")]) == canary.deposit_tx
+    after = balance(target, canary.player.token)
+    evidence.put("deposit_replay_same_tx", same)
+    if not same:
+        raise CheckFailed("the deposit replay created another transaction instead of returning the first")
+    if after.available != before.available:
+        evidence.trigger("ledger_invariant_breach", f"deposit replay credited {after.available - before.available}")
+        raise CheckFailed(f"the deposit replay credited the wallet again: available {_fmt(before.available)} -> "
+                          f"{_fmt(after.available)}")
+
+
+@when("the canary requests a withdrawal of the withdraw amount")
+@when("canary withdraw tutarı kadar çekim ister")
+@proves("t0_withdraw_request")
+def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    p = target.profile
+    body = {"amount": _fmt(canary.withdraw_amount), "method": p.value("canary", "withdraw_method"),
+            "address": p.value("canary", "withdraw_address")}
+    resp = target.post(p.path("withdraw"), json=body, token=canary.player.token,
+                       headers={"Idempotency-Key": f"canary-withdraw-{uuid.uuid4()}"})
+    _http_error_trigger(evidence, resp.status, "withdraw request")
+    resp.expect(200, 201, what="canary withdraw request")
+    tx = resp.field(p.field("transaction"))
+    canary.withdraw_tx = str(tx[p.field("tx_id")])
+    state = str(tx[p.field("tx_state")])
+    evidence.put("withdraw_tx_id", canary.withdraw_tx)
+    evidence.put("withdraw_amount", _fmt(canary.withdraw_amount))
+    evidence.put("last_withdraw_state", state)
+    if state != p.state("withdraw_requested"):
+        raise CheckFailed(f"the withdrawal is '{state}', expected '{p.state('withdraw_requested')}'")
+
+
+@then("available fell and held rose by exactly the withdraw amount")
+@then("kullanılabilir bakiye tam withdraw tutarı kadar azaldı ve bloke bakiye o kadar arttı")
+@proves("t0_withdraw_request")
+def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    bal = balance(target, canary.player.token)
+    evidence.put("available_after_withdraw", _fmt(bal.available))
+    evidence.put("held_after_withdraw", _fmt(bal.held))
+    exp_avail = canary.start_available + canary.deposit_amount - canary.withdraw_amount
+    exp_held = canary.start_held + canary.withdraw_amount
+    if bal.available != exp_avail or bal.held != exp_held:
+        evidence.trigger("ledger_invariant_breach", f"after withdraw request available {_fmt(bal.available)}/held "
+                         f"{_fmt(bal.held)}, expected {_fmt(exp_avail)}/{_fmt(exp_held)}")
+        raise CheckFailed(f"after the withdraw request available is {_fmt(bal.available)} (expected {_fmt(exp_avail)})"
+                          f" and held {_fmt(bal.held)} (expected {_fmt(exp_held)})")
+
+
+@when("the admin approves the withdrawal")
+@when("admin çekimi onaylar")
+@proves("t0_admin_approve")
+def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    p = target.profile
+    assert canary.withdraw_tx is not None
+    resp = target.post(p.path("withdrawal_review", tx_id=canary.withdraw_tx), token=canary.admin,
+                       json={"action": "approve", "reason": "go-live canary"})
+    _http_error_trigger(evidence, resp.status, "withdrawal approve")
+    resp.expect(200, what="admin approve")
+    evidence.put("approved_at", iso(utcnow()))
+
+
+@then("the platform shows the withdrawal approved")
+@then("platform çekimi onaylanmış gösterir")
+@proves("t0_admin_approve")
+def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    assert canary.withdraw_tx is not None
+    state = withdrawal_state(target, canary.admin, canary.withdraw_tx)
+    evidence.put("approve_state", state)
+    evidence.put("last_withdraw_state", state, line="t0_withdraw_request")
+    if state != target.profile.state("withdraw_approved"):
+        raise CheckFailed(f"after approve the platform reports the withdrawal '{state}', expected "
+                          f"'{target.profile.state('withdraw_approved')}'")
+
+
+@when("the admin marks the withdrawal paid")
+@when("admin çekimi ödendi olarak işaretler")
+@proves("t0_mark_paid")
+def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    assert canary.withdraw_tx is not None
+    resp = target.post(target.profile.path("withdrawal_mark_paid", tx_id=canary.withdraw_tx), token=canary.admin,
+                       json={"reason": "go-live canary"})
+    _http_error_trigger(evidence, resp.status, "withdrawal mark-paid")
+    resp.expect(200, what="admin mark paid")
+    evidence.put("paid_at", iso(utcnow()))
+    evidence.put("payout_ref", canary.withdraw_tx)
+
+
+@then("the platform shows the withdrawal paid")
+@then("platform çekimi ödenmiş gösterir")
+@proves("t0_mark_paid")
+def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    assert canary.withdraw_tx is not None
+    state = withdrawal_state(target, canary.admin, canary.withdraw_tx)
+    evidence.put("paid_state", state)
+    evidence.put("last_withdraw_state", state, line="t0_withdraw_request")
+    if state != target.profile.state("withdraw_paid"):
+        raise CheckFailed(f"after mark-paid the platform reports the withdrawal '{state}', expected "
+                          f"'{target.profile.state('withdraw_paid')}'")
+
+
+@then("held is back to its start and available is exactly start plus deposit minus withdrawal")
+@then("bloke bakiye başlangıca döndü ve kullanılabilir bakiye tam olarak başlangıç + deposit - withdraw")
+@proves("t0_ledger_settlement")
+def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    bal = balance(target, canary.player.token)
+    exp_avail = canary.start_available + canary.deposit_amount - canary.withdraw_amount
+    exp_held = canary.start_held
+    evidence.put("available_final", _fmt(bal.available))
+    evidence.put("held_final", _fmt(bal.held))
+    evidence.put("expected_available", _fmt(exp_avail))
+    evidence.put("expected_held", _fmt(exp_held))
+    if bal.available != exp_avail or bal.held != exp_held:
+        evidence.trigger("ledger_invariant_breach", f"after settlement available {_fmt(bal.available)}/held "
+                         f"{_fmt(bal.held)}, expected {_fmt(exp_avail)}/{_fmt(exp_held)}")
+        raise CheckFailed(f"after settlement available is {_fmt(bal.available)} (expected {_fmt(exp_avail)}) and held "
+                          f"{_fmt(bal.held)} (expected {_fmt(exp_held)})")
+
+
+@then("the database and the admin view agree with the player's balances")
+@then("veritabanı ve admin görünümü oyuncunun bakiyeleriyle uyuşur")
+@proves("t0_ledger_settlement")
+def _(canary: Canary, target: TargetClient, database: Database, evidence: Evidence) -> None:
+    p = target.profile
+    api = balance(target, canary.player.token)
+    resp = target.get(p.path("admin_player_wallet", player_id=canary.player.player_id), token=canary.admin)
+    resp.expect(200, what="admin view of the canary wallet")
+    wallet = resp.field(p.field("admin_wallet"))
+    admin_avail = to_decimal(wallet.get(p.field("available")), "admin wallet available")
+    admin_held = to_decimal(wallet.get(p.field("held")), "admin wallet held")
+    rows = database.query("wallet", {"player_id": canary.player.player_id})
+    if len(rows) != 1:
+        raise CheckFailed(f"the database holds {len(rows)} wallet rows for the canary player, expected 1")
+    db_avail = to_decimal(rows[0]["available"], "database available")
+    db_held = to_decimal(rows[0]["held"], "database held")
+    evidence.put("db_available", _fmt(db_avail))
+    evidence.put("db_held", _fmt(db_held))
+    evidence.put("ledger_refs", [canary.deposit_tx, canary.withdraw_tx])
+    views = {"player API": (api.available, api.held), "admin API": (admin_avail, admin_held),
+             "database": (db_avail, db_held)}
+    if len(set(views.values())) != 1:
+        shown = ", ".join(f"{k} {_fmt(a)}/{_fmt(h)}" for k, (a, h) in views.items())
+        evidence.trigger("ledger_invariant_breach", f"balances disagree: {shown}")
+        raise CheckFailed(f"available/held disagree between views: {shown}")
+
+
+@then("replaying mark-paid moves no money")
+@then("mark-paid tekrarı para hareket ettirmez")
+@proves("t0_ledger_settlement")
+def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    assert canary.withdraw_tx is not None
+    before = balance(target, canary.player.token)
+    resp = target.post(target.profile.path("withdrawal_mark_paid", tx_id=canary.withdraw_tx), token=canary.admin,
+                       json={"reason": "go-live canary replay"})
+    if resp.status not in (200, 409):
+        raise CheckFailed(f"mark-paid replay answered {resp.status}, expected 200 (idempotent) or 409")
+    after = balance(target, canary.player.token)
+    if (after.available, after.held) != (before.available, before.held):
+        evidence.trigger("ledger_invariant_breach", "mark-paid replay moved money")
+        raise CheckFailed(f"mark-paid replay moved money: {_fmt(before.available)}/{_fmt(before.held)} -> "
+                          f"{_fmt(after.available)}/{_fmt(after.held)}")
