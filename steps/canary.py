@@ -57,7 +57,6 @@ def _http_error_trigger(evidence: Evidence, status: int, what: str) -> None:
 
 @given("a verified canary player with KYC approved", target_fixture="canary")
 @given("KYC'si onaylanmış doğrulanmış bir canary oyuncusu", target_fixture="canary")
-@proves("t0_deposit")
 def _(target: TargetClient, gate: Gate, evidence: Evidence) -> Canary:
     settings = gate.settings
     cfg = settings.canary
@@ -70,11 +69,11 @@ def _(target: TargetClient, gate: Gate, evidence: Evidence) -> Canary:
     admin = admin_token_from(admin_login(target, gate), target, settings.admin_email)
     player = provision_canary(target, settings, admin)
     bal = balance(target, player.token)
-    evidence.put("canary_player_id", player.player_id)
-    evidence.put("canary_email", player.email)
-    evidence.put("kyc_status", player.kyc_status)
-    evidence.put("available_before", _fmt(bal.available))
-    evidence.put("held_before", _fmt(bal.held))
+    evidence.put("canary_player_id", player.player_id, line="t0_deposit")
+    evidence.put("canary_email", player.email, line="t0_deposit")
+    evidence.put("kyc_status", player.kyc_status, line="t0_deposit")
+    evidence.put("available_before", _fmt(bal.available), line="t0_deposit")
+    evidence.put("held_before", _fmt(bal.held), line="t0_deposit")
     return Canary(player=player, admin=admin, deposit_amount=cfg.deposit_amount, withdraw_amount=cfg.withdraw_amount,
                   start_available=bal.available, start_held=bal.held, deposit_method=cfg.deposit_method)
 

@@ -16,7 +16,7 @@ from .catalogue import LINES_BY_ID
 from .collect import ScenarioRun, line_results, triggers_of
 from .context import ReportContext
 from .decision import decide
-from .model import Decision, LineResult, Verdict, iso, utcnow
+from .model import Decision, LineResult, Result, Verdict, iso, utcnow
 from .record import Record
 from .secrets import REDACTOR
 from .settings import GateSettings
@@ -49,6 +49,33 @@ def evidence_files(reports_dir: Path, runs: list[ScenarioRun], http: dict[str, l
     return refs
 
 
+MONEY_LOOP = ("t0_deposit", "t0_withdraw_request", "t0_admin_approve", "t0_mark_paid", "t0_ledger_settlement")
+REPORT_FIELDS = ("canary_player_id", "deposit_tx_id", "withdraw_tx_id", "approved_at", "paid_at", "held_final",
+                 "available_final")
+
+
+def canary_report_line(results: dict[str, LineResult]) -> LineResult:
+    """Checklist 'Canary report completed': every money-loop line PASS and every field of the report filled."""
+    loop = [results.get(lid) for lid in MONEY_LOOP]
+    ran = [r for r in loop if r is not None and r.result is not Result.NOT_RUN]
+    if not ran:
+        return LineResult("t0_canary_report", Result.NOT_RUN, message="the canary money loop has not run")
+    at = max((r.at for r in ran if r.at), default=None)
+    fields: dict[str, Any] = {}
+    for r in ran:
+        fields.update(r.evidence)
+    missing = [f for f in REPORT_FIELDS if fields.get(f) in (None, "")]
+    not_pass = [lid for lid, r in zip(MONEY_LOOP, loop, strict=True) if r is None or r.result is not Result.PASS]
+    if not_pass or missing:
+        why = []
+        if not_pass:
+            why.append("money-loop lines not PASS: " + ", ".join(not_pass))
+        if missing:
+            why.append("report fields without evidence: " + ", ".join(missing))
+        return LineResult("t0_canary_report", Result.FAIL, at=at, message="; ".join(why))
+    return LineResult("t0_canary_report", Result.PASS, at=at, evidence={"canary_report": "canary_report.md"})
+
+
 def executor_name() -> str:
     try:
         return os.environ.get("CUTOVER_EXECUTOR") or getpass.getuser()
@@ -61,18 +88,20 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], http: dict[str, list
     run_id = uuid.uuid4().hex[:12]
     this_run = line_results(runs)
     triggers = triggers_of(runs)
-    refs = evidence_files(reports, runs, http, this_run)
     results: dict[str, LineResult] = dict(this_run)
     all_triggers = list(triggers)
     if settings.release_sha:
         record = Record.load(reports)
         record.update(settings.release_sha, this_run, triggers, run_id)
         record.save()
+    refs = evidence_files(reports, runs, http, this_run)
+    if settings.release_sha:
         windows = settings.cutover.get("record", {}).get("window_hours", {})
         results, all_triggers = record.results_for(settings.release_sha, windows)
         for lid in results:
             if lid not in refs and (reports / EVIDENCE_DIR / f"{lid}.json").is_file():
                 refs[lid] = f"{EVIDENCE_DIR}/{lid}.json"
+    results["t0_canary_report"] = canary_report_line(results)
     decision = decide(results, all_triggers, release_sha=settings.release_sha,
                       target=settings.target_url or "embedded sandbox", lang=settings.lang,
                       decider=settings.decider, env_name=settings.env_name,

@@ -78,7 +78,9 @@ def scenario_results(run: ScenarioRun) -> dict[str, LineResult]:
             bad = next(s for s in own if s.status == "FAIL")
             out[line] = res(Result.FAIL, f"step '{bad.step}': {bad.message}")
         elif run.outcome == "passed":
-            out[line] = res(Result.PASS, "") if own else res(Result.NOT_RUN, "no step of the scenario proved this line")
+            waived = evidence.get("_result") == Result.WAIVED.value
+            out[line] = (res(Result.WAIVED if waived else Result.PASS, "") if own
+                         else res(Result.NOT_RUN, "no step of the scenario proved this line"))
         elif own and failing is not None and failing.line != line:
             out[line] = res(Result.PASS, "")
         elif failing is not None:
@@ -104,6 +106,8 @@ def merge(results: Iterable[LineResult]) -> LineResult:
         result, message = Result.FAIL, "; ".join(dict.fromkeys(r.message for r in failed if r.message))
     elif not_run:
         result, message = Result.NOT_RUN, "; ".join(dict.fromkeys(r.message for r in not_run if r.message))
+    elif any(r.result is Result.WAIVED for r in results):
+        result, message = Result.WAIVED, ""
     else:
         result, message = Result.PASS, ""
     return LineResult(first.id, result, at=at, message=message, evidence=evidence, nodeids=nodeids)

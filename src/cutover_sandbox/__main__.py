@@ -1,0 +1,3 @@
+from cutover_sandbox.cli import main
+
+raise SystemExit(main())

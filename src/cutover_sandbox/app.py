@@ -1,0 +1,46 @@
+"""The FastAPI application for one sandbox: routers, CORS, metrics, error shapes."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from cutover_sandbox import __version__
+from cutover_sandbox.api.main import api_router
+from cutover_sandbox.core.context import AppContext
+from cutover_sandbox.errors import ApiError
+from cutover_sandbox.metrics import MetricsMiddleware, Registry
+
+log = logging.getLogger("cutover_sandbox.app")
+
+
+def create_app(ctx: AppContext) -> FastAPI:
+    app = FastAPI(title="cutover sandbox (reference payments platform)", version=__version__, docs_url=None,
+                  redoc_url=None, openapi_url=None)
+    app.state.ctx = ctx
+    app.state.metrics = Registry()
+    app.include_router(api_router(ctx.faults))
+
+    origins = list(ctx.settings.cors_origins)
+    credentials = True
+    if ctx.faults.active("cors_wildcard"):  # FAULT: any origin may call the API
+        origins, credentials = ["*"], False
+    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=credentials,
+                       allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(MetricsMiddleware, registry=app.state.metrics)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse({"error_code": exc.error_code, "message": exc.message}, status_code=exc.status_code,
+                            headers=headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error: %s", exc.__class__.__name__)  # the server logs the traceback
+        return JSONResponse({"error_code": "INTERNAL_ERROR", "message": "internal server error"}, status_code=500)
+
+    return app

@@ -1,0 +1,96 @@
+"""`cutover-sandbox` (also `python -m cutover_sandbox`): serve the sandbox, or list the fault catalogue.
+
+    cutover-sandbox serve [--port N] [--fault NAME ...] [--git-sha SHA]
+    cutover-sandbox faults [--json]
+
+`serve` prints `CUTOVER_SANDBOX_URL=...`, `CUTOVER_DB_DSN=...` and one machine-readable line
+`CUTOVER_SANDBOX_READY {"url", "dsn", "bindir", "faults", "git_sha"}`, then runs until Ctrl-C or SIGTERM.
+Faults named with `--fault` add to those in `CUTOVER_SANDBOX_FAULTS`. Errors are one line on stderr, exit 2 for
+bad usage (unknown fault), 1 for anything that stops the sandbox from starting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from types import FrameType
+
+from cutover_sandbox import faults
+from cutover_sandbox.pg import PgError
+from cutover_sandbox.server import Sandbox, SandboxError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cutover-sandbox", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start PostgreSQL, migrate, seed and serve on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="TCP port (default: a free one)")
+    serve.add_argument("--fault", action="append", default=[], metavar="NAME",
+                       help="enable a fault from the catalogue (repeatable); see `cutover-sandbox faults`")
+    serve.add_argument("--git-sha", default=None, help="the release SHA /api/version reports "
+                                                       "(default: $CUTOVER_SANDBOX_GIT_SHA or a fixed sandbox SHA)")
+    serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    listing = sub.add_parser("faults", help="list the fault catalogue")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"cutover-sandbox: error: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def _list_faults(as_json: bool) -> int:
+    if as_json:
+        print(json.dumps([asdict(fault) for fault in faults.CATALOGUE], indent=2))
+    else:
+        print(faults.table())
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        names = faults.parse([*faults.from_env(), *args.fault])
+        sandbox = Sandbox(faults=names, port=args.port, git_sha=args.git_sha)
+    except faults.UnknownFault as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        sandbox.start()
+    except (SandboxError, PgError) as exc:
+        return _fail(str(exc), EXIT_FAILED)
+    try:
+        ready = {"url": sandbox.url, "dsn": sandbox.dsn, "bindir": str(sandbox.bindir) if sandbox.bindir else None,
+                 "faults": list(sandbox.faults.names), "git_sha": sandbox.git_sha}
+        print(f"CUTOVER_SANDBOX_URL={sandbox.url}")
+        print(f"CUTOVER_DB_DSN={sandbox.dsn}")
+        print("CUTOVER_SANDBOX_READY " + json.dumps(ready), flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "faults":
+        return _list_faults(args.json)
+    return _serve(args)

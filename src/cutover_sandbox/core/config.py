@@ -1,0 +1,45 @@
+"""Settings, read from `CUTOVER_*` environment variables (pydantic-settings) with fixed sandbox defaults.
+
+The suite reads the same variables, so the suite and the sandbox it boots always agree on credentials and secrets.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_GIT_SHA = "5a4d8b0c3e2f1a6978d6c5b4a3928170f6e5d4c3"
+"""The release SHA the sandbox reports at `/api/version` unless told otherwise."""
+
+DEFAULT_ADMIN_EMAIL = "admin@sandbox.local"
+DEFAULT_ADMIN_PASSWORD = "Sandbox-Admin-Pass-1"
+DEFAULT_WEBHOOK_SECRET = "sandbox-payout-webhook-secret"
+DEFAULT_ADYEN_HMAC_KEY = "c2FuZGJveC1hZHllbi1obWFjLWtleS0zMmJ5dGVzISE="  # base64 of a 32-byte sandbox key
+DEFAULT_STRIPE_WEBHOOK_SECRET = "whsec_sandbox_stripe_webhook_secret"
+
+
+class Settings(BaseSettings):
+    """Every field `x` reads `CUTOVER_X` (e.g. `admin_email` <- `CUTOVER_ADMIN_EMAIL`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CUTOVER_", extra="ignore")
+
+    environment: str = "sandbox"
+    sandbox_git_sha: str = DEFAULT_GIT_SHA
+    admin_email: str = DEFAULT_ADMIN_EMAIL
+    admin_password: str = DEFAULT_ADMIN_PASSWORD
+    webhook_secret: str = DEFAULT_WEBHOOK_SECRET
+    adyen_hmac_key: str = DEFAULT_ADYEN_HMAC_KEY
+    stripe_webhook_secret: str = DEFAULT_STRIPE_WEBHOOK_SECRET
+    adyen_merchant_account: str = "SandboxCasinoECOM"
+    cors_origins: list[str] = Field(default_factory=lambda: ["https://admin.sandbox.local"])
+    jwt_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    token_ttl_seconds: int = 3600
+    webhook_tolerance_seconds: int = 300
+    verification_code_ttl_seconds: int = 600
+    currency: str = "USD"
+    psp_delay_seconds: float = 0.3
+    """How long the mock PSP waits before delivering a webhook."""
+    max_amount: Decimal = Decimal("1000000.00")

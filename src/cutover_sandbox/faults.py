@@ -1,0 +1,123 @@
+"""The fault catalogue: named, deliberate defects, each breaking one runbook checklist line.
+
+Like schemathesis' faulty test apps: every fault names the checklist line it must make FAIL and the rollback trigger
+row it must raise (or None). The code paths honour a fault through small, marked branches:
+
+    if faults.active("withdraw_5xx"):  # FAULT
+        ...
+
+Enable faults with `cutover-sandbox serve --fault NAME` (repeatable), `Sandbox(faults=[...])`, or
+`CUTOVER_SANDBOX_FAULTS=name1,name2`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+ENV_VAR = "CUTOVER_SANDBOX_FAULTS"
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    line: str
+    """The checklist line id (cutover_gate.catalogue) the fault must make FAIL."""
+    trigger: str | None
+    """The rollback trigger row the suite must raise, if any."""
+    description: str
+
+
+CATALOGUE: tuple[Fault, ...] = (
+    Fault("payouts_router_missing", "t15_payouts_router", "payout_withdraw_http_error",
+          "the /api/v1/payouts router is not mounted (OPTIONS initiate and status answer 404)"),
+    Fault("health_unhealthy", "t15_api_health", None,
+          "/api/health answers 200 with status 'degraded'"),
+    Fault("admin_login_broken", "t15_admin_login", None,
+          "admin login answers 500 for every request"),
+    Fault("withdraw_5xx", "t0_withdraw_request", "payout_withdraw_http_error",
+          "player withdraw answers 500 and moves nothing"),
+    Fault("migration_behind", "t15_migrations_at_head", "migration_failure",
+          "migrates to head, then stamps alembic_version one revision behind; readiness 503 'behind'"),
+    Fault("mark_paid_keeps_hold", "t0_ledger_settlement", "ledger_invariant_breach",
+          "mark-paid answers paid and stores the state but moves no money (held stays)"),
+    Fault("deposit_double_credit_on_replay", "t0_deposit", "ledger_invariant_breach",
+          "a deposit replayed with the same Idempotency-Key and body returns the same transaction but credits again"),
+    Fault("release_sha_mismatch", "t15_deploy_completed", None,
+          "/api/version reports a git_sha other than the release SHA"),
+    Fault("cors_wildcard", "t60_cors_restricted", "security_incident",
+          "CORS allows any origin ('*')"),
+    Fault("bootstrap_endpoint_open", "t60_bootstrap_disabled", "security_incident",
+          "POST /api/v1/admin/bootstrap is mounted and live"),
+    Fault("migration_failure", "t15_migrations_at_head", "migration_failure",
+          "alembic_version holds an unknown revision; readiness 503 'failed'"),
+    Fault("deposit_stuck_pending", "t0_psp_deposit", None,
+          "the mock PSP never delivers deposit webhooks; PSP deposits stay pending_provider"),
+    Fault("withdraw_no_hold", "t0_withdraw_request", "ledger_invariant_breach",
+          "withdraw takes the amount off available but books it to payout_clearing, not held"),
+    Fault("ledger_unbalanced", "t0_ledger_invariants", "ledger_invariant_breach",
+          "deposit credits write only the player-side ledger entry (the movement does not sum to zero)"),
+    Fault("webhook_accepts_bad_signature", "t0_webhook_signature", "security_incident",
+          "all three webhook routes accept missing or wrong signatures"),
+    Fault("webhook_accepts_stale_timestamp", "t0_webhook_timestamp", "security_incident",
+          "payout and Stripe webhooks skip the timestamp tolerance window"),
+    Fault("webhook_replay_double_effect", "t0_webhook_replay", "ledger_invariant_breach",
+          "a replayed webhook event (same provider event id) applies its effect again"),
+    Fault("webhook_failed_treated_as_paid", "t0_webhook_classification", "webhook_misclassification",
+          "a payout webhook with status 'failed' moves the withdrawal to paid and settles it"),
+    Fault("approve_noop", "t0_admin_approve", None,
+          "review approve answers 200 with state 'approved' but stores nothing"),
+)
+
+BY_NAME: Mapping[str, Fault] = {fault.name: fault for fault in CATALOGUE}
+
+
+class UnknownFault(ValueError):
+    """A fault name outside the catalogue; the message lists the known ones."""
+
+    def __init__(self, unknown: Iterable[str]) -> None:
+        self.unknown = sorted(set(unknown))
+        super().__init__(
+            f"unknown fault(s): {', '.join(self.unknown)}; known faults: {', '.join(fault.name for fault in CATALOGUE)}"
+        )
+
+
+def parse(names: Iterable[str]) -> tuple[str, ...]:
+    """Validate fault names (comma-separated items allowed), in catalogue order, without duplicates."""
+    wanted = {part.strip() for name in names for part in name.split(",") if part.strip()}
+    unknown = wanted - BY_NAME.keys()
+    if unknown:
+        raise UnknownFault(unknown)
+    return tuple(fault.name for fault in CATALOGUE if fault.name in wanted)
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The faults named by `CUTOVER_SANDBOX_FAULTS` (validated)."""
+    env = os.environ if environ is None else environ
+    return parse([env.get(ENV_VAR, "")])
+
+
+class Faults:
+    """The faults active in one running sandbox."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.names: tuple[str, ...] = parse(names)
+
+    def active(self, name: str) -> bool:
+        if name not in BY_NAME:  # a typo in a fault branch must not silently disable it
+            raise UnknownFault([name])
+        return name in self.names
+
+    def __repr__(self) -> str:
+        return f"Faults({list(self.names)!r})"
+
+
+def table() -> str:
+    """The catalogue as an aligned text table (name, line, trigger, description)."""
+    rows = [("NAME", "LINE", "TRIGGER", "DESCRIPTION")]
+    rows += [(f.name, f.line, f.trigger or "-", f.description) for f in CATALOGUE]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] for row in rows
+    )

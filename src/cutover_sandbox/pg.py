@@ -1,0 +1,223 @@
+"""A throwaway PostgreSQL cluster: initdb into a temp dir, serve on 127.0.0.1, stop and delete it afterwards.
+
+The programs come from `cutover_gate.pgbin.find_bindir` (PATH, `pg_config`, `/usr/lib/postgresql/*/bin`, then the
+`pgserver` wheel); set `CUTOVER_PG_BINDIR` to force a directory. TCP clients authenticate with scram-sha-256; the
+unix socket (inside the temp dir) trusts local clients and is how the launcher creates roles and databases.
+PostgreSQL refuses to run as root, so as root every server program runs as the `postgres` user (created with
+`useradd` when missing, as the pgserver wheel does).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from cutover_gate.pgbin import PgToolNotFound, find_bindir
+
+BINDIR_ENV = "CUTOVER_PG_BINDIR"
+SERVER_PROGRAMS = ("initdb", "pg_ctl", "postgres")
+RUN_AS_USER = "postgres"
+_FAST_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "100",
+    "shared_buffers": "32MB",
+    "max_wal_size": "256MB",
+    "log_min_messages": "warning",
+}
+
+
+class PgError(RuntimeError):
+    """PostgreSQL could not be found, started or stopped; the message says why."""
+
+
+def server_bindir() -> Path:
+    forced = os.environ.get(BINDIR_ENV)
+    if forced:
+        path = Path(forced)
+        missing = [name for name in SERVER_PROGRAMS if not (path / name).is_file()]
+        if missing:
+            raise PgError(f"{BINDIR_ENV}={forced} lacks {', '.join(missing)}")
+        return path
+    try:
+        return find_bindir(*SERVER_PROGRAMS)
+    except PgToolNotFound as exc:
+        raise PgError(str(exc)) from None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run_as() -> tuple[int, int] | None:
+    """The (uid, gid) to run server programs as: None unless we are root."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(RUN_AS_USER)
+    except KeyError:
+        subprocess.run(["useradd", "-s", "/bin/sh", RUN_AS_USER], check=True, capture_output=True, text=True)
+        entry = pwd.getpwnam(RUN_AS_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+class PgCluster:
+    """One PostgreSQL cluster with an app role and database. `start()` / `stop()`, or use it as a context manager."""
+
+    def __init__(self, bindir: Path | None = None, database: str = "sandbox") -> None:
+        self.bindir = bindir or server_bindir()
+        self.database = database
+        self.user = "sandbox_" + secrets.token_hex(4)
+        self.password = secrets.token_urlsafe(18)
+        self.port = 0
+        self.tmpdir: Path | None = None
+        self._run_as = _run_as()
+
+    @property
+    def datadir(self) -> Path:
+        assert self.tmpdir is not None, "cluster not started"
+        return self.tmpdir / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        assert self.tmpdir is not None, "cluster not started"
+        return self.tmpdir / "sock"
+
+    @property
+    def dsn(self) -> str:
+        return self.dsn_for(self.database)
+
+    def dsn_for(self, database: str) -> str:
+        return f"postgresql://{self.user}:{self.password}@127.0.0.1:{self.port}/{database}"
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+
+    def start(self) -> PgCluster:
+        base = None if self._run_as is None else "/tmp"  # as root: a dir the postgres user can traverse
+        self.tmpdir = Path(tempfile.mkdtemp(prefix="cutover-pg-", dir=base))
+        atexit.register(self.stop)
+        try:
+            self.socket_dir.mkdir()
+            if self._run_as is not None:
+                for path in (self.tmpdir, self.socket_dir):
+                    os.chown(path, *self._run_as)
+            self._initdb()
+            for attempt in range(3):
+                self.port = free_port()
+                try:
+                    self._pg_ctl("start", "-w", "-t", "30", "-l", str(self.tmpdir / "server.log"),
+                                 "-o", f"-p {self.port}")
+                    break
+                except PgError:
+                    if attempt == 2 or "could not bind" not in self.server_log():
+                        raise
+            self._create_role_and_database()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown) and delete the temp dir. Safe to call more than once."""
+        atexit.unregister(self.stop)
+        tmpdir, self.tmpdir = self.tmpdir, None
+        if tmpdir is None:
+            return
+        pidfile = tmpdir / "data" / "postmaster.pid"
+        if pidfile.exists():
+            self.tmpdir = tmpdir
+            try:
+                self._pg_ctl("stop", "-m", "fast", "-w", "-t", "30")
+            except PgError:
+                self._kill(pidfile)
+            self.tmpdir = None
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+    def __enter__(self) -> PgCluster:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- databases ---------------------------------------------------------------------------------------------
+
+    def create_database(self, name: str) -> str:
+        """Create a database owned by the app role; return its DSN."""
+        with self._admin_connection() as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(self.user)))
+        return self.dsn_for(name)
+
+    def drop_database(self, name: str) -> None:
+        with self._admin_connection() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def server_log(self) -> str:
+        log = self.tmpdir / "server.log" if self.tmpdir else None
+        return log.read_text(errors="replace") if log and log.exists() else ""
+
+    # -- internals ---------------------------------------------------------------------------------------------
+
+    def _admin_connection(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(host=str(self.socket_dir), port=self.port, user="postgres", dbname="postgres",
+                               autocommit=True)
+
+    def _create_role_and_database(self) -> None:
+        with self._admin_connection() as conn:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB PASSWORD {}").format(
+                sql.Identifier(self.user), sql.Literal(self.password)))
+        self.create_database(self.database)
+
+    def _initdb(self) -> None:
+        self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C",
+                  "--auth-local=trust", "--auth-host=scram-sha-256")
+        conf = {**_FAST_SETTINGS, "listen_addresses": "'127.0.0.1'", "unix_socket_directories": f"'{self.socket_dir}'"}
+        with (self.datadir / "postgresql.conf").open("a") as fh:
+            fh.write("\n# cutover sandbox\n" + "".join(f"{key} = {value}\n" for key, value in conf.items()))
+
+    def _pg_ctl(self, *args: str) -> None:
+        self._run("pg_ctl", "-D", str(self.datadir), *args)
+
+    def _run(self, program: str, *args: str) -> None:
+        kwargs: dict[str, Any] = {}
+        if self._run_as is not None:
+            kwargs = {"user": self._run_as[0], "group": self._run_as[1], "extra_groups": []}
+        try:
+            out = subprocess.run([str(self.bindir / program), *args], capture_output=True, text=True, timeout=60,
+                                 check=False, cwd=self.tmpdir, **kwargs)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise PgError(f"{program} failed to run: {exc}") from None
+        if out.returncode != 0:
+            detail = (out.stderr or out.stdout).strip().splitlines()[-3:]
+            raise PgError(f"{program} {args[-1] if args else ''} failed (exit {out.returncode}): {' | '.join(detail)}")
+
+    @staticmethod
+    def _kill(pidfile: Path) -> None:
+        try:
+            pid = int(pidfile.read_text().split()[0])
+            os.kill(pid, signal.SIGQUIT)
+        except (OSError, ValueError, IndexError):
+            return
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                return
+            time.sleep(0.05)

@@ -1,0 +1,170 @@
+"""The mock PSP: after a short delay it POSTs real, signed webhooks to the sandbox's own webhook routes.
+
+- card (Stripe) deposits: a `checkout.session.completed` event with `client_reference_id=<tx id>`
+- Adyen deposits: an `AUTHORISATION` standard notification with `merchantReference=<tx id>`
+- payouts: `{"withdraw_tx_id", "provider", "provider_event_id", "status"}` to the payout webhook
+
+Only these webhooks complete a PSP deposit or a provider payout, exactly as a real PSP would.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+from cutover_sandbox import signatures
+from cutover_sandbox.core.config import Settings
+from cutover_sandbox.faults import Faults
+
+log = logging.getLogger("cutover_sandbox.psp")
+
+STRIPE_PATH = "/api/v1/payments/webhook/stripe"
+ADYEN_PATH = "/api/v1/payments/adyen/webhook"
+PAYOUT_PATH = "/api/v1/finance/withdrawals/payout/webhook"
+DELIVERY_ATTEMPTS = 3
+
+
+def minor_units(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())
+
+
+@dataclass(order=True)
+class _Delivery:
+    due: float
+    seq: int
+    path: str = field(compare=False)
+    body: bytes = field(compare=False)
+    headers: dict[str, str] = field(compare=False)
+    attempt: int = field(default=1, compare=False)
+
+
+class MockPSP:
+    def __init__(self, settings: Settings, faults: Faults) -> None:
+        self.settings = settings
+        self.faults = faults
+        self.base_url = ""
+        self._queue: list[_Delivery] = []
+        self._seq = itertools.count()
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self.delivered: list[tuple[str, int]] = []
+        """(path, HTTP status) of every delivery attempt, for tests and debugging."""
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+
+    def start(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="mock-psp", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+            self._thread = None
+
+    # -- what the sandbox asks of its PSP ----------------------------------------------------------------------
+
+    def deposit(self, tx_id: str, provider: str, amount: Decimal, currency: str, provider_ref: str | None) -> None:
+        if self.faults.active("deposit_stuck_pending"):  # FAULT: the PSP never calls back
+            log.info("PSP deposit webhook withheld (fault deposit_stuck_pending) tx=%s", tx_id)
+            return
+        if provider == "stripe":
+            self._stripe_checkout_completed(tx_id, amount, currency, provider_ref)
+        elif provider == "adyen":
+            self._adyen_authorisation(tx_id, amount, currency)
+        else:
+            raise ValueError(f"unknown PSP provider {provider!r}")
+
+    def payout(self, tx_id: str, provider: str, event_id: str, status: str) -> None:
+        body = _json({"withdraw_tx_id": tx_id, "provider": provider, "provider_event_id": event_id, "status": status})
+        self._schedule(PAYOUT_PATH, body, signatures.payout_headers(self.settings.webhook_secret, body))
+
+    # -- event builders ----------------------------------------------------------------------------------------
+
+    def _stripe_checkout_completed(self, tx_id: str, amount: Decimal, currency: str, session_id: str | None) -> None:
+        event = {
+            "id": "evt_" + secrets.token_hex(12),
+            "object": "event",
+            "type": "checkout.session.completed",
+            "created": signatures.now(),
+            "data": {"object": {
+                "id": session_id or "cs_test_" + secrets.token_hex(12),
+                "object": "checkout.session",
+                "client_reference_id": tx_id,
+                "amount_total": minor_units(amount),
+                "currency": currency.lower(),
+                "payment_status": "paid",
+            }},
+        }
+        body = _json(event)
+        headers = {"Stripe-Signature": signatures.stripe_header(self.settings.stripe_webhook_secret, body),
+                   "Content-Type": "application/json"}
+        self._schedule(STRIPE_PATH, body, headers)
+
+    def _adyen_authorisation(self, tx_id: str, amount: Decimal, currency: str) -> None:
+        item: dict[str, Any] = {
+            "pspReference": secrets.token_hex(8).upper(),
+            "originalReference": "",
+            "merchantAccountCode": self.settings.adyen_merchant_account,
+            "merchantReference": tx_id,
+            "amount": {"value": minor_units(amount), "currency": currency},
+            "eventCode": "AUTHORISATION",
+            "success": "true",
+            "eventDate": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "reason": "",
+        }
+        signed = signatures.adyen_sign_item(self.settings.adyen_hmac_key, item)
+        body = _json({"live": "false", "notificationItems": [{"NotificationRequestItem": signed}]})
+        self._schedule(ADYEN_PATH, body, {"Content-Type": "application/json"})
+
+    # -- delivery ----------------------------------------------------------------------------------------------
+
+    def _schedule(self, path: str, body: bytes, headers: dict[str, str], delay: float | None = None,
+                  attempt: int = 1) -> None:
+        due = time.monotonic() + (self.settings.psp_delay_seconds if delay is None else delay)
+        with self._cond:
+            heapq.heappush(self._queue, _Delivery(due, next(self._seq), path, body, headers, attempt))
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        with requests.Session() as http:
+            while True:
+                with self._cond:
+                    while not self._stopping and (not self._queue or self._queue[0].due > time.monotonic()):
+                        self._cond.wait(timeout=(self._queue[0].due - time.monotonic()) if self._queue else None)
+                    if self._stopping:
+                        return
+                    job = heapq.heappop(self._queue)
+                self._deliver(http, job)
+
+    def _deliver(self, http: requests.Session, job: _Delivery) -> None:
+        try:
+            status = http.post(self.base_url + job.path, data=job.body, headers=job.headers, timeout=10).status_code
+        except requests.RequestException as exc:
+            log.warning("PSP webhook %s failed: %s", job.path, exc.__class__.__name__)
+            status = 0
+        self.delivered.append((job.path, status))
+        if (status == 0 or status >= 500) and job.attempt < DELIVERY_ATTEMPTS:
+            # like a real PSP: retry with the same event and a fresh delay (signatures stay valid well within 300 s)
+            self._schedule(job.path, job.body, job.headers, delay=0.5 * job.attempt, attempt=job.attempt + 1)
+        else:
+            log.info("PSP webhook %s delivered: HTTP %s", job.path, status)
+
+
+def _json(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, separators=(",", ":")).encode()

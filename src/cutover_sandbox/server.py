@@ -1,0 +1,153 @@
+"""Start and stop the whole sandbox from Python: PostgreSQL, migrations, admin seed, mock PSP, uvicorn.
+
+    with Sandbox(faults=["withdraw_5xx"]) as sb:
+        requests.get(sb.url + "/api/health")
+
+`faults=None` (the default) reads `CUTOVER_SANDBOX_FAULTS`; pass a list (even empty) to choose exactly.
+`dsn=` uses an existing, empty database instead of starting PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+from sqlalchemy import Engine
+
+from cutover_sandbox import faults as fault_catalogue
+from cutover_sandbox import migrate
+from cutover_sandbox.app import create_app
+from cutover_sandbox.core.config import Settings
+from cutover_sandbox.core.context import AppContext
+from cutover_sandbox.core.db import init_db, make_engine, make_sessionmaker
+from cutover_sandbox.faults import Faults
+from cutover_sandbox.pg import PgCluster
+from cutover_sandbox.psp import MockPSP
+
+log = logging.getLogger("cutover_sandbox.server")
+HOST = "127.0.0.1"
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not start (port busy, server did not come up, ...); the message says why."""
+
+
+def bind_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # the proto lets asyncio set NODELAY
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError as exc:
+        sock.close()
+        reason = "port busy" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise SandboxError(f"cannot listen on {HOST}:{port}: {reason}") from None
+    sock.listen(128)
+    sock.set_inheritable(False)
+    return sock
+
+
+class Sandbox:
+    """The reference platform, running in this process (uvicorn in a background thread)."""
+
+    def __init__(self, faults: Iterable[str] | None = None, port: int = 0, git_sha: str | None = None,
+                 dsn: str | None = None, settings: Settings | None = None) -> None:
+        names = fault_catalogue.from_env() if faults is None else faults
+        self.faults = Faults(names)  # raises UnknownFault before anything starts
+        self.settings = settings or Settings()
+        if git_sha:
+            self.settings = self.settings.model_copy(update={"sandbox_git_sha": git_sha})
+        self.port = port
+        self._external_dsn = dsn
+        self.cluster: PgCluster | None = None
+        self.engine: Engine | None = None
+        self.psp: MockPSP | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    @property
+    def git_sha(self) -> str:
+        return self.settings.sandbox_git_sha
+
+    @property
+    def dsn(self) -> str:
+        if self._external_dsn:
+            return self._external_dsn
+        if self.cluster is None:
+            raise SandboxError("sandbox not started")
+        return self.cluster.dsn
+
+    @property
+    def bindir(self) -> Path | None:
+        """The PostgreSQL programs' directory (None when running on a database given by `dsn=`)."""
+        return self.cluster.bindir if self.cluster else None
+
+    def start(self) -> Sandbox:
+        started = time.monotonic()
+        sock = bind_socket(self.port)
+        try:
+            self.port = int(sock.getsockname()[1])
+            self.url = f"http://{HOST}:{self.port}"
+            if not self._external_dsn:
+                self.cluster = PgCluster().start()
+            self.engine = make_engine(self.dsn)
+            migrate.prepare(self.engine, self.faults)
+            sessions = make_sessionmaker(self.engine)
+            with sessions() as session:
+                init_db(session, self.settings)
+            self.psp = MockPSP(self.settings, self.faults)
+            ctx = AppContext(settings=self.settings, faults=self.faults, engine=self.engine, sessions=sessions,
+                             psp=self.psp)
+            config = uvicorn.Config(create_app(ctx), log_config=None, access_log=False, lifespan="off",
+                                    timeout_graceful_shutdown=5)
+            self._server = uvicorn.Server(config)
+            self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                            name=f"sandbox-{self.port}", daemon=True)
+            self._thread.start()
+            self._wait_started()
+            self.psp.start(self.url)
+        except BaseException:
+            sock.close()
+            self.stop()
+            raise
+        log.info("sandbox up at %s in %.2fs (faults: %s)", self.url, time.monotonic() - started,
+                 ", ".join(self.faults.names) or "none")
+        return self
+
+    def _wait_started(self) -> None:
+        assert self._server is not None and self._thread is not None
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise SandboxError("the HTTP server did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        """Stop uvicorn, the mock PSP and PostgreSQL. Safe to call more than once."""
+        if self.psp is not None:
+            self.psp.stop()
+            self.psp = None
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=15)
+        self._server = self._thread = None
+        if self.engine is not None:
+            self.engine.dispose()
+            self.engine = None
+        if self.cluster is not None:
+            self.cluster.stop()
+            self.cluster = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,64 @@
+"""Fixtures for the sandbox's own tests: one real PostgreSQL cluster per session and sandboxes on fresh databases.
+
+Every sandbox and the cluster are stopped by the fixtures, also when a test fails.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sandbox_support import DEFAULT_SETTINGS_QUIET, Api
+
+from cutover_sandbox.pg import PgCluster
+from cutover_sandbox.server import Sandbox
+
+_db_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[PgCluster]:
+    with PgCluster() as pg:
+        yield pg
+
+
+def _start(cluster: PgCluster, faults: tuple[str, ...], **kwargs: Any) -> Sandbox:
+    dsn = cluster.create_database(f"sb_{next(_db_names)}")
+    return Sandbox(faults=list(faults), dsn=dsn, **kwargs).start()
+
+
+@pytest.fixture(scope="session")
+def api(cluster: PgCluster) -> Iterator[Api]:
+    """A healthy sandbox shared by the session (every test makes its own players)."""
+    sandbox = _start(cluster, ())
+    try:
+        yield Api(sandbox)
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture
+def make_api(cluster: PgCluster) -> Iterator[Callable[..., Api]]:
+    """Start a sandbox with the given faults on a fresh database; stopped at the end of the test."""
+    started: list[Sandbox] = []
+
+    def make(*faults: str, **kwargs: Any) -> Api:
+        sandbox = _start(cluster, faults, **kwargs)
+        started.append(sandbox)
+        return Api(sandbox)
+
+    yield make
+    for sandbox in started:
+        sandbox.stop()
+
+
+@pytest.fixture(scope="session")
+def quiet_api(cluster: PgCluster) -> Iterator[Api]:
+    """A healthy sandbox whose mock PSP waits an hour: the tests deliver the PSP's webhooks themselves."""
+    sandbox = _start(cluster, (), settings=DEFAULT_SETTINGS_QUIET)
+    try:
+        yield Api(sandbox)
+    finally:
+        sandbox.stop()

@@ -1,0 +1,226 @@
+"""Every fault of the catalogue, observed from outside: one small test each, on its own fresh database."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from sandbox_support import (
+    DEFAULT_SETTINGS_QUIET,
+    Api,
+    Player,
+    adyen_notification,
+    payout_event,
+    payout_webhook_headers,
+    stripe_event,
+    stripe_headers,
+)
+
+from cutover_gate.catalogue import LINES_BY_ID, TRIGGERS_BY_ID
+from cutover_sandbox import DEFAULT_GIT_SHA, faults, migrate
+from cutover_sandbox.server import Sandbox
+
+D = Decimal
+MakeApi = Callable[..., Api]
+JSON = {"Content-Type": "application/json"}
+
+
+def test_catalogue_names_real_checklist_lines_and_trigger_rows() -> None:
+    for fault in faults.CATALOGUE:
+        assert fault.line in LINES_BY_ID, fault
+        assert fault.trigger is None or fault.trigger in TRIGGERS_BY_ID, fault
+        assert fault.description
+
+
+def test_every_fault_has_a_test_here() -> None:
+    tests = {name.removeprefix("test_fault_") for name in dir(sys.modules[__name__]) if name.startswith("test_fault_")}
+    assert tests == set(faults.BY_NAME)
+
+
+def test_unknown_faults_are_refused_before_anything_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(faults.UnknownFault, match="known faults: payouts_router_missing"):
+        Sandbox(faults=["no_such_fault"])
+    monkeypatch.setenv(faults.ENV_VAR, "health_unhealthy, nope")
+    with pytest.raises(faults.UnknownFault, match="nope"):
+        Sandbox()
+    monkeypatch.setenv(faults.ENV_VAR, "health_unhealthy,cors_wildcard")
+    assert Sandbox().faults.names == ("health_unhealthy", "cors_wildcard")
+
+
+def _approved(api: Api, amount: str = "10.00") -> tuple[str, Player]:
+    player = api.funded_player("50.00")
+    tx_id = api.withdraw(player, amount).json()["transaction"]["id"]
+    assert api.review(tx_id, "approve").status_code == 200
+    return tx_id, player
+
+
+def test_fault_payouts_router_missing(make_api: MakeApi) -> None:
+    api = make_api("payouts_router_missing")
+    assert api.request("OPTIONS", "/api/v1/payouts/initiate").status_code == 404
+    tx_id, _ = _approved(api)
+    assert api.get(f"/api/v1/payouts/status/{tx_id}", token=api.admin).status_code == 404
+
+
+def test_fault_health_unhealthy(make_api: MakeApi) -> None:
+    r = make_api("health_unhealthy").get("/api/health")
+    assert r.status_code == 200 and r.json()["status"] == "degraded"
+
+
+def test_fault_admin_login_broken(make_api: MakeApi) -> None:
+    api = make_api("admin_login_broken")
+    r = api.post("/api/v1/auth/login", json={"email": "admin@sandbox.local", "password": "whatever"})
+    assert r.status_code == 500
+
+
+def test_fault_withdraw_5xx(make_api: MakeApi) -> None:
+    api = make_api("withdraw_5xx")
+    player = api.funded_player("20.00")
+    assert api.withdraw(player, "5.00").status_code == 500
+    assert api.balance(player) == {"available_real": D("20.00"), "held_real": D("0.00"), "total_real": D("20.00")}
+    assert api.scalar("SELECT count(*) FROM transactions WHERE type = 'withdrawal'") == 0
+
+
+def test_fault_migration_behind(make_api: MakeApi) -> None:
+    api = make_api("migration_behind")
+    r = api.get("/api/readiness")
+    assert r.status_code == 503 and r.json()["dependencies"]["migrations"] == "behind"
+    assert r.json()["alembic"] == {"db": migrate.previous(migrate.head()), "head": migrate.head()}
+    assert api.scalar("SELECT version_num FROM alembic_version") == migrate.previous(migrate.head())
+
+
+def test_fault_mark_paid_keeps_hold(make_api: MakeApi) -> None:
+    api = make_api("mark_paid_keeps_hold")
+    tx_id, player = _approved(api)
+    r = api.mark_paid(tx_id)
+    assert r.status_code == 200 and r.json()["transaction"]["state"] == "paid"
+    assert api.balance(player)["held_real"] == D("10.00")
+    assert "held != open withdrawals" in api.ledger_violations()
+
+
+def test_fault_deposit_double_credit_on_replay(make_api: MakeApi) -> None:
+    api = make_api("deposit_double_credit_on_replay")
+    player = api.new_player()
+    first = api.deposit(player, "10.00", key="same-key")
+    again = api.deposit(player, "10.00", key="same-key")
+    assert first.json()["transaction"]["id"] == again.json()["transaction"]["id"]
+    assert api.balance(player)["available_real"] == D("20.00")
+    assert api.scalar("SELECT count(*) FROM ledger_movements WHERE kind = 'deposit_credit'") == 2
+    assert "movement does not sum to zero" not in api.ledger_violations()
+
+
+def test_fault_release_sha_mismatch(make_api: MakeApi) -> None:
+    sha = make_api("release_sha_mismatch").get("/api/version").json()["git_sha"]
+    assert re.fullmatch(r"[0-9a-f]{40}", sha) and sha != DEFAULT_GIT_SHA
+
+
+def test_fault_cors_wildcard(make_api: MakeApi) -> None:
+    api = make_api("cors_wildcard")
+    r = api.request("OPTIONS", "/api/v1/auth/login", headers={"Origin": "https://evil.example",
+                                                               "Access-Control-Request-Method": "POST"})
+    assert r.headers.get("access-control-allow-origin") in ("*", "https://evil.example")
+
+
+def test_fault_bootstrap_endpoint_open(make_api: MakeApi) -> None:
+    api = make_api("bootstrap_endpoint_open")
+    assert api.post("/api/v1/admin/bootstrap", json={}).status_code == 422
+    r = api.post("/api/v1/admin/bootstrap", json={"email": "intruder@evil.example", "password": "pw"})
+    assert r.status_code == 200
+    assert api.post("/api/v1/auth/login", json={"email": "intruder@evil.example", "password": "pw"}).status_code == 200
+
+
+def test_fault_migration_failure(make_api: MakeApi) -> None:
+    api = make_api("migration_failure")
+    r = api.get("/api/readiness")
+    assert r.status_code == 503 and r.json()["dependencies"]["migrations"] == "failed"
+    assert r.json()["alembic"]["db"] == migrate.UNKNOWN_REVISION
+    assert api.scalar("SELECT version_num FROM alembic_version") == migrate.UNKNOWN_REVISION
+
+
+def test_fault_deposit_stuck_pending(make_api: MakeApi) -> None:
+    api = make_api("deposit_stuck_pending")
+    player = api.new_player()
+    tx_id = api.deposit(player, "10.00", method="card").json()["transaction"]["id"]
+    time.sleep(1.0)  # the healthy PSP delivers after 0.3 s
+    assert api.tx_state(player, tx_id) == "pending_provider"
+    assert api.scalar("SELECT count(*) FROM webhook_events") == 0
+
+
+def test_fault_withdraw_no_hold(make_api: MakeApi) -> None:
+    api = make_api("withdraw_no_hold")
+    player = api.funded_player("20.00")
+    assert api.withdraw(player, "5.00").status_code == 200
+    assert api.balance(player) == {"available_real": D("15.00"), "held_real": D("0.00"), "total_real": D("15.00")}
+    assert "held != open withdrawals" in api.ledger_violations()
+
+
+def test_fault_ledger_unbalanced(make_api: MakeApi) -> None:
+    api = make_api("ledger_unbalanced")
+    player = api.funded_player("20.00")
+    assert api.balance(player)["available_real"] == D("20.00")
+    assert "movement does not sum to zero" in api.ledger_violations()
+
+
+def test_fault_webhook_accepts_bad_signature(make_api: MakeApi) -> None:
+    api = make_api("webhook_accepts_bad_signature", settings=DEFAULT_SETTINGS_QUIET)
+    player = api.new_player()
+    card = api.deposit(player, "10.00", method="card").json()["transaction"]["id"]
+    body = stripe_event(card, 1000)
+    assert api.post("/api/v1/payments/webhook/stripe", data=body, headers=stripe_headers(body, secret="x")).ok
+    adyen = api.deposit(player, "5.00", method="adyen").json()["transaction"]["id"]
+    r = api.post("/api/v1/payments/adyen/webhook", data=adyen_notification(adyen, 500, signature=None), headers=JSON)
+    assert r.ok
+    assert api.balance(player)["available_real"] == D("15.00")
+    tx_id, _ = _approved(api)
+    api.post(f"/api/v1/finance/withdrawals/{tx_id}/payout", token=api.admin, key="po")
+    r = api.post("/api/v1/finance/withdrawals/payout/webhook", data=payout_event(tx_id), headers=JSON)
+    assert r.ok and api.payout_status(tx_id) == "paid"
+
+
+def test_fault_webhook_accepts_stale_timestamp(make_api: MakeApi) -> None:
+    api = make_api("webhook_accepts_stale_timestamp", settings=DEFAULT_SETTINGS_QUIET)
+    player = api.new_player()
+    tx_id = api.deposit(player, "10.00", method="card").json()["transaction"]["id"]
+    body = stripe_event(tx_id, 1000)
+    stale = int(time.time()) - 3600
+    assert api.post("/api/v1/payments/webhook/stripe", data=body, headers=stripe_headers(body, timestamp=stale)).ok
+    assert api.balance(player)["available_real"] == D("10.00")
+    wd, _ = _approved(api)
+    api.post(f"/api/v1/finance/withdrawals/{wd}/payout", token=api.admin, key="po")
+    body = payout_event(wd)
+    r = api.post("/api/v1/finance/withdrawals/payout/webhook", data=body,
+                 headers=payout_webhook_headers(body, timestamp=stale))
+    assert r.ok and api.payout_status(wd) == "paid"
+
+
+def test_fault_webhook_replay_double_effect(make_api: MakeApi) -> None:
+    api = make_api("webhook_replay_double_effect", settings=DEFAULT_SETTINGS_QUIET)
+    player = api.new_player()
+    tx_id = api.deposit(player, "10.00", method="card").json()["transaction"]["id"]
+    body = stripe_event(tx_id, 1000)
+    for _ in range(2):
+        assert api.post("/api/v1/payments/webhook/stripe", data=body, headers=stripe_headers(body)).ok
+    assert api.balance(player)["available_real"] == D("20.00")
+
+
+def test_fault_webhook_failed_treated_as_paid(make_api: MakeApi) -> None:
+    api = make_api("webhook_failed_treated_as_paid", settings=DEFAULT_SETTINGS_QUIET)
+    tx_id, player = _approved(api)
+    api.post(f"/api/v1/finance/withdrawals/{tx_id}/payout", token=api.admin, key="po")
+    body = payout_event(tx_id, "failed")
+    assert api.post("/api/v1/finance/withdrawals/payout/webhook", data=body, headers=payout_webhook_headers(body)).ok
+    assert api.payout_status(tx_id) == "paid"
+    assert api.balance(player)["held_real"] == D("0.00")
+
+
+def test_fault_approve_noop(make_api: MakeApi) -> None:
+    api = make_api("approve_noop")
+    player = api.funded_player("20.00")
+    tx_id = api.withdraw(player, "5.00").json()["transaction"]["id"]
+    r = api.review(tx_id, "approve")
+    assert r.status_code == 200 and r.json()["transaction"]["state"] == "approved"
+    assert api.payout_status(tx_id) == "requested"
+    assert api.mark_paid(tx_id).status_code == 409

@@ -1,0 +1,85 @@
+"""The PostgreSQL launcher (system and pgserver binaries) and the alembic migrations."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from cutover_sandbox import migrate
+from cutover_sandbox.core.db import make_engine
+from cutover_sandbox.models import Base
+from cutover_sandbox.pg import BINDIR_ENV, PgCluster, PgError
+
+_PGSERVER = importlib.util.find_spec("pgserver")
+PGSERVER_BINDIR = Path(_PGSERVER.origin or "").parent / "pginstall" / "bin" if _PGSERVER else Path("/nonexistent")
+
+
+def _exercise(cluster: PgCluster) -> None:
+    with psycopg.connect(cluster.dsn) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == (cluster.user,)
+    wrong = cluster.dsn.replace(cluster.password, "not-the-password")
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(wrong).close()
+    other = cluster.create_database("second_db")
+    with psycopg.connect(other) as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("second_db",)
+
+
+def test_cluster_on_the_default_binaries(cluster: PgCluster) -> None:
+    assert cluster.dsn.startswith(f"postgresql://{cluster.user}:") and "@127.0.0.1:" in cluster.dsn
+    assert (cluster.bindir / "postgres").exists()
+    with psycopg.connect(cluster.dsn) as conn:
+        assert conn.execute("SHOW fsync").fetchone() == ("off",)
+
+
+@pytest.mark.skipif(not (PGSERVER_BINDIR / "postgres").exists(), reason="pgserver wheel binaries not installed")
+def test_cluster_on_the_pgserver_binaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(BINDIR_ENV, str(PGSERVER_BINDIR))
+    cluster = PgCluster()
+    assert cluster.bindir == PGSERVER_BINDIR
+    with cluster:
+        tmpdir = cluster.tmpdir
+        assert tmpdir is not None
+        _exercise(cluster)
+    assert not tmpdir.exists()
+
+
+def test_a_bad_bindir_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(BINDIR_ENV, str(tmp_path))
+    with pytest.raises(PgError, match="lacks initdb"):
+        PgCluster()
+
+
+def test_stop_is_idempotent_and_removes_everything() -> None:
+    cluster = PgCluster().start()
+    tmpdir = cluster.tmpdir
+    assert tmpdir is not None and (tmpdir / "data" / "postmaster.pid").exists()
+    cluster.stop()
+    cluster.stop()
+    assert not tmpdir.exists()
+
+
+def test_migrations_match_the_models_and_go_down_and_up(cluster: PgCluster) -> None:
+    assert len(migrate.known_revisions()) >= 2
+    assert migrate.MIGRATIONS_DIR.is_dir() and (migrate.MIGRATIONS_DIR / "env.py").exists()
+    engine = make_engine(cluster.create_database("migrations_roundtrip"))
+    try:
+        migrate.upgrade(engine)
+        assert migrate.current(engine) == migrate.head()
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "base")
+        assert migrate.current(engine) is None
+        migrate.upgrade(engine)
+        assert migrate.status(engine).state == "ok"
+    finally:
+        engine.dispose()

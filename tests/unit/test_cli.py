@@ -1,0 +1,55 @@
+"""`cutover-gate verify-timeline`: OK with the line count, the broken line, clear errors without a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cutover_gate import cli, timeline
+
+
+def write_chain(path: Path, count: int) -> None:
+    timeline.append_entries(path, [{"kind": "note", "at": f"2025-03-01T08:0{i}:00Z", "n": i} for i in range(count)])
+
+
+def test_intact_timeline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "timeline.jsonl"
+    write_chain(path, 4)
+    assert cli.main(["verify-timeline", str(path)]) == 0
+    assert capsys.readouterr().out == f"OK: {path}: 4 lines, chain intact\n"
+
+
+def test_broken_timeline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "timeline.jsonl"
+    write_chain(path, 4)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    entry = json.loads(lines[2])
+    entry["n"] = 99
+    lines[2] = json.dumps(entry)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert cli.main(["verify-timeline", str(path)]) == 1
+    assert f"{path}: broken at line 3: " in capsys.readouterr().out
+
+
+def test_default_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_chain(tmp_path / "reports" / "timeline.jsonl", 2)
+    assert cli.main(["verify-timeline"]) == 0
+    assert "2 lines" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["missing.jsonl", "."])
+def test_unreadable_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    assert cli.main(["verify-timeline", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cutover-gate: ") and "Traceback" not in err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in ([], ["no-such-command"]):
+        with pytest.raises(SystemExit) as exc:
+            cli.main(argv)
+        assert exc.value.code == 2
+    assert "usage: cutover-gate" in capsys.readouterr().err

@@ -1,0 +1,376 @@
+"""The sign-off artifacts rendered from hand-built contexts: GO, NO-GO (half-done canary) and PENDING, both languages."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from cutover_gate import render
+from cutover_gate.catalogue import LINES, lines_of
+from cutover_gate.context import ReportContext
+from cutover_gate.decision import decide
+from cutover_gate.model import LineResult, Result, StepEvent, TriggerObservation, iso
+from cutover_gate.secrets import MASK, REDACTOR
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+SEED = "Sk9SEEDsecretValue42"
+REDACTOR.register(SEED)
+T0 = datetime(2025, 3, 1, 9, 0, 0, tzinfo=UTC)
+
+OWNERS = {"incident_commander": "Ayşe IC", "deployer": "Deniz Deploy", "DB Owner": "Berk DB",
+          "payments_owner": "Pelin Pay", "scribe": "Selin Scribe", "on-call": "Onur OnCall"}
+SNAPSHOT = {"snapshot_id": "snap-20250301-0930", "snapshot_path": "/backups/prod-20250301.dump",
+            "created_at": "2025-03-01T09:31:00Z", "sha256": "ab" * 32, "size_bytes": 123456}
+DEPOSIT = {"canary_player_id": "player-777", "canary_email": "canary+20250301@example.com", "kyc_status": "verified",
+           "deposit_amount": "12.50", "deposit_method": "card", "deposit_tx_id": "dep-tx-4242",
+           "deposit_state": "completed", "available_before": "0.00", "held_before": "0.00",
+           "available_after_deposit": "12.50", "deposit_replay_same_tx": True}
+WITHDRAW = {"withdraw_amount": "7.25", "withdraw_tx_id": "wd-tx-5151", "available_after_withdraw": "5.25",
+            "held_after_withdraw": "7.25"}
+APPROVE = {"approve_state": "approved", "approved_at": "2025-03-01T10:02:03Z"}
+PAID = {"paid_state": "paid", "paid_at": "2025-03-01T10:03:04Z", "payout_ref": "payout-ref-9", "available_final": "5.25",
+        "held_final": "0.00", "payout_webhook_verified": True}
+LEDGER = {"expected_available": "5.25", "expected_held": "0.00", "db_available": "5.25", "db_held": "0.00",
+          "ledger_refs": ["ledger-e-1", "ledger-e-2", f"note {SEED}"]}
+CANARY_EVIDENCE = {"t0_deposit": DEPOSIT, "t0_withdraw_request": WITHDRAW, "t0_admin_approve": APPROVE,
+                   "t0_mark_paid": PAID, "t0_ledger_settlement": LEDGER}
+
+
+def at(minutes: float) -> str:
+    return iso(T0 + timedelta(minutes=minutes))
+
+
+def passed(lines: list[str], start: float = 0) -> dict[str, LineResult]:
+    out = {}
+    for i, lid in enumerate(lines):
+        evidence: dict[str, Any] = {}
+        if lid == "t30_snapshot_taken":
+            evidence = dict(SNAPSHOT)
+        evidence.update(CANARY_EVIDENCE.get(lid, {}))
+        out[lid] = LineResult(lid, Result.PASS, at=at(start + i), evidence=evidence, release_sha=SHA)
+    return out
+
+
+def mandatory_ids(*phases: str) -> list[str]:
+    return [line.id for phase in phases for line in lines_of(phase) if line.mandatory]
+
+
+def context(results: dict[str, LineResult], triggers: list[TriggerObservation] | None = None, lang: str = "en",
+            release_sha: str | None = SHA) -> ReportContext:
+    triggers = triggers or []
+    decision = decide(results, triggers, release_sha=release_sha, target="https://pay.example.com", lang=lang,
+                      decider="Ayşe IC", env_name="prod")
+    events = [StepEvent(nodeid=f"features/{lid}.feature::x", step=f"Then {lid} holds", line=lid,
+                        status="FAIL" if r.result is Result.FAIL else "PASS", at=r.at or at(0), message=r.message)
+              for lid, r in results.items()]
+    return ReportContext(decision=decision, lang=lang, env_name="prod", target="https://pay.example.com",
+                         release_sha=release_sha, decider="Ayşe IC", executor="ci-runner", run_id="run0001",
+                         owners=dict(OWNERS), results=results, events=sorted(events, key=lambda e: e.at),
+                         refs={lid: f"evidence/{lid}.json" for lid in results})
+
+
+def go_context(lang: str = "en") -> ReportContext:
+    return context(passed(mandatory_ids("t60", "t30", "t15", "t0")), lang=lang)
+
+
+def nogo_context(lang: str = "en") -> ReportContext:
+    results = passed(mandatory_ids("t60", "t30", "t15"))
+    t0 = [lid for lid in mandatory_ids("t0") if lid not in render.MONEY_LOOP]
+    results.update(passed(t0, start=40))
+    results.update(passed(["t0_deposit"], start=60))
+    fail = f"step 'When the canary requests a withdrawal': HTTP 500 from /withdraw token={SEED}"
+    results["t0_withdraw_request"] = LineResult("t0_withdraw_request", Result.FAIL, at=at(61), message=fail,
+                                                evidence={"withdraw_amount": "7.25", "last_withdraw_state": None})
+    for lid in ("t0_admin_approve", "t0_mark_paid", "t0_ledger_settlement"):
+        results[lid] = LineResult(lid, Result.FAIL, at=at(61),
+                                  message="blocked: step 'When the canary requests a withdrawal' failed")
+    trigger = TriggerObservation.observe("payout_withdraw_http_error", "IMMEDIATE_ROLLBACK",
+                                         "POST /api/v1/player/wallet/withdraw -> 500", "t0_withdraw_request",
+                                         at=T0 + timedelta(minutes=61))
+    return context(results, [trigger], lang=lang)
+
+
+def pending_context(lang: str = "en") -> ReportContext:
+    return context(passed(mandatory_ids("t15"), start=30), lang=lang)
+
+
+BUILDERS = {"go": go_context, "nogo": nogo_context, "pending": pending_context}
+LANGS = ("en", "tr")
+
+
+@pytest.fixture(params=[(kind, lang) for kind in BUILDERS for lang in LANGS], ids=lambda p: f"{p[0]}-{p[1]}")
+def rendered(request: pytest.FixtureRequest) -> tuple[str, str, ReportContext, dict[str, str]]:
+    kind, lang = request.param
+    ctx = BUILDERS[kind](lang)
+    return kind, lang, ctx, render.render_all(ctx)
+
+
+def checklist_line(text: str, title: str) -> str:
+    found = [ln for ln in text.splitlines() if re.match(rf"\s*- \[[x ]\] {re.escape(title)}(?=[\s:])", ln)]
+    assert found, f"no checklist line titled {title!r}"
+    return found[0]
+
+
+# --- every artifact -------------------------------------------------------------------------------------------
+
+
+def test_render_all_produces_the_four_artifacts(rendered: tuple[str, str, ReportContext, dict[str, str]]) -> None:
+    _, _, _, out = rendered
+    assert sorted(out) == ["canary_report.md", "checklist.md", "comms.md", "decision.md"]
+    for name, text in out.items():
+        assert text.strip(), name
+        assert "__________" not in text, f"{name} left a runbook blank unfilled"
+
+
+def test_seeded_secret_never_appears(rendered: tuple[str, str, ReportContext, dict[str, str]]) -> None:
+    kind, _, _, out = rendered
+    for name, text in out.items():
+        assert SEED not in text, name
+    if kind == "nogo":
+        assert MASK in out["decision.md"]  # the failing message carried it: masked, not dropped
+
+
+def test_not_run_never_shows_pass(rendered: tuple[str, str, ReportContext, dict[str, str]]) -> None:
+    _, _, ctx, out = rendered
+    for line in LINES:
+        if line.id in ctx.results or line.phase == "rollback":
+            continue
+        row = checklist_line(out["checklist.md"], line.title(ctx.lang))
+        assert row.lstrip().startswith("- [ ]"), row
+        assert "-> NOT RUN" in row and "PASS" not in row.split("->")[1], row
+
+
+def test_go_statement_only_when_go(rendered: tuple[str, str, ReportContext, dict[str, str]]) -> None:
+    kind, lang, _, out = rendered
+    statement = {"en": "Prod deploy smoke checks PASS. Canary money loop (deposit->withdraw->approve->paid->ledger "
+                       "settlement) PASS. No rollback trigger observed. GO-LIVE confirmed.",
+                 "tr": "Prod deploy smoke kontrolleri PASS. Canary Money Loop (deposit->withdraw->approve->paid->"
+                       "ledger settlement) PASS. Rollback tetikleyicisi gözlenmedi. GO-LIVE teyit edildi."}[lang]
+    assert (statement in out["decision.md"]) is (kind == "go")
+    for name in ("checklist.md", "canary_report.md", "comms.md"):
+        assert statement not in out[name]
+
+
+def test_turkish_artifacts_use_turkish_headings(rendered: tuple[str, str, ReportContext, dict[str, str]]) -> None:
+    _, lang, _, out = rendered
+    headings = {
+        "checklist.md": ("Uygulama Checklist’i (Onay)", "Execution checklist (sign-off)"),
+        "canary_report.md": ("Go-Live Canary Raporu", "Go-Live Canary Report"),
+        "comms.md": ("Kontrol Noktası Güncellemeleri", "Checkpoint updates"),
+        "decision.md": ("Rollback Karar Matrisi", "Rollback decision matrix"),
+    }
+    for name, (tr, en) in headings.items():
+        assert (tr in out[name]) is (lang == "tr"), name
+        assert (en in out[name]) is (lang == "en"), name
+
+
+# --- checklist.md ---------------------------------------------------------------------------------------------
+
+
+def test_checklist_blanks_filled_from_evidence() -> None:
+    out = render.render_all(go_context())["checklist.md"]
+    assert checklist_line(out, "Release SHA/tag pinned").startswith(f"- [x] Release SHA/tag pinned: `{SHA}` -> PASS")
+    owners = checklist_line(out, "Owners assigned")
+    for name in ("Deniz Deploy", "Berk DB", "Onur OnCall", "Ayşe IC"):
+        assert name in owners
+    snap = checklist_line(out, "Prod DB snapshot taken")
+    assert "snap-20250301-0930" in snap and "/backups/prod-20250301.dump" in snap and "123456 bytes" in snap
+    assert "(Tx ID: `dep-tx-4242`)" in checklist_line(out, "Deposit")
+    assert "(ID: `wd-tx-5151`)" in checklist_line(out, "Withdraw request")
+    assert "(Timestamp: 2025-03-01T10:02:03Z)" in checklist_line(out, "Admin approve")
+    assert "(Timestamp: 2025-03-01T10:03:04Z)" in checklist_line(out, "Admin mark paid")
+    assert "ledger-e-1, ledger-e-2" in checklist_line(out, "Ledger settlement / invariant")
+    assert "Log ref: [evidence/t60_prod_env_verified.json](evidence/t60_prod_env_verified.json)" in out
+    assert "**GO/NO-GO decision:** GO" in out
+    assert "**Decided by:** Ayşe IC" in out
+
+
+def test_checklist_smoke_parent_is_derived_and_nests_its_sub_lines() -> None:
+    out = render.render_all(go_context())["checklist.md"]
+    assert "- [x] `go_live_smoke.sh` run -> PASS" in out
+    assert "    - [x] API health 200 -> PASS" in out
+
+    results = passed(mandatory_ids("t60", "t30", "t15"))
+    results["t15_api_health"] = LineResult("t15_api_health", Result.FAIL, at=at(5), message="HTTP 503 from /api/health")
+    out = render.render_all(context(results))["checklist.md"]
+    assert "- [ ] `go_live_smoke.sh` run -> FAIL" in out
+    assert "    - [ ] API health 200 -> FAIL" in out
+    assert "        - Reason: HTTP 503 from /api/health" in out
+
+    del results["t15_api_health"]
+    out = render.render_all(context(results))["checklist.md"]
+    assert "- [ ] `go_live_smoke.sh` run -> NOT RUN" in out
+
+
+def test_checklist_unknown_blanks_say_not_recorded() -> None:
+    ctx = pending_context()
+    ctx.owners = {}
+    out = render.render_all(ctx)["checklist.md"]
+    assert "Deploy: (not recorded)" in checklist_line(out, "Owners assigned")
+    assert "snapshot ID/path: (not recorded)" in checklist_line(out, "Prod DB snapshot taken")
+    assert "(Tx ID: (not recorded))" in checklist_line(out, "Deposit")
+    tr = render.render_all(pending_context("tr"))["checklist.md"]
+    assert "(Tx ID: (kayıt yok))" in checklist_line(tr, "Deposit")
+
+
+def test_checklist_hypercare_open_and_rollback_only_when_run() -> None:
+    ctx = go_context()
+    out = render.render_all(ctx)["checklist.md"]
+    assert "- [ ] 72 hours stable -> NOT RUN" in out
+    assert "Open until the hypercare checks run" in out
+    assert "After rollback" not in out
+    ctx.results.update(passed(["hc_alerting_active", "rb_login"], start=200))
+    out = render.render_all(ctx)["checklist.md"]
+    assert "- [x] Alerting active (5xx/latency/DB/webhook) -> PASS" in out
+    assert "Open until the hypercare checks run" not in out
+    assert "- [x] After rollback: login works -> PASS" in out
+    assert "- [ ] After rollback: read-only endpoints answer -> NOT RUN" in out
+
+
+def test_checklist_fail_line_shows_its_message() -> None:
+    out = render.render_all(nogo_context())["checklist.md"]
+    row = checklist_line(out, "Withdraw request")
+    assert row.startswith("- [ ] Withdraw request -> FAIL")
+    assert f"- Reason: step 'When the canary requests a withdrawal': HTTP 500 from /withdraw token={MASK}" in out
+    assert "**GO/NO-GO decision:** NO-GO" in out
+
+
+def test_waived_line_is_ticked() -> None:
+    results = passed(mandatory_ids("t60", "t30", "t15", "t0"))
+    results["t60_prod_env_verified"] = LineResult("t60_prod_env_verified", Result.WAIVED, at=at(1),
+                                                  message="STRIPE_API_KEY waived by OPS-123 until 2099-01-01")
+    out = render.render_all(context(results))["checklist.md"]
+    row = checklist_line(out, "verify_prod_env run")
+    assert row.startswith("- [x]") and "-> WAIVED" in row
+    assert "OPS-123" in out
+
+
+# --- decision.md ----------------------------------------------------------------------------------------------
+
+
+def test_decision_go() -> None:
+    out = render.render_all(go_context())["decision.md"]
+    assert out.startswith("# ✅ GO")
+    assert SHA in out and "https://pay.example.com" in out and "PROD" in out and "Ayşe IC" in out
+    assert "No rollback trigger observed." in out
+    for row in ("payout_withdraw_http_error", "latency_spike", "security_incident"):
+        assert f"`{row}`" in out  # the full matrix, for reference
+
+
+def test_decision_nogo_names_failing_lines_and_triggers() -> None:
+    ctx = nogo_context()
+    out = render.render_all(ctx)["decision.md"]
+    assert out.startswith("# ❌ NO-GO")
+    assert "t0_withdraw_request FAIL" in out
+    trigger = ctx.decision.triggers[0]
+    assert re.search(rf"\| `payout_withdraw_http_error` \| .* \| {trigger.observed_at} \| {trigger.decide_by} \|", out)
+    assert "**Immediate rollback**" in out
+
+
+def test_decision_pending_lists_lines_not_yet_pass() -> None:
+    out = render.render_all(pending_context())["decision.md"]
+    assert out.startswith("# ⏳ PENDING")
+    assert "`t60_release_pinned`" in out and "`t0_deposit`" in out
+    assert "`t15_api_health`" not in out.split("## Phases")[0]
+    assert "| T-60 — Pre-flight | NOT RUN |" in out
+    assert "| T-15 — Deploy + migration + smoke | PASS |" in out
+
+
+# --- canary_report.md -----------------------------------------------------------------------------------------
+
+
+def test_canary_report_go_uses_actual_amounts() -> None:
+    out = render.render_all(go_context())["canary_report.md"]
+    assert "**Environment:** PROD" in out and "**Executor:** ci-runner" in out
+    assert "player-777" in out and "canary+20250301@example.com" in out and "verified" in out
+    assert "$10" not in out and "$5" not in out
+    assert re.search(r"\| 1 \| Deposit \(12\.50\) \| .*\| `dep-tx-4242` \| PASS \|", out)
+    assert re.search(r"\| 2 \| Withdraw request \(7\.25\) \| `available` −7\.25, `held` \+7\.25 \| .*5\.25.*7\.25", out)
+    assert "`payout-ref-9`" in out
+    assert out.count("- [x]") == 3
+    assert "**Canary outcome:** GO" in out
+    assert "Where the money is" not in out
+
+
+def test_canary_report_half_done_says_where_the_money_is() -> None:
+    for lang, heading, outcome in (("en", "Where the money is", "**Canary outcome:** NO-GO"),
+                                   ("tr", "Para Nerede", "**Canary Sonucu:** NO-GO")):
+        out = render.render_all(nogo_context(lang))["canary_report.md"]
+        assert heading in out
+        assert outcome in out
+        money = out.split(heading)[1]
+        assert "`available` 12.50" in money and "`held` 0.00" in money
+        assert "`dep-tx-4242`" in money
+        assert re.search(r"\| 2 \| .* \| FAIL \|", out)
+        assert "HTTP 500 from /withdraw" in out
+        assert "payout_withdraw_http_error" in out
+
+
+def test_canary_report_open_withdrawal_state() -> None:
+    results = passed(mandatory_ids("t60", "t30", "t15", "t0"))
+    results["t0_mark_paid"] = LineResult("t0_mark_paid", Result.FAIL, at=at(90), message="state stayed approved",
+                                         evidence={"last_withdraw_state": "approved"})
+    results["t0_ledger_settlement"] = LineResult("t0_ledger_settlement", Result.FAIL, at=at(90), message="blocked")
+    out = render.render_all(context(results))["canary_report.md"]
+    money = out.split("Where the money is")[1]
+    assert "`available` 5.25" in money and "`held` 7.25" in money
+    assert "`wd-tx-5151`" in money and "`approved`" in money
+
+
+def test_canary_report_pending_marks_steps_not_run() -> None:
+    out = render.render_all(pending_context())["canary_report.md"]
+    assert "**Canary outcome:** NO-GO" in out
+    assert len(re.findall(r"\| NOT RUN \|", out)) == 5
+    assert "- [x]" not in out
+    assert "**Execution date:** (not recorded)" in out
+
+
+# --- comms.md -------------------------------------------------------------------------------------------------
+
+
+def test_comms_go() -> None:
+    ctx = go_context()
+    out = render.render_all(ctx)["comms.md"]
+    assert "Cutover started. Maintenance window active. Updates every 15 minutes." in out
+    for message in ('"Pre-flight PASS"', '"Backup PASS"', '"Deploy+Smoke PASS"', '"Canary PASS"'):
+        assert message in out
+    assert f"`{ctx.decision.generated_at}` — \"GO decision made. System is live. Hypercare started.\"" in out
+    assert "Rollback triggered" not in out
+    assert "every 30 minutes" in out
+
+
+def test_comms_nogo_gives_the_reason() -> None:
+    out = render.render_all(nogo_context())["comms.md"]
+    assert '"Canary FAIL"' in out
+    assert re.search(r'"Rollback triggered\. Reason: .*t0_withdraw_request FAIL.*\. Restore in progress\."', out)
+    assert "GO decision made" not in out
+    tr = render.render_all(nogo_context("tr"))["comms.md"]
+    assert "Rollback tetiklendi. Sebep: " in tr and "Geri yükleme devam ediyor." in tr
+
+
+def test_comms_pending_never_claims_pass_for_phases_not_run() -> None:
+    out = render.render_all(pending_context())["comms.md"]
+    assert '"Pre-flight NOT RUN"' in out and '"Backup NOT RUN"' in out and '"Canary NOT RUN"' in out
+    assert '"Deploy+Smoke PASS"' in out
+    assert "Cutover on hold" in out
+    assert "GO decision made" not in out and "Rollback triggered" not in out
+
+
+# --- helpers --------------------------------------------------------------------------------------------------
+
+
+def test_combined_result() -> None:
+    P, F, W, N = Result.PASS, Result.FAIL, Result.WAIVED, Result.NOT_RUN  # noqa: N806
+    assert render.combined([P, P]) is P
+    assert render.combined([P, F, N]) is F
+    assert render.combined([P, N]) is N
+    assert render.combined([P, W]) is W
+    assert render.combined([]) is N
+
+
+def test_unknown_language_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown report language"):
+        render.render_all(go_context("de"))
