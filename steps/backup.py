@@ -7,8 +7,14 @@ from pathlib import Path
 
 from pytest_bdd import then, when
 
-from cutover_gate.backup import BackupError, Snapshot, take_dump, verify_checksum, verify_readable
-from cutover_gate.backup import restore_procedure_reachable
+from cutover_gate.backup import (
+    BackupError,
+    Snapshot,
+    restore_procedure_reachable,
+    take_dump,
+    verify_checksum,
+    verify_readable,
+)
 from cutover_gate.client import CheckFailed
 from cutover_gate.fixtures import Gate
 from cutover_gate.model import iso

@@ -42,7 +42,7 @@ class Canary:
     deposit_tx: str | None = None
     deposit_state: str | None = None
     deposit_request: dict[str, Any] = field(default_factory=dict)
-    deposit_key: str = ""
+    deposit_key: str = field(default="", repr=False)
     withdraw_tx: str | None = None
 
 

@@ -38,7 +38,7 @@ class Kit:
     before: Balance | None = None
     after_effect: Balance | None = None
     answers: list[int] = field(default_factory=list)
-    idem_key: str | None = None
+    idem_key: str | None = field(default=None, repr=False)
 
 
 def _secret(gate: Gate, route: str) -> Secret:
@@ -51,7 +51,7 @@ def _secret(gate: Gate, route: str) -> Secret:
 
 
 def _forge(target: TargetClient, gate: Gate, kit: Kit, route: str, tx_id: str, *, status: str = "paid",
-           secret: Secret | None | str = "platform", ts: int | None = None, event_id: str | None = None) -> wh.Forged:
+           secret: Secret | str | None = "platform", ts: int | None = None, event_id: str | None = None) -> wh.Forged:
     key: Secret | None = _secret(gate, route) if secret == "platform" else secret  # type: ignore[assignment]
     p = target.profile
     if route == "payout":

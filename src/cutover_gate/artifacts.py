@@ -35,12 +35,25 @@ def write_text(path: Path, text: str) -> None:
     path.write_text(REDACTOR.scrub(text), encoding="utf-8")
 
 
+def scrub_tree(directory: Path) -> None:
+    """Second line of defence for files other plugins wrote (Allure results): mask any secret that slipped in."""
+    if not directory.is_dir():
+        return
+    for path in directory.rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".txt", ".properties", ".xml", ".html"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            clean = REDACTOR.scrub(text)
+            if clean != text:
+                path.write_text(clean, encoding="utf-8")
+
+
 def evidence_files(reports_dir: Path, runs: list[ScenarioRun], http: dict[str, list[dict[str, Any]]],
                    results: dict[str, LineResult]) -> dict[str, str]:
     """One JSON file per line this run touched: its result, steps, evidence and redacted HTTP exchanges."""
     refs: dict[str, str] = {}
     for lid, res in results.items():
-        steps = [s.__dict__ for run in runs for s in run.steps if s.line == lid or (s.line is None and lid in run.lines)]
+        steps = [s.__dict__ for run in runs for s in run.steps
+                 if s.line == lid or (s.line is None and lid in run.lines)]
         exchanges = [ex for nodeid in res.nodeids for ex in http.get(nodeid, []) if ex.get("line") in (lid, None)]
         rel = f"{EVIDENCE_DIR}/{lid}.json"
         write_json(reports_dir / rel, {"line": lid, "title": LINES_BY_ID[lid].title_en if lid in LINES_BY_ID else lid,
@@ -83,7 +96,8 @@ def executor_name() -> str:
         return "unknown"
 
 
-def finish(settings: GateSettings, runs: list[ScenarioRun], http: dict[str, list[dict[str, Any]]]) -> Decision:
+def finish(settings: GateSettings, runs: list[ScenarioRun], http: dict[str, list[dict[str, Any]]],
+           alluredir: Path | None = None) -> Decision:
     reports = settings.reports_dir
     run_id = uuid.uuid4().hex[:12]
     this_run = line_results(runs)
@@ -119,6 +133,10 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], http: dict[str, list
     for name, text in render.render_all(ctx).items():
         write_text(reports / name, text)
     render.append_timeline(ctx, reports / "timeline.jsonl")
+    if alluredir is not None:
+        from .allure_report import write_allure_extras
+
+        write_allure_extras(alluredir, ctx)
     return decision
 
 

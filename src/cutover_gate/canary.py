@@ -36,7 +36,8 @@ def balance(target: TargetClient, token: Secret) -> Balance:
 
 def _login(target: TargetClient, email: str, password: Secret, tenant: str) -> tuple[str, Secret]:
     p = target.profile
-    resp = target.post(p.path("player_login"), json={"email": email, "password": password.reveal(), "tenant_id": tenant})
+    body = {"email": email, "password": password.reveal(), "tenant_id": tenant}
+    resp = target.post(p.path("player_login"), json=body)
     resp.expect(200, what=f"canary login for {email}")
     token = resp.field(p.field("token"))
     return str(resp.field(p.field("login_user_id"))), Secret(str(token), "canary access token")

@@ -7,7 +7,7 @@ Titles are given in both languages the runbook is written in (Turkish is the ori
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 PHASES: tuple[str, ...] = ("t60", "t30", "t15", "t0")
 """The four cutover phases whose lines decide GO, in runbook order."""
@@ -18,7 +18,7 @@ OPTIONAL_PHASES: tuple[str, ...] = ("hypercare", "rollback")
 ALL_PHASES: tuple[str, ...] = PHASES + OPTIONAL_PHASES
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     IMMEDIATE_ROLLBACK = "IMMEDIATE_ROLLBACK"
     MONITOR = "MONITOR"
 
@@ -106,7 +106,8 @@ LINES: tuple[Line, ...] = (
     Line("hc_control_report_24h", "hypercare", 5, "24-hour control report", "24 saat kontrol raporu", mandatory=False),
     Line("hc_stable_72h", "hypercare", 5, "72 hours stable", "72 saat stabil", mandatory=False),
     # Rollback plan step 4
-    Line("rb_login", "rollback", 6, "After rollback: login works", "Rollback sonrası: login çalışıyor", mandatory=False),
+    Line("rb_login", "rollback", 6, "After rollback: login works", "Rollback sonrası: login çalışıyor",
+         mandatory=False),
     Line("rb_readonly_endpoints", "rollback", 6, "After rollback: read-only endpoints answer",
          "Rollback sonrası: salt-okunur endpoint'ler yanıt veriyor", mandatory=False),
 )

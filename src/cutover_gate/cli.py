@@ -35,7 +35,8 @@ def verify_timeline(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="cutover-gate", description="Go-live cutover gate: tools beside the pytest plugin.")
+    top = argparse.ArgumentParser(prog="cutover-gate",
+                                  description="Go-live cutover gate: tools beside the pytest plugin.")
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     verify = commands.add_parser("verify-timeline", help="check the hash chain of a timeline.jsonl",

@@ -13,8 +13,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import requests
-from tenacity import RetryError, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
-from tenacity import stop_after_delay, wait_exponential, wait_fixed
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+    wait_fixed,
+)
 
 from .profile import Profile, dig
 from .secrets import MASK, REDACTOR, SENSITIVE_KEY, Secret

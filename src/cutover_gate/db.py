@@ -26,7 +26,8 @@ class Database:
                                    autocommit=False)
         except psycopg.Error as exc:
             where = redact_dsn(self.dsn.reveal()).split("@")[-1]
-            raise CheckFailed(f"cannot connect to the database at {where}: {REDACTOR.scrub(str(exc)).strip()}") from None
+            cause = REDACTOR.scrub(str(exc)).strip()
+            raise CheckFailed(f"cannot connect to the database at {where}: {cause}") from None
         conn.read_only = True
         return conn
 

@@ -7,6 +7,7 @@ IMMEDIATE_ROLLBACK trigger is NO-GO. Everything else is PENDING. A line nobody r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .catalogue import LINES, PHASES, TRIGGERS_BY_ID, Action, lines_of
 from .model import Decision, LineResult, Result, TriggerObservation, Verdict, iso, utcnow
@@ -36,7 +37,7 @@ def decide(
 ) -> Decision:
     triggers = list(triggers)
     refs = refs or {}
-    checklist = []
+    checklist: list[dict[str, Any]] = []
     for line in LINES:
         res = results.get(line.id) or LineResult(line.id, Result.NOT_RUN, message="not run")
         checklist.append({
@@ -53,11 +54,9 @@ def decide(
         })
     phases = {phase: phase_result(phase, results).value for phase in PHASES}
 
-    reasons: list[str] = []
     failed = [c for c in checklist if c["result"] == Result.FAIL.value]
     rollback = [t for t in triggers if t.action == Action.IMMEDIATE_ROLLBACK.value]
-    for c in failed:
-        reasons.append(f"{c['id']} FAIL: {c['message']}".rstrip(": "))
+    reasons = [f"{c['id']} FAIL: {c['message']}".rstrip(": ") for c in failed]
     for t in rollback:
         title = TRIGGERS_BY_ID[t.row].title(lang) if t.row in TRIGGERS_BY_ID else t.row
         reasons.append(f"trigger {t.row} ({title}) -> {t.action}: {t.evidence}")

@@ -27,6 +27,9 @@ class Gate:
     dsn: Secret | None
     sandbox: SandboxInfo | None = None
 
+    def __repr__(self) -> str:  # reports (Allure step parameters) show this: the target, nothing else
+        return f"Gate(target={self.url!r}, env={self.settings.env_name!r}, release={self.settings.release_sha!r})"
+
 
 def sandbox_env(settings: GateSettings) -> dict[str, str]:
     """The credentials the embedded sandbox is seeded with: the same the suite uses, so both always agree."""

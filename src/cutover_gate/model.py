@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Result(str, Enum):
+class Result(StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
     WAIVED = "WAIVED"
@@ -19,7 +19,7 @@ class Result(str, Enum):
         return self in (Result.PASS, Result.WAIVED)
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     GO = "GO"
     NO_GO = "NO-GO"
     PENDING = "PENDING"

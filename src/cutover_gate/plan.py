@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from .catalogue import LINES, LINES_BY_ID
+from .model import LineResult
 from .record import Record, RecordError
 from .run import item_lines
 from .settings import GateSettings
@@ -17,7 +18,7 @@ def describe(settings: GateSettings, items: Sequence[pytest.Item]) -> str:
     for item in items:
         for lid in item_lines(item):
             selected.setdefault(lid, []).append(item.nodeid)
-    recorded = {}
+    recorded: dict[str, LineResult] = {}
     note = ""
     if settings.release_sha:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{line.id}: checklist line - {line.title_en}")
     for row in TRIGGERS:
         config.addinivalue_line("markers", f"trigger_{row.id}: rollback matrix row - {row.title_en}")
+    _check_rootdir(config)
     if not config.getini("cutover_gate"):
         return
     try:
@@ -37,6 +39,17 @@ def pytest_configure(config: pytest.Config) -> None:
     run = GateRun(config, settings)
     config.stash[RUN] = run
     run.register()
+
+
+def _check_rootdir(config: pytest.Config) -> None:
+    """pytest fixes its rootdir before plugin options are known: `--reports-dir DIR` (two words) with an existing DIR
+    makes DIR the rootdir, and the gate would run without its configuration. Say so instead of running wrongly."""
+    root = Path(config.rootpath).resolve()
+    for name, flag in (("reports_dir", "--reports-dir"), ("cutover_file", "--cutover-file"), ("profile", "--profile")):
+        value = getattr(config.option, name, None)
+        if value and root in (Path(value).resolve(), Path(value).resolve().parent) and config.inipath is None:
+            raise pytest.UsageError(f"cutover gate: pytest took {value} for the rootdir; write {flag}={value} "
+                                    "(with '=') or run from the project directory with --rootdir=.")
 
 
 def main() -> int:  # pragma: no cover - convenience for `python -m cutover_gate.plugin`

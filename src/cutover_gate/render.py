@@ -149,8 +149,8 @@ def where_the_money_is(canary: Mapping[str, Any]) -> dict[str, Any]:
     """The canary wallet's last recorded balances and the open transactions, for a half-done loop."""
     after, available, held = None, None, None
     for point, available_key, held_key in BALANCE_POINTS:
-        if canary.get(held_key or "") not in (None, ""):
-            held = canary[held_key or ""]
+        if held_key and canary.get(held_key) not in (None, ""):
+            held = canary[held_key]
         if canary.get(available_key) not in (None, ""):
             after, available = point, canary[available_key]
     state = canary.get("last_withdraw_state") or canary.get("paid_state") or canary.get("approve_state")

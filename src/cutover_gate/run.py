@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from . import recorder
+from . import allure_report, recorder
 from .catalogue import ALL_PHASES, LINES_BY_ID
 from .client import CheckFailed
 from .collect import ScenarioRun
@@ -90,6 +90,8 @@ class GateHooks:
         if rec is not None:
             data = {k: v for k, v in rec.items() if k != "current_line"}
             setattr(report, REPORT_KEY, json.loads(json.dumps(data, default=str)))
+            if report.when == "call":
+                allure_report.attach_record(getattr(report, REPORT_KEY))
             if report.when == "call" and not any(k == "checklist_id" for k, _ in report.user_properties):
                 report.user_properties.append(("checklist_id", ",".join(rec["lines"])))
         if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and report.failed:

@@ -51,7 +51,7 @@ class EmbeddedSandbox:
         cmd = [sys.executable, "-m", "cutover_sandbox", "serve", "--port", "0"]
         if self.git_sha:
             cmd += ["--git-sha", self.git_sha]
-        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1", "CUTOVER_SANDBOX_PARENT_PID": str(os.getpid())}
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      text=True, env=env, start_new_session=True)

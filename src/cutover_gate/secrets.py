@@ -8,7 +8,8 @@ from typing import Any
 MASK = "***"
 
 SENSITIVE_KEY = re.compile(
-    r"(pass(word)?|token|secret|signature|authorization|idempotency|api[_-]?key|hmac|dsn|cookie|debug_code|^code$)", re.I
+    r"(pass(word)?|token|secret|signature|authorization|idempotency|api[_-]?key|hmac|dsn|cookie|debug_code|^code$)",
+    re.I,
 )
 """Keys whose values are masked wherever they appear (headers, JSON bodies, evidence)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +34,11 @@ class GateRun:
         config.stash[SETTINGS] = self.settings
         pm.register(GateHooks(self.settings), "cutover-gate-hooks")
         pm.register(fixtures, "cutover-gate-fixtures")
+        if pm.hasplugin("html"):
+            from .html_report import HtmlReport
+
+            title = f"Cutover gate - {self.settings.release_sha or 'release not pinned'}"
+            pm.register(HtmlReport(lambda: self.decision, title=title), "cutover-gate-html")
         if is_controller(config):
             self.settings.reports_dir.mkdir(parents=True, exist_ok=True)
             pm.register(self.collector, "cutover-gate-collector")
@@ -80,9 +86,14 @@ class GateRun:
             return
         http = {nodeid: run.http for nodeid, run in self.collector.runs.items()}
         try:
-            self.decision = artifacts.finish(self.settings, list(self.collector.runs.values()), http)
+            allure_dir = getattr(self.config.option, "allure_report_dir", None)
+            self.decision = artifacts.finish(self.settings, list(self.collector.runs.values()), http,
+                                             alluredir=Path(allure_dir) if allure_dir else None)
         except Exception as exc:  # fail closed: an error of the gate itself is a NO-GO, stated
             self.decision = artifacts.fail_closed(self.settings, exc)
+        allure_dir = getattr(self.config.option, "allure_report_dir", None)
+        if allure_dir:
+            artifacts.scrub_tree(Path(allure_dir))
         if self.decision.decision is Verdict.NO_GO and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

@@ -20,7 +20,6 @@ from typing import Any
 
 from .catalogue import lines_of
 from .context import ReportContext
-from .model import StepEvent
 from .render import SMOKE_LINES, combined, result_of, smoke_result
 from .secrets import REDACTOR
 
@@ -41,62 +40,72 @@ SCRIBE_TEXT: dict[str, dict[str, str]] = {
 # --- entries ---------------------------------------------------------------------------------------------------
 
 
-def _events_of(ctx: ReportContext, line_ids: Iterable[str]) -> list[StepEvent]:
+def _positions(ctx: ReportContext, line_ids: Iterable[str]) -> list[int]:
+    """Indices in `ctx.events` of the steps of these lines."""
     wanted = set(line_ids)
-    return [e for e in ctx.events if e.line in wanted]
+    return [i for i, e in enumerate(ctx.events) if e.line in wanted]
 
 
-def scribe_entries(ctx: ReportContext) -> list[dict[str, Any]]:
-    """The runbook's scribe marks for what this run did."""
+def scribe_entries(ctx: ReportContext) -> list[tuple[float, dict[str, Any]]]:
+    """The runbook's scribe marks for what this run did, each with its place among the step events.
+
+    A start mark goes just before the first step of its group, an end mark just after the last one, the decision
+    after every step.
+    """
     text = SCRIBE_TEXT.get(ctx.lang, SCRIBE_TEXT["en"])
-    out: list[dict[str, Any]] = []
+    events = ctx.events
+    out: list[tuple[float, dict[str, Any]]] = []
 
-    def mark(mark: str, event: str, at: str, **fields: Any) -> None:
-        out.append({"kind": "scribe", "mark": mark, "event": event, "text": text[event], "at": at, **fields})
+    def mark(mark: str, event: str, place: float, at: str, **fields: Any) -> None:
+        out.append((place, {"kind": "scribe", "mark": mark, "event": event, "text": text[event], "at": at,
+                            **fields}))
 
-    t60 = _events_of(ctx, (line.id for line in lines_of("t60")))
+    def start(index: int) -> tuple[float, str]:
+        return index - 0.25, events[index].at
+
+    def end(index: int) -> tuple[float, str]:
+        return index + 0.25, events[index].at
+
+    t60 = _positions(ctx, (line.id for line in lines_of("t60")))
     if t60:
-        mark("T-60", "preflight_start", t60[0].at)
-        mark("T-60", "preflight_end", t60[-1].at, result=ctx.decision.phases.get("t60"))
-    snapshot = _events_of(ctx, ["t30_snapshot_taken"])
+        mark("T-60", "preflight_start", *start(t60[0]))
+        mark("T-60", "preflight_end", *end(t60[-1]), result=ctx.decision.phases.get("t60"))
+    snapshot = _positions(ctx, ["t30_snapshot_taken"])
     if snapshot:
         ev = ctx.evidence("t30_snapshot_taken")
-        mark("T-30", "snapshot_recorded", snapshot[-1].at, result=result_of(ctx.results, "t30_snapshot_taken").value,
-             snapshot_id=ev.get("snapshot_id"), snapshot_path=ev.get("snapshot_path"), sha256=ev.get("sha256"))
-    deploy = _events_of(ctx, (line.id for line in lines_of("t15") if line.parent is None))
+        mark("T-30", "snapshot_recorded", *end(snapshot[-1]),
+             result=result_of(ctx.results, "t30_snapshot_taken").value, snapshot_id=ev.get("snapshot_id"),
+             snapshot_path=ev.get("snapshot_path"), sha256=ev.get("sha256"))
+    deploy = _positions(ctx, (line.id for line in lines_of("t15") if line.parent is None))
     if deploy:
-        mark("T-15", "deploy_start", deploy[0].at)
-        mark("T-15", "deploy_end", deploy[-1].at, result=result_of(ctx.results, "t15_deploy_completed").value)
-    smoke = _events_of(ctx, (line.id for line in SMOKE_LINES))
+        mark("T-15", "deploy_start", *start(deploy[0]))
+        mark("T-15", "deploy_end", *end(deploy[-1]), result=result_of(ctx.results, "t15_deploy_completed").value)
+    smoke = _positions(ctx, (line.id for line in SMOKE_LINES))
     if smoke:
-        mark("T-10", "smoke", smoke[-1].at, result=smoke_result(ctx.results).value)
-    canary = _events_of(ctx, (line.id for line in lines_of("t0")))
+        mark("T-10", "smoke", *end(smoke[-1]), result=smoke_result(ctx.results).value)
+    canary = _positions(ctx, (line.id for line in lines_of("t0")))
     if canary:
-        mark("T-0", "canary", canary[-1].at, result=ctx.decision.phases.get("t0"))
-    mark("T+15", "decision", ctx.decision.generated_at, decision=ctx.decision.decision.value,
-         reasons=list(ctx.decision.reasons))
+        mark("T-0", "canary", *end(canary[-1]), result=ctx.decision.phases.get("t0"))
     hypercare = [line.id for line in lines_of("hypercare")]
-    hc_events = _events_of(ctx, hypercare)
-    if hc_events:
-        mark("T+60", "hypercare_report", hc_events[-1].at,
+    hc = _positions(ctx, hypercare)
+    if hc:
+        mark("T+60", "hypercare_report", *end(hc[-1]),
              result=combined(result_of(ctx.results, lid) for lid in hypercare if lid in ctx.results).value)
+    mark("T+15", "decision", len(events), ctx.decision.generated_at, decision=ctx.decision.decision.value,
+         reasons=list(ctx.decision.reasons))
     return out
 
 
-def step_entries(ctx: ReportContext) -> list[dict[str, Any]]:
-    return [{"kind": "step", "at": e.at, "line": e.line, "step": e.step, "status": e.status, "message": e.message,
-             "nodeid": e.nodeid} for e in ctx.events]
+def step_entries(ctx: ReportContext) -> list[tuple[float, dict[str, Any]]]:
+    return [(float(i), {"kind": "step", "at": e.at, "line": e.line, "step": e.step, "status": e.status,
+                        "message": e.message, "nodeid": e.nodeid}) for i, e in enumerate(ctx.events)]
 
 
 def timeline_entries(ctx: ReportContext) -> list[dict[str, Any]]:
-    """Scribe marks and step events in time order; a start mark precedes the steps it opens."""
-
-    def order(entry: dict[str, Any]) -> tuple[str, int]:
-        rank = 1 if entry["kind"] == "step" else 0 if entry["event"].endswith("_start") else 2
-        return entry["at"] or "", rank
-
+    """Step events in their order, the scribe marks placed among them, the decision last."""
     common = {"run_id": ctx.run_id, "release_sha": ctx.release_sha}
-    return [{**entry, **common} for entry in sorted(scribe_entries(ctx) + step_entries(ctx), key=order)]
+    placed = sorted(step_entries(ctx) + scribe_entries(ctx), key=lambda pair: pair[0])
+    return [{**entry, **common} for _, entry in placed]
 
 
 # --- the chain -------------------------------------------------------------------------------------------------

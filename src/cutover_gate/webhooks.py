@@ -12,7 +12,7 @@ import hmac
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .secrets import Secret
@@ -28,9 +28,9 @@ class Forged:
     """A webhook ready to send: route key, raw body, headers, and the provider event id it carries."""
 
     route: str
-    body: bytes
-    headers: dict[str, str]
-    event_id: str
+    body: bytes = field(repr=False)
+    headers: dict[str, str] = field(repr=False)
+    event_id: str = ""
 
 
 def _hex_hmac(key: bytes, message: bytes) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -22,22 +23,31 @@ from dataclasses import asdict
 from types import FrameType
 
 from cutover_sandbox import faults
-from cutover_sandbox.pg import PgError
-from cutover_sandbox.server import Sandbox, SandboxError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+PARENT_ENV = "CUTOVER_SANDBOX_PARENT_PID"
+EPILOG = """environment:
+  CUTOVER_SANDBOX_FAULTS      comma-separated faults to enable (added to --fault)
+  CUTOVER_SANDBOX_GIT_SHA     the release SHA /api/version reports (--git-sha wins)
+  CUTOVER_ADMIN_EMAIL, CUTOVER_ADMIN_PASSWORD     the seeded admin
+  CUTOVER_WEBHOOK_SECRET, CUTOVER_ADYEN_HMAC_KEY, CUTOVER_STRIPE_WEBHOOK_SECRET   webhook secrets
+  CUTOVER_PG_BINDIR           force the directory of initdb / pg_ctl / postgres
+                              (default: PATH, pg_config, /usr/lib/postgresql/*/bin, then the pgserver wheel)
+  CUTOVER_PG_TMPDIR           parent dir of the throwaway cluster (default: /dev/shm when roomy, else the temp dir)
+  CUTOVER_PG_CACHE_DIR        cache of pristine initdb results (default ~/.cache/cutover-sandbox; 'off' disables)"""
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cutover-sandbox", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="cutover-sandbox", description=__doc__.split("\n\n")[0], epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="start PostgreSQL, migrate, seed and serve on 127.0.0.1")
+    serve = sub.add_parser("serve", help="start PostgreSQL, migrate, seed and serve on 127.0.0.1", epilog=EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     serve.add_argument("--port", type=int, default=0, help="TCP port (default: a free one)")
     serve.add_argument("--fault", action="append", default=[], metavar="NAME",
                        help="enable a fault from the catalogue (repeatable); see `cutover-sandbox faults`")
     serve.add_argument("--git-sha", default=None, help="the release SHA /api/version reports "
                                                        "(default: $CUTOVER_SANDBOX_GIT_SHA or a fixed sandbox SHA)")
-    serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
     listing = sub.add_parser("faults", help="list the fault catalogue")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
@@ -56,37 +66,59 @@ def _list_faults(as_json: bool) -> int:
     return EXIT_OK
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
 def _serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         names = faults.parse([*faults.from_env(), *args.fault])
-        sandbox = Sandbox(faults=names, port=args.port, git_sha=args.git_sha)
     except faults.UnknownFault as exc:
         return _fail(str(exc), EXIT_USAGE)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # imported here so that `faults` and usage errors answer at once, without loading the web stack
+    from cutover_sandbox.pg import PgError
+    from cutover_sandbox.server import Sandbox, SandboxError
+
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    sandbox: Sandbox | None = None
     try:
-        sandbox.start()
-    except (SandboxError, PgError) as exc:
-        return _fail(str(exc), EXIT_FAILED)
-    try:
+        try:
+            sandbox = Sandbox(faults=names, port=args.port, git_sha=args.git_sha).start()
+        except (SandboxError, PgError) as exc:
+            return _fail(str(exc), EXIT_FAILED)
+        except Exception as exc:  # anything else that stops the start: still one line, no traceback
+            return _fail(f"{exc.__class__.__name__}: {_one_line(exc)}", EXIT_FAILED)
         ready = {"url": sandbox.url, "dsn": sandbox.dsn, "bindir": str(sandbox.bindir) if sandbox.bindir else None,
                  "faults": list(sandbox.faults.names), "git_sha": sandbox.git_sha}
         print(f"CUTOVER_SANDBOX_URL={sandbox.url}")
         print(f"CUTOVER_DB_DSN={sandbox.dsn}")
         print("CUTOVER_SANDBOX_READY " + json.dumps(ready), flush=True)
+        parent = _watched_parent()
         while not stop.wait(0.5):
-            pass
+            if parent is not None and os.getppid() != parent:
+                print("cutover-sandbox: the process that started this sandbox is gone; stopping", file=sys.stderr)
+                break
+        return EXIT_OK
     finally:
-        sandbox.stop()
+        if sandbox is not None:
+            sandbox.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return EXIT_OK
+
+
+def _watched_parent() -> int | None:
+    """When started by the gate (PARENT_ENV set), stop once that process dies, even if it never sent SIGTERM."""
+    raw = os.environ.get(PARENT_ENV, "")
+    return int(raw) if raw.isdigit() else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

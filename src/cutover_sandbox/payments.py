@@ -92,7 +92,7 @@ def complete_deposit(session: Session, ctx: AppContext, provider: str, event_id:
                                      or (currency or "").upper() != tx.currency.upper()):
         event.status = "amount_mismatch"
         return "amount_mismatch"
-    if tx.state != "pending_provider":
+    if tx.state != "pending_provider" or tx.provider != provider:
         event.status = "ignored"
         return "ignored"
     if success:

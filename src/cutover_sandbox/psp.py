@@ -16,6 +16,7 @@ import logging
 import secrets
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -58,7 +59,7 @@ class MockPSP:
         self._cond = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
-        self.delivered: list[tuple[str, int]] = []
+        self.delivered: deque[tuple[str, int]] = deque(maxlen=1000)
         """(path, HTTP status) of every delivery attempt, for tests and debugging."""
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
@@ -143,6 +144,7 @@ class MockPSP:
 
     def _run(self) -> None:
         with requests.Session() as http:
+            http.trust_env = False  # never send loopback webhooks through an HTTP(S)_PROXY from the environment
             while True:
                 with self._cond:
                     while not self._stopping and (not self._queue or self._queue[0].due > time.monotonic()):
@@ -163,7 +165,7 @@ class MockPSP:
             # like a real PSP: retry with the same event and a fresh delay (signatures stay valid well within 300 s)
             self._schedule(job.path, job.body, job.headers, delay=0.5 * job.attempt, attempt=job.attempt + 1)
         else:
-            log.info("PSP webhook %s delivered: HTTP %s", job.path, status)
+            log.debug("PSP webhook %s delivered: HTTP %s", job.path, status)
 
 
 def _json(payload: dict[str, Any]) -> bytes:

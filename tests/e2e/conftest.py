@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ def run_gate(reports: Path, *args: str, faults: tuple[str, ...] = (), env: dict[
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("CUTOVER_", "RELEASE_SHA", "PYTEST_"))}
     full_env["CUTOVER_SANDBOX_FAULTS"] = ",".join(faults)
     full_env.update(env or {})
-    cmd = [sys.executable, "-m", "pytest", "--reports-dir", str(reports), "-p", "no:cacheprovider", *args]
+    cmd = [sys.executable, "-m", "pytest", f"--reports-dir={reports}", "-p", "no:cacheprovider", *args]
     proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout, check=False)
     return GateRun(proc.returncode, proc.stdout + proc.stderr, reports)
 
@@ -45,3 +46,51 @@ def run_gate(reports: Path, *args: str, faults: tuple[str, ...] = (), env: dict[
 @pytest.fixture
 def gate_reports(tmp_path: Path) -> Path:
     return tmp_path / "reports"
+
+
+@pytest.fixture
+def gate() -> Callable[..., GateRun]:
+    """Runs the gate in a subprocess: `gate(reports_dir, *pytest_args, faults=(...), env={...})`."""
+    return run_gate
+
+
+@dataclass
+class Standalone:
+    url: str
+    dsn: str
+    env: dict[str, str]
+
+
+READY = "CUTOVER_SANDBOX_READY "
+SEEDED = {
+    "CUTOVER_ADMIN_EMAIL": "ops-admin@gate-test.local",
+    "CUTOVER_ADMIN_PASSWORD": "Zq8-unique-admin-passphrase-4417",
+    "CUTOVER_WEBHOOK_SECRET": "payout-secret-unique-91d3c7aa55",
+    "CUTOVER_ADYEN_HMAC_KEY": "dW5pcXVlLWFkeWVuLWhtYWMta2V5LWZvci1nYXRlLTc3",
+    "CUTOVER_STRIPE_WEBHOOK_SECRET": "whsec_unique_stripe_secret_5c2e9b",
+}
+
+
+@pytest.fixture
+def standalone_sandbox() -> Any:
+    """`cutover-sandbox serve` as a user starts it, seeded with distinctive secrets; stopped with SIGTERM."""
+    import json as _json
+    import signal
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CUTOVER_")}, **SEEDED}
+    proc = subprocess.Popen([sys.executable, "-m", "cutover_sandbox", "serve", "--port", "0", "--git-sha",
+                             "060f1658c0f32b260ef61eddb625805d5849d8b7"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env)
+    assert proc.stdout is not None
+    info: dict[str, Any] = {}
+    for line in proc.stdout:
+        if line.startswith(READY):
+            info = _json.loads(line[len(READY):])
+            break
+    assert info, "sandbox did not start"
+    try:
+        yield Standalone(url=info["url"], dsn=info["dsn"], env=dict(SEEDED))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        proc.stdout.close()

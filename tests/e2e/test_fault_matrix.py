@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,11 @@ import pytest
 from cutover_gate.catalogue import LINES_BY_ID
 from cutover_sandbox.faults import CATALOGUE, Fault
 
-from .conftest import run_gate
+from .conftest import GateRun
 
 
-def test_healthy_sandbox_passes_t15_and_t0(gate_reports: Path) -> None:
-    run = run_gate(gate_reports, "-m", "t15 or t0")
+def test_healthy_sandbox_passes_t15_and_t0(gate: Callable[..., GateRun], gate_reports: Path) -> None:
+    run = gate(gate_reports, "-m", "t15 or t0")
     decision = run.decision
     assert decision["phases"]["t15"] == "PASS", run.output[-3000:]
     assert decision["phases"]["t0"] == "PASS", run.output[-3000:]
@@ -23,9 +24,9 @@ def test_healthy_sandbox_passes_t15_and_t0(gate_reports: Path) -> None:
 
 
 @pytest.mark.parametrize("fault", CATALOGUE, ids=lambda f: f.name)
-def test_fault_is_caught_by_its_line(fault: Fault, gate_reports: Path) -> None:
+def test_fault_is_caught_by_its_line(fault: Fault, gate: Callable[..., GateRun], gate_reports: Path) -> None:
     phase = LINES_BY_ID[fault.line].phase
-    run = run_gate(gate_reports, "-m", phase, faults=(fault.name,))
+    run = gate(gate_reports, "-m", phase, faults=(fault.name,))
     decision = run.decision
     assert decision["decision"] == "NO-GO", run.output[-3000:]
     assert run.line(fault.line)["result"] == "FAIL", run.output[-3000:]

@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sandbox_support import DEFAULT_SETTINGS_QUIET, Api
 
 from cutover_sandbox.pg import PgCluster
 from cutover_sandbox.server import Sandbox
+
+from .sandbox_support import DEFAULT_SETTINGS_QUIET, Api
 
 _db_names = itertools.count()
 

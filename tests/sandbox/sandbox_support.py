@@ -42,6 +42,7 @@ class Api:
         self.url = sandbox.url
         self.dsn = sandbox.dsn
         self.http = requests.Session()
+        self.http.trust_env = False  # loopback only, whatever proxy the environment names
         self._admin_token: str | None = None
 
     # -- plain HTTP ------------------------------------------------------------------------------------------

@@ -9,7 +9,12 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from sandbox_support import (
+
+from cutover_gate.catalogue import LINES_BY_ID, TRIGGERS_BY_ID
+from cutover_sandbox import DEFAULT_GIT_SHA, faults, migrate
+from cutover_sandbox.server import Sandbox
+
+from .sandbox_support import (
     DEFAULT_SETTINGS_QUIET,
     Api,
     Player,
@@ -19,10 +24,6 @@ from sandbox_support import (
     stripe_event,
     stripe_headers,
 )
-
-from cutover_gate.catalogue import LINES_BY_ID, TRIGGERS_BY_ID
-from cutover_sandbox import DEFAULT_GIT_SHA, faults, migrate
-from cutover_sandbox.server import Sandbox
 
 D = Decimal
 MakeApi = Callable[..., Api]

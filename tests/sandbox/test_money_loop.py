@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from sandbox_support import Api
+from .sandbox_support import Api
 
 D = Decimal
 
@@ -178,3 +179,19 @@ def test_transactions_are_listed_newest_first(api: Api) -> None:
     items = api.get("/api/v1/player/wallet/transactions", token=player.token).json()["items"]
     assert [item["id"] for item in items] == ids[::-1]
     assert {item["type"] for item in items} == {"deposit"}
+
+
+def test_concurrent_requests_never_double_spend(api: Api) -> None:
+    player = api.new_player()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        same_key = list(pool.map(lambda _: api.deposit(player, "50.00", key="race-key"), range(8)))
+    assert {r.status_code for r in same_key} == {200}
+    assert len({r.json()["transaction"]["id"] for r in same_key}) == 1
+    assert api.balance(player)["available_real"] == D("50.00")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        withdrawals = list(pool.map(lambda _: api.withdraw(player, "10.00"), range(8)))
+    codes = sorted(r.status_code for r in withdrawals)
+    assert codes == [200] * 5 + [400] * 3
+    assert api.balance(player) == {"available_real": D("0.00"), "held_real": D("50.00"), "total_real": D("50.00")}
+    assert api.ledger_violations() == []

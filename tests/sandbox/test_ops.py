@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from sandbox_support import Api
-
 from cutover_sandbox import DEFAULT_GIT_SHA, migrate
+
+from .sandbox_support import Api
 
 ALLOWED_ORIGIN = "https://admin.sandbox.local"
 

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from cutover_sandbox import migrate
+from cutover_sandbox import migrate, pgcache
 from cutover_sandbox.core.db import make_engine
 from cutover_sandbox.models import Base
 from cutover_sandbox.pg import BINDIR_ENV, PgCluster, PgError
@@ -83,3 +83,19 @@ def test_migrations_match_the_models_and_go_down_and_up(cluster: PgCluster) -> N
         assert migrate.status(engine).state == "ok"
     finally:
         engine.dispose()
+
+
+def test_initdb_results_are_cached_and_reused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(pgcache.CACHE_ENV, str(tmp_path / "cache"))
+    with PgCluster() as first:
+        _exercise(first)
+    templates = list((tmp_path / "cache").glob("pgdata-*"))
+    assert len(templates) == 1 and (templates[0] / "PG_VERSION").is_file()
+    with PgCluster() as second:  # restored from the template
+        _exercise(second)
+    assert list((tmp_path / "cache").iterdir()) == templates  # no staging leftovers
+
+    monkeypatch.setenv(pgcache.CACHE_ENV, "off")
+    assert pgcache.cache_root() is None
+    with PgCluster() as uncached:
+        _exercise(uncached)

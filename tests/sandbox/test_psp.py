@@ -6,7 +6,8 @@ import logging
 from decimal import Decimal
 
 import pytest
-from sandbox_support import SETTINGS, Api, Player, wait_for
+
+from .sandbox_support import SETTINGS, Api, Player, wait_for
 
 D = Decimal
 

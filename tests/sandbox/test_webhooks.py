@@ -9,7 +9,8 @@ import time
 from decimal import Decimal
 
 import pytest
-from sandbox_support import (
+
+from .sandbox_support import (
     Api,
     Player,
     adyen_notification,
@@ -174,5 +175,14 @@ def test_adyen_webhook_refusals_move_no_money(quiet_api: Api, signature: str | N
         body = adyen_notification(tx_id, 2000, signature=signature)
     r = api.post(ADYEN_HOOK, data=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 401
+    assert api.tx_state(player, tx_id) == "pending_provider"
+    assert api.balance(player)["available_real"] == D("0.00")
+
+
+def test_a_webhook_from_another_provider_credits_nothing(quiet_api: Api) -> None:
+    api = quiet_api
+    player, tx_id = _pending_deposit(api, "adyen")
+    body = stripe_event(tx_id, 2000)
+    assert api.post(STRIPE_HOOK, data=body, headers=stripe_headers(body)).json()["status"] == "ignored"
     assert api.tx_state(player, tx_id) == "pending_provider"
     assert api.balance(player)["available_real"] == D("0.00")

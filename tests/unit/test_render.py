@@ -1,9 +1,11 @@
-"""The sign-off artifacts rendered from hand-built contexts: GO, NO-GO (half-done canary) and PENDING, both languages."""
+"""Sign-off artifacts rendered from hand-built contexts: GO, NO-GO (half-done canary) and PENDING, both languages."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,8 +33,8 @@ DEPOSIT = {"canary_player_id": "player-777", "canary_email": "canary+20250301@ex
 WITHDRAW = {"withdraw_amount": "7.25", "withdraw_tx_id": "wd-tx-5151", "available_after_withdraw": "5.25",
             "held_after_withdraw": "7.25"}
 APPROVE = {"approve_state": "approved", "approved_at": "2025-03-01T10:02:03Z"}
-PAID = {"paid_state": "paid", "paid_at": "2025-03-01T10:03:04Z", "payout_ref": "payout-ref-9", "available_final": "5.25",
-        "held_final": "0.00", "payout_webhook_verified": True}
+PAID = {"paid_state": "paid", "paid_at": "2025-03-01T10:03:04Z", "payout_ref": "payout-ref-9",
+        "available_final": "5.25", "held_final": "0.00", "payout_webhook_verified": True}
 LEDGER = {"expected_available": "5.25", "expected_held": "0.00", "db_available": "5.25", "db_held": "0.00",
           "ledger_refs": ["ledger-e-1", "ledger-e-2", f"note {SEED}"]}
 CANARY_EVIDENCE = {"t0_deposit": DEPOSIT, "t0_withdraw_request": WITHDRAW, "t0_admin_approve": APPROVE,
@@ -363,7 +365,7 @@ def test_comms_pending_never_claims_pass_for_phases_not_run() -> None:
 
 
 def test_combined_result() -> None:
-    P, F, W, N = Result.PASS, Result.FAIL, Result.WAIVED, Result.NOT_RUN  # noqa: N806
+    P, F, W, N = Result.PASS, Result.FAIL, Result.WAIVED, Result.NOT_RUN
     assert render.combined([P, P]) is P
     assert render.combined([P, F, N]) is F
     assert render.combined([P, N]) is N
@@ -374,3 +376,145 @@ def test_combined_result() -> None:
 def test_unknown_language_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown report language"):
         render.render_all(go_context("de"))
+
+
+# --- pytest-html and Allure pieces ----------------------------------------------------------------------------
+
+
+def test_html_banner_and_checklist() -> None:
+    from cutover_gate import html_report
+
+    ctx = nogo_context()
+    ctx.decision.reasons.append("<script>alert(1)</script>")
+    plugin = html_report.HtmlReport(lambda: ctx.decision)
+    prefix, summary, postfix = ["pytest-html's own"], [], []
+    plugin.pytest_html_results_summary(prefix, summary, postfix, session=None)  # type: ignore[arg-type]
+    banner = prefix[0]
+    assert "Cutover decision: NO-GO" in banner and html_report.VERDICT_COLOURS["NO-GO"] in banner
+    assert "<script>" not in banner and "&lt;script&gt;" in banner
+    assert SEED not in banner and MASK in banner
+    assert prefix[1] == "pytest-html's own"
+    table = summary[0]
+    assert table.count("<tr>") == len(LINES) + 1
+    assert "<code>t0_withdraw_request</code></td><td>Withdraw request</td>" in table and "NOT RUN" in table
+
+    assert "not computed" in html_report.banner_html(None)
+    assert html_report.checklist_html(None) == ""
+
+
+def test_html_table_column_and_title() -> None:
+    from cutover_gate import html_report
+
+    plugin = html_report.HtmlReport(lambda: None, title="Cutover 0123")
+    header = ["<th>Result</th>", "<th>Test</th>", "<th>Duration</th>", "<th>Links</th>"]
+    plugin.pytest_html_results_table_header(header)
+    assert header[2] == "<th>Checklist lines</th>"
+
+    cells = ["<td>Passed</td>", "<td>id</td>", "<td>1 s</td>", "<td></td>"]
+    report = SimpleNamespace(cutover_record={"lines": ["t0_deposit", "t0_withdraw_request"]})
+    plugin.pytest_html_results_table_row(report, cells)  # type: ignore[arg-type]
+    assert cells[2] == '<td class="col-lines">t0_deposit, t0_withdraw_request</td>'
+
+    data = SimpleNamespace(title="report.html")
+    plugin.pytest_html_report_title(data)
+    assert data.title == "Cutover 0123"
+
+
+def test_html_extras_from_the_record() -> None:
+    from cutover_gate import html_report
+    from cutover_gate.recorder import RECORD, new_record
+
+    record = {"lines": ["t0_deposit"], "evidence": {"t0_deposit": {"deposit_tx_id": "dep-1"}}, "triggers": [],
+              "steps": [{"at": at(1), "status": "FAIL", "line": "t0_deposit", "step": "When the canary deposits",
+                         "message": f"HTTP 500 Bearer {SEED}"}],
+              "http": [{"request": {"method": "POST", "headers": {"Authorization": f"Bearer {SEED}"}},
+                        "response": {"status": 500}}]}
+    plugin = html_report.HtmlReport(lambda: None)
+
+    def makereport(item: Any, report: Any) -> Any:
+        gen = plugin.pytest_runtest_makereport(item, None)  # type: ignore[arg-type]
+        next(gen)
+        with pytest.raises(StopIteration) as stop:
+            gen.send(report)
+        return stop.value.value
+
+    call = SimpleNamespace(when="call", failed=True, cutover_record=record, extras=[{"name": "earlier"}])
+    extras = makereport(SimpleNamespace(stash=pytest.Stash()), call).extras
+    assert [e["name"] for e in extras] == ["earlier", "Steps", "HTTP exchanges", "Evidence"]
+    assert SEED not in repr(extras)
+    assert "FAIL  [t0_deposit]  When the canary deposits" in extras[1]["content"]
+
+    item = SimpleNamespace(stash=pytest.Stash())
+    item.stash[RECORD] = {**new_record(["t15_api_health"]), "steps": record["steps"]}
+    passed_setup = makereport(item, SimpleNamespace(when="setup", failed=False))
+    assert not hasattr(passed_setup, "extras")  # a passing setup carries no evidence
+    failed_setup = makereport(item, SimpleNamespace(when="setup", failed=True))
+    assert [e["name"] for e in failed_setup.extras] == ["Steps"]  # from the item's stash
+
+
+def test_allure_extras(tmp_path: Path) -> None:
+    import json
+
+    from cutover_gate import allure_report
+    from cutover_gate.catalogue import TRIGGERS
+
+    ctx = nogo_context()
+    ctx.target = f"https://user:{SEED}@pay.example.com"
+    allure_report.write_allure_extras(tmp_path / "allure-results", ctx)
+    props = (tmp_path / "allure-results" / "environment.properties").read_text(encoding="utf-8")
+    assert f"release.sha={SHA}\n" in props and "decision=NO-GO\n" in props and "env.name=prod\n" in props
+    assert "language=en\n" in props and SEED not in props
+    executor = json.loads((tmp_path / "allure-results" / "executor.json").read_text(encoding="utf-8"))
+    assert executor["name"] == "cutover-gate" and SHA in executor["buildName"] and executor["reportName"]
+    cats = json.loads((tmp_path / "allure-results" / "categories.json").read_text(encoding="utf-8"))
+    assert len(cats) == len(TRIGGERS) + 1 and cats[-1]["name"] == "Checklist FAIL"
+
+    def categories_of(message: str) -> list[str]:  # Allure: Java `matches`, i.e. the whole message
+        return [c["name"] for c in cats if "messageRegex" not in c or re.fullmatch(c["messageRegex"], message)]
+
+    msg = "step 'When the canary requests a withdrawal':\ntrigger payout_withdraw_http_error: HTTP 500"
+    assert categories_of(msg) == [cats[0]["name"], "Checklist FAIL"]
+    assert "payout_withdraw_http_error" in cats[0]["name"]
+    assert categories_of("t15_api_health: HTTP 503") == ["Checklist FAIL"]
+    assert categories_of("ledger_invariant_breach_extra") == ["Checklist FAIL"]  # the id, not a longer word
+
+
+def test_allure_attach_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    import allure_commons
+    import pluggy
+    from allure_commons import _core, _hooks
+
+    from cutover_gate import allure_report
+
+    manager = pluggy.PluginManager("allure")  # a private one: this test may itself run under Allure
+    manager.add_hookspecs(_hooks.AllureUserHooks)
+    manager.add_hookspecs(_hooks.AllureDeveloperHooks)
+    monkeypatch.setattr(_core.MetaPluginManager, "_plugin_manager", manager)
+
+    record = {"lines": ["t0_deposit"], "steps": [{"step": "Given x", "status": "PASS"}],
+              "http": [{"url": f"https://a/?token={SEED}", "headers": {"Authorization": "Bearer abcdef123456"}}],
+              "evidence": {}, "triggers": []}
+    allure_report.attach_record(record)  # Allure not recording: nothing happens
+
+    class Listener:
+        def __init__(self) -> None:
+            self.attached: list[tuple[str, str, Any]] = []
+
+        @allure_commons.hookimpl
+        def attach_data(self, body: str, name: str, attachment_type: Any, extension: Any) -> None:
+            self.attached.append((name, body, attachment_type))
+
+    listener = Listener()
+    manager.register(listener)
+    allure_report.attach_record(record)
+    assert [name for name, _, _ in listener.attached] == ["Steps", "HTTP exchanges"]
+    assert all(kind.mime_type == "application/json" for _, _, kind in listener.attached)
+    assert SEED not in repr(listener.attached) and "abcdef123456" not in repr(listener.attached)
+
+    class NoTestCase:
+        @allure_commons.hookimpl
+        def attach_data(self, body: str, name: str, attachment_type: Any, extension: Any) -> None:
+            raise KeyError(None)  # what Allure's lifecycle does when no test case is open
+
+    manager.register(NoTestCase())
+    allure_report.attach_record(record)  # recording, but outside a test case: no error

@@ -84,6 +84,17 @@ def test_scribe_marks_of_a_full_run() -> None:
     assert entries[0]["event"] == "preflight_start" and entries[-1]["event"] == "decision"
 
 
+def test_marks_sit_beside_their_steps_when_timestamps_tie() -> None:
+    ctx = run_context(mandatory("t60", "t15"))
+    for event in ctx.events:
+        event.at = at(0)  # one-second resolution: a whole phase can share a timestamp
+    entries = timeline.timeline_entries(ctx)
+    events = [e.get("event") or e["line"] for e in entries]
+    t60, t15 = mandatory("t60"), mandatory("t15")
+    assert events == ["preflight_start", *t60, "preflight_end", "deploy_start", t15[0], "deploy_end", *t15[1:],
+                      "smoke", "decision"]
+
+
 def test_scribe_marks_only_for_what_ran() -> None:
     m = marks(timeline.timeline_entries(run_context(mandatory("t15"), fail={"t15_api_health": "HTTP 503"})))
     assert set(m) == {"deploy_start", "deploy_end", "smoke", "decision"}
