@@ -18,7 +18,16 @@ from typing import Any
 
 from pytest_bdd import given, then, when
 
-from cutover_gate.canary import CanaryPlayer, balance, provision_canary, wait_for_deposit, withdrawal_state
+from cutover_gate.canary import (
+    CanaryPlayer,
+    balance,
+    provision_canary,
+    review_body,
+    tx_field,
+    wait_for_deposit,
+    wire,
+    withdrawal_state,
+)
 from cutover_gate.client import CheckFailed, TargetClient, to_decimal
 from cutover_gate.db import Database
 from cutover_gate.fixtures import Gate
@@ -26,8 +35,6 @@ from cutover_gate.model import iso, utcnow
 from cutover_gate.recorder import Evidence, proves
 from cutover_gate.secrets import Secret
 from steps.common import admin_login, admin_token_from
-
-PSP_FREE_METHODS = {"test"}
 
 
 @dataclass
@@ -82,14 +89,13 @@ def _(target: TargetClient, gate: Gate, evidence: Evidence) -> Canary:
 @when("canary deposit tutarını PSP üzerinden yatırır")
 @proves("t0_psp_deposit")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    body = {"amount": _fmt(canary.deposit_amount), "method": canary.deposit_method}
+    p = target.profile
+    body = wire(p, amount=_fmt(canary.deposit_amount), method=canary.deposit_method)
     key = f"canary-deposit-{uuid.uuid4()}"
-    resp = target.post(target.profile.path("deposit"), json=body, token=canary.player.token,
-                       headers={"Idempotency-Key": key})
+    resp = target.post(p.path("deposit"), json=body, token=canary.player.token, headers={"Idempotency-Key": key})
     resp.expect(200, 201, what="canary deposit")
-    tx = resp.field(target.profile.field("transaction"))
-    canary.deposit_tx = str(tx[target.profile.field("tx_id")])
-    canary.deposit_state = str(tx[target.profile.field("tx_state")])
+    canary.deposit_tx = tx_field(p, resp, "tx_id")
+    canary.deposit_state = tx_field(p, resp, "tx_state")
     canary.deposit_request, canary.deposit_key = body, key
     evidence.put("deposit_tx_id", canary.deposit_tx, line="t0_deposit")
     evidence.put("deposit_amount", _fmt(canary.deposit_amount), line="t0_deposit")
@@ -103,11 +109,12 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     p = target.profile
     assert canary.deposit_tx is not None
-    if canary.deposit_method in PSP_FREE_METHODS:
+    if canary.deposit_method in p.value("canary", "psp_free_methods"):
         raise CheckFailed(f"deposit method '{canary.deposit_method}' completes without a PSP: the signed-webhook path "
                           "was not exercised (set canary.deposit_method to a PSP method such as 'card')")
     if canary.deposit_state == p.state("deposit_completed"):
-        raise CheckFailed("a PSP deposit answered 'completed' at once, before any PSP webhook could arrive")
+        raise CheckFailed(f"a PSP deposit answered '{canary.deposit_state}' at once, before any PSP webhook could "
+                          "arrive")
     started = time.monotonic()
     final = wait_for_deposit(target, canary.player.token, canary.deposit_tx, gate.settings.canary)
     canary.deposit_state = final
@@ -139,8 +146,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     resp = target.post(target.profile.path("deposit"), json=canary.deposit_request, token=canary.player.token,
                        headers={"Idempotency-Key": canary.deposit_key})
     resp.expect(200, 201, what="deposit replay with the same Idempotency-Key")
-    tx = resp.field(target.profile.field("transaction"))
-    same = str(tx[target.profile.field("tx_id")]) == canary.deposit_tx
+    same = tx_field(target.profile, resp, "tx_id") == canary.deposit_tx
     after = balance(target, canary.player.token)
     evidence.put("deposit_replay_same_tx", same)
     if not same:
@@ -156,15 +162,14 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves("t0_withdraw_request")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
-    body = {"amount": _fmt(canary.withdraw_amount), "method": p.value("canary", "withdraw_method"),
-            "address": p.value("canary", "withdraw_address")}
+    body = wire(p, amount=_fmt(canary.withdraw_amount), method=p.value("canary", "withdraw_method"),
+                address=p.value("canary", "withdraw_address"))
     resp = target.post(p.path("withdraw"), json=body, token=canary.player.token,
                        headers={"Idempotency-Key": f"canary-withdraw-{uuid.uuid4()}"})
     _http_error_trigger(evidence, resp.status, "withdraw request")
     resp.expect(200, 201, what="canary withdraw request")
-    tx = resp.field(p.field("transaction"))
-    canary.withdraw_tx = str(tx[p.field("tx_id")])
-    state = str(tx[p.field("tx_state")])
+    canary.withdraw_tx = tx_field(p, resp, "tx_id")
+    state = tx_field(p, resp, "tx_state")
     evidence.put("withdraw_tx_id", canary.withdraw_tx)
     evidence.put("withdraw_amount", _fmt(canary.withdraw_amount))
     evidence.put("last_withdraw_state", state)
@@ -195,7 +200,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
     assert canary.withdraw_tx is not None
     resp = target.post(p.path("withdrawal_review", tx_id=canary.withdraw_tx), token=canary.admin,
-                       json={"action": "approve", "reason": "go-live canary"})
+                       json=review_body(p, "approve", "go-live canary"))
     _http_error_trigger(evidence, resp.status, "withdrawal approve")
     resp.expect(200, what="admin approve")
     evidence.put("approved_at", iso(utcnow()))
@@ -220,7 +225,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     assert canary.withdraw_tx is not None
     resp = target.post(target.profile.path("withdrawal_mark_paid", tx_id=canary.withdraw_tx), token=canary.admin,
-                       json={"reason": "go-live canary"})
+                       json=wire(target.profile, reason="go-live canary"))
     _http_error_trigger(evidence, resp.status, "withdrawal mark-paid")
     resp.expect(200, what="admin mark paid")
     evidence.put("paid_at", iso(utcnow()))
@@ -266,9 +271,9 @@ def _(canary: Canary, target: TargetClient, database: Database, evidence: Eviden
     api = balance(target, canary.player.token)
     resp = target.get(p.path("admin_player_wallet", player_id=canary.player.player_id), token=canary.admin)
     resp.expect(200, what="admin view of the canary wallet")
-    wallet = resp.field(p.field("admin_wallet"))
-    admin_avail = to_decimal(wallet.get(p.field("available")), "admin wallet available")
-    admin_held = to_decimal(wallet.get(p.field("held")), "admin wallet held")
+    wallet = p.field("admin_wallet")
+    admin_avail = to_decimal(resp.field(f"{wallet}.{p.field('available')}"), "admin wallet available")
+    admin_held = to_decimal(resp.field(f"{wallet}.{p.field('held')}"), "admin wallet held")
     rows = database.query("wallet", {"player_id": canary.player.player_id})
     if len(rows) != 1:
         raise CheckFailed(f"the database holds {len(rows)} wallet rows for the canary player, expected 1")
@@ -292,7 +297,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     assert canary.withdraw_tx is not None
     before = balance(target, canary.player.token)
     resp = target.post(target.profile.path("withdrawal_mark_paid", tx_id=canary.withdraw_tx), token=canary.admin,
-                       json={"reason": "go-live canary replay"})
+                       json=wire(target.profile, reason="go-live canary replay"))
     if resp.status not in (200, 409):
         raise CheckFailed(f"mark-paid replay answered {resp.status}, expected 200 (idempotent) or 409")
     after = balance(target, canary.player.token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, then, when
 
+from cutover_gate.canary import wire
 from cutover_gate.client import CheckFailed, Response, TargetClient
 from cutover_gate.fixtures import Gate
 from cutover_gate.recorder import Evidence
@@ -23,7 +24,8 @@ def admin_login(target: TargetClient, gate: Gate) -> Response:
     password = gate.settings.secret("admin_password")
     if not email or password is None:
         raise CheckFailed("admin credentials missing: set CUTOVER_ADMIN_EMAIL and CUTOVER_ADMIN_PASSWORD")
-    return target.post(target.profile.path("admin_login"), json={"email": email, "password": password.reveal()})
+    body = wire(target.profile, email=email, password=password.reveal())
+    return target.post(target.profile.path("admin_login"), json=body)
 
 
 def admin_token_from(resp: Response, target: TargetClient, email: str | None) -> Secret:
@@ -44,7 +46,8 @@ def _error_code(resp: Response, target: TargetClient) -> str:
     except CheckFailed:
         return ""
     if isinstance(body, dict):
-        return str(body.get(target.profile.field("error_code")) or body.get("detail") or "")
+        p = target.profile
+        return str(body.get(p.field("error_code")) or body.get(p.field("error_detail")) or "")
     return ""
 
 

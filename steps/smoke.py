@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from pytest_bdd import then, when
 
@@ -55,18 +54,19 @@ def _migration_failure(evidence: Evidence, message: str) -> CheckFailed:
 @then("hazır olma durumu migration'ların head'de olduğunu bildirir", target_fixture="readiness_head")
 def _(readiness_response: Response, target: TargetClient, evidence: Evidence) -> str:
     p = target.profile
-    body: Any = readiness_response.json()
     evidence.put("readiness_status_code", readiness_response.status)
     try:
         db_rev = str(readiness_response.field(p.field("readiness_db_rev")))
         head_rev = str(readiness_response.field(p.field("readiness_head_rev")))
         migrations = str(readiness_response.field(p.field("readiness_migrations")))
+        status = readiness_response.field(p.field("readiness_status"))
     except CheckFailed as exc:
-        raise _migration_failure(evidence, f"readiness does not report the migration state: {exc}") from None
+        raise _migration_failure(evidence, f"readiness (HTTP {readiness_response.status}) does not report the "
+                                 f"migration state: {exc}") from None
     evidence.put("readiness_db_rev", db_rev)
     evidence.put("readiness_head_rev", head_rev)
     evidence.put("readiness_migrations", migrations)
-    if readiness_response.status != 200 or body.get(p.field("readiness_status")) != p.state("readiness_ok"):
+    if readiness_response.status != 200 or status != p.state("readiness_ok"):
         raise _migration_failure(evidence, f"readiness answered {readiness_response.status} with migrations "
                                  f"'{migrations}' (db {db_rev}, head {head_rev})")
     if migrations != p.state("migrations_ok") or db_rev != head_rev:
@@ -166,7 +166,8 @@ def _(target: TargetClient, evidence: Evidence) -> None:
         resp = target.get(target.profile.path(key))
         evidence.put(f"{key}_without_token", resp.status)
         if resp.status not in (401, 403):
-            raise CheckFailed(f"{key} without a token answered {resp.status}, expected 401 or 403")
+            raise CheckFailed(f"{key} ({target.profile.path(key)}) without a token answered {resp.status}, expected "
+                              "401 or 403")
 
 
 @then("admin endpoints reject an invalid token")
@@ -177,4 +178,5 @@ def _(target: TargetClient, evidence: Evidence) -> None:
         resp = target.get(target.profile.path(key), token=bogus)
         evidence.put(f"{key}_invalid_token", resp.status)
         if resp.status not in (401, 403):
-            raise CheckFailed(f"{key} with an invalid token answered {resp.status}, expected 401 or 403")
+            raise CheckFailed(f"{key} ({target.profile.path(key)}) with an invalid token answered {resp.status}, "
+                              "expected 401 or 403")

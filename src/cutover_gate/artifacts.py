@@ -112,6 +112,8 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], http: dict[str, list
     if settings.release_sha:
         windows = settings.cutover.get("record", {}).get("window_hours", {})
         results, all_triggers = record.results_for(settings.release_sha, windows)
+        for lid, res in this_run.items():  # a NOT_RUN of this run keeps its reason (the record stores no NOT_RUN)
+            results.setdefault(lid, res)
         for lid in results:
             if lid not in refs and (reports / EVIDENCE_DIR / f"{lid}.json").is_file():
                 refs[lid] = f"{EVIDENCE_DIR}/{lid}.json"

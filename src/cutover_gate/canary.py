@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets as pysecrets
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from .client import CheckFailed, TargetClient, poll, to_decimal
+from .client import CheckFailed, Response, TargetClient, poll, to_decimal
 from .model import utcnow
+from .profile import Profile, dig
 from .secrets import Secret
 from .settings import Canary, GateSettings
 
@@ -26,6 +28,21 @@ class Balance:
     held: Decimal
 
 
+def wire(p: Profile, **fields: Any) -> dict[str, Any]:
+    """A request body with the platform's field names: `wire(p, amount="10.00")` is `{p's name for amount: "10.00"}`."""
+    return {str(p.value("requests", key)): value for key, value in fields.items()}
+
+
+def review_body(p: Profile, action: str, reason: str) -> dict[str, Any]:
+    """The withdrawal review body: `action` is a key of the profile's [actions] ("approve" or "reject")."""
+    return wire(p, review_action=p.value("actions", action), reason=reason)
+
+
+def tx_field(p: Profile, resp: Response, key: str) -> str:
+    """A field of the transaction an answer carries (`[fields] transaction`, then `[fields] <key>` inside it)."""
+    return str(resp.field(f"{p.field('transaction')}.{p.field(key)}"))
+
+
 def balance(target: TargetClient, token: Secret) -> Balance:
     p = target.profile
     resp = target.get(p.path("wallet_balance"), token=token)
@@ -36,7 +53,7 @@ def balance(target: TargetClient, token: Secret) -> Balance:
 
 def _login(target: TargetClient, email: str, password: Secret, tenant: str) -> tuple[str, Secret]:
     p = target.profile
-    body = {"email": email, "password": password.reveal(), "tenant_id": tenant}
+    body = wire(p, email=email, password=password.reveal(), tenant_id=tenant)
     resp = target.post(p.path("player_login"), json=body)
     resp.expect(200, what=f"canary login for {email}")
     token = resp.field(p.field("token"))
@@ -45,14 +62,14 @@ def _login(target: TargetClient, email: str, password: Secret, tenant: str) -> t
 
 def _verify(target: TargetClient, channel: str, address_key: str, address: str) -> None:
     p = target.profile
-    sent = target.post(p.path(f"verify_{channel}_send"), json={address_key: address})
+    sent = target.post(p.path(f"verify_{channel}_send"), json=wire(p, **{address_key: address}))
     sent.expect(200, what=f"{channel} verification send")
     try:
         code = str(sent.field(p.field("verify_debug_code")))
     except CheckFailed:
         raise CheckFailed(f"the target does not expose the {channel} verification code; provision the canary "
                           "beforehand and give CUTOVER_CANARY_EMAIL / CUTOVER_CANARY_PASSWORD") from None
-    confirm = target.post(p.path(f"verify_{channel}_confirm"), json={address_key: address, "code": code})
+    confirm = target.post(p.path(f"verify_{channel}_confirm"), json=wire(p, **{address_key: address, "code": code}))
     confirm.expect(200, what=f"{channel} verification confirm")
 
 
@@ -72,9 +89,9 @@ def provision_canary(target: TargetClient, settings: GateSettings, admin: Secret
     email = f"canary+{stamp}{nonce}@{p.value('canary', 'email_domain')}"
     password = Secret("Cv!" + pysecrets.token_urlsafe(18), "canary password")
     phone = "+90555" + f"{pysecrets.randbelow(10**7):07d}"
-    reg = target.post(p.path("player_register"), json={"email": email, "password": password.reveal(),
-                                                         "username": f"canary{stamp}{nonce}", "phone": phone,
-                                                         "tenant_id": tenant})
+    reg = target.post(p.path("player_register"), json=wire(p, email=email, password=password.reveal(),
+                                                             username=f"canary{stamp}{nonce}", phone=phone,
+                                                             tenant_id=tenant))
     reg.expect(200, 201, what="canary registration")
     _verify(target, "email", "email", email)
     _verify(target, "sms", "phone", phone)
@@ -90,8 +107,11 @@ def deposit_state(target: TargetClient, token: Secret, tx_id: str) -> str:
     resp = target.get(p.path("wallet_transactions"), token=token)
     resp.expect(200, what="wallet transactions")
     for item in resp.field(p.field("list_items")):
-        if str(item.get(p.field("tx_id"))) == tx_id:
-            return str(item.get(p.field("tx_state")))
+        try:
+            if str(dig(item, p.field("tx_id"))) == tx_id:
+                return str(dig(item, p.field("tx_state")))
+        except KeyError as exc:
+            raise CheckFailed(f"wallet transactions: {exc.args[0]} in an item") from None
     return "missing"
 
 

@@ -4,8 +4,8 @@ A scenario names the lines it proves with tags. Its steps are attributed to line
 line with `proves()`; in a single-line scenario every step belongs to that line). Within one scenario:
 
 - a line with a failing step is FAIL;
-- a line whose steps all ran and passed is PASS when the scenario passed, or when the scenario broke later, at a
-  step of another line (the canary's earlier steps stay proven when a later one fails);
+- a line whose steps all ran and passed is PASS (WAIVED when its evidence says so) when the scenario passed, or when
+  the scenario broke later, at a step of another line (the canary's earlier steps stay proven when a later one fails);
 - a line the scenario never reached because of an earlier failure is FAIL ("blocked");
 - a skipped scenario leaves its lines NOT_RUN; a line no step proved is NOT_RUN.
 
@@ -65,6 +65,7 @@ def scenario_results(run: ScenarioRun) -> dict[str, LineResult]:
         own = [run.steps[i] for i in idx]
         at = own[-1].at if own else run.finished_at
         evidence = run.evidence.get(line, {})
+        proven = Result.WAIVED if evidence.get("_result") == Result.WAIVED.value else Result.PASS
 
         def res(result: Result, message: str, *, _line: str = line, _at: str | None = at,
                 _ev: dict[str, Any] = evidence) -> LineResult:
@@ -78,11 +79,9 @@ def scenario_results(run: ScenarioRun) -> dict[str, LineResult]:
             bad = next(s for s in own if s.status == "FAIL")
             out[line] = res(Result.FAIL, f"step '{bad.step}': {bad.message}")
         elif run.outcome == "passed":
-            waived = evidence.get("_result") == Result.WAIVED.value
-            out[line] = (res(Result.WAIVED if waived else Result.PASS, "") if own
-                         else res(Result.NOT_RUN, "no step of the scenario proved this line"))
+            out[line] = (res(proven, "") if own else res(Result.NOT_RUN, "no step of the scenario proved this line"))
         elif own and failing is not None and failing.line != line:
-            out[line] = res(Result.PASS, "")
+            out[line] = res(proven, "")
         elif failing is not None:
             out[line] = res(Result.FAIL, f"blocked: step '{failing.step}' failed: {failing.message}")
         else:

@@ -85,21 +85,29 @@ class GateHooks:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
                                   ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
         rec = item.stash.get(recorder.RECORD, None)
+        # junitxml writes the properties of the item (every phase's report copies them): put the line ids there
+        if rec is not None and not any(k == "checklist_id" for k, _ in item.user_properties):
+            item.user_properties.append(("checklist_id", ",".join(rec["lines"])))
+        report = yield
         if rec is not None:
             data = {k: v for k, v in rec.items() if k != "current_line"}
             setattr(report, REPORT_KEY, json.loads(json.dumps(data, default=str)))
             if report.when == "call":
                 allure_report.attach_record(getattr(report, REPORT_KEY))
-            if report.when == "call" and not any(k == "checklist_id" for k, _ in report.user_properties):
-                report.user_properties.append(("checklist_id", ",".join(rec["lines"])))
         if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and report.failed:
             failing = next((s for s in reversed(rec["steps"]) if s["status"] == "FAIL"), None) if rec else None
             where = f"step '{failing['step']}': " if failing else ""
             report.longrepr = REDACTOR.scrub(f"{where}{call.excinfo.value}")
+        elif isinstance(report.longrepr, tuple):  # a skip: (path, lineno, reason), the shape junitxml expects
+            path, lineno, reason = report.longrepr
+            report.longrepr = (path, lineno, REDACTOR.scrub(str(reason)))
         elif report.longrepr is not None:
-            report.longrepr = REDACTOR.scrub(str(report.longrepr))
+            text = str(report.longrepr)
+            if REDACTOR.scrub(text) != text:  # keep pytest's structured failure unless a secret must go
+                report.longrepr = REDACTOR.scrub(text)
+        # captured stdout/stderr/log of the test: a step that prints or logs a secret must not leak it
+        report.sections = [(title, REDACTOR.scrub(text)) for title, text in report.sections]
         return report
 
     @pytest.hookimpl(wrapper=True)

@@ -68,6 +68,12 @@ CATALOGUE: tuple[Fault, ...] = (
           "a payout webhook with status 'failed' moves the withdrawal to paid and settles it"),
     Fault("approve_noop", "t0_admin_approve", None,
           "review approve answers 200 with state 'approved' but stores nothing"),
+    Fault("payout_failure_spike", "hc_first_6h_watch", "payout_failure_rate",
+          "the mock PSP fails every payout; the sandbox starts with the last hour's payouts: 8 of 10 failed"),
+    Fault("metrics_missing", "hc_alerting_active", None,
+          "GET /metrics is not mounted (404): nothing for 5xx/latency alerting to read"),
+    Fault("readonly_endpoint_5xx", "rb_readonly_endpoints", "payout_withdraw_http_error",
+          "the finance withdrawals list (GET /api/v1/finance/withdrawals) answers 500"),
 )
 
 BY_NAME: Mapping[str, Fault] = {fault.name: fault for fault in CATALOGUE}

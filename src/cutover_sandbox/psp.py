@@ -92,6 +92,8 @@ class MockPSP:
             raise ValueError(f"unknown PSP provider {provider!r}")
 
     def payout(self, tx_id: str, provider: str, event_id: str, status: str) -> None:
+        if self.faults.active("payout_failure_spike"):  # FAULT: the PSP fails every payout
+            status = "failed"
         body = _json({"withdraw_tx_id": tx_id, "provider": provider, "provider_event_id": event_id, "status": status})
         self._schedule(PAYOUT_PATH, body, signatures.payout_headers(self.settings.webhook_secret, body))
 

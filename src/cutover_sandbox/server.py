@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 
@@ -22,12 +23,13 @@ import uvicorn
 from sqlalchemy import Engine
 
 from cutover_sandbox import faults as fault_catalogue
-from cutover_sandbox import migrate
+from cutover_sandbox import migrate, payments, withdrawals
 from cutover_sandbox.app import create_app
 from cutover_sandbox.core.config import Settings
 from cutover_sandbox.core.context import AppContext
 from cutover_sandbox.core.db import init_db, make_engine, make_sessionmaker
 from cutover_sandbox.faults import Faults
+from cutover_sandbox.models import Player, Wallet
 from cutover_sandbox.pg import PgCluster
 from cutover_sandbox.psp import MockPSP
 
@@ -105,6 +107,8 @@ class Sandbox:
             self.psp = MockPSP(self.settings, self.faults)
             ctx = AppContext(settings=self.settings, faults=self.faults, engine=self.engine, sessions=sessions,
                              psp=self.psp)
+            if self.faults.active("payout_failure_spike"):  # FAULT: the last hour's payouts, mostly failed
+                seed_payout_failure_spike(ctx)
             config = uvicorn.Config(create_app(ctx), log_config=None, access_log=False, lifespan="off",
                                     timeout_graceful_shutdown=5)
             self._server = uvicorn.Server(config)
@@ -151,3 +155,25 @@ class Sandbox:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+def seed_payout_failure_spike(ctx: AppContext, total: int = 10, failed: int = 8) -> None:
+    """FAULT `payout_failure_spike` only: players who withdrew and were paid out through the PSP, which failed most
+    payouts (the failures applied as the PSP's webhooks would), so the recent payout failure rate is observable."""
+    with ctx.sessions() as session:
+        for i in range(total):
+            player = Player(tenant_id="default", email=f"spike-{i}@players.sandbox.invalid", username=f"spike{i}",
+                            phone=f"+9055500{i:04d}", password_hash="!", email_verified=True, phone_verified=True,
+                            kyc_status="verified")
+            session.add(player)
+            session.flush()
+            session.add(Wallet(player_id=player.id, currency=ctx.settings.currency))
+            session.flush()
+            payments.create_deposit(session, ctx, player, Decimal("20"), "test", f"spike-deposit-{i}")
+            tx, _ = withdrawals.request_withdrawal(session, ctx, player, Decimal("10"), "bank_transfer",
+                                                   "SPIKE-IBAN", f"spike-withdraw-{i}")
+            withdrawals.review(session, ctx.faults, tx.id, "approve")
+            status: withdrawals.PayoutStatus = "failed" if i < failed else "paid"
+            withdrawals.start_payout(session, tx.id, f"spike-payout-{i}", "mockpsp", status)
+            withdrawals.apply_payout_result(session, ctx, tx.id, "mockpsp", f"spike-event-{i}", status, {"seed": True})
+        session.commit()

@@ -225,3 +225,31 @@ def test_fault_approve_noop(make_api: MakeApi) -> None:
     assert r.status_code == 200 and r.json()["transaction"]["state"] == "approved"
     assert api.payout_status(tx_id) == "requested"
     assert api.mark_paid(tx_id).status_code == 409
+
+
+
+
+def test_fault_payout_failure_spike(make_api: MakeApi) -> None:
+    api = make_api("payout_failure_spike")
+    seeded = api.sql("SELECT state, provider FROM transactions WHERE type = 'withdrawal' ORDER BY state")
+    assert seeded == [("paid", "mockpsp")] * 2 + [("payout_failed", "mockpsp")] * 8
+    assert api.ledger_violations() == []
+    tx_id, _ = _approved(api)
+    assert api.post(f"/api/v1/finance/withdrawals/{tx_id}/payout", token=api.admin, key="po",
+                    json={"simulate": "paid"}).status_code == 200
+    deadline = time.monotonic() + 8
+    while api.payout_status(tx_id) == "payout_pending" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert api.payout_status(tx_id) == "payout_failed"  # the PSP fails every live payout too
+
+
+def test_fault_metrics_missing(make_api: MakeApi) -> None:
+    api = make_api("metrics_missing")
+    assert api.get("/metrics").status_code == 404
+    assert api.get("/api/health").status_code == 200
+
+
+def test_fault_readonly_endpoint_5xx(make_api: MakeApi) -> None:
+    api = make_api("readonly_endpoint_5xx")
+    assert api.get("/api/v1/finance/withdrawals", token=api.admin).status_code == 500
+    assert api.get("/api/v1/admin/dashboard", token=api.admin).status_code == 200

@@ -23,6 +23,8 @@ from cutover_sandbox.faults import Faults
 def api_router(faults: Faults) -> APIRouter:
     router = APIRouter()
     for module in (health, metrics, auth, admin, kyc, verify, wallet, webhooks, finance):
+        if module is metrics and faults.active("metrics_missing"):  # FAULT: no /metrics for alerting
+            continue
         router.include_router(module.router)
     if not faults.active("payouts_router_missing"):  # FAULT (when active): the router is not mounted
         router.include_router(payouts.router)

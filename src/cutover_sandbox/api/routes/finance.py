@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from cutover_sandbox import withdrawals
 from cutover_sandbox.api import serialize
 from cutover_sandbox.api.deps import ContextDep, CurrentAdmin, FaultsDep, IdempotencyKey, SessionDep, path_uuid
+from cutover_sandbox.errors import ApiError
 from cutover_sandbox.models import Transaction
 
 router = APIRouter(prefix="/api/v1/finance/withdrawals", tags=["finance"])
@@ -32,9 +33,11 @@ class PayoutRequest(BaseModel):
 
 
 @router.get("")
-def list_withdrawals(_admin: CurrentAdmin, session: SessionDep, state: str | None = None,
+def list_withdrawals(_admin: CurrentAdmin, session: SessionDep, faults: FaultsDep, state: str | None = None,
                      player_id: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                      offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    if faults.active("readonly_endpoint_5xx"):  # FAULT: the withdrawal queue cannot be read
+        raise ApiError(500, "INTERNAL_ERROR", "internal server error")
     where = [Transaction.type == "withdrawal"]
     if state:
         where.append(Transaction.state == state)

@@ -1,0 +1,63 @@
+# language: tr
+@hypercare
+Özellik: Hypercare (T+0 -> T+72h)
+  GO'dan sonra on-call ekibi platformu 72 saat izler (runbook §4 "Hypercare Rutini (72 saat)": 0-6 saat her 30
+  dakikada, 6-24 saat saatlik, 24-72 saat günde 3 kez; odak: 5xx oranları, kuyruk birikmesi, webhook hataları,
+  rastgele ledger mutabakatı; stuck job detector; rollback tetikleyicisi "Payout Failure Rate > %15"). Her
+  `pytest -m hypercare` çalıştırması bir izleme turudur; eşikler profilin [hypercare] bölümündendir. Checklist
+  bölüm 5 şöyle kanıtlanır:
+  - hc_alerting_active: alarmların dayandığı sinyaller mevcut. /metrics, handler, method ve durum sınıfı
+  etiketleriyle http_requests_total (2xx/4xx/5xx ya da bunlara eşlenen durum kodları) ve
+  http_request_duration_seconds histogramını (+Inf'e kadar bucket'lar, _sum, _count) sunar; readiness veritabanını bildirir; her webhook route'u yanıt
+  verir ve imzasız isteği reddeder (olmayan bir route webhook hatası üretemez).
+  - hc_first_6h_watch: bir izleme turu. İki /metrics okuması arasındaki 5xx oranı eşiğin altında (payout/withdraw
+  route'unda 5xx payout_withdraw_http_error tetikler); histogramdan p95 gecikme eşiği aşarsa latency_spike (İZLE,
+  hata değil); SLA'yı aşan requested/approved/payout_pending çekimler queue_backlog (İZLE); takılı limitini aşan
+  payout_pending payout'lar FAIL; son penceredeki payout hata oranı %15'i aşarsa FAIL ve payout_failure_rate (hemen
+  rollback), oran hesaplamaya yetmeyecek kadar az payout "veri yok"tur, asla hata değil; rastgele ledger mutabakatı
+  (profilin invariant SQL'i ve admin API ile SQL'den okunan rastgele cüzdanlar) tutmalı, yoksa
+  ledger_invariant_breach. Tur, release'in cutover kaydında tutulur (bu satırın kanıtı, "rounds").
+  - hc_control_report_24h: kontrol raporu (özet + metrikler + aksiyonlar) rapor dizinine hypercare_report.md ve
+  hypercare_report.json olarak yazılır; bir release'in ilk raporu runbook'un T+60 ilk hypercare raporudur.
+  - hc_stable_72h: yalnızca kayıt, en az 72 saat geriye uzanan, 8 saatten uzun boşluğu olmayan temiz izleme turları
+  (hata yok, tetikleyici yok) içerdiğinde PASS. Son tur başarısızsa FAIL. Aksi halde saatin ne kadar ilerlediğini
+  söyleyerek NOT_RUN kalır (senaryo atlanır): tek bir çalıştırma 72 saati kanıtlayamaz, bitmemiş saat hata değildir.
+  Hypercare satırları GO kararını asla belirlemez.
+
+  @hc_alerting_active
+  Senaryo: Alarmların dayandığı sinyaller sunuluyor
+    Diyelim ki cutover hedefi erişilebilir
+    Eğer ki her webhook route'una imzasız bir istek gönderirim
+    O zaman her webhook route'u yanıt verir ve isteği reddeder
+    Eğer ki metrics endpoint'ini okurum
+    O zaman istek sayacı handler, method ve durum sınıfı etiketlerini taşır
+    Ve istek gecikme histogramı bucket, sum ve count içerir
+    Ve hazır olma durumu veritabanının bağlı olduğunu bildirir
+
+  @hc_first_6h_watch
+  Senaryo: Hypercare rutininin bir izleme turu
+    Diyelim ki bu release'in kayıtlı izleme turları devralınır
+    Ve admin giriş yapmış
+    Eğer ki bir hypercare izleme turu yaparım
+    O zaman tur hypercare kaydına eklenir
+    Ve turun gözlediği her rollback matrisi satırı bildirilir
+    Ve payout hata oranı rollback eşiğinin içindedir
+    Ve rastgele ledger mutabakatı tutar
+    Ve takılı kalmış finans işi yoktur
+    Ve 5xx oranı eşiğinin altındadır
+    Ve turun tüm sinyalleri okundu
+
+  @hc_control_report_24h
+  Senaryo: Hypercare kontrol raporu yayınlanır
+    Diyelim ki bu release'in hypercare kaydı
+    Ve admin giriş yapmış
+    Eğer ki bir hypercare izleme turu yaparım
+    Ve hypercare kontrol raporunu yazarım
+    O zaman rapor bir özet, metrikler ve aksiyonlar içerir
+
+  @hc_stable_72h
+  Senaryo: 72 saat stabil
+    Diyelim ki bu release'in hypercare kaydı
+    Ve admin giriş yapmış
+    Eğer ki bir hypercare izleme turu yaparım
+    O zaman bu release'in izleme turları tetikleyicisiz 72 saati kapsar

@@ -1,0 +1,28 @@
+# language: tr
+@rollback
+Özellik: Rollback doğrulaması (rollback planı adım 4)
+  Rollback'ten sonra (runbook §3: maintenance açık, önceki Docker tag / commit, snapshot geri yüklendi veya migration
+  geri alındı) ve trafik yeniden açılmadan önce, geri yüklenen release üzerinde login ve salt-okunur endpoint'leri
+  doğrula. Yalnızca `pytest -m rollback` ile çalışır; GO kararının parçası değildir.
+  - rb_login: admin giriş yapar ve admin profili token ile yanıt verir.
+  - rb_readonly_endpoints: health 200 ve sağlıklı, version 200, readiness 200 ve migration'lar head'de, admin
+  profili, dashboard, finans çekim listesi ve en yeni çekimin payout durumu ile oyuncusunun cüzdanı 200 yanıt verir;
+  vermeyen her endpoint adıyla bildirilir (çekim, payout veya cüzdan okumalarında 404/5xx
+  payout_withdraw_http_error tetikler). Çalışan git_sha kaydedilir: cutover dosyası [rollback] previous_sha
+  verdiğinde ona eşit olmalıdır.
+
+  Geçmiş:
+    Diyelim ki cutover hedefi erişilebilir
+
+  @rb_login
+  Senaryo: Geri yüklenen release'te admin girişi çalışır
+    Eğer ki admin giriş yapar
+    O zaman admin bir bearer token alır
+    Ve admin profili bu token ile yanıt verir
+
+  @rb_readonly_endpoints
+  Senaryo: Geri yüklenen release'te salt-okunur endpoint'ler yanıt verir
+    Diyelim ki admin giriş yapmış
+    Eğer ki tüm salt-okunur endpoint'leri okurum
+    O zaman her salt-okunur endpoint yanıt verir
+    Ve çalışan sürüm önceki release'tir

@@ -1,0 +1,131 @@
+"""Rollback plan step 4 (runbook §3): after reverting, verify login and the read-only endpoints.
+
+Login reuses the admin login steps (steps/common.py) and the admin profile step (steps/smoke.py). The read-only
+reads are all answered before judging, so every endpoint that answers 404/5xx is named, not only the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_bdd import then, when
+
+from cutover_gate.client import CheckFailed, Response, TargetClient
+from cutover_gate.fixtures import Gate
+from cutover_gate.recorder import Evidence
+from cutover_gate.secrets import Secret
+
+MONEY_READS = ("finance withdrawals list", "payout status", "player wallet")
+"""Reads of the payout/withdraw surface: a 404/5xx there is the rollback matrix's `payout_withdraw_http_error`."""
+
+
+@dataclass
+class Read:
+    name: str
+    url: str
+    status: int
+    problem: str = ""
+
+
+@dataclass
+class Reads:
+    items: list[Read] = field(default_factory=list)
+    running_sha: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name: str, resp: Response, problem: str = "") -> Read:
+        if not problem and resp.status != 200:
+            problem = f"answered {resp.status}"
+        read = Read(name, f"{resp.exchange.method} {resp.exchange.url}", resp.status, problem)
+        self.items.append(read)
+        return read
+
+
+def _field(resp: Response, dotted: str) -> Any:
+    try:
+        return resp.field(dotted)
+    except CheckFailed:
+        return None
+
+
+@when("I read every read-only endpoint", target_fixture="readonly_reads")
+@when("tüm salt-okunur endpoint'leri okurum", target_fixture="readonly_reads")
+def _(target: TargetClient, admin_token: Secret, evidence: Evidence) -> Reads:
+    p = target.profile
+    reads = Reads()
+    resp = target.get(p.path("health"))
+    status = _field(resp, p.field("health_status")) if resp.status == 200 else None
+    reads.add("health", resp, "" if resp.status != 200 or status == p.state("health_ok") else
+              f"answered 200 with status '{status}', not '{p.state('health_ok')}'")
+
+    resp = target.get(p.path("version"))
+    sha = _field(resp, p.field("git_sha")) if resp.status == 200 else None
+    reads.running_sha = str(sha) if sha else None
+    reads.add("version", resp, "" if resp.status != 200 or sha else "answered 200 without a git_sha")
+
+    resp = target.get(p.path("readiness"))
+    migrations = _field(resp, p.field("readiness_migrations"))
+    db_rev, head = _field(resp, p.field("readiness_db_rev")), _field(resp, p.field("readiness_head_rev"))
+    at_head = migrations == p.state("migrations_ok") and db_rev is not None and db_rev == head
+    reads.add("readiness", resp, "" if resp.status == 200 and at_head else
+              f"answered {resp.status} with migrations '{migrations}' (db {db_rev}, head {head})")
+
+    reads.add("admin profile", target.get(p.path("admin_me"), token=admin_token))
+    resp = target.get(p.path("dashboard"), token=admin_token)
+    body = resp.json() if resp.status == 200 and "json" in resp.headers.get("content-type", "") else None
+    reads.add("dashboard", resp, "" if resp.status != 200 or (isinstance(body, dict) and body) else
+              "answered 200 without a summary object")
+
+    resp = target.get(p.path("withdrawals"), token=admin_token)
+    items = _field(resp, p.field("list_items")) if resp.status == 200 else None
+    reads.add("finance withdrawals list", resp, "" if resp.status != 200 or isinstance(items, list) else
+              f"answered 200 without the '{p.field('list_items')}' list")
+    latest = next((i for i in items or [] if isinstance(i, dict)), None)
+    if latest is None:
+        reads.notes.append("no withdrawal on the platform: the payout status and player wallet reads were skipped")
+    else:
+        player_field = str(p.data.get("hypercare", {}).get("player_field", "player_id"))
+        tx_id, player_id = latest.get(p.field("withdrawal_item_id")), latest.get(player_field)
+        reads.add("payout status", target.get(p.path("payout_status", tx_id=str(tx_id)), token=admin_token))
+        if player_id:
+            resp = target.get(p.path("admin_player_wallet", player_id=str(player_id)), token=admin_token)
+            wallet = _field(resp, p.field("admin_wallet")) if resp.status == 200 else None
+            reads.add("player wallet", resp, "" if resp.status != 200 or isinstance(wallet, dict) else
+                      f"answered 200 without the '{p.field('admin_wallet')}' object")
+    evidence.put("endpoints", {r.name: r.status for r in reads.items})
+    evidence.put("running_git_sha", reads.running_sha)
+    if reads.notes:
+        evidence.put("notes", reads.notes)
+    return reads
+
+
+@then("every read-only endpoint answers")
+@then("her salt-okunur endpoint yanıt verir")
+def _(readonly_reads: Reads, evidence: Evidence) -> None:
+    bad = [r for r in readonly_reads.items if r.problem]
+    if not bad:
+        return
+    money = [r for r in bad if r.name in MONEY_READS and (r.status == 404 or r.status >= 500)]
+    if money:
+        evidence.trigger("payout_withdraw_http_error", "; ".join(f"{r.name} {r.url} -> {r.status}" for r in money))
+    if any(r.name == "readiness" and r.status != 200 for r in bad):
+        evidence.trigger("migration_failure", next(r.problem for r in bad if r.name == "readiness"))
+    raise CheckFailed("after the rollback, read-only endpoints fail: " +
+                      "; ".join(f"{r.name} ({r.url}) {r.problem}" for r in bad))
+
+
+@then("the running release is the previous release")
+@then("çalışan sürüm önceki release'tir")
+def _(readonly_reads: Reads, gate: Gate, evidence: Evidence) -> None:
+    previous = gate.settings.cutover.get("rollback", {}).get("previous_sha")
+    running = readonly_reads.running_sha
+    evidence.put("rolled_back_from", gate.settings.release_sha)
+    evidence.put("previous_sha", previous or "not set ([rollback] previous_sha in the cutover file): recorded only")
+    if not previous:
+        return
+    if running is None:
+        raise CheckFailed("the version endpoint gave no git_sha: cannot tell which release is running")
+    if running.lower() != str(previous).lower():
+        raise CheckFailed(f"the running release {running} is not the previous release {previous}"
+                          + (" (still the release being rolled back)" if running == gate.settings.release_sha else ""))

@@ -1,0 +1,191 @@
+"""The target client: amounts as Decimal, polling that stops on failure states, clear errors, redacted evidence."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+
+from cutover_gate.client import CheckFailed, Exchange, TargetClient, TargetUnreachable, poll, to_decimal
+from cutover_gate.profile import load_profile
+from cutover_gate.secrets import MASK, Secret
+
+PROFILE = load_profile(None)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("10", Decimal("10")), ("12.50", Decimal("12.50")), (5, Decimal(5)),
+                                                (0.1, Decimal("0.1")), (Decimal("3.3"), Decimal("3.3"))])
+def test_to_decimal_parses_the_text_form(raw: Any, expected: Decimal) -> None:
+    assert to_decimal(raw, "amount") == expected
+
+
+@pytest.mark.parametrize("raw", [True, False, None, "ten", "", [1]])
+def test_to_decimal_rejects_what_is_not_an_amount(raw: Any) -> None:
+    with pytest.raises(CheckFailed, match=r"available_real is .*, not an amount"):
+        to_decimal(raw, "available_real")
+
+
+def reader(states: list[str]) -> tuple[list[str], Any]:
+    seen: list[str] = []
+    source = iter(states)
+
+    def read() -> str:
+        state = next(source, states[-1])
+        seen.append(state)
+        return state
+
+    return seen, read
+
+
+def test_poll_returns_once_a_done_state_is_read() -> None:
+    seen, read = reader(["created", "pending_provider", "completed", "never read"])
+    state = poll(read, done=["completed"], failed=["failed"], deadline_s=30, interval_s=0, what="deposit")
+    assert state == "completed"
+    assert seen == ["created", "pending_provider", "completed"]
+
+
+def test_poll_stops_at_once_on_a_failure_state() -> None:
+    seen, read = reader(["payout_pending", "payout_failed", "paid"])
+    with pytest.raises(CheckFailed, match="payout: reached terminal failure state 'payout_failed'"):
+        poll(read, done=["paid"], failed=["payout_failed", "rejected"], deadline_s=30, interval_s=0, what="payout")
+    assert seen == ["payout_pending", "payout_failed"]
+
+
+def test_poll_gives_up_at_the_deadline_naming_the_last_state() -> None:
+    _, read = reader(["created", "pending_provider"])
+    with pytest.raises(CheckFailed, match=r"deposit: still 'pending_provider' after 0.05 s \(waiting for "
+                                          r"\['completed'\]\)"):
+        poll(read, done=["completed"], failed=["failed"], deadline_s=0.05, interval_s=0.01, what="deposit")
+
+
+@pytest.fixture
+def refused_url() -> Iterator[str]:
+    """A loopback port bound but not listening: a connection is refused."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+
+
+def test_a_closed_port_raises_target_unreachable_naming_url_and_cause(refused_url: str) -> None:
+    exchanges: list[Exchange] = []
+    client = TargetClient(refused_url, PROFILE, on_exchange=exchanges.append)
+    with pytest.raises(TargetUnreachable) as info:
+        client.post("/api/v1/auth/login", json={"email": "a@b.c", "password": "pw-in-body-123"})
+    assert str(info.value) == f"POST {refused_url}/api/v1/auth/login: target unreachable (connection refused)"
+    assert isinstance(info.value, CheckFailed)
+    [ex] = exchanges
+    assert ex.status is None
+    assert ex.error == "connection refused"
+    assert ex.request_body == {"email": "a@b.c", "password": MASK}
+    client.close()
+
+
+class Recorded:
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+        self.body: Any = None
+
+
+@pytest.fixture
+def target() -> Iterator[tuple[str, Recorded]]:
+    """A tiny HTTP target on 127.0.0.1 answering like the platform's admin login; it remembers the last request."""
+    seen = Recorded()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            seen.headers = dict(self.headers)
+            seen.body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            self._answer(200, json.dumps({"access_token": "issued-token-4711", "token_type": "bearer",
+                                          "error_code": None, "user": {"id": "u-1"}}).encode())
+
+        def do_GET(self) -> None:
+            if self.path == "/html":
+                self._answer(200, b"<html>catch-all</html>", "text/html")
+            else:
+                self._answer(401, json.dumps({"error_code": "INVALID_CREDENTIALS", "message": "no"}).encode())
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", seen
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_the_recorded_exchange_is_redacted_while_the_target_gets_the_real_values(
+        target: tuple[str, Recorded], monkeypatch: pytest.MonkeyPatch) -> None:
+    url, seen = target
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")  # never routed through a proxy from the environment
+    exchanges: list[Exchange] = []
+    client = TargetClient(url + "/", PROFILE, on_exchange=exchanges.append)
+    token = Secret("admin-bearer-token-5150", "admin token")
+
+    resp = client.post("/api/v1/auth/login", token=token, headers={"Idempotency-Key": "idem-key-8080"},
+                       json={"email": "ops@x.io", "password": "real-password-6060"})
+
+    assert resp.status == 200
+    assert resp.field("user.id") == "u-1"
+    assert seen.headers["Authorization"] == "Bearer admin-bearer-token-5150"
+    assert seen.headers["Idempotency-Key"] == "idem-key-8080"
+    assert seen.body == {"email": "ops@x.io", "password": "real-password-6060"}
+
+    [ex] = exchanges
+    record = json.dumps(ex.to_json())
+    for value in ("admin-bearer-token-5150", "idem-key-8080", "real-password-6060", "issued-token-4711"):
+        assert value not in record
+    assert ex.request_headers["Authorization"] == MASK
+    assert ex.request_headers["Idempotency-Key"] == MASK
+    assert ex.request_headers["Content-Type"] == "application/json"
+    assert ex.request_body == {"email": "ops@x.io", "password": MASK}
+    assert ex.response_body["access_token"] == MASK
+    assert ex.response_body["user"] == {"id": "u-1"}
+    assert ex.url == f"{url}/api/v1/auth/login"
+    assert ex.status == 200
+    client.close()
+
+
+def test_expect_names_what_was_expected_and_keeps_error_code(target: tuple[str, Recorded]) -> None:
+    url, _ = target
+    client = TargetClient(url, PROFILE)
+    resp = client.get("/api/v1/auth/me")
+    with pytest.raises(CheckFailed, match=r'admin profile: expected HTTP 200, got GET .*/api/v1/auth/me -> 401 '
+                                          r'\{"error_code": "INVALID_CREDENTIALS"'):
+        resp.expect(200, what="admin profile")
+    assert resp.expect(401, 403, what="anonymous call") is resp
+    client.close()
+
+
+def test_a_non_json_answer_is_a_check_failure_naming_the_content_type(target: tuple[str, Recorded]) -> None:
+    url, _ = target
+    client = TargetClient(url, PROFILE)
+    with pytest.raises(CheckFailed, match=r"GET .*/html answered 200 with a non-JSON body \(content-type text/html\)"):
+        client.get("/html").json()
+    client.close()
+
+
+def test_a_missing_field_names_the_call_and_the_field(target: tuple[str, Recorded]) -> None:
+    url, _ = target
+    client = TargetClient(url, PROFILE)
+    resp = client.post("/login", json={})
+    with pytest.raises(CheckFailed, match=r"POST .*/login: field 'user.name' not found \(missing 'name'\) in the "
+                                          "answer"):
+        resp.field("user.name")
+    client.close()
