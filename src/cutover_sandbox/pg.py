@@ -13,11 +13,13 @@ another parent dir), and a pristine initdb result is reused from a cache (`CUTOV
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
 import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -67,6 +69,48 @@ def server_bindir() -> Path:
         raise PgError(str(exc)) from None
 
 
+def _world_traversable(path: Path) -> bool:
+    for part in (path, *path.parents):
+        try:
+            if not part.stat().st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def shareable_bindir(bindir: Path) -> Path:
+    """As root, PostgreSQL runs as an unprivileged user, who must reach the programs. Binaries inside a private
+    directory (say, a venv in a 0700 temp dir) are copied once, with their libraries, to a world-readable place."""
+    if _world_traversable(bindir / "initdb"):
+        return bindir
+    # keep the layout two levels up: the pgserver wheel's rpath is $ORIGIN/../../../pgserver.libs
+    install = bindir.parent
+    top = install.parent.parent
+    inside = bindir.relative_to(top)
+    target = Path("/tmp") / f"cutover-pg-install-{hashlib.sha256(str(install).encode()).hexdigest()[:12]}"
+    if not (target / inside / "initdb").is_file():
+        staging = Path(tempfile.mkdtemp(prefix=".cutover-pg-install-", dir="/tmp"))
+        try:
+            shutil.copytree(install, staging / "install" / install.relative_to(top), symlinks=True)
+            for libs in top.glob("*.libs"):
+                shutil.copytree(libs, staging / "install" / libs.name, symlinks=True)
+            for root, dirs, files in os.walk(staging / "install"):
+                for name in dirs + files:
+                    path = Path(root) / name
+                    if not path.is_symlink():
+                        path.chmod(path.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() or
+                                                                          path.stat().st_mode & stat.S_IXUSR else 0))
+            (staging / "install").chmod(0o755)
+            try:
+                os.rename(staging / "install", target)
+            except OSError:  # another process copied it first
+                pass
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target / inside
+
+
 def base_dir(as_root: bool) -> str | None:
     """Where cluster temp dirs go: `CUTOVER_PG_TMPDIR`, else a roomy tmpfs (/dev/shm: initdb and the server's
     writes at memory speed, several times faster than a busy disk), else the system temp dir (as root: /tmp,
@@ -111,7 +155,10 @@ class PgCluster:
     """One PostgreSQL cluster with an app role and database. `start()` / `stop()`, or use it as a context manager."""
 
     def __init__(self, bindir: Path | None = None, database: str = "sandbox") -> None:
+        self._run_as = _run_as()
         self.bindir = bindir or server_bindir()
+        if self._run_as is not None:
+            self.bindir = shareable_bindir(self.bindir)
         self.database = database
         self.user = "sandbox_" + secrets.token_hex(4)
         self.password = secrets.token_urlsafe(18)
