@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pytest_bdd import then, when
 
-from cutover_gate.backup import (
+from cutover_gate.checks.backup import (
     BackupError,
     Snapshot,
     restore_procedure_reachable,
@@ -15,29 +15,28 @@ from cutover_gate.backup import (
     verify_checksum,
     verify_readable,
 )
-from cutover_gate.client import CheckFailed
+from cutover_gate.checks.preflight import Status
+from cutover_gate.core.clock import iso
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
-from cutover_gate.model import iso
-from cutover_gate.preflight import Status
-from cutover_gate.recorder import Evidence, proves
 
 
 @when("the DB owner records a snapshot of the target database", target_fixture="snapshot")
 @when("DB Owner hedef veritabanının snapshot'ını kaydeder", target_fixture="snapshot")
 @proves("t30_snapshot_taken")
 def _(gate: Gate, evidence: Evidence) -> Snapshot | None:
-    backup = gate.settings.cutover.get("backup", {})
-    provider_id = backup.get("snapshot_id")
-    if provider_id:
+    backup = gate.settings.cutover.backup
+    if backup.snapshot_id:
         # a provider snapshot (no dump access): recorded as given, with who attests it
-        evidence.put("snapshot_id", str(provider_id))
-        evidence.put("snapshot_path", str(backup.get("snapshot_location", "provider snapshot")))
-        evidence.put("created_at", str(backup.get("snapshot_taken_at", "")))
-        evidence.put("sha256", str(backup.get("snapshot_checksum", "")))
-        if not backup.get("snapshot_taken_at") or not backup.get("snapshot_checksum"):
+        evidence.put("snapshot_id", backup.snapshot_id)
+        evidence.put("snapshot_path", backup.snapshot_location or "provider snapshot")
+        evidence.put("created_at", backup.snapshot_taken_at or "")
+        evidence.put("sha256", backup.snapshot_checksum or "")
+        if not backup.snapshot_taken_at or not backup.snapshot_checksum:
             raise CheckFailed("provider snapshot recorded without snapshot_taken_at and snapshot_checksum")
         return None
-    out_dir = gate.settings.input_path("backup", "dump_dir") or gate.settings.reports_dir / "snapshots"
+    out_dir = gate.settings.input_path(backup.dump_dir) or gate.settings.reports_dir / "snapshots"
     if gate.dsn is None:
         raise CheckFailed("no database DSN for pg_dump: set CUTOVER_DB_DSN, or give [backup] snapshot_id for a "
                           "provider snapshot")
@@ -71,7 +70,7 @@ def _(snapshot: Snapshot | None, evidence: Evidence) -> None:
 @proves("t30_snapshot_readable")
 def _(snapshot: Snapshot | None, gate: Gate, evidence: Evidence) -> None:
     if snapshot is None:
-        attested = gate.settings.cutover.get("backup", {}).get("readable_attested_by")
+        attested = gate.settings.cutover.backup.readable_attested_by
         if not attested:
             raise CheckFailed("provider snapshot: readability cannot be checked here and no operator attested it "
                               "([backup] readable_attested_by)")
@@ -87,11 +86,11 @@ def _(snapshot: Snapshot | None, gate: Gate, evidence: Evidence) -> None:
 @then("the rollback restore procedure is reachable")
 @then("rollback restore prosedürü erişilebilirdir")
 def _(gate: Gate, evidence: Evidence) -> None:
-    raw = gate.settings.cutover.get("backup", {}).get("restore_procedure")
+    raw = gate.settings.cutover.backup.restore_procedure
     if not raw:
         raise CheckFailed("no restore procedure given: set [backup] restore_procedure in the cutover file")
     base = gate.settings.cutover_file.parent if gate.settings.cutover_file else Path.cwd()
-    finding = restore_procedure_reachable(str(raw), base)
+    finding = restore_procedure_reachable(raw, base)
     evidence.put("restore_procedure", finding.subject)
     if finding.status is Status.FAIL:
         raise CheckFailed(f"restore procedure: {finding.message}")

@@ -18,7 +18,7 @@ from typing import Any
 
 from pytest_bdd import given, then, when
 
-from cutover_gate.canary import (
+from cutover_gate.checks.canary import (
     CanaryPlayer,
     balance,
     provision_canary,
@@ -28,12 +28,13 @@ from cutover_gate.canary import (
     wire,
     withdrawal_state,
 )
-from cutover_gate.client import CheckFailed, TargetClient, to_decimal
-from cutover_gate.db import Database
+from cutover_gate.core.clock import iso, utcnow
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import Secret
+from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
-from cutover_gate.model import iso, utcnow
-from cutover_gate.recorder import Evidence, proves
-from cutover_gate.secrets import Secret
+from cutover_gate.target.client import TargetClient, to_decimal
+from cutover_gate.target.database import Database
 from steps.common import admin_login, admin_token_from
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pytest_bdd import given, then, when
 
-from cutover_gate.canary import wire
-from cutover_gate.client import CheckFailed, Response, TargetClient
+from cutover_gate.checks.canary import wire
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import Secret
+from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
-from cutover_gate.recorder import Evidence
-from cutover_gate.secrets import Secret
+from cutover_gate.target.client import Response, TargetClient
 
 
 @given("the cutover target is reachable")
@@ -30,7 +31,7 @@ def admin_login(target: TargetClient, gate: Gate) -> Response:
 
 def admin_token_from(resp: Response, target: TargetClient, email: str | None) -> Secret:
     if resp.status == 401:
-        code = _error_code(resp, target)
+        code = resp.error_code(target.profile, or_detail=True)
         raise CheckFailed(f"admin login refused for {email}: HTTP 401 {code} (check CUTOVER_ADMIN_EMAIL / "
                           "CUTOVER_ADMIN_PASSWORD)")
     resp.expect(200, what="admin login")
@@ -38,17 +39,6 @@ def admin_token_from(resp: Response, target: TargetClient, email: str | None) ->
     if not isinstance(token, str) or not token:
         raise CheckFailed("admin login answered 200 without an access token")
     return Secret(token, "admin access token")
-
-
-def _error_code(resp: Response, target: TargetClient) -> str:
-    try:
-        body = resp.json()
-    except CheckFailed:
-        return ""
-    if isinstance(body, dict):
-        p = target.profile
-        return str(body.get(p.field("error_code")) or body.get(p.field("error_detail")) or "")
-    return ""
 
 
 @given("the admin is logged in", target_fixture="admin_token")

@@ -1,48 +1,38 @@
 """Hypercare (runbook §4 "Hypercare routine (72 h)", checklist section 5): one watch round per run.
 
-The steps gather what the platform shows (/metrics, the finance withdrawal queue, readiness, the webhook routes, the
-ledger over SQL) through the target client and the database; cutover_gate.hypercare holds the logic (parsing, rates,
-thresholds, the 72-hour stability). A round is taken once per process and shared by the scenarios that need it.
+A watch round is gathered by cutover_gate.checks.hypercare.watch (/metrics, the finance withdrawal queue, the ledger
+over SQL) and judged by checks.hypercare.judge; the control report is reports/hypercare.py. A round is taken once per
+process and shared by the scenarios that need it.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import asdict
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from pytest_bdd import given, then, when
 
-from cutover_gate import hypercare as hc
-from cutover_gate.artifacts import write_json, write_text
-from cutover_gate.client import CheckFailed, Response, TargetClient, to_decimal
-from cutover_gate.db import Database
+from cutover_gate.checks.hypercare import judge
+from cutover_gate.checks.hypercare import signals as sig
+from cutover_gate.checks.hypercare.watch import Round, config, take_round
+from cutover_gate.config.profile import dig
+from cutover_gate.core.clock import iso, parse_iso, utcnow
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import Secret
+from cutover_gate.evidence.history import CutoverRecord, RecordError
+from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
-from cutover_gate.model import parse_iso, utcnow
-from cutover_gate.profile import dig
-from cutover_gate.record import Record, RecordError
-from cutover_gate.recorder import Evidence
-from cutover_gate.secrets import Secret
+from cutover_gate.reports import hypercare as report
+from cutover_gate.reports.writer import write_json, write_text
+from cutover_gate.target.client import Response, TargetClient
+from cutover_gate.target.database import Database
 
 WATCH_LINE = "hc_first_6h_watch"
 REPORT_LINE = "hc_control_report_24h"
 MAX_ROUNDS = 200
 REPORT_MD, REPORT_JSON = "hypercare_report.md", "hypercare_report.json"
-
-Round = tuple[hc.Observation, list[hc.Finding]]
-
-
-def config(target: TargetClient) -> hc.HypercareConfig:
-    try:
-        return hc.HypercareConfig.from_mapping(target.profile.data.get("hypercare", {}))
-    except ValueError as exc:
-        raise CheckFailed(f"profile '{target.profile.name}': {exc}") from None
-
 
 @pytest.fixture(scope="session")
 def hypercare_round_cache() -> dict[str, Round]:
@@ -56,7 +46,7 @@ def release_record(gate: Gate) -> dict[str, Any]:
     if not sha:
         return {}
     try:
-        return dict(Record.load(gate.settings.reports_dir).releases.get(sha, {}))
+        return dict(CutoverRecord.load(gate.settings.reports_dir).releases.get(sha, {}))
     except RecordError as exc:
         raise CheckFailed(str(exc)) from None
 
@@ -83,142 +73,6 @@ def _(gate: Gate, evidence: Evidence) -> dict[str, Any]:
     return rel
 
 
-# -- one watch round ------------------------------------------------------------------------------------------------
-def scrape(target: TargetClient, obs: hc.Observation) -> hc.Exposition | None:
-    path = target.profile.path("metrics")
-    resp = target.get(path)
-    if resp.status != 200:
-        obs.unavailable["metrics"] = f"GET {path} -> {resp.status}"
-        return None
-    try:
-        return hc.parse_metrics(resp.text)
-    except hc.MetricsError as exc:
-        obs.unavailable["metrics"] = f"GET {path}: not Prometheus text ({exc})"
-        return None
-
-
-def rates(before: hc.Exposition, after: hc.Exposition, cfg: hc.HypercareConfig, obs: hc.Observation) -> None:
-    """5xx rate and p95 latency over the window between the two scrapes (counter and bucket deltas)."""
-
-    def counts(expo: hc.Exposition) -> dict[tuple[str, str], float]:
-        return hc.request_counts(expo, cfg.requests_counter, status_label=cfg.status_label,
-                                 handler_label=cfg.handler_label, exclude=cfg.exclude_handlers)
-
-    def buckets(expo: hc.Exposition) -> dict[float, float]:
-        return hc.histogram_buckets(expo, cfg.latency_histogram, handler_label=cfg.handler_label,
-                                    exclude=cfg.exclude_handlers)
-
-    now = counts(after)
-    if not now:
-        obs.unavailable["metrics"] = f"no {cfg.requests_counter} series with a status class"
-        return
-    delta = hc.counter_delta(counts(before), now)
-    obs.window, obs.cumulative = hc.ErrorRate.of(delta), hc.ErrorRate.of(now)
-    obs.handlers_5xx = {h: n for (h, cls), n in delta.items() if cls == "5xx" and n > 0}
-    try:
-        window = hc.counter_delta(buckets(before), buckets(after))
-        obs.p95_s = hc.quantile(0.95, window)
-        obs.latency_samples = window[max(window)]
-    except hc.MetricsError as exc:
-        obs.unavailable["metrics"] = f"{cfg.latency_histogram}: {exc}"
-
-
-def withdrawals(target: TargetClient, token: Secret, cfg: hc.HypercareConfig, obs: hc.Observation
-                ) -> list[dict[str, Any]] | None:
-    """Every withdrawal in a watched state (paged); closed ones only back to the payout lookback."""
-    p = target.profile
-    path, id_field = p.path("withdrawals"), p.field("withdrawal_item_id")
-    closed = {*cfg.payout_paid_states, *cfg.payout_failed_states}
-    lookback = obs.at - timedelta(hours=max(cfg.payout_lookback_hours, cfg.payout_window_minutes / 60))
-    seen: set[str] = set()
-    out: list[dict[str, Any]] = []
-    for state in dict.fromkeys([*cfg.backlog_states, *cfg.stuck_states, *closed]):
-        for page in range(cfg.max_pages):
-            query = urlencode({cfg.state_param: state, cfg.limit_param: cfg.page_limit,
-                               cfg.offset_param: page * cfg.page_limit})
-            resp = target.get(f"{path}?{query}", token=token)
-            if resp.status != 200:
-                obs.unavailable["withdrawals"] = f"GET {path}?{cfg.state_param}={state} -> {resp.status}"
-                return None
-            batch = [i for i in resp.field(p.field("list_items")) if isinstance(i, dict)]
-            new = [i for i in batch if str(i.get(id_field)) not in seen]
-            seen.update(str(i.get(id_field)) for i in new)
-            out.extend(new)
-            times = [hc.parse_time(i.get(cfg.created_field)) for i in batch]
-            old = bool(times) and all(t is not None and t < lookback for t in times)
-            if len(batch) < cfg.page_limit or not new or (state in closed and old):
-                break
-        else:
-            obs.queue_truncated = True
-    return out
-
-
-def _wallet_views(target: TargetClient, token: Secret, database: Database, player_id: str
-                  ) -> tuple[tuple[Decimal, Decimal], tuple[Decimal, Decimal]]:
-    p = target.profile
-    resp = target.get(p.path("admin_player_wallet", player_id=player_id), token=token)
-    resp.expect(200, what=f"admin wallet of player {player_id}")
-    wallet = p.field("admin_wallet")
-    api = (to_decimal(resp.field(f"{wallet}.{p.field('available')}"), "admin wallet available"),
-           to_decimal(resp.field(f"{wallet}.{p.field('held')}"), "admin wallet held"))
-    rows = database.query("wallet", {"player_id": player_id})
-    sql = ((to_decimal(rows[0]["available"], "database available"), to_decimal(rows[0]["held"], "database held"))
-           if len(rows) == 1 else (Decimal(-1), Decimal(-1)))
-    return api, sql
-
-
-def recon(target: TargetClient, token: Secret, database: Database, cfg: hc.HypercareConfig,
-          items: list[dict[str, Any]] | None, obs: hc.Observation) -> None:
-    """Random ledger recon: the profile's invariant SQL, and a random sample of wallets, admin API against SQL."""
-    try:
-        found = database.invariants()
-    except CheckFailed as exc:
-        obs.unavailable["database"] = str(exc)
-        return
-    if not found:
-        obs.unavailable["database"] = "the profile defines no ledger invariant queries"
-    obs.invariants_checked = sorted(found)
-    obs.invariants_broken = {name: len(rows) for name, rows in found.items() if rows}
-    players = sorted({str(i[cfg.player_field]) for i in items or [] if i.get(cfg.player_field)})
-    for pid in random.sample(players, min(cfg.recon_sample, len(players))):
-        obs.wallets_sampled.append(pid)
-        try:
-            api, sql = _wallet_views(target, token, database, pid)
-            if api != sql:  # money may have moved between the two reads: look once more
-                api, sql = _wallet_views(target, token, database, pid)
-        except CheckFailed as exc:
-            obs.unavailable["wallet"] = str(exc)
-            continue
-        if api != sql:
-            obs.wallet_mismatches.append(f"wallet {pid}: admin API {api[0]}/{api[1]}, SQL {sql[0]}/{sql[1]} "
-                                         "(available/held)")
-
-
-def take_round(target: TargetClient, token: Secret, database: Database, cfg: hc.HypercareConfig) -> Round:
-    obs = hc.Observation(at=utcnow())
-    started = time.monotonic()
-    before = scrape(target, obs)
-    items = withdrawals(target, token, cfg, obs)
-    recon(target, token, database, cfg, items, obs)
-    if before is not None:
-        time.sleep(max(0.0, cfg.sample_seconds - (time.monotonic() - started)))
-        after = scrape(target, obs)
-        obs.window_s = time.monotonic() - started
-        if after is not None:
-            rates(before, after, cfg, obs)
-    if items is not None:
-        p, now = target.profile, utcnow()
-        common = {"now": now, "id_field": p.field("withdrawal_item_id"), "state_field": p.field("tx_state")}
-        obs.backlog = hc.overdue(items, states=cfg.backlog_states, minutes=cfg.backlog_sla_minutes,
-                                 time_field=cfg.created_field, **common)
-        obs.stuck = hc.overdue(items, states=cfg.stuck_states, minutes=cfg.stuck_minutes, time_field=cfg.updated_field,
-                               fallback_time_field=cfg.created_field, **common)
-        obs.payouts = hc.payout_rate(items, window_minutes=cfg.payout_window_minutes, min_sample=cfg.payout_min_sample,
-                                     paid_states=cfg.payout_paid_states, failed_states=cfg.payout_failed_states,
-                                     time_field=cfg.updated_field, provider_field=cfg.provider_field, **common)
-    return obs, hc.evaluate(obs, cfg)
-
-
 @when("I take a hypercare watch round", target_fixture="watch_round")
 @when("bir hypercare izleme turu yaparım", target_fixture="watch_round")
 def _(target: TargetClient, admin_token: Secret, database: Database, hypercare_round_cache: dict[str, Round],
@@ -226,7 +80,7 @@ def _(target: TargetClient, admin_token: Secret, database: Database, hypercare_r
     if "round" not in hypercare_round_cache:
         hypercare_round_cache["round"] = take_round(target, admin_token, database, config(target))
     obs, findings = hypercare_round_cache["round"]
-    evidence.put("round", hc.round_summary(obs, findings))
+    evidence.put("round", judge.round_summary(obs, findings))
     return obs, findings
 
 
@@ -240,7 +94,7 @@ def rounds_with(history: dict[str, Any], summary: dict[str, Any]) -> list[dict[s
 @then("tur hypercare kaydına eklenir")
 def _(watch_round: Round, hypercare_history: dict[str, Any], target: TargetClient, evidence: Evidence) -> None:
     obs, findings = watch_round
-    evidence.put("rounds", rounds_with(hypercare_history, hc.round_summary(obs, findings)))
+    evidence.put("rounds", rounds_with(hypercare_history, judge.round_summary(obs, findings)))
     evidence.put("thresholds", {k: v for k, v in asdict(config(target)).items()
                                 if k.endswith(("_max", "_max_s", "_minutes", "_sample", "_hours", "_seconds"))})
     evidence.put("findings", [asdict(f) for f in findings])
@@ -261,7 +115,7 @@ def _(watch_round: Round, evidence: Evidence) -> None:
 
 
 def _check(watch_round: Round, *checks: str) -> None:
-    failed = [f.message for f in watch_round[1] if f.check in checks and f.severity == hc.FAIL]
+    failed = [f.message for f in watch_round[1] if f.check in checks and f.severity == judge.FAIL]
     if failed:
         raise CheckFailed("; ".join(failed))
 
@@ -310,36 +164,33 @@ def _(watch_round: Round, hypercare_history: dict[str, Any], gate: Gate, target:
       evidence: Evidence) -> str:
     obs, findings = watch_round
     cfg, settings = config(target), gate.settings
-    rounds = rounds_with(hypercare_history, hc.round_summary(obs, findings))
+    rounds = rounds_with(hypercare_history, judge.round_summary(obs, findings))
     number = int(line_evidence(hypercare_history, REPORT_LINE).get("report_number", 0)) + 1
-    stable = hc.stability(rounds, hours=cfg.stable_hours, max_gap_hours=cfg.max_round_gap_hours)
+    stable = judge.stability(rounds, hours=cfg.stable_hours, max_gap_hours=cfg.max_round_gap_hours)
     now = utcnow()
-    text = hc.render_report(lang=settings.lang, number=number, release_sha=settings.release_sha,
-                            target=settings.target_url or "embedded sandbox", generated_at=now,
-                            reference=t0_reference(hypercare_history, rounds), obs=obs, findings=findings, cfg=cfg,
-                            rounds=rounds, stable=stable)
+    reference = t0_reference(hypercare_history, rounds)
+    text = report.render_report(lang=settings.lang, number=number, release_sha=settings.release_sha,
+                                target=settings.target_name, generated_at=now, reference=reference, obs=obs,
+                                findings=findings, cfg=cfg, rounds=rounds, stable=stable)
     write_text(settings.reports_dir / REPORT_MD, text)
     write_json(settings.reports_dir / REPORT_JSON, {
-        "report_number": number, "release_sha": settings.release_sha, "generated_at": hc.iso(now),
-        "round": hc.round_summary(obs, findings), "findings": [asdict(f) for f in findings],
-        "metrics": [dict(zip(("signal", "value", "threshold", "result"), row, strict=True))
-                    for row in hc.metric_rows(obs, findings, cfg)],
-        "actions": hc.report_actions(findings, obs.at, (now - t0_reference(hypercare_history, rounds)
-                                                        ).total_seconds() / 3600, settings.lang),
+        "report_number": number, "release_sha": settings.release_sha, "generated_at": iso(now),
+        "round": judge.round_summary(obs, findings), "findings": [asdict(f) for f in findings],
+        "metrics": report.metric_rows(obs, findings, cfg),
+        "actions": report.report_actions(findings, obs.at, (now - reference).total_seconds() / 3600, settings.lang),
         "stable_72h": asdict(stable), "unavailable": obs.unavailable})
     evidence.put("report_number", number)
     evidence.put("first_report", number == 1)
     evidence.put("hypercare_report", REPORT_MD)
-    evidence.put("report_status", "ACTION" if any(f.severity == hc.FAIL for f in findings) else
-                 "MONITOR" if findings else "OK")
+    evidence.put("report_status", {"WATCH": "MONITOR"}.get(status := report.status_of(findings), status))
     return text
 
 
 @then("the report holds a summary, metrics and actions")
 @then("rapor bir özet, metrikler ve aksiyonlar içerir")
 def _(control_report: str, watch_round: Round, gate: Gate) -> None:
-    t = hc.text(gate.settings.lang)
-    missing = [t[key] for key in ("summary", "metrics", "actions") if f"## {t[key]}" not in control_report]
+    headings = [report.heading(gate.settings.lang, section) for section in report.SECTIONS]
+    missing = [h for h in headings if f"## {h}" not in control_report]
     if missing:
         raise CheckFailed(f"the control report lacks its sections: {', '.join(missing)}")
     unavailable = watch_round[0].unavailable
@@ -356,8 +207,8 @@ def _(watch_round: Round, hypercare_history: dict[str, Any], gate: Gate, target:
     cfg = config(target)
     if not gate.settings.release_sha:
         pytest.skip("72 hours stable: release SHA not pinned, so no watch round can be kept on record")
-    rounds = rounds_with(hypercare_history, hc.round_summary(*watch_round))
-    stable = hc.stability(rounds, hours=cfg.stable_hours, max_gap_hours=cfg.max_round_gap_hours)
+    rounds = rounds_with(hypercare_history, judge.round_summary(*watch_round))
+    stable = judge.stability(rounds, hours=cfg.stable_hours, max_gap_hours=cfg.max_round_gap_hours)
     evidence.put("stability", asdict(stable))
     evidence.put("rounds_considered", len(rounds))
     if stable.verdict == "FAIL":
@@ -393,21 +244,21 @@ def _(webhook_answers: dict[str, Response], evidence: Evidence) -> None:
 
 @when("I scrape the metrics endpoint", target_fixture="metrics_text")
 @when("metrics endpoint'ini okurum", target_fixture="metrics_text")
-def _(target: TargetClient, evidence: Evidence) -> hc.Exposition:
+def _(target: TargetClient, evidence: Evidence) -> sig.Exposition:
     path = target.profile.path("metrics")
     resp = target.get(path)
     evidence.put("metrics_status", resp.status)
     if resp.status != 200:
         raise CheckFailed(f"no metrics for alerting: GET {path} answered {resp.status}")
     try:
-        return hc.parse_metrics(resp.text)
-    except hc.MetricsError as exc:
+        return sig.parse_metrics(resp.text)
+    except sig.MetricsError as exc:
         raise CheckFailed(f"GET {path} is not Prometheus text: {exc}") from None
 
 
 @then("the request counter carries handler, method and status-class labels")
 @then("istek sayacı handler, method ve durum sınıfı etiketlerini taşır")
-def _(metrics_text: hc.Exposition, target: TargetClient, evidence: Evidence) -> None:
+def _(metrics_text: sig.Exposition, target: TargetClient, evidence: Evidence) -> None:
     cfg = config(target)
     series = metrics_text.series(cfg.requests_counter)
     if not series:
@@ -415,8 +266,8 @@ def _(metrics_text: hc.Exposition, target: TargetClient, evidence: Evidence) -> 
     labels = (cfg.handler_label, cfg.method_label, cfg.status_label)
     unlabeled = [s.labels for s in series if any(k not in s.labels for k in labels)]
     odd = sorted({s.labels.get(cfg.status_label, "") for s in series} - {""}
-                 - {v for s in series if hc.status_class(v := s.labels.get(cfg.status_label, ""))})
-    classes = sorted({c for s in series if (c := hc.status_class(s.labels.get(cfg.status_label, "")))})
+                 - {v for s in series if sig.status_class(v := s.labels.get(cfg.status_label, ""))})
+    classes = sorted({c for s in series if (c := sig.status_class(s.labels.get(cfg.status_label, "")))})
     evidence.put("status_classes", classes)
     evidence.put("request_series", len(series))
     if unlabeled:
@@ -429,7 +280,7 @@ def _(metrics_text: hc.Exposition, target: TargetClient, evidence: Evidence) -> 
 
 @then("the request latency histogram has buckets, a sum and a count")
 @then("istek gecikme histogramı bucket, sum ve count içerir")
-def _(metrics_text: hc.Exposition, target: TargetClient, evidence: Evidence) -> None:
+def _(metrics_text: sig.Exposition, target: TargetClient, evidence: Evidence) -> None:
     name = config(target).latency_histogram
     declared = metrics_text.types.get(name)
     if declared not in (None, "histogram"):

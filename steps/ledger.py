@@ -6,9 +6,9 @@ from typing import Any
 
 from pytest_bdd import then, when
 
-from cutover_gate.client import CheckFailed
-from cutover_gate.db import Database
-from cutover_gate.recorder import Evidence
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.evidence.recording import Evidence
+from cutover_gate.target.database import Database
 
 
 @when("I run the profile's ledger invariant queries", target_fixture="invariant_rows")

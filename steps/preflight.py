@@ -6,14 +6,15 @@ from datetime import date
 
 from pytest_bdd import then, when
 
-from cutover_gate.client import CheckFailed, Response, TargetClient
+from cutover_gate.checks.preflight import Finding, Status
+from cutover_gate.checks.preflight.artifacts import verify_artifacts
+from cutover_gate.checks.preflight.owners import check_owners, check_release_sha
+from cutover_gate.checks.preflight.prodenv import env_git_sha, verify_prod_env
+from cutover_gate.checks.preflight.waivers import WaiverRegisterError, load_waivers
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
-from cutover_gate.preflight import Finding, Status
-from cutover_gate.preflight.artifacts import verify_artifacts
-from cutover_gate.preflight.owners import check_owners, check_release_sha
-from cutover_gate.preflight.prodenv import env_git_sha, verify_prod_env
-from cutover_gate.preflight.waivers import WaiverRegisterError, load_waivers
-from cutover_gate.recorder import Evidence
+from cutover_gate.target.client import Response, TargetClient
 
 REFUSED = (401, 403, 404, 405, 410)
 
@@ -23,8 +24,9 @@ def _record(evidence: Evidence, findings: list[Finding]) -> None:
                                "waiver": f.waiver} for f in findings])
     waived = [f for f in findings if f.status is Status.WAIVED]
     if waived and all(f.ok for f in findings):
-        evidence.put("_result", "WAIVED")
-        evidence.put("waived", [f"{f.subject} ({f.waiver})" for f in waived])
+        refs = [f"{f.subject} ({f.waiver})" for f in waived]
+        evidence.waive(refs)
+        evidence.put("waived", refs)
 
 
 def _fail_on(findings: list[Finding], what: str) -> None:
@@ -47,7 +49,7 @@ def _(gate: Gate, evidence: Evidence) -> None:
 @then("every cutover role has an owner")
 @then("her cutover rolünün bir sorumlusu vardır")
 def _(gate: Gate, evidence: Evidence) -> None:
-    owners = gate.settings.cutover.get("owners", {})
+    owners = gate.settings.cutover.owners
     if not owners:
         raise CheckFailed("no [owners] in the cutover file: the incident commander, deployer, DB owner, payments "
                           "owner, scribe and on-call must be named")
@@ -61,10 +63,10 @@ def _(gate: Gate, evidence: Evidence) -> None:
 @when("prod konfigürasyon dosyasını doğrularım", target_fixture="env_findings")
 def _(gate: Gate, evidence: Evidence) -> list[Finding]:
     settings = gate.settings
-    env_file = settings.input_path("prod_env", "file")
+    env_file = settings.input_path(settings.cutover.prod_env.file)
     if env_file is None:
         raise CheckFailed("no prod env file given: set [prod_env] file in the cutover file")
-    register = settings.input_path("prod_env", "waiver_register")
+    register = settings.input_path(settings.cutover.prod_env.waiver_register)
     try:
         waivers = load_waivers(register) if register is not None else []
     except (WaiverRegisterError, OSError) as exc:
@@ -133,7 +135,7 @@ def _(probe_answers: dict[str, int], evidence: Evidence) -> None:
 @when("I verify the RC artifacts against their SHA256SUMS manifest", target_fixture="artifact_findings")
 @when("RC artefaktlarını SHA256SUMS manifestine göre doğrularım", target_fixture="artifact_findings")
 def _(gate: Gate, evidence: Evidence) -> list[Finding]:
-    directory = gate.settings.input_path("artifacts", "dir")
+    directory = gate.settings.input_path(gate.settings.cutover.artifacts.dir)
     if directory is None:
         raise CheckFailed("no RC artifacts directory given: set [artifacts] dir in the cutover file")
     evidence.put("artifacts_dir", str(directory))

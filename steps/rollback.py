@@ -11,10 +11,11 @@ from typing import Any
 
 from pytest_bdd import then, when
 
-from cutover_gate.client import CheckFailed, Response, TargetClient
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import Secret
+from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
-from cutover_gate.recorder import Evidence
-from cutover_gate.secrets import Secret
+from cutover_gate.target.client import Response, TargetClient
 
 MONEY_READS = ("finance withdrawals list", "payout status", "player wallet")
 """Reads of the payout/withdraw surface: a 404/5xx there is the rollback matrix's `payout_withdraw_http_error`."""
@@ -118,7 +119,7 @@ def _(readonly_reads: Reads, evidence: Evidence) -> None:
 @then("the running release is the previous release")
 @then("çalışan sürüm önceki release'tir")
 def _(readonly_reads: Reads, gate: Gate, evidence: Evidence) -> None:
-    previous = gate.settings.cutover.get("rollback", {}).get("previous_sha")
+    previous = gate.settings.cutover.rollback.previous_sha
     running = readonly_reads.running_sha
     evidence.put("rolled_back_from", gate.settings.release_sha)
     evidence.put("previous_sha", previous or "not set ([rollback] previous_sha in the cutover file): recorded only")

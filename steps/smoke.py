@@ -6,11 +6,12 @@ import re
 
 from pytest_bdd import then, when
 
-from cutover_gate.client import CheckFailed, Response, TargetClient
-from cutover_gate.db import Database
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import Secret
+from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
-from cutover_gate.recorder import Evidence
-from cutover_gate.secrets import Secret
+from cutover_gate.target.client import Response, TargetClient
+from cutover_gate.target.database import Database
 
 SHA40 = re.compile(r"^[0-9a-fA-F]{40}$")
 
@@ -80,7 +81,7 @@ def _(readiness_head: str, database: Database, gate: Gate, evidence: Evidence) -
     rows = database.query("alembic_version")
     applied = [str(next(iter(r.values()))) for r in rows]
     evidence.put("alembic_version", applied)
-    expected = gate.settings.cutover.get("migrations", {}).get("head")
+    expected = gate.settings.cutover.migrations.head
     if expected and expected != readiness_head:
         raise _migration_failure(evidence, f"the target's head {readiness_head} is not the release's migration "
                                  f"head {expected}")

@@ -11,12 +11,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from pytest_bdd import given, parsers, then, when
 
-from cutover_gate import webhooks as wh
-from cutover_gate.canary import (
+from cutover_gate.checks.canary import (
     Balance,
     CanaryPlayer,
     balance,
@@ -27,10 +25,12 @@ from cutover_gate.canary import (
     wire,
     withdrawal_state,
 )
-from cutover_gate.client import CheckFailed, Response, TargetClient, poll
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import Secret
+from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
-from cutover_gate.recorder import Evidence
-from cutover_gate.secrets import Secret
+from cutover_gate.target import signing as wh
+from cutover_gate.target.client import Response, TargetClient, poll
 from steps.common import admin_login, admin_token_from
 
 ROUTES = ("payout", "adyen", "stripe")
@@ -131,8 +131,8 @@ def _payout_pending(target: TargetClient, kit: Kit) -> str:
 
 def _settle(gate: Gate) -> None:
     """Give the PSP time to deliver its own event too: the effect must still be exactly once after it."""
-    default = gate.settings.profile.value("webhooks", "settle_s")
-    time.sleep(float(gate.settings.cutover.get("webhooks", {}).get("settle_s", default)))
+    settle = gate.settings.cutover.webhooks.settle_s
+    time.sleep(float(gate.settings.profile.value("webhooks", "settle_s") if settle is None else settle))
 
 
 @given("a funded webhook test player", target_fixture="kit")
@@ -297,14 +297,6 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
         raise CheckFailed(f"a failed payout moved money: {kit.before} -> {after}")
 
 
-def _error_code(resp: Response, target: TargetClient) -> Any:
-    try:
-        body = resp.json()
-    except CheckFailed:
-        return None
-    return body.get(target.profile.field("error_code")) if isinstance(body, dict) else None
-
-
 @then("a deposit without an Idempotency-Key is refused")
 @then("Idempotency-Key olmadan deposit reddedilir")
 def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
@@ -312,7 +304,7 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     before = balance(target, kit.player.token)
     resp = target.post(p.path("deposit"), token=kit.player.token,
                        json=wire(p, amount=f"{kit.amount:.2f}", method=p.value("webhooks", "stripe_deposit_method")))
-    code = _error_code(resp, target)
+    code = resp.error_code(p)
     evidence.put("no_key_answer", [resp.status, code])
     if resp.status != 400 or (code and code != p.value("errors", "idempotency_required")):
         raise CheckFailed(f"a deposit without Idempotency-Key answered {resp.status} {code or ''}, expected 400 "
@@ -356,7 +348,7 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     other = wire(p, amount=f"{kit.amount + Decimal('0.01'):.2f}", method=p.value("canary", "withdraw_method"),
                  address=p.value("canary", "withdraw_address"))
     resp = target.post(p.path("withdraw"), token=kit.player.token, json=other, headers={"Idempotency-Key": key})
-    code = _error_code(resp, target)
+    code = resp.error_code(p)
     evidence.put("conflict_answer", [resp.status, code])
     after = balance(target, kit.player.token)
     # leave nothing behind: the probe's withdrawal is rejected, which releases its hold

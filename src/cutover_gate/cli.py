@@ -12,7 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__, timeline
+from cutover_gate import __version__
+from cutover_gate.evidence import timeline
 
 DEFAULT_TIMELINE = Path("reports") / "timeline.jsonl"
 

@@ -1,23 +1,20 @@
-"""Fixtures the step modules use: the gate session, the target client, the database, the evidence recorder."""
+"""The fixtures the step modules use: the gate session, the target client, the database, the evidence recorder."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
-from .client import TargetClient
-from .db import Database
-from .recorder import Evidence
-from .sandbox_boot import EmbeddedSandbox, SandboxInfo
-from .secrets import Secret
-from .settings import GateSettings
-
-SETTINGS = pytest.StashKey[GateSettings]()
-SANDBOX = pytest.StashKey[SandboxInfo]()
+from cutover_gate.config.settings import GateSettings
+from cutover_gate.core.redact import Secret
+from cutover_gate.evidence.recording import Evidence
+from cutover_gate.run import RUN, recorder_of
+from cutover_gate.target.client import TargetClient
+from cutover_gate.target.database import Database
+from cutover_gate.target.sandbox import SandboxInfo, boot_sandbox
 
 
 @dataclass
@@ -31,48 +28,24 @@ class Gate:
         return f"Gate(target={self.url!r}, env={self.settings.env_name!r}, release={self.settings.release_sha!r})"
 
 
-def sandbox_env(settings: GateSettings) -> dict[str, str]:
-    """The credentials the embedded sandbox is seeded with: the same the suite uses, so both always agree."""
-    env: dict[str, str] = {}
-    if settings.admin_email:
-        env["CUTOVER_ADMIN_EMAIL"] = settings.admin_email
-    for name, var in (("admin_password", "CUTOVER_ADMIN_PASSWORD"), ("webhook_secret", "CUTOVER_WEBHOOK_SECRET"),
-                      ("adyen_hmac_key", "CUTOVER_ADYEN_HMAC_KEY"),
-                      ("stripe_webhook_secret", "CUTOVER_STRIPE_WEBHOOK_SECRET")):
-        secret = settings.secret(name)
-        if secret is not None:
-            env[var] = secret.reveal()
-    return env
-
-
-def boot_sandbox(settings: GateSettings) -> tuple[EmbeddedSandbox, SandboxInfo]:
-    box = EmbeddedSandbox(git_sha=settings.release_sha, env=sandbox_env(settings),
-                          log_path=settings.reports_dir / "sandbox.log")
-    return box, box.start()
-
-
 def gate_from(settings: GateSettings, info: SandboxInfo | None) -> Gate:
     if info is not None:
         dsn_env = os.environ.get("CUTOVER_DB_DSN")
-        dsn = Secret(dsn_env or info.dsn, "CUTOVER_DB_DSN")
-        return Gate(settings, info.url.rstrip("/"), dsn, info)
+        return Gate(settings, info.url.rstrip("/"), Secret(dsn_env or info.dsn, "CUTOVER_DB_DSN"), info)
     assert settings.target_url is not None
     return Gate(settings, settings.target_url, settings.secret("db_dsn"))
 
 
 @pytest.fixture(scope="session")
 def gate(request: pytest.FixtureRequest) -> Iterator[Gate]:
-    config = request.config
-    settings = config.stash[SETTINGS]
+    """The target of the session: the given URL, the sandbox the xdist controller booted, or one booted here."""
+    run = request.config.stash[RUN]
+    settings = run.settings
     if not settings.embedded:
         yield gate_from(settings, None)
         return
-    info = config.stash.get(SANDBOX, None)
-    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
-    if info is None and workerinput and workerinput.get("cutover_sandbox"):
-        info = SandboxInfo(**workerinput["cutover_sandbox"])
-    if info is not None:
-        yield gate_from(settings, info)
+    if run.sandbox_info is not None:
+        yield gate_from(settings, run.sandbox_info)
         return
     box, info = boot_sandbox(settings)
     try:
@@ -90,7 +63,7 @@ def target(gate: Gate) -> Iterator[TargetClient]:
 
 @pytest.fixture
 def evidence(request: pytest.FixtureRequest, target: TargetClient) -> Iterator[Evidence]:
-    ev = Evidence(request.node)
+    ev = Evidence(recorder_of(request.node))
     previous = target.on_exchange
     target.on_exchange = lambda ex: ev.http(ex.to_json())
     yield ev

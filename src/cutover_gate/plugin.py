@@ -1,56 +1,182 @@
-"""The pytest11 entry point: options, markers, and the wiring of a gate run. Logic lives in the other modules."""
+"""The pytest11 entry point and the only module of the gate that implements pytest hooks.
+
+Every hook the gate uses is here, in lifecycle order, each handing off in a line or two: run.py (the run's state,
+collection, step recording, reports crossing xdist), finish.py (the record, the decision, the artifacts) and
+reports/ (pytest-html, the terminal). `pytest_addoption` and `pytest_configure` are module hooks; when the rootdir is
+a gate (`cutover_gate = true`), `pytest_configure` registers `GatePlugin` for the rest of the lifecycle, plus
+`XdistHooks` and `HtmlHooks` when those plugins are present. The run lives in `config.stash[run.RUN]`.
+"""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
 
-from . import options
-from .catalogue import ALL_PHASES, LINES, TRIGGERS
-from .settings import SettingsError, resolve
+from cutover_gate import finish, fixtures, run
+from cutover_gate.config import options
+from cutover_gate.decide.rules import Decision, Verdict
+from cutover_gate.reports import html, plan, terminal
+from cutover_gate.reports.writer import scrub_tree
+from cutover_gate.target.sandbox import SandboxBootError, boot_sandbox
 
-RUN = pytest.StashKey[Any]()
 
-
+# -- 1. options and configuration -----------------------------------------------------------------------------------
 def pytest_addoption(parser: pytest.Parser) -> None:
     options.addoption(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    for phase in ALL_PHASES:
-        config.addinivalue_line("markers", f"{phase}: cutover phase {phase}")
-    for line in LINES:
-        config.addinivalue_line("markers", f"{line.id}: checklist line - {line.title_en}")
-    for row in TRIGGERS:
-        config.addinivalue_line("markers", f"trigger_{row.id}: rollback matrix row - {row.title_en}")
-    _check_rootdir(config)
-    if not config.getini("cutover_gate"):
+    gate = run.configure(config)
+    if gate is None:
         return
-    try:
-        settings = resolve(config)
-    except (SettingsError, ValueError) as exc:
-        raise pytest.UsageError(f"cutover gate: {exc}") from None
-    from .session import GateRun
-
-    run = GateRun(config, settings)
-    config.stash[RUN] = run
-    run.register()
-
-
-def _check_rootdir(config: pytest.Config) -> None:
-    """pytest fixes its rootdir before plugin options are known: `--reports-dir DIR` (two words) with an existing DIR
-    makes DIR the rootdir, and the gate would run without its configuration. Say so instead of running wrongly."""
-    root = Path(config.rootpath).resolve()
-    for name, flag in (("reports_dir", "--reports-dir"), ("cutover_file", "--cutover-file"), ("profile", "--profile")):
-        value = getattr(config.option, name, None)
-        if value and root in (Path(value).resolve(), Path(value).resolve().parent) and config.inipath is None:
-            raise pytest.UsageError(f"cutover gate: pytest took {value} for the rootdir; write {flag}={value} "
-                                    "(with '=') or run from the project directory with --rootdir=.")
+    pm = config.pluginmanager
+    pm.register(GatePlugin(gate), "cutover-gate")
+    pm.register(fixtures, "cutover-gate-fixtures")
+    if pm.hasplugin("html"):
+        pm.register(HtmlHooks(lambda: gate.decision, gate.settings.lang, run.html_title(gate.settings)),
+                    "cutover-gate-html")
+    if pm.hasplugin("xdist"):
+        pm.register(XdistHooks(gate), "cutover-gate-xdist")
 
 
-def main() -> int:  # pragma: no cover - convenience for `python -m cutover_gate.plugin`
-    return pytest.main(sys.argv[1:])
+class GatePlugin:
+    """The hooks of a gate run, from collection to unconfigure."""
+
+    def __init__(self, gate: run.GateRun) -> None:
+        self.gate = gate
+
+    # -- 2. collection ------------------------------------------------------------------------------------------
+    def pytest_ignore_collect(self, collection_path: Any, config: pytest.Config) -> bool | None:
+        return run.ignore_collect(self.gate, collection_path)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        run.select(self.gate, config, items)
+        if self.gate.settings.plan and self.gate.controller:
+            plan.write_plan(config, self.gate.settings, {i.nodeid: run.item_lines(i) for i in items})
+            config.hook.pytest_deselected(items=list(items))
+            items.clear()
+
+    # -- 3. steps (pytest-bdd) ----------------------------------------------------------------------------------
+    def pytest_bdd_before_step(self, request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                               step_func: Callable[..., Any]) -> None:
+        run.step_started(request.node, step_func)
+
+    def pytest_bdd_after_step(self, request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                              step_func: Callable[..., Any], step_func_args: Any) -> None:
+        run.step_finished(request.node, step, step_func)
+
+    def pytest_bdd_step_error(self, request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                              step_func: Callable[..., Any], step_func_args: Any, exception: BaseException) -> None:
+        run.step_finished(request.node, step, step_func, error=exception)
+
+    def pytest_bdd_step_func_lookup_error(self, request: pytest.FixtureRequest, feature: Any, scenario: Any,
+                                          step: Any, exception: BaseException) -> None:
+        run.step_finished(request.node, step, None, message=f"step is not implemented: {exception}")
+
+    # -- 4. reports, and their way to the controller ------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
+                                  ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        run.before_report(item)
+        report = yield
+        run.after_report(self.gate, item, call, report)
+        return report
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_to_serializable(self, config: pytest.Config, report: Any
+                                      ) -> Generator[None, dict[str, Any] | None, dict[str, Any] | None]:
+        data = yield
+        if data is not None:
+            run.to_serializable(self.gate, report, data)
+        return data
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_from_serializable(self, config: pytest.Config, data: dict[str, Any]
+                                        ) -> Generator[None, Any, Any]:
+        report = yield
+        run.from_serializable(self.gate, data, report)
+        return report
+
+    # -- 5. the end: decide and write, even when everything failed ----------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        gate = self.gate
+        if not gate.controller or session.config.option.collectonly:
+            return
+        if gate.settings.plan:
+            session.exitstatus = pytest.ExitCode.OK
+            return
+        try:
+            gate.decision = finish.finish(gate.settings, list(gate.scenarios.values()), run.alluredir(session.config))
+        except Exception as exc:  # fail closed: an error of the gate itself is a NO-GO, stated
+            gate.decision = finish.fail_closed(gate.settings, exc)
+        allure_dir = run.alluredir(session.config)
+        if allure_dir is not None:
+            scrub_tree(allure_dir)
+        if gate.decision.decision is Verdict.NO_GO and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.gate.decision is not None:
+            terminal.summary(terminalreporter, self.gate.decision, self.gate.settings.reports_dir)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.gate.sandbox is not None:
+            self.gate.sandbox.stop()
+            self.gate.sandbox = None
+
+
+class XdistHooks:
+    """Under xdist the controller boots one sandbox and hands it to every worker."""
+
+    def __init__(self, gate: run.GateRun) -> None:
+        self.gate = gate
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        gate = self.gate
+        if not gate.controller or not gate.settings.embedded or gate.settings.plan:
+            return
+        if not getattr(session.config.option, "numprocesses", None):
+            return
+        try:
+            gate.sandbox, gate.sandbox_info = boot_sandbox(gate.settings)
+        except SandboxBootError as exc:
+            gate.boot_error = str(exc)
+
+    def pytest_configure_node(self, node: Any) -> None:
+        if self.gate.sandbox_info is not None:
+            node.workerinput[run.SANDBOX_INPUT] = self.gate.sandbox_info.__dict__
+
+
+class HtmlHooks:
+    """pytest-html: the decision banner and checklist on top, the checklist-lines column, the title."""
+
+    def __init__(self, decision: Callable[[], Decision | None], lang: str = "en",
+                 title: str = "Cutover gate report") -> None:
+        self._decision = decision
+        self._lang = lang
+        self._title = title
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = self._title
+
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells.insert(2, "<th>Checklist lines</th>")
+
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        cells.insert(2, html.lines_cell(getattr(report, "user_properties", [])))
+
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
+                                    session: pytest.Session) -> None:
+        decision = self._decision()
+        prefix.insert(0, html.banner_html(decision, self._lang))
+        table = html.checklist_html(decision, self._lang)
+        if table:
+            summary.append(table)
+

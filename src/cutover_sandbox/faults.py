@@ -23,7 +23,7 @@ ENV_VAR = "CUTOVER_SANDBOX_FAULTS"
 class Fault:
     name: str
     line: str
-    """The checklist line id (cutover_gate.catalogue) the fault must make FAIL."""
+    """The checklist line id (cutover_gate.core.catalogue) the fault must make FAIL."""
     trigger: str | None
     """The rollback trigger row the suite must raise, if any."""
     description: str

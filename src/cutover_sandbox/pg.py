@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL cluster: initdb into a temp dir, serve on 127.0.0.1, stop and delete it afterwards.
 
-The programs come from `cutover_gate.pgbin.find_bindir` (PATH, `pg_config`, `/usr/lib/postgresql/*/bin`, then the
+The programs come from `cutover_pg.find_bindir` (PATH, `pg_config`, `/usr/lib/postgresql/*/bin`, then the
 `pgserver` wheel); set `CUTOVER_PG_BINDIR` to force a directory. TCP clients authenticate with scram-sha-256; the
 unix socket (inside the temp dir) trusts local clients and is how the launcher creates roles and databases.
 PostgreSQL refuses to run as root, so as root every server program runs as the `postgres` user (created with
@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from cutover_gate.pgbin import PgToolNotFound, find_bindir
+from cutover_pg import PgToolNotFound, find_bindir
 from cutover_sandbox import pgcache
 
 BINDIR_ENV = "CUTOVER_PG_BINDIR"

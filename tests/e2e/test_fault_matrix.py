@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cutover_gate.catalogue import LINES_BY_ID
+from cutover_gate.core.catalogue import LINES_BY_ID
 from cutover_sandbox.faults import CATALOGUE, Fault
 
 from .conftest import GateRun

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cutover_gate.catalogue import lines_of
+from cutover_gate.core.catalogue import lines_of
 
 from .conftest import ROOT, GateRun
 

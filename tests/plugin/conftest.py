@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import cutover_gate
-from cutover_gate.catalogue import PHASES, mandatory_lines
+from cutover_gate.core.catalogue import PHASES, mandatory_lines
 
 
 def _preload_gate_modules() -> None:
@@ -59,8 +59,9 @@ from pathlib import Path
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from cutover_gate.client import CheckFailed, TargetClient
-from cutover_gate.recorder import Evidence, proves
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.target.client import TargetClient
+from cutover_gate.evidence.recording import Evidence, proves
 
 CANARY_FIELDS = {"canary_player_id": "player-1", "deposit_tx_id": "dep-1", "withdraw_tx_id": "wd-1",
                  "approved_at": "2025-03-01T10:00:00Z", "paid_at": "2025-03-01T10:01:00Z", "held_final": "0",

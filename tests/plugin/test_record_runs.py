@@ -7,8 +7,8 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from cutover_gate.model import iso, utcnow
-from cutover_gate.record import RECORD_FILE
+from cutover_gate.core.clock import iso, utcnow
+from cutover_gate.evidence.history import RECORD_FILE
 from tests.plugin.conftest import OTHER_SHA, SHA, GateProject, all_mandatory_ids, mandatory_features, phase_ids
 
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from cutover_gate.secrets import MASK
+from cutover_gate.core.redact import MASK
 from tests.plugin.conftest import GateProject
 
 PASSWORD = "Kp4-distinctive-admin-passphrase-7731"

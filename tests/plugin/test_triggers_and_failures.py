@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cutover_gate.model import parse_iso
+from cutover_gate.core.clock import parse_iso
 from tests.plugin.conftest import GateProject, all_mandatory_ids, mandatory_features
 
 WITH_TRIGGER = ("Given the check passes", 'When the trigger "{row}" is observed')
@@ -44,14 +44,14 @@ def test_a_monitor_trigger_is_reported_but_does_not_block_go(project: GateProjec
 def test_an_error_inside_the_gate_at_the_end_writes_a_no_go_naming_it(project: GateProject) -> None:
     project.features(mandatory_features())
     project.conftest_extra('''
-        import cutover_gate.render
+        import cutover_gate.reports.render
 
 
         def _broken_render(ctx):
             raise RuntimeError("template store unavailable")
 
 
-        cutover_gate.render.render_all = _broken_render
+        cutover_gate.reports.render.render_all = _broken_render
     ''')
 
     run = project.run(subprocess=True)  # the patch must not outlive the run: a process of its own

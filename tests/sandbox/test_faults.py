@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from cutover_gate.catalogue import LINES_BY_ID, TRIGGERS_BY_ID
+from cutover_gate.core.catalogue import LINES_BY_ID, TRIGGERS_BY_ID
 from cutover_sandbox import DEFAULT_GIT_SHA, faults, migrate
 from cutover_sandbox.server import Sandbox
 

@@ -10,9 +10,9 @@ from typing import IO, Any
 
 import pytest
 
-from cutover_gate.preflight import Finding, Status, overall
-from cutover_gate.preflight import artifacts as artifacts_module
-from cutover_gate.preflight.artifacts import sha256_file, verify_artifacts
+from cutover_gate.checks.preflight import Finding, Status, overall
+from cutover_gate.checks.preflight import artifacts as artifacts_module
+from cutover_gate.checks.preflight.artifacts import sha256_file, verify_artifacts
 
 RC_PROOF = Path(__file__).resolve().parents[2] / "fixtures" / "rc-proof"
 FILES = ["backend-regression.xml", "e2e-money-loop.txt", "logs/ledger-invariants.log", "payouts-router.json"]

@@ -22,7 +22,7 @@ from typing import ClassVar
 import psycopg
 import pytest
 
-from cutover_gate.backup import (
+from cutover_gate.checks.backup import (
     BackupError,
     Snapshot,
     redact_dsn,
@@ -31,8 +31,8 @@ from cutover_gate.backup import (
     verify_checksum,
     verify_readable,
 )
-from cutover_gate.pgbin import PgToolNotFound, find_bindir, tool_major
-from cutover_gate.preflight import Status
+from cutover_gate.checks.preflight import Status
+from cutover_pg import PgToolNotFound, find_bindir, tool_major
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 PASSWORD = "Pw9LEAKSEEDx7Qz"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cutover_gate import cli, timeline
+from cutover_gate import cli
+from cutover_gate.evidence import timeline
 
 
 def write_chain(path: Path, count: int) -> None:

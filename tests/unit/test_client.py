@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from cutover_gate.client import CheckFailed, Exchange, TargetClient, TargetUnreachable, poll, to_decimal
-from cutover_gate.profile import load_profile
-from cutover_gate.secrets import MASK, Secret
+from cutover_gate.config.profile import load_profile
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import MASK, Secret
+from cutover_gate.target.client import Exchange, TargetClient, TargetUnreachable, poll, to_decimal
 
 PROFILE = load_profile(None)
 

@@ -1,4 +1,4 @@
-"""collect.py: what each scenario recorded becomes results per checklist line (the rules of its docstring)."""
+"""evidence/results.py: what each scenario recorded becomes results per checklist line (the rules of its docstring)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,19 @@ from typing import Any
 
 import pytest
 
-from cutover_gate.collect import ScenarioRun, line_results, merge, scenario_results, triggers_of
-from cutover_gate.model import LineResult, Result, StepEvent, TriggerObservation
+from cutover_gate.evidence.model import LineResult, Result, StepRecord, TriggerObservation
+from cutover_gate.evidence.recording import ScenarioRecord
+from cutover_gate.evidence.results import ScenarioRun, line_results, merge, scenario_results, triggers_of
 
 NODE = "features/en/test_x.py::test_canary"
 
 
 def step(name: str, line: str | None, status: str = "PASS", at: str = "2025-03-01T09:00:00Z",
-         message: str = "") -> StepEvent:
-    return StepEvent(NODE, name, line, status, at, message)
+         message: str = "") -> StepRecord:
+    return StepRecord(NODE, name, line, status, at, message)
 
 
-def scenario(lines: list[str], steps: list[StepEvent], outcome: str, **kw: Any) -> ScenarioRun:
+def scenario(lines: list[str], steps: list[StepRecord], outcome: str, **kw: Any) -> ScenarioRun:
     return ScenarioRun(NODE, lines=lines, steps=steps, outcome=outcome, **kw)
 
 
@@ -89,23 +90,23 @@ def test_non_contiguous_steps_of_a_line_are_a_feature_error() -> None:
 
 
 def test_a_line_its_steps_mark_waived_is_waived() -> None:
-    ev = {"t60_prod_env_verified": {"_result": "WAIVED"}}
-    passed = scenario(["t60_prod_env_verified"], [step("Then ok", "t60_prod_env_verified")], "passed", evidence=ev)
+    waived = {"t60_prod_env_verified": ["JWT_SECRET (OPS-1)"]}
+    passed = scenario(["t60_prod_env_verified"], [step("Then ok", "t60_prod_env_verified")], "passed", waived=waived)
     assert results_of(passed) == {"t60_prod_env_verified": Result.WAIVED}
 
 
 def test_a_waived_line_stays_waived_when_a_later_line_of_its_scenario_fails() -> None:
-    ev = {"t60_prod_env_verified": {"_result": "WAIVED"}}
+    waived = {"t60_prod_env_verified": ["JWT_SECRET (OPS-1)"]}
     run = scenario(["t60_prod_env_verified", "t60_cors_restricted"],
                    [step("Then env ok", "t60_prod_env_verified"),
-                    step("Then cors", "t60_cors_restricted", "FAIL", message="allowed *")], "failed", evidence=ev)
+                    step("Then cors", "t60_cors_restricted", "FAIL", message="allowed *")], "failed", waived=waived)
     assert results_of(run) == {"t60_prod_env_verified": Result.WAIVED, "t60_cors_restricted": Result.FAIL}
 
 
 def test_a_failed_line_is_fail_even_if_its_evidence_said_waived() -> None:
-    ev = {"t60_prod_env_verified": {"_result": "WAIVED"}}
+    waived = {"t60_prod_env_verified": ["JWT_SECRET (OPS-1)"]}
     run = scenario(["t60_prod_env_verified"], [step("Then env", "t60_prod_env_verified", "FAIL", message="x")],
-                   "failed", evidence=ev)
+                   "failed", waived=waived)
     assert results_of(run) == {"t60_prod_env_verified": Result.FAIL}
 
 
@@ -158,10 +159,10 @@ def test_absorb_merges_the_setup_call_and_teardown_payloads_once() -> None:
     setup = {"lines": ["t0_deposit"], "steps": [], "evidence": {}, "triggers": [], "http": []}
     trig = {"row": "latency_spike", "action": "MONITOR", "observed_at": "2025-03-01T09:00:00Z",
             "decide_by": "2025-03-01T09:05:00Z", "evidence": "slow", "line": "t0_deposit"}
-    call = {"lines": ["t0_deposit"], "steps": [step("When deposit", "t0_deposit").__dict__],
+    call = {"lines": ["t0_deposit"], "steps": [step("When deposit", "t0_deposit").to_json()],
             "evidence": {"t0_deposit": {"deposit_tx_id": "d1"}}, "triggers": [trig], "http": [{"url": "u"}]}
     for payload in (setup, call, call):
-        run.absorb(payload)
+        run.absorb(ScenarioRecord.from_json({"nodeid": NODE, **payload}))
     assert run.lines == ["t0_deposit"]
     assert [s.step for s in run.steps] == ["When deposit"]
     assert run.evidence == {"t0_deposit": {"deposit_tx_id": "d1"}}

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cutover_gate.catalogue import LINES, OPTIONAL_PHASES, PHASES, mandatory_lines
-from cutover_gate.decision import decide, phase_result
-from cutover_gate.model import Decision, LineResult, Result, TriggerObservation, Verdict
+from cutover_gate.core.catalogue import LINES, OPTIONAL_PHASES, PHASES, mandatory_lines
+from cutover_gate.decide.rules import Decision, Verdict, decide, phase_result
+from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 AT = "2025-03-01T09:00:00Z"

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from cutover_gate import hypercare as hc
+from cutover_gate.checks.hypercare import judge, signals
+from cutover_gate.core import clock
+from cutover_gate.reports import hypercare as report
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -30,22 +32,22 @@ http_request_duration_seconds_count{handler="/api/health",method="GET"} 10
 """
 
 
-def cfg(**over: Any) -> hc.HypercareConfig:
-    return hc.HypercareConfig.from_mapping(over)
+def cfg(**over: Any) -> judge.HypercareConfig:
+    return judge.HypercareConfig.from_mapping(over)
 
 
 # -- parsing -------------------------------------------------------------------------------------------------------
 def test_parse_reads_samples_types_and_timestamps() -> None:
-    expo = hc.parse_metrics(SCRAPE)
+    expo = signals.parse_metrics(SCRAPE)
     assert expo.types == {"http_requests_total": "counter", "http_request_duration_seconds": "histogram"}
     login = [s for s in expo.series("http_requests_total") if s.labels["handler"] == "/api/v1/auth/login"]
-    assert login == [hc.Sample("http_requests_total", {"handler": "/api/v1/auth/login", "method": "POST",
+    assert login == [signals.Sample("http_requests_total", {"handler": "/api/v1/auth/login", "method": "POST",
                                                        "status": "401"}, 3.0)]
     assert expo.series("http_request_duration_seconds_bucket")[-1].labels["le"] == "+Inf"
 
 
 def test_parse_handles_escapes_commas_braces_inf_and_nan() -> None:
-    expo = hc.parse_metrics('m{a="x,y}",b="say \\"hi\\"",c="back\\\\slash\\nnext"} +Inf\nm_nan NaN\nbare 1e3\n')
+    expo = signals.parse_metrics('m{a="x,y}",b="say \\"hi\\"",c="back\\\\slash\\nnext"} +Inf\nm_nan NaN\nbare 1e3\n')
     first, nan, bare = expo.samples
     assert first.labels == {"a": "x,y}", "b": 'say "hi"', "c": "back\\slash\nnext"}
     assert math.isinf(first.value) and math.isnan(nan.value) and bare.value == 1000.0
@@ -53,69 +55,70 @@ def test_parse_handles_escapes_commas_braces_inf_and_nan() -> None:
 
 @pytest.mark.parametrize("text", ["metric{a=unquoted} 1", "metric 1 2 3", "{a=\"x\"} 1", "metric notanumber"])
 def test_parse_rejects_what_is_not_exposition_format_naming_the_line(text: str) -> None:
-    with pytest.raises(hc.MetricsError, match="line 2"):
-        hc.parse_metrics("# a comment\n" + text)
+    with pytest.raises(signals.MetricsError, match="line 2"):
+        signals.parse_metrics("# a comment\n" + text)
 
 
 @pytest.mark.parametrize(("value", "cls"), [("2xx", "2xx"), ("5XX", "5xx"), ("503", "5xx"), ("404", "4xx"),
                                             ("ok", None), ("600", None), ("", None)])
 def test_status_class(value: str, cls: str | None) -> None:
-    assert hc.status_class(value) == cls
+    assert signals.status_class(value) == cls
 
 
 # -- rates -----------------------------------------------------------------------------------------------------------
 def test_request_counts_normalise_codes_and_leave_out_excluded_handlers() -> None:
-    counts = hc.request_counts(hc.parse_metrics(SCRAPE), "http_requests_total", exclude=["/metrics"])
+    counts = signals.request_counts(signals.parse_metrics(SCRAPE), "http_requests_total", exclude=["/metrics"])
     assert counts == {("/api/health", "2xx"): 10, ("/api/v1/finance/withdrawals", "5xx"): 2,
                       ("/api/v1/auth/login", "4xx"): 3}
-    assert hc.by_class(counts) == {"2xx": 10, "5xx": 2, "4xx": 3}
+    assert signals.by_class(counts) == {"2xx": 10, "5xx": 2, "4xx": 3}
 
 
 def test_counter_delta_is_the_growth_and_a_reset_counts_whole() -> None:
-    assert hc.counter_delta({"a": 5.0, "b": 10.0}, {"a": 8.0, "b": 3.0, "c": 1.0}) == {"a": 3.0, "b": 3.0, "c": 1.0}
+    delta = signals.counter_delta({"a": 5.0, "b": 10.0}, {"a": 8.0, "b": 3.0, "c": 1.0})
+    assert delta == {"a": 3.0, "b": 3.0, "c": 1.0}
 
 
 def test_error_rate_between_two_scrapes() -> None:
-    before = hc.request_counts(hc.parse_metrics(SCRAPE), "http_requests_total")
+    before = signals.request_counts(signals.parse_metrics(SCRAPE), "http_requests_total")
     after = dict(before)
     after[("/api/health", "2xx")] += 95
     after[("/api/v1/finance/withdrawals", "5xx")] += 5
-    window = hc.ErrorRate.of(hc.counter_delta(before, after))
+    window = signals.ErrorRate.of(signals.counter_delta(before, after))
     assert (window.errors, window.total, window.rate) == (5, 100, 0.05)
-    assert hc.ErrorRate.of({}).rate is None  # no traffic: no data, not a failure
+    assert signals.ErrorRate.of({}).rate is None  # no traffic: no data, not a failure
 
 
 # -- histogram -> p95 ------------------------------------------------------------------------------------------------
 def test_quantile_interpolates_within_the_bucket_like_prometheus() -> None:
     buckets = {0.1: 4.0, 0.5: 9.0, math.inf: 10.0}
     # rank 0.95*10 = 9.5 lies in the +Inf bucket: the highest finite bound
-    assert hc.quantile(0.95, buckets) == 0.5
+    assert signals.quantile(0.95, buckets) == 0.5
     # rank 5 lies in (0.1, 0.5]: 0.1 + 0.4 * (5 - 4) / (9 - 4)
-    assert hc.quantile(0.5, buckets) == pytest.approx(0.18)
+    assert signals.quantile(0.5, buckets) == pytest.approx(0.18)
     # rank 2 in the first bucket: linear from 0
-    assert hc.quantile(0.2, buckets) == pytest.approx(0.05)
+    assert signals.quantile(0.2, buckets) == pytest.approx(0.05)
 
 
 def test_quantile_without_observations_is_none_and_needs_an_inf_bucket() -> None:
-    assert hc.quantile(0.95, {0.1: 0.0, math.inf: 0.0}) is None
-    with pytest.raises(hc.MetricsError, match=r"\+Inf"):
-        hc.quantile(0.95, {0.1: 3.0})
+    assert signals.quantile(0.95, {0.1: 0.0, math.inf: 0.0}) is None
+    with pytest.raises(signals.MetricsError, match=r"\+Inf"):
+        signals.quantile(0.95, {0.1: 3.0})
     with pytest.raises(ValueError, match="outside"):
-        hc.quantile(1.5, {math.inf: 1.0})
+        signals.quantile(1.5, {math.inf: 1.0})
 
 
 def test_p95_over_the_window_from_two_scrapes_summing_every_series() -> None:
-    before = hc.parse_metrics(SCRAPE)
-    after = hc.parse_metrics(SCRAPE.replace('le="0.1"} 4', 'le="0.1"} 104').replace('le="0.5"} 9', 'le="0.5"} 109')
+    before = signals.parse_metrics(SCRAPE)
+    after = signals.parse_metrics(SCRAPE.replace('le="0.1"} 4', 'le="0.1"} 104').replace('le="0.5"} 9', 'le="0.5"} 109')
                              .replace('le="+Inf"} 10', 'le="+Inf"} 110')
                              + 'http_request_duration_seconds_bucket{handler="/x",method="GET",le="0.1"} 0\n'
                              + 'http_request_duration_seconds_bucket{handler="/x",method="GET",le="0.5"} 0\n'
                              + 'http_request_duration_seconds_bucket{handler="/x",method="GET",le="+Inf"} 0\n')
     name = "http_request_duration_seconds"
-    window = hc.counter_delta(hc.histogram_buckets(before, name), hc.histogram_buckets(after, name))
+    window = signals.counter_delta(signals.histogram_buckets(before, name), signals.histogram_buckets(after, name))
     assert window == {0.1: 100.0, 0.5: 100.0, math.inf: 100.0}
-    assert hc.quantile(0.95, window) == pytest.approx(0.095)
-    assert hc.histogram_buckets(after, name, exclude=["/api/health", "/x"]) == {}
+    assert signals.quantile(0.95, window) == pytest.approx(0.095)
+    assert signals.histogram_buckets(after, name, exclude=["/api/health", "/x"]) == {}
 
 
 # -- withdrawal queue and payouts ------------------------------------------------------------------------------------
@@ -126,31 +129,31 @@ def item(ref: str, state: str, created_min: float, updated_min: float | None = N
 
 
 def test_parse_time_forms() -> None:
-    assert hc.parse_time("2026-03-01T12:00:00Z") == NOW
-    assert hc.parse_time("2026-03-01T12:00:00") == NOW  # naive is UTC
-    assert hc.parse_time(NOW.timestamp()) == NOW
-    assert hc.parse_time("yesterday") is None and hc.parse_time(None) is None and hc.parse_time(True) is None
+    assert clock.parse_time("2026-03-01T12:00:00Z") == NOW
+    assert clock.parse_time("2026-03-01T12:00:00") == NOW  # naive is UTC
+    assert clock.parse_time(NOW.timestamp()) == NOW
+    assert clock.parse_time("yesterday") is None and clock.parse_time(None) is None and clock.parse_time(True) is None
 
 
 def test_overdue_picks_watched_states_past_the_limit_oldest_first() -> None:
     items = [item("a", "requested", 90), item("b", "approved", 30), item("c", "payout_pending", 200, 45),
              item("d", "paid", 500), item("e", "requested", 61)]
-    backlog = hc.overdue(items, states=["requested", "approved", "payout_pending"], minutes=60, now=NOW,
+    backlog = signals.overdue(items, states=["requested", "approved", "payout_pending"], minutes=60, now=NOW,
                          time_field="created_at", id_field="tx_id")
     assert [(i.ref, round(i.age_minutes)) for i in backlog] == [("c", 200), ("a", 90), ("e", 61)]
-    stuck = hc.overdue(items, states=["payout_pending"], minutes=30, now=NOW, time_field="updated_at",
+    stuck = signals.overdue(items, states=["payout_pending"], minutes=30, now=NOW, time_field="updated_at",
                        id_field="tx_id")
     assert [i.ref for i in stuck] == ["c"] and "payout_pending for 45 min" in stuck[0].describe()
     no_update = [{"tx_id": "f", "state": "payout_pending", "created_at": (NOW - timedelta(hours=2)).isoformat()}]
-    assert hc.overdue(no_update, states=["payout_pending"], minutes=30, now=NOW, time_field="updated_at",
+    assert signals.overdue(no_update, states=["payout_pending"], minutes=30, now=NOW, time_field="updated_at",
                       id_field="tx_id", fallback_time_field="created_at")[0].ref == "f"
 
 
-def rate(items: list[dict[str, Any]], **kw: Any) -> hc.PayoutRate:
+def rate(items: list[dict[str, Any]], **kw: Any) -> signals.PayoutRate:
     args: dict[str, Any] = {"now": NOW, "window_minutes": 60, "min_sample": 5, "paid_states": ["paid"],
                             "failed_states": ["payout_failed"], "time_field": "updated_at", "id_field": "tx_id",
                             "provider_field": "provider", **kw}
-    return hc.payout_rate(items, **args)
+    return signals.payout_rate(items, **args)
 
 
 def test_payout_rate_counts_provider_outcomes_in_the_window() -> None:
@@ -177,8 +180,8 @@ def test_payout_rate_at_exactly_the_limit_does_not_exceed_it() -> None:
 
 # -- configuration ---------------------------------------------------------------------------------------------------
 def test_the_default_profile_section_is_valid_and_matches_the_runbook() -> None:
-    text = resources.files("cutover_gate").joinpath("profiles/default.toml").read_text(encoding="utf-8")
-    c = hc.HypercareConfig.from_mapping(tomllib.loads(text)["hypercare"])
+    text = resources.files("cutover_gate").joinpath("config/profiles/default.toml").read_text(encoding="utf-8")
+    c = judge.HypercareConfig.from_mapping(tomllib.loads(text)["hypercare"])
     assert c.payout_failure_rate_max == 0.15 and c.stable_hours == 72 and c.max_round_gap_hours == 8
     assert c.backlog_states == ("requested", "approved", "payout_pending") and c.stuck_states == ("payout_pending",)
 
@@ -190,39 +193,40 @@ def test_the_default_profile_section_is_valid_and_matches_the_runbook() -> None:
                                              ({"payout_handler_pattern": "("}, "regular expression")])
 def test_config_errors_name_the_key(data: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
-        hc.HypercareConfig.from_mapping(data)
+        judge.HypercareConfig.from_mapping(data)
 
 
 # -- evaluation of a round -------------------------------------------------------------------------------------------
 def test_a_healthy_round_has_no_finding() -> None:
-    obs = hc.Observation(at=NOW, window=hc.ErrorRate(0, 50), p95_s=0.05,
-                         payouts=hc.PayoutRate(0, 0, 60, 5))
-    assert hc.evaluate(obs, cfg()) == []
-    assert hc.round_summary(obs, [])["ok"] is True
+    obs = judge.Observation(at=NOW, window=signals.ErrorRate(0, 50), p95_s=0.05,
+                         payouts=signals.PayoutRate(0, 0, 60, 5))
+    assert judge.evaluate(obs, cfg()) == []
+    assert judge.round_summary(obs, [])["ok"] is True
 
 
 def test_payout_failure_rate_over_15_percent_fails_with_the_rollback_trigger() -> None:
-    obs = hc.Observation(at=NOW, payouts=hc.PayoutRate(8, 2, 60, 5))
-    (finding,) = hc.evaluate(obs, cfg())
+    obs = judge.Observation(at=NOW, payouts=signals.PayoutRate(8, 2, 60, 5))
+    (finding,) = judge.evaluate(obs, cfg())
     assert (finding.check, finding.severity, finding.trigger) == ("payout_failure_rate", "FAIL", "payout_failure_rate")
 
 
 def test_latency_spike_and_queue_backlog_are_monitor_rows_not_failures() -> None:
-    obs = hc.Observation(at=NOW, window=hc.ErrorRate(0, 40), p95_s=2.5, latency_samples=40,
-                         backlog=[hc.QueueItem("tx1", "requested", 95)])
-    findings = hc.evaluate(obs, cfg())
+    obs = judge.Observation(at=NOW, window=signals.ErrorRate(0, 40), p95_s=2.5, latency_samples=40,
+                         backlog=[signals.QueueItem("tx1", "requested", 95)])
+    findings = judge.evaluate(obs, cfg())
     assert {(f.trigger, f.severity) for f in findings} == {("latency_spike", "MONITOR"), ("queue_backlog", "MONITOR")}
-    summary = hc.round_summary(obs, findings)
+    summary = judge.round_summary(obs, findings)
     assert summary["ok"] is True and summary["triggers"] == ["latency_spike", "queue_backlog"]
 
 
 def test_failures_stuck_jobs_5xx_recon_and_unreadable_signals() -> None:
-    obs = hc.Observation(at=NOW, window=hc.ErrorRate(6, 100), window_s=2.0,
-                         handlers_5xx={"/api/v1/player/wallet/withdraw": 2.0, "/api/health": 4.0},
-                         stuck=[hc.QueueItem("tx9", "payout_pending", 45)], invariants_broken={"movement_balanced": 1},
-                         unavailable={"withdrawals": "GET /api/v1/finance/withdrawals?state=paid -> 500",
-                                      "metrics": "GET /metrics -> 404"})
-    findings = hc.evaluate(obs, cfg())
+    obs = judge.Observation(at=NOW, window=signals.ErrorRate(6, 100), window_s=2.0,
+                            handlers_5xx={"/api/v1/player/wallet/withdraw": 2.0, "/api/health": 4.0},
+                            stuck=[signals.QueueItem("tx9", "payout_pending", 45)],
+                            invariants_broken={"movement_balanced": 1},
+                            unavailable={"withdrawals": "GET /api/v1/finance/withdrawals?state=paid -> 500",
+                                         "metrics": "GET /metrics -> 404"})
+    findings = judge.evaluate(obs, cfg())
     by_check = {(f.check, f.trigger) for f in findings}
     assert ("stuck_jobs", None) in by_check and ("ledger_recon", "ledger_invariant_breach") in by_check
     assert ("error_rate", None) in by_check and ("error_rate", "payout_withdraw_http_error") in by_check
@@ -233,46 +237,46 @@ def test_failures_stuck_jobs_5xx_recon_and_unreadable_signals() -> None:
 
 # -- 72 hours stable -------------------------------------------------------------------------------------------------
 def rnd(hours_ago: float, ok: bool = True, triggers: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"at": hc.iso(NOW - timedelta(hours=hours_ago)), "ok": ok, "triggers": list(triggers),
+    return {"at": clock.iso(NOW - timedelta(hours=hours_ago)), "ok": ok, "triggers": list(triggers),
             "failures": [] if ok else ["payout failure rate 40% is over 15%"]}
 
 
 def test_no_round_or_a_single_run_never_passes() -> None:
-    assert hc.stability([]).verdict == "OPEN"
-    single = hc.stability([rnd(0)])
+    assert judge.stability([]).verdict == "OPEN"
+    single = judge.stability([rnd(0)])
     assert single.verdict == "OPEN" and "0.0 h of 72 h" in single.message
 
 
 def test_clean_rounds_over_72_hours_at_the_runbook_cadence_pass() -> None:
     rounds = [rnd(h) for h in (73, 66, 58, 50, 42, 34, 26, 20, 12, 6, 3, 1, 0.5, 0)]
-    result = hc.stability(list(reversed(rounds)))  # order on record does not matter
+    result = judge.stability(list(reversed(rounds)))  # order on record does not matter
     assert result.verdict == "PASS" and result.clean_rounds == 14 and result.clean_hours == pytest.approx(73)
 
 
 def test_a_failed_latest_round_is_fail() -> None:
-    result = hc.stability([rnd(80), rnd(40), rnd(0, ok=False, triggers=("payout_failure_rate",))])
+    result = judge.stability([rnd(80), rnd(40), rnd(0, ok=False, triggers=("payout_failure_rate",))])
     assert result.verdict == "FAIL" and "payout failure rate" in result.message
 
 
 def test_a_monitor_row_in_the_latest_round_restarts_the_clock_without_failing() -> None:
     clean = [rnd(h) for h in (80, 72, 64, 56, 48, 40, 32, 24, 16, 8)]
-    result = hc.stability([*clean, rnd(0, triggers=("latency_spike",))])
+    result = judge.stability([*clean, rnd(0, triggers=("latency_spike",))])
     assert result.verdict == "OPEN" and "latency_spike" in result.message
 
 
 def test_an_earlier_incident_or_a_long_gap_restarts_the_clock() -> None:
-    incident = hc.stability([rnd(100), rnd(50, ok=False, triggers=("ledger_invariant_breach",))]
+    incident = judge.stability([rnd(100), rnd(50, ok=False, triggers=("ledger_invariant_breach",))]
                             + [rnd(h) for h in (45, 40, 32, 24, 16, 8, 0)])
     assert incident.verdict == "OPEN" and "ledger_invariant_breach" in incident.message
     assert incident.clean_hours == pytest.approx(45)
-    gap = hc.stability([rnd(h) for h in (90, 84, 78)] + [rnd(h) for h in (60, 52, 44, 36, 28, 20, 12, 4, 0)])
+    gap = judge.stability([rnd(h) for h in (90, 84, 78)] + [rnd(h) for h in (60, 52, 44, 36, 28, 20, 12, 4, 0)])
     assert gap.verdict == "OPEN" and "18.0 h gap" in gap.message
 
 
 @pytest.mark.parametrize(("hours", "minutes"), [(0, 30), (5.9, 30), (6, 60), (23.9, 60), (24, 480), (71, 480),
                                                 (72, None)])
 def test_next_check_follows_the_runbook_cadence(hours: float, minutes: int | None) -> None:
-    assert hc.next_check_minutes(hours) == minutes
+    assert judge.next_check_minutes(hours) == minutes
 
 
 # -- the control report ----------------------------------------------------------------------------------------------
@@ -281,12 +285,12 @@ def test_next_check_follows_the_runbook_cadence(hours: float, minutes: int | Non
                                              ("tr", ("T+60 ilk hypercare raporu", "## Özet", "## Metrikler",
                                                      "## Aksiyonlar"))])
 def test_report_has_summary_metrics_and_actions(lang: str, heads: tuple[str, ...]) -> None:
-    obs = hc.Observation(at=NOW, window=hc.ErrorRate(0, 20), p95_s=0.1, payouts=hc.PayoutRate(4, 1, 60, 5))
-    findings = hc.evaluate(obs, cfg())
-    stable = hc.stability([rnd(0)])
-    text = hc.render_report(lang=lang, number=1, release_sha="a" * 40, target="https://pay.example", generated_at=NOW,
-                            reference=NOW - timedelta(hours=1), obs=obs, findings=findings, cfg=cfg(),
-                            rounds=[hc.round_summary(obs, findings)], stable=stable)
+    obs = judge.Observation(at=NOW, window=signals.ErrorRate(0, 20), p95_s=0.1, payouts=signals.PayoutRate(4, 1, 60, 5))
+    findings = judge.evaluate(obs, cfg())
+    stable = judge.stability([rnd(0)])
+    text = report.render_report(lang=lang, number=1, release_sha="a" * 40, target="https://pay.example",
+                                generated_at=NOW, reference=NOW - timedelta(hours=1), obs=obs, findings=findings,
+                                cfg=cfg(), rounds=[judge.round_summary(obs, findings)], stable=stable)
     for head in heads:
         assert head in text
     assert "T+1.0 h" in text and "80.00%" not in text and "80.0% (4 failed of 5" in text
@@ -295,6 +299,6 @@ def test_report_has_summary_metrics_and_actions(lang: str, heads: tuple[str, ...
 
 
 def test_report_actions_without_findings_continue_the_routine() -> None:
-    assert hc.report_actions([], NOW, 10) == ["No action: continue the routine.",
+    assert report.report_actions([], NOW, 10) == ["No action: continue the routine.",
                                               "Next watch round in 60 min (runbook cadence)."]
-    assert hc.report_actions([], NOW, 80, "tr")[-1] == "72 saatlik rutin tamamlandı."
+    assert report.report_actions([], NOW, 80, "tr")[-1] == "72 saatlik rutin tamamlandı."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cutover_gate.preflight import Status, overall
-from cutover_gate.preflight.owners import REQUIRED_ROLES, check_owners, check_release_sha
+from cutover_gate.checks.preflight import Status, overall
+from cutover_gate.checks.preflight.owners import REQUIRED_ROLES, check_owners, check_release_sha
 
 TEAM = {
     "incident_commander": "Ayşe Yılmaz",

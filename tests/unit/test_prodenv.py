@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cutover_gate.preflight import Finding, Status, overall
-from cutover_gate.preflight.prodenv import env_git_sha, verify_prod_env
-from cutover_gate.preflight.waivers import Waiver, load_waivers
+from cutover_gate.checks.preflight import Finding, Status, overall
+from cutover_gate.checks.preflight.prodenv import env_git_sha, verify_prod_env
+from cutover_gate.checks.preflight.waivers import Waiver, load_waivers
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ENV_DIR = FIXTURES / "env"

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cutover_gate.model import LineResult, Result, TriggerObservation, iso
-from cutover_gate.record import RECORD_FILE, Record, RecordError
+from cutover_gate.core.clock import iso
+from cutover_gate.evidence.history import RECORD_FILE, CutoverRecord, RecordError
+from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 OTHER = "fedcba9876543210fedcba9876543210fedcba98"
@@ -29,13 +30,13 @@ def trig(row: str, line: str | None) -> TriggerObservation:
     return TriggerObservation.observe(row, "IMMEDIATE_ROLLBACK", f"{row} seen", line, at=NOW - timedelta(minutes=10))
 
 
-def current(record: Record, sha: str = SHA, windows_h: dict[str, float] | None = None) -> dict[str, Result]:
+def current(record: CutoverRecord, sha: str = SHA, windows_h: dict[str, float] | None = None) -> dict[str, Result]:
     results, _ = record.results_for(sha, windows_h, now=NOW)
     return {lid: r.result for lid, r in results.items()}
 
 
 def test_results_of_earlier_runs_of_the_release_accumulate(tmp_path: Path) -> None:
-    record = Record.load(tmp_path)
+    record = CutoverRecord.load(tmp_path)
     record.update(SHA, {"t15_api_health": res("t15_api_health", Result.PASS)}, [], "run1")
     record.update(SHA, {"t0_deposit": res("t0_deposit", Result.PASS)}, [], "run2")
     assert current(record) == {"t15_api_health": Result.PASS, "t0_deposit": Result.PASS}
@@ -45,14 +46,14 @@ def test_results_of_earlier_runs_of_the_release_accumulate(tmp_path: Path) -> No
 
 
 def test_not_run_never_overwrites_an_earlier_result(tmp_path: Path) -> None:
-    record = Record.load(tmp_path)
+    record = CutoverRecord.load(tmp_path)
     record.update(SHA, {"t15_api_health": res("t15_api_health", Result.PASS)}, [], "run1")
     record.update(SHA, {"t15_api_health": res("t15_api_health", Result.NOT_RUN)}, [], "run2")
     assert current(record) == {"t15_api_health": Result.PASS}
 
 
 def test_a_re_run_replaces_the_earlier_result_both_ways(tmp_path: Path) -> None:
-    record = Record.load(tmp_path)
+    record = CutoverRecord.load(tmp_path)
     record.update(SHA, {"t15_api_health": res("t15_api_health", Result.PASS)}, [], "run1")
     record.update(SHA, {"t15_api_health": res("t15_api_health", Result.FAIL)}, [], "run2")
     assert current(record) == {"t15_api_health": Result.FAIL}
@@ -61,27 +62,27 @@ def test_a_re_run_replaces_the_earlier_result_both_ways(tmp_path: Path) -> None:
 
 
 def test_another_sha_never_counts(tmp_path: Path) -> None:
-    record = Record.load(tmp_path)
+    record = CutoverRecord.load(tmp_path)
     record.update(SHA, {"t15_api_health": res("t15_api_health", Result.PASS)}, [trig("migration_failure", None)],
                   "run1")
     assert record.results_for(OTHER, now=NOW) == ({}, [])
 
 
 def test_an_entry_claiming_another_sha_is_ignored(tmp_path: Path) -> None:
-    record = Record.load(tmp_path)
+    record = CutoverRecord.load(tmp_path)
     record.update(SHA, {"t15_api_health": res("t15_api_health", Result.PASS)}, [], "run1")
     record.releases[SHA]["lines"]["t15_api_health"]["release_sha"] = OTHER
     assert current(record) == {}
 
 
 def test_unknown_line_ids_in_the_record_are_ignored(tmp_path: Path) -> None:
-    record = Record.load(tmp_path)
+    record = CutoverRecord.load(tmp_path)
     record.update(SHA, {"t99_gone": LineResult("t99_gone", Result.PASS, at=at(0))}, [], "run1")
     assert current(record) == {}
 
 
 def test_a_result_older_than_its_phase_window_is_stale(tmp_path: Path) -> None:
-    record = Record.load(tmp_path)
+    record = CutoverRecord.load(tmp_path)
     record.update(SHA, {
         "t15_api_health": res("t15_api_health", Result.PASS, hours_ago=13, status="200"),  # t15 window: 12 h
         "t15_admin_login": res("t15_admin_login", Result.PASS, hours_ago=11),
@@ -98,14 +99,14 @@ def test_a_result_older_than_its_phase_window_is_stale(tmp_path: Path) -> None:
 
 
 def test_windows_can_be_set_per_phase(tmp_path: Path) -> None:
-    record = Record.load(tmp_path)
+    record = CutoverRecord.load(tmp_path)
     record.update(SHA, {"t15_api_health": res("t15_api_health", Result.PASS, hours_ago=2),
                         "t0_deposit": res("t0_deposit", Result.PASS, hours_ago=2)}, [], "run1")
     assert current(record, windows_h={"t15": 1}) == {"t15_api_health": Result.NOT_RUN, "t0_deposit": Result.PASS}
 
 
 def test_triggers_of_a_re_run_line_are_dropped_others_kept(tmp_path: Path) -> None:
-    record = Record.load(tmp_path)
+    record = CutoverRecord.load(tmp_path)
     record.update(SHA, {"t0_deposit": res("t0_deposit", Result.FAIL), "t15_api_health": res("t15_api_health",
                                                                                            Result.PASS)},
                   [trig("payout_withdraw_http_error", "t0_deposit"), trig("migration_failure", "t15_api_health")],
@@ -116,7 +117,7 @@ def test_triggers_of_a_re_run_line_are_dropped_others_kept(tmp_path: Path) -> No
 
 
 def test_triggers_of_a_line_not_run_again_are_kept(tmp_path: Path) -> None:
-    record = Record.load(tmp_path)
+    record = CutoverRecord.load(tmp_path)
     record.update(SHA, {"t0_deposit": res("t0_deposit", Result.FAIL)},
                   [trig("payout_withdraw_http_error", "t0_deposit")], "run1")
     record.update(SHA, {"t0_deposit": res("t0_deposit", Result.NOT_RUN)}, [], "run2")
@@ -125,11 +126,11 @@ def test_triggers_of_a_line_not_run_again_are_kept(tmp_path: Path) -> None:
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
-    record = Record.load(tmp_path / "reports")
+    record = CutoverRecord.load(tmp_path / "reports")
     record.update(SHA, {"t0_deposit": res("t0_deposit", Result.WAIVED, deposit_tx_id="d1")},
                   [trig("ledger_invariant_breach", "t0_deposit")], "run1")
     record.save()
-    again = Record.load(tmp_path / "reports")
+    again = CutoverRecord.load(tmp_path / "reports")
     results, triggers = again.results_for(SHA, now=NOW)
     assert results["t0_deposit"].result is Result.WAIVED
     assert results["t0_deposit"].evidence == {"deposit_tx_id": "d1"}
@@ -138,14 +139,14 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 
 
 def test_a_missing_record_is_empty_and_a_corrupt_one_is_an_error(tmp_path: Path) -> None:
-    assert Record.load(tmp_path).releases == {}
+    assert CutoverRecord.load(tmp_path).releases == {}
     (tmp_path / RECORD_FILE).write_text("{not json", encoding="utf-8")
     with pytest.raises(RecordError, match=r"unreadable.*move it aside"):
-        Record.load(tmp_path)
+        CutoverRecord.load(tmp_path)
 
 
 def test_the_file_is_keyed_by_release(tmp_path: Path) -> None:
-    record = Record.load(tmp_path)
+    record = CutoverRecord.load(tmp_path)
     record.update(SHA, {"t0_deposit": res("t0_deposit", Result.PASS)}, [], "run1")
     record.update(OTHER, {"t0_deposit": res("t0_deposit", Result.FAIL)}, [], "run2")
     record.save()

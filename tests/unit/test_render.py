@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 
-from cutover_gate import render
-from cutover_gate.catalogue import LINES, lines_of
-from cutover_gate.context import ReportContext
-from cutover_gate.decision import decide
-from cutover_gate.model import LineResult, Result, StepEvent, TriggerObservation, iso
-from cutover_gate.secrets import MASK, REDACTOR
+from cutover_gate.core.catalogue import LINES, MONEY_LOOP, lines_of
+from cutover_gate.core.clock import iso
+from cutover_gate.core.redact import MASK, REDACTOR
+from cutover_gate.decide.rules import decide
+from cutover_gate.evidence.model import LineResult, Result, StepRecord, TriggerObservation
+from cutover_gate.evidence.results import combined
+from cutover_gate.reports import render
+from cutover_gate.reports.context import ReportContext
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 SEED = "Sk9SEEDsecretValue42"
@@ -65,7 +67,7 @@ def context(results: dict[str, LineResult], triggers: list[TriggerObservation] |
     triggers = triggers or []
     decision = decide(results, triggers, release_sha=release_sha, target="https://pay.example.com", lang=lang,
                       decider="Ayşe IC", env_name="prod")
-    events = [StepEvent(nodeid=f"features/{lid}.feature::x", step=f"Then {lid} holds", line=lid,
+    events = [StepRecord(nodeid=f"features/{lid}.feature::x", step=f"Then {lid} holds", line=lid,
                         status="FAIL" if r.result is Result.FAIL else "PASS", at=r.at or at(0), message=r.message)
               for lid, r in results.items()]
     return ReportContext(decision=decision, lang=lang, env_name="prod", target="https://pay.example.com",
@@ -80,7 +82,7 @@ def go_context(lang: str = "en") -> ReportContext:
 
 def nogo_context(lang: str = "en") -> ReportContext:
     results = passed(mandatory_ids("t60", "t30", "t15"))
-    t0 = [lid for lid in mandatory_ids("t0") if lid not in render.MONEY_LOOP]
+    t0 = [lid for lid in mandatory_ids("t0") if lid not in MONEY_LOOP]
     results.update(passed(t0, start=40))
     results.update(passed(["t0_deposit"], start=60))
     fail = f"step 'When the canary requests a withdrawal': HTTP 500 from /withdraw token={SEED}"
@@ -366,11 +368,11 @@ def test_comms_pending_never_claims_pass_for_phases_not_run() -> None:
 
 def test_combined_result() -> None:
     P, F, W, N = Result.PASS, Result.FAIL, Result.WAIVED, Result.NOT_RUN
-    assert render.combined([P, P]) is P
-    assert render.combined([P, F, N]) is F
-    assert render.combined([P, N]) is N
-    assert render.combined([P, W]) is W
-    assert render.combined([]) is N
+    assert combined([P, P]) is P
+    assert combined([P, F, N]) is F
+    assert combined([P, N]) is N
+    assert combined([P, W]) is W
+    assert combined([]) is N
 
 
 def test_unknown_language_is_an_error() -> None:
@@ -382,15 +384,16 @@ def test_unknown_language_is_an_error() -> None:
 
 
 def test_html_banner_and_checklist() -> None:
-    from cutover_gate import html_report
+    from cutover_gate.plugin import HtmlHooks
+    from cutover_gate.reports import html
 
     ctx = nogo_context()
     ctx.decision.reasons.append("<script>alert(1)</script>")
-    plugin = html_report.HtmlReport(lambda: ctx.decision)
+    plugin = HtmlHooks(lambda: ctx.decision)
     prefix, summary, postfix = ["pytest-html's own"], [], []
     plugin.pytest_html_results_summary(prefix, summary, postfix, session=None)  # type: ignore[arg-type]
     banner = prefix[0]
-    assert "Cutover decision: NO-GO" in banner and html_report.VERDICT_COLOURS["NO-GO"] in banner
+    assert "Cutover decision: NO-GO" in banner and html.VERDICT_COLOURS["NO-GO"] in banner
     assert "<script>" not in banner and "&lt;script&gt;" in banner
     assert SEED not in banner and MASK in banner
     assert prefix[1] == "pytest-html's own"
@@ -398,20 +401,20 @@ def test_html_banner_and_checklist() -> None:
     assert table.count("<tr>") == len(LINES) + 1
     assert "<code>t0_withdraw_request</code></td><td>Withdraw request</td>" in table and "NOT RUN" in table
 
-    assert "not computed" in html_report.banner_html(None)
-    assert html_report.checklist_html(None) == ""
+    assert "not computed" in html.banner_html(None)
+    assert html.checklist_html(None) == ""
 
 
 def test_html_table_column_and_title() -> None:
-    from cutover_gate import html_report
+    from cutover_gate.plugin import HtmlHooks
 
-    plugin = html_report.HtmlReport(lambda: None, title="Cutover 0123")
+    plugin = HtmlHooks(lambda: None, title="Cutover 0123")
     header = ["<th>Result</th>", "<th>Test</th>", "<th>Duration</th>", "<th>Links</th>"]
     plugin.pytest_html_results_table_header(header)
     assert header[2] == "<th>Checklist lines</th>"
 
     cells = ["<td>Passed</td>", "<td>id</td>", "<td>1 s</td>", "<td></td>"]
-    report = SimpleNamespace(cutover_record={"lines": ["t0_deposit", "t0_withdraw_request"]})
+    report = SimpleNamespace(user_properties=[("checklist_id", "t0_deposit,t0_withdraw_request")])
     plugin.pytest_html_results_table_row(report, cells)  # type: ignore[arg-type]
     assert cells[2] == '<td class="col-lines">t0_deposit, t0_withdraw_request</td>'
 
@@ -421,42 +424,39 @@ def test_html_table_column_and_title() -> None:
 
 
 def test_html_extras_from_the_record() -> None:
-    from cutover_gate import html_report
-    from cutover_gate.recorder import RECORD, new_record
+    from cutover_gate.evidence.recording import ScenarioRecord
+    from cutover_gate.reports import html
 
-    record = {"lines": ["t0_deposit"], "evidence": {"t0_deposit": {"deposit_tx_id": "dep-1"}}, "triggers": [],
-              "steps": [{"at": at(1), "status": "FAIL", "line": "t0_deposit", "step": "When the canary deposits",
-                         "message": f"HTTP 500 Bearer {SEED}"}],
-              "http": [{"request": {"method": "POST", "headers": {"Authorization": f"Bearer {SEED}"}},
-                        "response": {"status": 500}}]}
-    plugin = html_report.HtmlReport(lambda: None)
+    record = ScenarioRecord.from_json({
+        "nodeid": "n", "lines": ["t0_deposit"], "evidence": {"t0_deposit": {"deposit_tx_id": "dep-1"}},
+        "triggers": [],
+        "steps": [{"nodeid": "n", "at": at(1), "status": "FAIL", "line": "t0_deposit",
+                   "step": "When the canary deposits", "message": f"HTTP 500 Bearer {SEED}"}],
+        "http": [{"request": {"method": "POST", "headers": {"Authorization": f"Bearer {SEED}"}},
+                  "response": {"status": 500}}]})
 
-    def makereport(item: Any, report: Any) -> Any:
-        gen = plugin.pytest_runtest_makereport(item, None)  # type: ignore[arg-type]
-        next(gen)
-        with pytest.raises(StopIteration) as stop:
-            gen.send(report)
-        return stop.value.value
+    def makereport(report: Any, rec: ScenarioRecord = record) -> Any:
+        html.attach_extras(report, rec)
+        return report
 
-    call = SimpleNamespace(when="call", failed=True, cutover_record=record, extras=[{"name": "earlier"}])
-    extras = makereport(SimpleNamespace(stash=pytest.Stash()), call).extras
+    call = SimpleNamespace(when="call", failed=True, extras=[{"name": "earlier"}])
+    extras = makereport(call).extras
     assert [e["name"] for e in extras] == ["earlier", "Steps", "HTTP exchanges", "Evidence"]
     assert SEED not in repr(extras)
     assert "FAIL  [t0_deposit]  When the canary deposits" in extras[1]["content"]
 
-    item = SimpleNamespace(stash=pytest.Stash())
-    item.stash[RECORD] = {**new_record(["t15_api_health"]), "steps": record["steps"]}
-    passed_setup = makereport(item, SimpleNamespace(when="setup", failed=False))
+    steps_only = ScenarioRecord("n", lines=["t15_api_health"], steps=record.steps)
+    passed_setup = makereport(SimpleNamespace(when="setup", failed=False), steps_only)
     assert not hasattr(passed_setup, "extras")  # a passing setup carries no evidence
-    failed_setup = makereport(item, SimpleNamespace(when="setup", failed=True))
-    assert [e["name"] for e in failed_setup.extras] == ["Steps"]  # from the item's stash
+    failed_setup = makereport(SimpleNamespace(when="setup", failed=True), steps_only)
+    assert [e["name"] for e in failed_setup.extras] == ["Steps"]  # the steps recorded so far
 
 
 def test_allure_extras(tmp_path: Path) -> None:
     import json
 
-    from cutover_gate import allure_report
-    from cutover_gate.catalogue import TRIGGERS
+    from cutover_gate.core.catalogue import TRIGGERS
+    from cutover_gate.reports import allure as allure_report
 
     ctx = nogo_context()
     ctx.target = f"https://user:{SEED}@pay.example.com"
@@ -484,7 +484,7 @@ def test_allure_attach_record(monkeypatch: pytest.MonkeyPatch) -> None:
     import pluggy
     from allure_commons import _core, _hooks
 
-    from cutover_gate import allure_report
+    from cutover_gate.reports import allure as allure_report
 
     manager = pluggy.PluginManager("allure")  # a private one: this test may itself run under Allure
     manager.add_hookspecs(_hooks.AllureUserHooks)

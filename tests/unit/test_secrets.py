@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cutover_gate.secrets import MASK, REDACTOR, Redactor, Secret, redact_dsn
+from cutover_gate.core.redact import MASK, REDACTOR, Redactor, Secret, redact_dsn
 
 
 @pytest.fixture

@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 
-from cutover_gate import render, timeline
-from cutover_gate.catalogue import LINES, lines_of
-from cutover_gate.context import ReportContext
-from cutover_gate.decision import decide
-from cutover_gate.model import LineResult, Result, StepEvent, iso
-from cutover_gate.secrets import REDACTOR
+from cutover_gate.core.catalogue import LINES, lines_of
+from cutover_gate.core.clock import iso
+from cutover_gate.core.redact import REDACTOR
+from cutover_gate.decide.rules import decide
+from cutover_gate.evidence import timeline
+from cutover_gate.evidence.model import LineResult, Result, StepRecord
+from cutover_gate.reports import scribe
+from cutover_gate.reports.context import ReportContext
 
 SHA = "fedcba9876543210fedcba9876543210fedcba98"
 SEED = "TimelineSEEDsecret77"
@@ -32,14 +34,14 @@ def run_context(line_ids: list[str], fail: dict[str, str] | None = None, start: 
     """One step per line, a minute apart; lines in `fail` fail with that message."""
     fail = fail or {}
     results: dict[str, LineResult] = {}
-    events: list[StepEvent] = []
+    events: list[StepRecord] = []
     for i, lid in enumerate(line_ids):
         status = "FAIL" if lid in fail else "PASS"
         when = at(start + i)
         evidence = {"snapshot_id": "snap-77", "snapshot_path": "/b/77.dump", "sha256": "cd" * 32} \
             if lid == "t30_snapshot_taken" else {}
         results[lid] = LineResult(lid, Result(status), at=when, message=fail.get(lid, ""), evidence=evidence)
-        events.append(StepEvent(nodeid=f"f::{lid}", step=f"Then {lid} holds", line=lid, status=status, at=when,
+        events.append(StepRecord(nodeid=f"f::{lid}", step=f"Then {lid} holds", line=lid, status=status, at=when,
                                 message=fail.get(lid, "")))
     decision = decide(results, [], release_sha=SHA, target="sandbox", lang="en", decider="IC", env_name="sandbox")
     return ReportContext(decision=decision, lang="en", env_name="sandbox", target="sandbox", release_sha=SHA,
@@ -64,7 +66,7 @@ def marks(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_scribe_marks_of_a_full_run() -> None:
     ids = mandatory("t60", "t30", "t15", "t0")
     ctx = run_context(ids)
-    entries = timeline.timeline_entries(ctx)
+    entries = scribe.timeline_entries(ctx)
     m = marks(entries)
     t60 = mandatory("t60")
     assert m["preflight_start"]["at"] == at(0) and m["preflight_start"]["mark"] == "T-60"
@@ -88,7 +90,7 @@ def test_marks_sit_beside_their_steps_when_timestamps_tie() -> None:
     ctx = run_context(mandatory("t60", "t15"))
     for event in ctx.events:
         event.at = at(0)  # one-second resolution: a whole phase can share a timestamp
-    entries = timeline.timeline_entries(ctx)
+    entries = scribe.timeline_entries(ctx)
     events = [e.get("event") or e["line"] for e in entries]
     t60, t15 = mandatory("t60"), mandatory("t15")
     assert events == ["preflight_start", *t60, "preflight_end", "deploy_start", t15[0], "deploy_end", *t15[1:],
@@ -96,7 +98,7 @@ def test_marks_sit_beside_their_steps_when_timestamps_tie() -> None:
 
 
 def test_scribe_marks_only_for_what_ran() -> None:
-    m = marks(timeline.timeline_entries(run_context(mandatory("t15"), fail={"t15_api_health": "HTTP 503"})))
+    m = marks(scribe.timeline_entries(run_context(mandatory("t15"), fail={"t15_api_health": "HTTP 503"})))
     assert set(m) == {"deploy_start", "deploy_end", "smoke", "decision"}
     assert m["smoke"]["result"] == "FAIL"
     assert m["decision"]["decision"] == "NO-GO"
@@ -105,14 +107,14 @@ def test_scribe_marks_only_for_what_ran() -> None:
 
 def test_hypercare_report_only_when_hypercare_ran() -> None:
     hc = [line.id for line in LINES if line.phase == "hypercare"]
-    m = marks(timeline.timeline_entries(run_context(hc, start=120)))
+    m = marks(scribe.timeline_entries(run_context(hc, start=120)))
     assert m["hypercare_report"]["mark"] == "T+60" and m["hypercare_report"]["result"] == "PASS"
 
 
 def test_turkish_scribe_text() -> None:
     ctx = run_context(mandatory("t60"))
     ctx.lang = "tr"
-    m = marks(timeline.timeline_entries(ctx))
+    m = marks(scribe.timeline_entries(ctx))
     assert m["preflight_start"]["text"] == "Pre-flight Başlangıç"
     assert m["decision"]["text"] == "GO/NO-GO Kararı"
 
@@ -123,8 +125,8 @@ def test_turkish_scribe_text() -> None:
 @pytest.fixture
 def two_runs(tmp_path: Path) -> Path:
     path = tmp_path / "reports" / "timeline.jsonl"
-    render.append_timeline(run_context(mandatory("t60", "t30"), run_id="run-1"), path)
-    render.append_timeline(run_context(mandatory("t15"), start=30, run_id="run-2"), path)
+    scribe.append_timeline(run_context(mandatory("t60", "t30"), run_id="run-1"), path)
+    scribe.append_timeline(run_context(mandatory("t15"), start=30, run_id="run-2"), path)
     return path
 
 
@@ -197,7 +199,7 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
 def test_timeline_is_redacted(tmp_path: Path) -> None:
     ctx = run_context(mandatory("t15"), fail={"t15_admin_login": f"login failed with password {SEED}"})
     path = tmp_path / "timeline.jsonl"
-    render.append_timeline(ctx, path)
+    scribe.append_timeline(ctx, path)
     text = path.read_text(encoding="utf-8")
     assert SEED not in text and "login failed with password ***" in text
     assert timeline.verify_chain(path)[0]

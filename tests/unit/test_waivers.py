@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cutover_gate.preflight.waivers import Waiver, WaiverRegisterError, find_waiver, load_waivers, parse_waivers
+from cutover_gate.checks.preflight.waivers import Waiver, WaiverRegisterError, find_waiver, load_waivers, parse_waivers
 
 REGISTERS = Path(__file__).resolve().parents[2] / "fixtures" / "waivers"
 HEADER = "| Secret/Config | Risk Level | Owner | Deadline | Mitigation |\n|---|---|---|---|---|\n"

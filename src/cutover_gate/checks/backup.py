@@ -1,0 +1,286 @@
+"""T-30 backup: take a `pg_dump` snapshot, prove it is readable, record its checksum, find the restore procedure.
+
+This module never restores anything. The runbook forbids running the restore drill against prod; "snapshot
+accessibility" is proven with `pg_restore --list` (reads the archive's table of contents, touches no database) and
+the rollback restore procedure is checked to be a readable document, not executed.
+
+The password travels only through the `PGPASSWORD` environment variable of the `pg_dump` child: it is stripped from the
+connection string on the command line (visible in `ps`), and every error names the host and database through
+`redact_dsn`, which masks it as `***`. Text coming back from the server or the tools is scrubbed of it as well.
+`pg_dump` must be at least the server's major version, so the server is asked `SHOW server_version_num` first.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from cutover_gate.checks.preflight import Finding, Status
+from cutover_gate.checks.preflight.artifacts import sha256_file
+from cutover_pg import PgToolNotFound, find_tool, tool_major
+
+MASK = "***"
+_SECRET_PARAMS = ("password", "sslpassword")
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_TABLE = re.compile(r"^\d+;\s+\d+\s+\d+\s+TABLE\s+(?!DATA\b)", re.MULTILINE)
+
+
+class BackupError(RuntimeError):
+    """The snapshot could not be taken; the message names the cause and host/db, never the password."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: str
+    path: Path
+    created_at: datetime
+    """UTC, second precision; the same instant as the file name's stamp."""
+    size_bytes: int
+    sha256: str
+    tool_version: str
+    """`pg_dump --version` output, e.g. `pg_dump (PostgreSQL) 15.8`."""
+
+    def as_record(self) -> dict[str, str | int]:
+        """The runbook's record: snapshot ID/path + timestamp + checksum (JSON-ready)."""
+        stamp = self.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return {"id": self.id, "path": str(self.path), "created_at": stamp, "size_bytes": self.size_bytes,
+                "sha256": self.sha256, "tool_version": self.tool_version}
+
+
+@dataclass(frozen=True)
+class ReadableResult:
+    ok: bool
+    entries: int
+    """TOC entries `pg_restore --list` printed."""
+    message: str
+    tables: int = 0
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN as `key=value` conninfo with the password (and sslpassword) shown as `***`."""
+    try:
+        params = conninfo_to_dict(dsn)
+    except Exception:  # the parser's own message may quote the DSN
+        return "<unparseable DSN>"
+    masked = {k: (MASK if k in _SECRET_PARAMS and v else v) for k, v in params.items()}
+    return make_conninfo("", **masked)
+
+
+def take_dump(dsn: str, out_dir: Path, *, pg_dump: Path | None = None, label: str = "cutover",
+              timeout: float = 3600.0) -> Snapshot:
+    """Dump the database in custom format to `out_dir/<label>-<UTC yyyymmddTHHMMSSZ>.dump`."""
+    if not _LABEL.fullmatch(label):
+        raise ValueError("label must be 1-64 characters of letters, digits, '.', '_' or '-'")
+    params = _parse(dsn)
+    where, secrets = _where(params), _secrets(params)
+    server_major = _server_major(dsn, params, where, secrets)
+    tool = _tool("pg_dump", pg_dump, server_major, where)
+    version = _version(tool)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot create the snapshot directory {out_dir} ({type(exc).__name__})") from None
+    created = datetime.now(UTC).replace(microsecond=0)
+    snapshot_id = f"{label}-{created:%Y%m%dT%H%M%SZ}"
+    path, n = out_dir / f"{snapshot_id}.dump", 1
+    while path.exists():
+        n += 1
+        path = out_dir / f"{snapshot_id}-{n}.dump"
+    snapshot_id = path.stem
+    env = dict(os.environ)
+    if params.get("password"):
+        env["PGPASSWORD"] = str(params["password"])
+    cli = make_conninfo("", **{k: v for k, v in params.items() if k != "password"})
+    cmd = [str(tool), "-Fc", "--no-password", "-f", str(path), "--dbname", cli]
+    try:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        path.unlink(missing_ok=True)
+        raise BackupError(f"pg_dump could not run against {where}: {type(exc).__name__}") from None
+    if proc.returncode != 0 or not path.is_file():
+        path.unlink(missing_ok=True)
+        raise BackupError(f"pg_dump failed against {where} (exit {proc.returncode}): "
+                          f"{_scrub(_tail(proc.stderr), secrets)}")
+    return Snapshot(snapshot_id, path, created, path.stat().st_size, sha256_file(path), version)
+
+
+def verify_readable(snapshot_or_path: Snapshot | Path | str, *, pg_restore: Path | None = None,
+                    timeout: float = 600.0) -> ReadableResult:
+    """`pg_restore --list` reads the archive: ok only on exit 0 with at least one TABLE entry. Restores nothing."""
+    if isinstance(snapshot_or_path, Snapshot):
+        snapshot: Snapshot | None = snapshot_or_path
+        path = snapshot_or_path.path
+    else:
+        snapshot, path = None, Path(snapshot_or_path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return ReadableResult(False, 0, f"snapshot {path} is missing or empty")
+    min_major = _major(snapshot.tool_version) if snapshot else 0
+    try:
+        tool = pg_restore or find_tool("pg_restore", min_major=min_major)
+        proc = subprocess.run([str(tool), "--list", str(path)], capture_output=True, text=True, timeout=timeout,
+                              check=False)
+    except PgToolNotFound as exc:
+        return ReadableResult(False, 0, str(exc))
+    except (OSError, subprocess.SubprocessError) as exc:
+        return ReadableResult(False, 0, f"pg_restore --list could not run on {path}: {type(exc).__name__}")
+    entries = sum(1 for line in proc.stdout.splitlines() if line.strip() and not line.startswith(";"))
+    tables = len(_TABLE.findall(proc.stdout))
+    if proc.returncode != 0:
+        return ReadableResult(False, entries, f"pg_restore --list failed on {path} (exit {proc.returncode}): "
+                                              f"{_tail(proc.stderr)}", tables)
+    if tables == 0:
+        return ReadableResult(False, entries, f"{path} is readable but holds no TABLE entry ({entries} entries)")
+    return ReadableResult(True, entries, f"{path} is readable: {entries} TOC entries, {tables} tables", tables)
+
+
+def verify_checksum(snapshot: Snapshot) -> bool:
+    """The file still has the SHA-256 recorded when it was taken."""
+    try:
+        return sha256_file(snapshot.path) == snapshot.sha256
+    except OSError:
+        return False
+
+
+def restore_procedure_reachable(path_or_url: str, base_dir: Path) -> Finding:
+    """PASS for a non-empty markdown document (relative paths from `base_dir`) or a loopback http(s) URL answering
+    2xx with a body. Other URLs are refused: the gate sends traffic nowhere but loopback."""
+    text = path_or_url.strip()
+    if not text:
+        return _restore(text, False, "no restore procedure given; give a path to the document")
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https"):
+        # the subject drops credentials, query and fragment: they may carry tokens
+        subject = parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment="").geturl()
+        if (parts.hostname or "") not in ("localhost", "127.0.0.1", "::1") and not _is_127(parts.hostname or ""):
+            return _restore(subject, False, f"{subject}: cannot verify a non-local URL; give a path")
+        return _restore(subject, *_fetch(text, subject))
+    if parts.scheme == "file":
+        path = Path(unquote(parts.path))
+    elif len(parts.scheme) > 1:
+        return _restore(text, False, f"unsupported scheme for the restore procedure ({parts.scheme}); give a path")
+    else:
+        path = Path(text)
+    path = path if path.is_absolute() else base_dir / path
+    if path.suffix.lower() not in (".md", ".markdown"):
+        return _restore(text, False, f"restore procedure {path} is not a markdown document")
+    try:
+        body = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return _restore(text, False, f"restore procedure {path} is missing or unreadable")
+    if not body.strip():
+        return _restore(text, False, f"restore procedure {path} is empty")
+    return _restore(text, True, f"restore procedure {path} is readable")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a redirect could leave loopback: refuse it
+
+
+def _fetch(url: str, subject: str) -> tuple[bool, str]:
+    parts = urlsplit(url)
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    request = urllib.request.Request(parts._replace(netloc=hostport).geturl())
+    if userinfo:
+        user, _, password = userinfo.partition(":")
+        token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+    try:
+        with opener.open(request, timeout=5) as response:
+            body = response.read(1 << 20)
+            status = int(response.status)
+    except urllib.error.HTTPError as exc:  # redirects land here too: they are refused
+        return False, f"restore procedure {subject} answered HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        return False, f"restore procedure {subject} is not reachable ({type(exc).__name__})"
+    if not 200 <= status < 300 or not body.strip():
+        return False, f"restore procedure {subject} answered {status} with {'a' if body.strip() else 'an empty'} body"
+    return True, f"restore procedure {subject} is reachable"
+
+
+def _restore(subject: str, ok: bool, message: str) -> Finding:
+    return Finding("restore_procedure_reachable", subject, Status.PASS if ok else Status.FAIL, message)
+
+
+def _is_127(host: str) -> bool:
+    return bool(re.fullmatch(r"127(?:\.\d{1,3}){3}", host))
+
+
+def _parse(dsn: str) -> dict[str, Any]:
+    try:
+        return dict(conninfo_to_dict(dsn))
+    except Exception:  # the parser's own message may quote the DSN, password included
+        raise BackupError("the database DSN cannot be parsed (its text is not shown: it may hold a password)") from None
+
+
+def _where(params: dict[str, Any]) -> str:
+    shown = {k: params.get(k) or "<default>" for k in ("host", "port", "dbname", "user")}
+    return " ".join(f"{k}={v}" for k, v in shown.items())
+
+
+def _secrets(params: dict[str, Any]) -> list[str]:
+    values = [str(params[k]) for k in _SECRET_PARAMS if params.get(k)]
+    return values + [quote(v, safe="") for v in values]
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for value in sorted(secrets, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    return re.sub(r"(?i)(password\s*=\s*)\S+", r"\1" + MASK, text)
+
+
+def _tail(text: str, lines: int = 5) -> str:
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip()) or "no output"
+
+
+def _server_major(dsn: str, params: dict[str, Any], where: str, secrets: list[str]) -> int:
+    extra: dict[str, Any] = {} if "connect_timeout" in params else {"connect_timeout": 10}
+    try:
+        with psycopg.connect(dsn, autocommit=True, **extra) as conn:
+            row = conn.execute("SHOW server_version_num").fetchone()
+    except psycopg.Error as exc:
+        raise BackupError(f"cannot reach PostgreSQL at {where}: {_scrub(_tail(str(exc)), secrets)}") from None
+    if row is None or not str(row[0]).isdigit():
+        raise BackupError(f"PostgreSQL at {where} did not report server_version_num")
+    return int(row[0]) // 10000
+
+
+def _tool(name: str, given: Path | None, min_major: int, where: str) -> Path:
+    if given is None:
+        try:
+            return find_tool(name, min_major=min_major)
+        except PgToolNotFound as exc:
+            raise BackupError(f"{exc} (the server at {where} is PostgreSQL {min_major})") from None
+    if not given.is_file():
+        raise BackupError(f"{name} not found at {given}")
+    major = tool_major(given)
+    if major < min_major:
+        raise BackupError(f"{name} at {given} is version {major or 'unknown'}, older than the server at {where} "
+                          f"(PostgreSQL {min_major}); it must be at least the server's major version")
+    return given
+
+
+def _version(tool: Path) -> str:
+    try:
+        out = subprocess.run([str(tool), "--version"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def _major(version: str) -> int:
+    match = re.search(r"\)\s*(\d+)", version) or re.search(r"(\d+)", version)
+    return int(match.group(1)) if match else 0

@@ -1,0 +1,136 @@
+"""The cutover file (`--cutover-file`, TOML): owners, canary amounts, and where the T-60/T-30 inputs are.
+
+It is validated when loaded. An unknown key or a wrong type is a usage error that lists every problem at once, each
+with its key path (`canary.max_amount: not a decimal`), so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cutover_gate.core.errors import UsageError
+
+PhaseName = Literal["t60", "t30", "t15", "t0", "hypercare", "rollback"]
+Amount = Annotated[Decimal, Field(gt=0)]
+Seconds = Annotated[float, Field(gt=0)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Release(Section):
+    sha: str | None = None
+
+
+class CanaryFile(Section):
+    deposit_amount: Amount = Decimal("10")
+    withdraw_amount: Amount = Decimal("5")
+    max_amount: Amount = Decimal("10")
+    """The hard cap: the gate refuses to move more than this in one canary call."""
+    deposit_method: str = "card"
+    poll_deadline_s: Seconds = 30.0
+    poll_interval_s: Seconds = 0.5
+    email: str | None = None
+    """A pre-provisioned canary (required in prod: no registration there); its password is CUTOVER_CANARY_PASSWORD."""
+    tenant_id: str | None = None
+
+
+class Webhooks(Section):
+    settle_s: Annotated[float, Field(ge=0)] | None = None
+    """How long a PSP may still deliver its own event after the gate's; default: the profile's."""
+
+
+class ProdEnv(Section):
+    file: str | None = None
+    waiver_register: str | None = None
+
+
+class Artifacts(Section):
+    dir: str | None = None
+
+
+class Backup(Section):
+    restore_procedure: str | None = None
+    dump_dir: str | None = None
+    snapshot_id: str | None = None
+    """A provider snapshot (no dump access): recorded as given."""
+    snapshot_location: str | None = None
+    snapshot_taken_at: str | None = None
+    snapshot_checksum: str | None = None
+    readable_attested_by: str | None = None
+
+
+class Migrations(Section):
+    head: str | None = None
+
+
+class Rollback(Section):
+    previous_sha: str | None = None
+
+
+class RecordFile(Section):
+    window_hours: dict[PhaseName, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+
+
+class CutoverFile(Section):
+    release: Release = Release()
+    owners: dict[str, str] = Field(default_factory=dict)
+    canary: CanaryFile = CanaryFile()
+    webhooks: Webhooks = Webhooks()
+    prod_env: ProdEnv = ProdEnv()
+    artifacts: Artifacts = Artifacts()
+    backup: Backup = Backup()
+    migrations: Migrations = Migrations()
+    rollback: Rollback = Rollback()
+    record: RecordFile = RecordFile()
+
+
+_PHRASES: dict[str, str] = {
+    "extra_forbidden": "unknown key",
+    "decimal_parsing": "not a decimal",
+    "decimal_type": "not a decimal",
+    "float_parsing": "not a number",
+    "float_type": "not a number",
+    "string_type": "not a string",
+    "dict_type": "not a table",
+    "model_type": "not a table",
+    "literal_error": "not a phase (t60, t30, t15, t0, hypercare, rollback)",
+}
+
+
+def problems(exc: ValidationError) -> list[str]:
+    """Every validation error as `key.path: what is wrong`."""
+    out = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(part) for part in err["loc"] if part != "[key]")
+        phrase = _PHRASES.get(err["type"])
+        if phrase is None:
+            phrase = str(err["msg"]).lower()
+        out.append(f"{path}: {phrase}")
+    return out
+
+
+def parse_cutover(data: dict[str, Any], source: str) -> CutoverFile:
+    try:
+        return CutoverFile.model_validate(data)
+    except ValidationError as exc:
+        listed = "; ".join(problems(exc))
+        raise UsageError(f"cutover file {source} is invalid: {listed}") from None
+
+
+def load_cutover(path: Path | None) -> CutoverFile:
+    if path is None:
+        return CutoverFile()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read cutover file {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"cutover file {path} is not valid TOML: {exc}") from None
+    return parse_cutover(data, str(path))

@@ -1,0 +1,139 @@
+"""Everything a gate run needs, resolved once from options, environment and the cutover file.
+
+Against the embedded sandbox every input defaults to the sandbox's fixtures under `fixtures/`, so a bare `pytest`
+reaches GO on a healthy sandbox. Against any other target nothing defaults: a missing input stays None and the line
+that needs it FAILs, naming it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from cutover_gate.config.cutover_file import CutoverFile, load_cutover
+from cutover_gate.config.profile import Profile, load_profile
+from cutover_gate.core.redact import REDACTOR, Secret
+
+SECRET_ENV = {
+    "admin_password": "CUTOVER_ADMIN_PASSWORD",
+    "db_dsn": "CUTOVER_DB_DSN",
+    "webhook_secret": "CUTOVER_WEBHOOK_SECRET",
+    "adyen_hmac_key": "CUTOVER_ADYEN_HMAC_KEY",
+    "stripe_webhook_secret": "CUTOVER_STRIPE_WEBHOOK_SECRET",
+}
+
+
+@dataclass
+class CanaryConfig:
+    deposit_amount: Decimal = Decimal("10")
+    withdraw_amount: Decimal = Decimal("5")
+    max_amount: Decimal = Decimal("10")
+    deposit_method: str = "card"
+    poll_deadline_s: float = 30.0
+    poll_interval_s: float = 0.5
+    email: str | None = None
+    """Pre-provisioned canary credentials (required in prod: no registration there)."""
+    password: Secret | None = None
+    tenant_id: str | None = None
+
+
+@dataclass
+class GateSettings:
+    rootdir: Path
+    embedded: bool
+    target_url: str | None
+    env_name: str
+    lang: str
+    reports_dir: Path
+    release_sha: str | None
+    decider: str
+    profile: Profile
+    cutover_file: Path | None
+    cutover: CutoverFile
+    admin_email: str | None
+    secrets: dict[str, Secret | None]
+    canary: CanaryConfig
+    plan: bool = False
+    faults: list[str] = field(default_factory=list)
+
+    @property
+    def fixtures_dir(self) -> Path:
+        return self.rootdir / "fixtures"
+
+    @property
+    def target_name(self) -> str:
+        return self.target_url or "embedded sandbox"
+
+    def secret(self, name: str) -> Secret | None:
+        return self.secrets.get(name)
+
+    def input_path(self, value: str | None) -> Path | None:
+        """A path from the cutover file, resolved against the file's directory."""
+        if not value:
+            return None
+        path = Path(value)
+        if not path.is_absolute() and self.cutover_file is not None:
+            path = self.cutover_file.parent / path
+        return path
+
+
+def resolve(option: Any, rootdir: Path) -> GateSettings:
+    """`option` is pytest's `config.option` (the gate's options of config/options.py)."""
+    target_url = option.target_url or os.environ.get("CUTOVER_TARGET_URL") or None
+    embedded = target_url is None
+    fixtures = rootdir / "fixtures"
+
+    cutover_arg = option.cutover_file or os.environ.get("CUTOVER_FILE")
+    cutover_file = Path(cutover_arg) if cutover_arg else (fixtures / "cutover.toml" if embedded else None)
+    if cutover_file is not None and not cutover_file.is_absolute():
+        cutover_file = (Path.cwd() / cutover_file).resolve()
+    cutover = load_cutover(cutover_file)
+
+    # secrets: only from the environment; the embedded sandbox's own credentials are its fixture defaults
+    env_values: dict[str, str | None] = dict(os.environ)
+    sandbox_env = fixtures / "sandbox.env"
+    defaults: dict[str, str | None] = dict(dotenv_values(sandbox_env)) if embedded and sandbox_env.is_file() else {}
+    secrets: dict[str, Secret | None] = {}
+    for name, var in SECRET_ENV.items():
+        value = env_values.get(var) or defaults.get(var)
+        secrets[name] = Secret(value, var) if value else None
+    admin_email = env_values.get("CUTOVER_ADMIN_EMAIL") or defaults.get("CUTOVER_ADMIN_EMAIL")
+
+    release_sha = option.release_sha or os.environ.get("RELEASE_SHA") or cutover.release.sha
+    c = cutover.canary
+    canary_pw = os.environ.get("CUTOVER_CANARY_PASSWORD")
+    canary = CanaryConfig(
+        deposit_amount=c.deposit_amount, withdraw_amount=c.withdraw_amount, max_amount=c.max_amount,
+        deposit_method=c.deposit_method, poll_deadline_s=c.poll_deadline_s, poll_interval_s=c.poll_interval_s,
+        email=c.email or os.environ.get("CUTOVER_CANARY_EMAIL"), tenant_id=c.tenant_id,
+        password=Secret(canary_pw, "CUTOVER_CANARY_PASSWORD") if canary_pw else None)
+
+    decider = option.decider or cutover.owners.get("incident_commander") or "unassigned"
+    reports_dir = Path(option.reports_dir) if option.reports_dir else rootdir / "reports"
+    settings = GateSettings(
+        rootdir=rootdir,
+        embedded=embedded,
+        target_url=target_url.rstrip("/") if target_url else None,
+        env_name=option.env_name or ("sandbox" if embedded else "prod"),
+        lang=option.lang,
+        reports_dir=reports_dir.resolve(),
+        release_sha=str(release_sha) if release_sha else None,
+        decider=str(decider),
+        profile=load_profile(Path(option.profile) if option.profile else None),
+        cutover_file=cutover_file,
+        cutover=cutover,
+        admin_email=admin_email,
+        secrets=secrets,
+        canary=canary,
+        plan=bool(option.plan),
+        faults=[f for f in os.environ.get("CUTOVER_SANDBOX_FAULTS", "").split(",") if f.strip()],
+    )
+    for secret in secrets.values():
+        if secret is not None:
+            REDACTOR.register(secret.reveal())
+    return settings

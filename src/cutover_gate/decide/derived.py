@@ -1,0 +1,33 @@
+"""Lines the decision derives from other lines' results instead of a scenario of their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cutover_gate.core.catalogue import MONEY_LOOP
+from cutover_gate.evidence.model import LineResult, Result
+
+REPORT_FIELDS = ("canary_player_id", "deposit_tx_id", "withdraw_tx_id", "approved_at", "paid_at", "held_final",
+                 "available_final")
+
+
+def canary_report_line(results: dict[str, LineResult]) -> LineResult:
+    """Checklist 'Canary report completed': every money-loop line PASS and every field of the report filled."""
+    loop = [results.get(lid) for lid in MONEY_LOOP]
+    ran = [r for r in loop if r is not None and r.result is not Result.NOT_RUN]
+    if not ran:
+        return LineResult("t0_canary_report", Result.NOT_RUN, message="the canary money loop has not run")
+    at = max((r.at for r in ran if r.at), default=None)
+    fields: dict[str, Any] = {}
+    for r in ran:
+        fields.update(r.evidence)
+    missing = [f for f in REPORT_FIELDS if fields.get(f) in (None, "")]
+    not_pass = [lid for lid, r in zip(MONEY_LOOP, loop, strict=True) if r is None or r.result is not Result.PASS]
+    if not_pass or missing:
+        why = []
+        if not_pass:
+            why.append("money-loop lines not PASS: " + ", ".join(not_pass))
+        if missing:
+            why.append("report fields without evidence: " + ", ".join(missing))
+        return LineResult("t0_canary_report", Result.FAIL, at=at, message="; ".join(why))
+    return LineResult("t0_canary_report", Result.PASS, at=at, evidence={"canary_report": "canary_report.md"})

@@ -1,0 +1,94 @@
+"""Plain data of what a gate run observed: a step's outcome, a checklist line's result, a rollback trigger.
+
+Every record crosses the xdist boundary and the cutover record as JSON, through its own `to_json` / `from_json`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from cutover_gate.core.catalogue import DECIDE_WITHIN
+from cutover_gate.core.clock import iso, utcnow
+
+
+class Result(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    WAIVED = "WAIVED"
+    NOT_RUN = "NOT_RUN"
+
+    @property
+    def ok(self) -> bool:
+        return self in (Result.PASS, Result.WAIVED)
+
+
+@dataclass
+class StepRecord:
+    """One Gherkin step's outcome, as the scribe logs it."""
+
+    nodeid: str
+    step: str
+    line: str | None
+    status: str  # PASS | FAIL
+    at: str
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StepRecord:
+        return cls(**data)
+
+
+@dataclass
+class TriggerObservation:
+    """A rollback-matrix row observed, with the time the IC must decide by."""
+
+    row: str
+    action: str
+    observed_at: str
+    decide_by: str
+    evidence: str
+    line: str | None = None
+
+    @classmethod
+    def observe(cls, row: str, action: str, evidence: str, line: str | None, at: datetime | None = None
+                ) -> TriggerObservation:
+        when = at or utcnow()
+        return cls(row=row, action=action, observed_at=iso(when), decide_by=iso(when + DECIDE_WITHIN),
+                   evidence=evidence, line=line)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TriggerObservation:
+        return cls(**data)
+
+
+@dataclass
+class LineResult:
+    id: str
+    result: Result
+    at: str | None = None
+    message: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    nodeids: list[str] = field(default_factory=list)
+    release_sha: str | None = None
+    """The release the result was measured for; results of another release never count."""
+    run_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["result"] = self.result.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LineResult:
+        data = dict(data)
+        data["result"] = Result(data["result"])
+        return cls(**data)

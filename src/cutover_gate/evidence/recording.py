@@ -1,0 +1,148 @@
+"""What a running scenario records: step outcomes, evidence, waivers and triggers, attributed to checklist lines.
+
+This side runs wherever the test runs (an xdist worker, or the only process). The `ScenarioRecord` travels to the
+controller as JSON (`to_json` / `from_json`), where evidence/results.py turns it into line results.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from cutover_gate.core.catalogue import LINES_BY_ID, TRIGGERS_BY_ID
+from cutover_gate.core.clock import iso, utcnow
+from cutover_gate.core.redact import REDACTOR
+from cutover_gate.evidence.model import StepRecord, TriggerObservation
+
+LINE_ATTR = "__cutover_line__"
+MAX_HTTP = 60
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def proves(line: str) -> Callable[[F], F]:
+    """Attribute a step function to a checklist line (innermost decorator, below @given/@when/@then)."""
+    if line not in LINES_BY_ID:
+        raise ValueError(f"unknown checklist line '{line}'")
+
+    def mark(func: F) -> F:
+        setattr(func, LINE_ATTR, line)
+        return func
+
+    return mark
+
+
+@dataclass
+class ScenarioRecord:
+    """Everything one scenario recorded. `evidence` maps a line id to its values; values no line owns sit in
+    `scenario_evidence`. `waived` maps a line to the waivers that made it pass."""
+
+    nodeid: str
+    lines: list[str] = field(default_factory=list)
+    steps: list[StepRecord] = field(default_factory=list)
+    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
+    scenario_evidence: dict[str, Any] = field(default_factory=dict)
+    waived: dict[str, list[str]] = field(default_factory=dict)
+    triggers: list[TriggerObservation] = field(default_factory=list)
+    http: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"nodeid": self.nodeid, "lines": list(self.lines), "steps": [s.to_json() for s in self.steps],
+                "evidence": self.evidence, "scenario_evidence": self.scenario_evidence, "waived": self.waived,
+                "triggers": [t.to_json() for t in self.triggers], "http": self.http}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScenarioRecord:
+        return cls(nodeid=str(data["nodeid"]), lines=list(data.get("lines", [])),
+                   steps=[StepRecord.from_json(s) for s in data.get("steps", [])],
+                   evidence={k: dict(v) for k, v in data.get("evidence", {}).items()},
+                   scenario_evidence=dict(data.get("scenario_evidence", {})),
+                   waived={k: list(v) for k, v in data.get("waived", {}).items()},
+                   triggers=[TriggerObservation.from_json(t) for t in data.get("triggers", [])],
+                   http=list(data.get("http", [])))
+
+
+def step_text(keyword: str, name: str) -> str:
+    return f"{keyword.strip()} {name}".strip()
+
+
+def failure_message(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, AssertionError):
+        # keep the sentence, not pytest's rewritten-expression explanation
+        first = text.split("\nassert ")[0].strip()
+        return first or "assertion failed"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Recorder:
+    """The running scenario's record and the line its current step belongs to."""
+
+    def __init__(self, nodeid: str, lines: list[str]) -> None:
+        self.record = ScenarioRecord(nodeid, lines=list(lines))
+        self.current_line: str | None = None
+
+    def line_of(self, step_func: Callable[..., Any] | None) -> str | None:
+        declared = getattr(step_func, LINE_ATTR, None) if step_func is not None else None
+        if declared:
+            return str(declared)
+        lines = self.record.lines
+        return lines[0] if len(lines) == 1 else None
+
+    def begin_step(self, step_func: Callable[..., Any] | None) -> None:
+        self.current_line = self.line_of(step_func)
+
+    def end_step(self, text: str, step_func: Callable[..., Any] | None, status: str, message: str = "") -> None:
+        self.record.steps.append(StepRecord(nodeid=self.record.nodeid, step=REDACTOR.scrub(text),
+                                            line=self.line_of(step_func), status=status, at=iso(utcnow()),
+                                            message=REDACTOR.scrub(message)[:1000]))
+
+    def snapshot(self) -> ScenarioRecord:
+        """A deep copy in JSON form, as it crosses to the controller (every value was redacted when recorded)."""
+        return ScenarioRecord.from_json(json.loads(json.dumps(self.record.to_json(), default=str)))
+
+
+class Evidence:
+    """What steps write down for the sign-off: values per line, waivers, observed triggers, HTTP exchanges."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self._recorder = recorder
+
+    @property
+    def _rec(self) -> ScenarioRecord:
+        return self._recorder.record
+
+    @property
+    def current_line(self) -> str | None:
+        return self._recorder.current_line
+
+    def _values(self, line: str | None) -> dict[str, Any]:
+        target = line or self.current_line
+        if target is None:
+            return self._rec.scenario_evidence
+        return self._rec.evidence.setdefault(target, {})
+
+    def put(self, key: str, value: Any, line: str | None = None) -> None:
+        self._values(line)[key] = REDACTOR.scrub_obj(value)
+
+    def get(self, key: str, line: str | None = None) -> Any:
+        return self._values(line).get(key)
+
+    def waive(self, waivers: list[str], line: str | None = None) -> None:
+        """The line passes only because of these waivers: its result is WAIVED, not PASS."""
+        target = line or self.current_line
+        if target is None:
+            raise ValueError("a waiver needs a checklist line")
+        self._rec.waived[target] = [REDACTOR.scrub(w) for w in waivers]
+
+    def trigger(self, row: str, evidence: str, line: str | None = None) -> None:
+        spec = TRIGGERS_BY_ID[row]
+        obs = TriggerObservation.observe(row, spec.action.value, REDACTOR.scrub(evidence), line or self.current_line)
+        if all(t.row != row for t in self._rec.triggers):
+            self._rec.triggers.append(obs)
+
+    def http(self, exchange: dict[str, Any]) -> None:
+        if len(self._rec.http) < MAX_HTTP:
+            self._rec.http.append({"line": self.current_line, **REDACTOR.scrub_obj(exchange)})

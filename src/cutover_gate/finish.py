@@ -1,0 +1,75 @@
+"""The end of a gate run: this run's results -> the cutover record -> the decision -> every artifact.
+
+Fail closed: if anything here raises, decision.json still gets written, saying NO-GO and why.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from cutover_gate.config.settings import GateSettings
+from cutover_gate.core.catalogue import LINES_BY_ID
+from cutover_gate.core.clock import iso, utcnow
+from cutover_gate.core.redact import REDACTOR
+from cutover_gate.decide.derived import canary_report_line
+from cutover_gate.decide.rules import Decision, Verdict, decide
+from cutover_gate.evidence.history import CutoverRecord
+from cutover_gate.evidence.model import LineResult
+from cutover_gate.evidence.results import ScenarioRun, line_results, triggers_of
+from cutover_gate.reports import allure, render, scribe
+from cutover_gate.reports.context import ReportContext
+from cutover_gate.reports.writer import EVIDENCE_DIR, evidence_files, executor_name, write_json, write_text
+
+
+def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | None = None) -> Decision:
+    reports = settings.reports_dir
+    run_id = uuid.uuid4().hex[:12]
+    this_run = line_results(runs)
+    triggers = triggers_of(runs)
+    results: dict[str, LineResult] = dict(this_run)
+    all_triggers = list(triggers)
+    record: CutoverRecord | None = None
+    if settings.release_sha:
+        record = CutoverRecord.load(reports)
+        record.update(settings.release_sha, this_run, triggers, run_id)
+        record.save()
+    refs = evidence_files(reports, runs, this_run)
+    if record is not None and settings.release_sha:
+        windows = {str(phase): hours for phase, hours in settings.cutover.record.window_hours.items()}
+        results, all_triggers = record.results_for(settings.release_sha, windows)
+        for lid, res in this_run.items():  # a NOT_RUN of this run keeps its reason (the record stores no NOT_RUN)
+            results.setdefault(lid, res)
+        for lid in results:
+            if lid not in refs and (reports / EVIDENCE_DIR / f"{lid}.json").is_file():
+                refs[lid] = f"{EVIDENCE_DIR}/{lid}.json"
+    results["t0_canary_report"] = canary_report_line(results)
+    decision = decide(results, all_triggers, release_sha=settings.release_sha, target=settings.target_name,
+                      lang=settings.lang, decider=settings.decider, env_name=settings.env_name,
+                      selected_phases={LINES_BY_ID[lid].phase for lid in this_run if lid in LINES_BY_ID}, refs=refs)
+    ctx = ReportContext(decision=decision, lang=settings.lang, env_name=settings.env_name, target=decision.target,
+                        release_sha=settings.release_sha, decider=settings.decider, executor=executor_name(),
+                        run_id=run_id, owners=dict(settings.cutover.owners), results=results,
+                        events=sorted((s for run in runs for s in run.steps), key=lambda s: s.at), refs=refs,
+                        reports_dir=reports)
+    write_json(reports / "decision.json", decision.to_json())
+    write_json(reports / "checklist.json", {"release_sha": settings.release_sha, "lang": settings.lang,
+                                            "generated_at": decision.generated_at, "checklist": decision.checklist})
+    # the JSON decision is on disk before any template renders: a template error cannot hide it
+    for name, text in render.render_all(ctx).items():
+        write_text(reports / name, text)
+    scribe.append_timeline(ctx, reports / "timeline.jsonl")
+    if alluredir is not None:
+        allure.write_allure_extras(alluredir, ctx)
+    return decision
+
+
+def fail_closed(settings: GateSettings, error: BaseException) -> Decision:
+    """The plugin itself failed: the decision is NO-GO, stated with the cause."""
+    message = REDACTOR.scrub(f"gate internal error: {type(error).__name__}: {error}")
+    decision = Decision(decision=Verdict.NO_GO, release_sha=settings.release_sha, target=settings.target_name,
+                        lang=settings.lang, decider=settings.decider, generated_at=iso(utcnow()),
+                        env_name=settings.env_name, phases={}, checklist=[], triggers=[], reasons=[message],
+                        selected_phases=[])
+    write_json(settings.reports_dir / "decision.json", decision.to_json())
+    return decision

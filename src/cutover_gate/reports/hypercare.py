@@ -1,0 +1,100 @@
+"""The hypercare control report (checklist "24-hour control report": summary + metrics + actions).
+
+Python derives the values (metric rows, the actions due, the cadence); the wording is in the templates
+`templates/<lang>/hypercare_report.md.j2` and `hypercare_phrases.j2` (the macros for sentences used outside the
+document too: the actions and the section headings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from cutover_gate.checks.hypercare.judge import (
+    FAIL,
+    Finding,
+    HypercareConfig,
+    Observation,
+    Stability,
+    next_check_minutes,
+)
+from cutover_gate.core.catalogue import DECIDE_WITHIN
+from cutover_gate.core.clock import iso
+from cutover_gate.reports.render import environment
+
+SECTIONS = ("summary", "metrics", "actions")
+
+
+def _pct(rate: float | None) -> str:
+    return "no data" if rate is None else f"{rate:.2%}"
+
+
+def _phrases(lang: str) -> Any:
+    return environment(lang).get_template("hypercare_phrases.j2").module
+
+
+def heading(lang: str, section: str) -> str:
+    return str(_phrases(lang).heading(section)).strip()
+
+
+def metric_rows(obs: Observation, findings: Sequence[Finding], cfg: HypercareConfig) -> list[dict[str, str]]:
+    """The metrics table: signal key, value, threshold and result of each signal of the round."""
+    bad = {f.check: f.severity for f in findings}
+    w = obs.window
+
+    def res(check: str, signal: str | None = None) -> str:
+        return "N/A" if signal in obs.unavailable else bad.get(check, "OK")
+
+    recon = (f"{len(obs.invariants_checked)} invariant(s), {len(obs.wallets_sampled)} wallet(s) sampled, "
+             f"{len(obs.invariants_broken) + len(obs.wallet_mismatches)} broken")
+    rows = [
+        ("5xx_rate", f"{_pct(w.rate if w else None)} ({w.errors:g}/{w.total:g} in {obs.window_s or 0:.1f} s)"
+         if w else "-", f"<= {cfg.error_rate_max:.1%}", res("error_rate", "metrics")),
+        ("5xx_rate_since_start", f"{_pct(obs.cumulative.rate)}" if obs.cumulative else "-", "-", "-"),
+        ("latency_p95", f"{obs.p95_s:.3f} s ({obs.latency_samples:g} requests)" if obs.p95_s is not None else
+         "no data", f"<= {cfg.latency_p95_max_s:g} s", res("latency", "metrics")),
+        ("backlog", str(len(obs.backlog)), f"{cfg.backlog_sla_minutes:g} min", res("queue_backlog", "withdrawals")),
+        ("stuck", str(len(obs.stuck)), f"{cfg.stuck_minutes:g} min", res("stuck_jobs", "withdrawals")),
+        ("payout_failure_rate", obs.payouts.describe() if obs.payouts else "-",
+         f"<= {cfg.payout_failure_rate_max:.0%}", res("payout_failure_rate", "withdrawals")),
+        ("ledger_recon", recon, "0 broken", res("ledger_recon", "database")),
+    ]
+    return [dict(zip(("signal", "value", "threshold", "result"), row, strict=True)) for row in rows]
+
+
+def _actions(findings: Sequence[Finding], observed_at: datetime, hours_since_start: float) -> list[dict[str, Any]]:
+    decide_by = iso(observed_at + DECIDE_WITHIN)
+    out: list[dict[str, Any]] = []
+    for f in findings:
+        kind = ("decide" if f.trigger else "fix") if f.severity == FAIL else "watch"
+        out.append({"kind": kind, "row": f.trigger, "by": decide_by, "message": f.message})
+    if not findings:
+        out.append({"kind": "no_action"})
+    nxt = next_check_minutes(hours_since_start)
+    out.append({"kind": "next", "minutes": nxt} if nxt else {"kind": "done"})
+    return out
+
+
+def report_actions(findings: Sequence[Finding], observed_at: datetime, hours_since_start: float,
+                   lang: str = "en") -> list[str]:
+    phrases = _phrases(lang)
+    return [str(phrases.action(a)).strip() for a in _actions(findings, observed_at, hours_since_start)]
+
+
+def status_of(findings: Sequence[Finding]) -> str:
+    return "ACTION" if any(f.severity == FAIL for f in findings) else "WATCH" if findings else "OK"
+
+
+def render_report(*, lang: str, number: int, release_sha: str | None, target: str, generated_at: datetime,
+                  reference: datetime, obs: Observation, findings: Sequence[Finding], cfg: HypercareConfig,
+                  rounds: Sequence[Mapping[str, Any]], stable: Stability) -> str:
+    hours = max(0.0, (generated_at - reference).total_seconds() / 3600)
+    view = {
+        "number": number, "hours": hours, "status": status_of(findings), "release_sha": release_sha,
+        "target": target, "generated_at": iso(generated_at), "reference": iso(reference), "stable": stable,
+        "metrics": metric_rows(obs, findings, cfg), "unavailable": obs.unavailable,
+        "rows": sorted({f.trigger for f in findings if f.trigger}),
+        "actions": report_actions(findings, obs.at, hours, lang), "rounds": list(rounds)[-12:],
+    }
+    return environment(lang).get_template("hypercare_report.md.j2").render(view)

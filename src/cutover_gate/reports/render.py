@@ -1,0 +1,272 @@
+"""The sign-off artifacts (CONTRACT §2) rendered from a ReportContext.
+
+Python derives plain view data (results, filled blanks, where the canary's money is); the wording lives in the
+templates, one per artifact and language under `templates/<lang>/` (Turkish follows runbook.tr.md, the original).
+Every blank is filled from evidence or says it was not recorded; every text passes through the redactor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from cutover_gate.checks.preflight.owners import REQUIRED_ROLES, normalise_role
+from cutover_gate.core.catalogue import (
+    LANGS,
+    LINES,
+    MONEY_LOOP,
+    PHASES,
+    TRIGGERS,
+    TRIGGERS_BY_ID,
+    Line,
+    lines_of,
+    smoke_lines,
+)
+from cutover_gate.core.redact import REDACTOR
+from cutover_gate.decide.rules import Verdict
+from cutover_gate.evidence.model import LineResult, Result
+from cutover_gate.evidence.results import result_of, smoke_result
+from cutover_gate.reports.context import ReportContext
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+ARTIFACTS: tuple[str, ...] = ("decision.md", "checklist.md", "canary_report.md", "comms.md")
+NOT_RECORDED: dict[str, str] = {"en": "(not recorded)", "tr": "(kayıt yok)"}
+
+CANARY_KEYS: tuple[str, ...] = (
+    "canary_player_id", "canary_email", "kyc_status", "currency", "deposit_amount", "deposit_method", "deposit_tx_id",
+    "deposit_state", "available_before", "held_before", "available_after_deposit", "deposit_replay_same_tx",
+    "withdraw_amount", "withdraw_tx_id", "available_after_withdraw", "held_after_withdraw", "approve_state",
+    "approved_at", "paid_state", "paid_at", "payout_ref", "available_final", "held_final", "expected_available",
+    "expected_held", "db_available", "db_held", "ledger_refs", "last_withdraw_state", "payout_webhook_verified",
+)
+SNAPSHOT_KEYS: tuple[str, ...] = ("snapshot_id", "snapshot_path", "created_at", "sha256", "size_bytes")
+
+BALANCE_POINTS: tuple[tuple[str, str, str | None], ...] = (
+    ("before", "available_before", "held_before"),
+    ("deposit", "available_after_deposit", None),
+    ("withdraw", "available_after_withdraw", "held_after_withdraw"),
+    ("final", "available_final", "held_final"),
+    ("ledger", "db_available", "db_held"),
+)
+"""Balance snapshots of the canary wallet in loop order: (after which step, available key, held key)."""
+
+
+# --- results ---------------------------------------------------------------------------------------------------
+
+
+def word(result: Result) -> str:
+    return result.value.replace("_", " ")
+
+
+def one_line(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _stamps(results: Mapping[str, LineResult], line_ids: Iterable[str]) -> list[str]:
+    return [at for lid in line_ids if lid in results and (at := results[lid].at)]
+
+
+def last_at(results: Mapping[str, LineResult], line_ids: Iterable[str]) -> str | None:
+    return max(_stamps(results, line_ids), default=None)
+
+
+def first_at(results: Mapping[str, LineResult], line_ids: Iterable[str]) -> str | None:
+    return min(_stamps(results, line_ids), default=None)
+
+
+# --- view data -------------------------------------------------------------------------------------------------
+
+
+def line_row(ctx: ReportContext, line: Line) -> dict[str, Any]:
+    res = ctx.results.get(line.id)
+    result = res.result if res else Result.NOT_RUN
+    return {
+        "id": line.id,
+        "title": line.title(ctx.lang),
+        "result": word(result),
+        "checked": result.ok,
+        "at": res.at if res else None,
+        "message": one_line(res.message) if res and result is not Result.PASS else "",
+        "ref": ctx.refs.get(line.id),
+        "children": [],
+    }
+
+
+def checklist_sections(ctx: ReportContext) -> dict[int, list[dict[str, Any]]]:
+    """Rows per runbook section; the smoke sub-lines nest under a derived `go_live_smoke.sh` row."""
+    sections: dict[int, list[dict[str, Any]]] = {}
+    smoke: dict[str, Any] | None = None
+    for line in LINES:
+        rows = sections.setdefault(line.section, [])
+        if line.parent != "smoke":
+            rows.append(line_row(ctx, line))
+            continue
+        if smoke is None:
+            result = smoke_result(ctx.results)
+            smoke = {"id": "smoke", "title": "", "result": word(result), "checked": result.ok, "message": "",
+                     "at": last_at(ctx.results, (sub.id for sub in smoke_lines())), "ref": None, "children": []}
+            rows.append(smoke)
+        smoke["children"].append(line_row(ctx, line))
+    return sections
+
+
+def owners_view(owners: Mapping[str, Any]) -> dict[str, str | None]:
+    named: dict[str, str] = {}
+    for role, person in owners.items():
+        text = "" if person is None else str(person).strip()
+        if text:
+            named.setdefault(normalise_role(role), text)
+    return {role: named.get(role) for role in REQUIRED_ROLES}
+
+
+def filled(mapping: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """`mapping` with every key of `keys` present (None when not recorded), for StrictUndefined templates."""
+    out: dict[str, Any] = dict.fromkeys(keys)
+    out.update(mapping)
+    return out
+
+
+def where_the_money_is(canary: Mapping[str, Any]) -> dict[str, Any]:
+    """The canary wallet's last recorded balances and the open transactions, for a half-done loop."""
+    after, available, held = None, None, None
+    for point, available_key, held_key in BALANCE_POINTS:
+        if held_key and canary.get(held_key) not in (None, ""):
+            held = canary[held_key]
+        if canary.get(available_key) not in (None, ""):
+            after, available = point, canary[available_key]
+    state = canary.get("last_withdraw_state") or canary.get("paid_state") or canary.get("approve_state")
+    return {"after": after, "available": available, "held": held, "withdraw_tx_id": canary.get("withdraw_tx_id"),
+            "withdraw_state": state, "deposit_tx_id": canary.get("deposit_tx_id"),
+            "deposit_state": canary.get("deposit_state")}
+
+
+def canary_view(ctx: ReportContext) -> dict[str, Any]:
+    canary = filled(ctx.canary(), CANARY_KEYS)
+    results = ctx.results
+    steps = [{"id": lid, "result": word(result_of(results, lid)), "at": results[lid].at if lid in results else None}
+             for lid in MONEY_LOOP]
+    t0_lines = [line.id for line in lines_of("t0")]
+    failed = [line_row(ctx, line) for line in lines_of("t0") if result_of(results, line.id) is Result.FAIL]
+    not_run = [lid for lid in MONEY_LOOP if result_of(results, lid) is Result.NOT_RUN]
+    loop_ok = all(result_of(results, lid) is Result.PASS for lid in MONEY_LOOP)
+    return {
+        "ev": canary,
+        "steps": steps,
+        "executed_at": first_at(results, t0_lines),
+        "outcome": Verdict.GO.value if loop_ok else Verdict.NO_GO.value,
+        "failed": failed,
+        "not_run": not_run,
+        "money": where_the_money_is(canary) if failed else None,
+        "deposit_webhook": result_of(results, "t0_psp_deposit") is Result.PASS,
+        "payout_webhook": canary["payout_webhook_verified"] is True
+        or result_of(results, "t0_webhook_classification") is Result.PASS,
+        "idempotency": result_of(results, "t0_webhook_replay") is Result.PASS
+        and canary["deposit_replay_same_tx"] is True,
+        "webhook_results": {lid: word(result_of(results, lid))
+                            for lid in ("t0_psp_deposit", "t0_webhook_classification", "t0_webhook_replay")},
+    }
+
+
+def triggers_view(ctx: ReportContext) -> list[dict[str, Any]]:
+    return [{"row": t.row, "title": TRIGGERS_BY_ID[t.row].title(ctx.lang) if t.row in TRIGGERS_BY_ID else t.row,
+             "action": t.action, "observed_at": t.observed_at, "decide_by": t.decide_by,
+             "evidence": one_line(t.evidence), "line": t.line} for t in ctx.decision.triggers]
+
+
+def phases_view(ctx: ReportContext) -> list[dict[str, Any]]:
+    rows = []
+    for phase in PHASES:
+        result = Result(ctx.decision.phases.get(phase, Result.NOT_RUN.value))
+        rows.append({"phase": phase, "result": word(result),
+                     "at": last_at(ctx.results, (line.id for line in lines_of(phase)))})
+    return rows
+
+
+def base_view(ctx: ReportContext) -> dict[str, Any]:
+    """What every template gets."""
+    mandatory = [line for line in LINES if line.mandatory and line.phase in PHASES]
+    stamps = [e.at for e in ctx.events] + [r.at for r in ctx.results.values() if r.at]
+    return {
+        "verdict": ctx.decision.decision.value,
+        "release_sha": ctx.release_sha,
+        "target": ctx.target,
+        "env": ctx.env_name.upper(),
+        "lang": ctx.lang,
+        "decider": ctx.decider,
+        "executor": ctx.executor,
+        "run_id": ctx.run_id,
+        "generated_at": ctx.decision.generated_at,
+        "started_at": min(stamps) if stamps else None,
+        "plan": ctx.plan,
+        "phases": phases_view(ctx),
+        "triggers": triggers_view(ctx),
+        "matrix": [{"row": row.id, "title": row.title(ctx.lang), "action": row.action.value,
+                    "observed": any(t.row == row.id for t in ctx.decision.triggers)} for row in TRIGGERS],
+        "reasons": [one_line(r) for r in ctx.decision.reasons],
+        "failed_lines": [line_row(ctx, line) for line in LINES if result_of(ctx.results, line.id) is Result.FAIL],
+        "pending_lines": [line_row(ctx, line) for line in mandatory if not result_of(ctx.results, line.id).ok],
+        "sections": checklist_sections(ctx),
+        "hypercare_ran": any(line.id in ctx.results for line in lines_of("hypercare")),
+        "rollback_ran": any(line.id in ctx.results for line in lines_of("rollback")),
+        "owners": owners_view(ctx.owners),
+        "snapshot": filled(ctx.evidence("t30_snapshot_taken"), SNAPSHOT_KEYS),
+        "canary": canary_view(ctx),
+    }
+
+
+# --- templates -------------------------------------------------------------------------------------------------
+
+
+def _value(value: Any, na: str) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return na
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _code(value: Any, na: str) -> str:
+    text = _value(value, na)
+    return text if text == na else f"`{text}`"
+
+
+def _link(path: Any, na: str) -> str:
+    text = _value(path, na)
+    return text if text == na else f"[{text}]({text})"
+
+
+def _cell(value: Any) -> str:
+    """A markdown table cell: one line, pipes escaped."""
+    return one_line(str(value)).replace("|", "\\|")
+
+
+@cache
+def environment(lang: str) -> jinja2.Environment:
+    if lang not in LANGS:
+        raise ValueError(f"unknown report language {lang!r}; expected one of {', '.join(LANGS)}")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR / lang),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # markdown, not HTML
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    na = NOT_RECORDED[lang]
+    env.filters["v"] = lambda value: _value(value, na)
+    env.filters["code"] = lambda value: _code(value, na)
+    env.filters["link"] = lambda value: _link(value, na)
+    env.filters["cell"] = _cell
+    return env
+
+
+def render_all(ctx: ReportContext) -> dict[str, str]:
+    """decision.md, checklist.md, canary_report.md and comms.md in `ctx.lang`, redacted."""
+    env = environment(ctx.lang)
+    view = base_view(ctx)
+    return {name: REDACTOR.scrub(env.get_template(f"{name}.j2").render(view)) for name in ARTIFACTS}

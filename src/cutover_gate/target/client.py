@@ -1,0 +1,224 @@
+"""The target client: HTTP to the platform under test, with redaction, clear errors and polling.
+
+Steps stay thin: they call this client. Nothing here knows about the sandbox; everything goes through the profile.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import requests
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+    wait_fixed,
+)
+
+from cutover_gate.config.profile import Profile, dig
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import MASK, REDACTOR, SENSITIVE_KEY, Secret
+
+MAX_BODY = 4000
+
+
+class TargetUnreachable(CheckFailed):
+    """The target did not answer at all."""
+
+
+@dataclass
+class Exchange:
+    method: str
+    url: str
+    status: int | None
+    elapsed_ms: float
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: Any = None
+    response_body: Any = None
+    error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method, "url": self.url, "status": self.status, "elapsed_ms": round(self.elapsed_ms, 1),
+            "request_headers": self.request_headers, "request_body": self.request_body,
+            "response_body": self.response_body, "error": self.error,
+        }
+
+
+def _redacted_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k: (MASK if SENSITIVE_KEY.search(k) else REDACTOR.scrub(v)) for k, v in headers.items()}
+
+
+def _body_for_evidence(raw: Any) -> Any:
+    if raw is None:
+        return None
+    if isinstance(raw, bytes | str):
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        try:
+            return REDACTOR.scrub_obj(jsonlib.loads(text))
+        except ValueError:
+            return REDACTOR.scrub(text[:MAX_BODY])
+    return REDACTOR.scrub_obj(raw)
+
+
+def to_decimal(value: Any, what: str) -> Decimal:
+    """Amounts are compared as Decimal, never float: parse from the JSON text form."""
+    if isinstance(value, bool) or value is None:
+        raise CheckFailed(f"{what} is {value!r}, not an amount")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise CheckFailed(f"{what} is {value!r}, not an amount") from None
+
+
+class Response:
+    def __init__(self, raw: requests.Response, exchange: Exchange) -> None:
+        self.raw = raw
+        self.status = raw.status_code
+        self.headers = raw.headers
+        self.text = raw.text
+        self.exchange = exchange
+
+    def json(self) -> Any:
+        try:
+            return self.raw.json()
+        except ValueError:
+            ctype = self.headers.get("content-type", "?")
+            raise CheckFailed(f"{self.exchange.method} {self.exchange.url} answered {self.status} with a non-JSON body "
+                              f"(content-type {ctype})") from None
+
+    def field(self, dotted: str) -> Any:
+        body = self.json()
+        try:
+            return dig(body, dotted)
+        except KeyError as exc:
+            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: {exc.args[0]} in the answer") from None
+
+    def error_code(self, profile: Profile, *, or_detail: bool = False) -> str:
+        """The platform's error code (`[fields] error_code`; with `or_detail`, else `error_detail`) of a JSON answer;
+        "" when the answer carries none."""
+        try:
+            body = self.json()
+        except CheckFailed:
+            return ""
+        if not isinstance(body, dict):
+            return ""
+        code = body.get(profile.field("error_code"))
+        if not code and or_detail:
+            code = body.get(profile.field("error_detail"))
+        return str(code or "")
+
+    def describe(self) -> str:
+        body = _body_for_evidence(self.text)
+        snippet = jsonlib.dumps(body)[:300] if not isinstance(body, str) else body[:300]
+        return f"{self.exchange.method} {self.exchange.url} -> {self.status} {snippet}"
+
+    def expect(self, *statuses: int, what: str) -> Response:
+        if self.status not in statuses:
+            want = " or ".join(str(s) for s in statuses)
+            raise CheckFailed(f"{what}: expected HTTP {want}, got {self.describe()}")
+        return self
+
+
+class TargetClient:
+    def __init__(self, base_url: str, profile: Profile, *, timeout: float = 10.0,
+                 on_exchange: Callable[[Exchange], None] | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.profile = profile
+        self.timeout = timeout
+        self.on_exchange = on_exchange
+        self.session = requests.Session()
+        self.session.trust_env = False  # never route through a proxy from the environment
+
+    def close(self) -> None:
+        self.session.close()
+
+    def url(self, path: str) -> str:
+        return path if path.startswith("http") else f"{self.base_url}{path}"
+
+    def request(self, method: str, path: str, *, token: Secret | None = None, json: Any = None,
+                data: bytes | None = None, headers: dict[str, str] | None = None, retries: int | None = None
+                ) -> Response:
+        url = self.url(path)
+        hdrs = dict(headers or {})
+        if token is not None:
+            hdrs["Authorization"] = f"Bearer {token.reveal()}"
+        if json is not None and data is None:
+            data = jsonlib.dumps(json).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        # reads may be retried on connection errors; writes never are (money must not move twice)
+        attempts = retries if retries is not None else (3 if method in ("GET", "OPTIONS", "HEAD") else 1)
+        start = time.perf_counter()
+        try:
+            for attempt in Retrying(stop=stop_after_attempt(attempts), reraise=True,
+                                    wait=wait_exponential(multiplier=0.2, max=2),
+                                    retry=retry_if_exception_type(requests.ConnectionError)):
+                with attempt:
+                    raw = self.session.request(method, url, data=data, headers=hdrs, timeout=self.timeout,
+                                               allow_redirects=False)
+        except requests.RequestException as exc:
+            cause = _cause(exc)
+            ex = Exchange(method, url, None, (time.perf_counter() - start) * 1000, _redacted_headers(hdrs),
+                          _body_for_evidence(data), None, cause)
+            self._record(ex)
+            raise TargetUnreachable(f"{method} {url}: target unreachable ({cause})") from None
+        ex = Exchange(method, url, raw.status_code, (time.perf_counter() - start) * 1000, _redacted_headers(hdrs),
+                      _body_for_evidence(data), _body_for_evidence(raw.content[:MAX_BODY]))
+        self._record(ex)
+        return Response(raw, ex)
+
+    def _record(self, ex: Exchange) -> None:
+        if self.on_exchange is not None:
+            self.on_exchange(ex)
+
+    def get(self, path: str, **kw: Any) -> Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Response:
+        return self.request("POST", path, **kw)
+
+    def options(self, path: str, **kw: Any) -> Response:
+        return self.request("OPTIONS", path, **kw)
+
+
+def _cause(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "timed out", "No route to host",
+                   "Connection reset"):
+        if marker in text:
+            return marker.lower()
+    return type(exc).__name__ + (": " + REDACTOR.scrub(text)[:200] if text else "")
+
+
+def poll(read: Callable[[], str], *, done: Iterable[str], failed: Iterable[str], deadline_s: float,
+         interval_s: float, what: str) -> str:
+    """Poll `read()` until it returns a state in `done`; stop at once on a state in `failed`; give up at the deadline.
+
+    Returns the final state; raises CheckFailed naming the last state seen otherwise.
+    """
+    done_set, failed_set = set(done), set(failed)
+    last: list[str] = []
+
+    def observe() -> str:
+        state = read()
+        last.append(state)
+        if state in failed_set:
+            raise CheckFailed(f"{what}: reached terminal failure state '{state}'")
+        return state
+
+    retrying = Retrying(stop=stop_after_delay(deadline_s), wait=wait_fixed(interval_s),
+                        retry=retry_if_result(lambda s: s not in done_set))
+    try:
+        return str(retrying(observe))
+    except RetryError:
+        seen = last[-1] if last else "nothing"
+        raise CheckFailed(f"{what}: still '{seen}' after {deadline_s:g} s (waiting for {sorted(done_set)})") from None

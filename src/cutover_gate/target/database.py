@@ -1,0 +1,50 @@
+"""Read-only SQL against the target's database, through the profile's queries only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from cutover_gate.config.profile import Profile
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import REDACTOR, Secret, redact_dsn
+
+
+class Database:
+    def __init__(self, dsn: Secret | None, profile: Profile, *, connect_timeout: int = 10) -> None:
+        self.dsn = dsn
+        self.profile = profile
+        self.connect_timeout = connect_timeout
+
+    def _connect(self) -> psycopg.Connection[dict[str, Any]]:
+        if self.dsn is None:
+            raise CheckFailed("no database DSN: set CUTOVER_DB_DSN (read-only access is enough)")
+        try:
+            conn = psycopg.connect(self.dsn.reveal(), connect_timeout=self.connect_timeout, row_factory=dict_row,
+                                   autocommit=False)
+        except psycopg.Error as exc:
+            where = redact_dsn(self.dsn.reveal()).split("@")[-1]
+            cause = REDACTOR.scrub(str(exc)).strip()
+            raise CheckFailed(f"cannot connect to the database at {where}: {cause}") from None
+        conn.read_only = True
+        return conn
+
+    def rows(self, sql: str, params: dict[str, Any] | None = None, *, what: str) -> list[dict[str, Any]]:
+        with self._connect() as conn:
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(sql.encode(), params or {})
+                    return list(cur.fetchall())
+            except psycopg.Error as exc:
+                raise CheckFailed(f"{what}: SQL failed: {REDACTOR.scrub(str(exc)).strip()}") from None
+            finally:
+                conn.rollback()
+
+    def query(self, key: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self.rows(self.profile.sql(key), params, what=f"profile SQL '{key}'")
+
+    def invariants(self) -> dict[str, list[dict[str, Any]]]:
+        """Each invariant query of the profile with the rows that break it (empty list: it holds)."""
+        return {name: self.rows(sql, what=f"invariant '{name}'") for name, sql in self.profile.invariants().items()}
