@@ -17,7 +17,7 @@ from pytest_bdd import given, then, when
 from cutover_gate.checks.hypercare import judge
 from cutover_gate.checks.hypercare import signals as sig
 from cutover_gate.checks.hypercare.watch import Round, config, take_round
-from cutover_gate.config.profile import dig
+from cutover_gate.config.target_profile import dig
 from cutover_gate.core.clock import iso, parse_iso, utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret

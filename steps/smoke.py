@@ -160,24 +160,23 @@ def _(payouts_probe: Response, evidence: Evidence) -> None:
 
 
 # -- admin auth enforced --------------------------------------------------------------------------------------------
+def _refused_without_valid_token(target: TargetClient, evidence: Evidence, token: Secret | None, what: str,
+                                 suffix: str) -> None:
+    for key in ("admin_me", "dashboard"):
+        resp = target.get(target.profile.path(key), token=token)
+        evidence.put(f"{key}_{suffix}", resp.status)
+        if resp.status not in (401, 403):
+            raise CheckFailed(f"{key} ({target.profile.path(key)}) {what} answered {resp.status}, expected 401 or 403")
+
+
 @then("admin endpoints reject a request without a token")
 @then("admin endpoint'leri token'sız isteği reddeder")
 def _(target: TargetClient, evidence: Evidence) -> None:
-    for key in ("admin_me", "dashboard"):
-        resp = target.get(target.profile.path(key))
-        evidence.put(f"{key}_without_token", resp.status)
-        if resp.status not in (401, 403):
-            raise CheckFailed(f"{key} ({target.profile.path(key)}) without a token answered {resp.status}, expected "
-                              "401 or 403")
+    _refused_without_valid_token(target, evidence, None, "without a token", "without_token")
 
 
 @then("admin endpoints reject an invalid token")
 @then("admin endpoint'leri geçersiz token'ı reddeder")
 def _(target: TargetClient, evidence: Evidence) -> None:
     bogus = Secret("cutover-invalid-token-" + "0" * 24, "invalid token")
-    for key in ("admin_me", "dashboard"):
-        resp = target.get(target.profile.path(key), token=bogus)
-        evidence.put(f"{key}_invalid_token", resp.status)
-        if resp.status not in (401, 403):
-            raise CheckFailed(f"{key} ({target.profile.path(key)}) with an invalid token answered {resp.status}, "
-                              "expected 401 or 403")
+    _refused_without_valid_token(target, evidence, bogus, "with an invalid token", "invalid_token")

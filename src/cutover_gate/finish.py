@@ -17,7 +17,7 @@ from cutover_gate.decide.rules import Decision, Verdict, decide
 from cutover_gate.evidence.history import CutoverRecord
 from cutover_gate.evidence.model import LineResult
 from cutover_gate.evidence.results import ScenarioRun, line_results, triggers_of
-from cutover_gate.reports import allure, render, scribe
+from cutover_gate.reports import allure_results, render, scribe
 from cutover_gate.reports.context import ReportContext
 from cutover_gate.reports.writer import EVIDENCE_DIR, evidence_files, executor_name, write_json, write_text
 
@@ -60,7 +60,7 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | No
         write_text(reports / name, text)
     scribe.append_timeline(ctx, reports / "timeline.jsonl")
     if alluredir is not None:
-        allure.write_allure_extras(alluredir, ctx)
+        allure_results.write_allure_extras(alluredir, ctx)
     return decision
 
 

@@ -17,7 +17,7 @@ import pytest
 from cutover_gate import finish, fixtures, run
 from cutover_gate.config import options
 from cutover_gate.decide.rules import Decision, Verdict
-from cutover_gate.reports import html, plan, terminal
+from cutover_gate.reports import html_report, plan, terminal
 from cutover_gate.reports.writer import scrub_tree
 from cutover_gate.target.sandbox import SandboxBootError, boot_sandbox
 
@@ -170,13 +170,13 @@ class HtmlHooks:
         cells.insert(2, "<th>Checklist lines</th>")
 
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        cells.insert(2, html.lines_cell(getattr(report, "user_properties", [])))
+        cells.insert(2, html_report.lines_cell(getattr(report, "user_properties", [])))
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
         decision = self._decision()
-        prefix.insert(0, html.banner_html(decision, self._lang))
-        table = html.checklist_html(decision, self._lang)
+        prefix.insert(0, html_report.banner_html(decision, self._lang))
+        table = html_report.checklist_html(decision, self._lang)
         if table:
             summary.append(table)
 

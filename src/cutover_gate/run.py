@@ -21,7 +21,7 @@ from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.rules import Decision
 from cutover_gate.evidence.recording import Recorder, ScenarioRecord, failure_message, step_text
 from cutover_gate.evidence.results import ScenarioRun
-from cutover_gate.reports import allure, html
+from cutover_gate.reports import allure_results, html_report
 from cutover_gate.target.sandbox import EmbeddedSandbox, SandboxInfo
 
 REPORT_KEY = "cutover_record"
@@ -189,8 +189,8 @@ def after_report(run: GateRun, item: pytest.Item, call: pytest.CallInfo[None], r
     record = recorder.snapshot() if recorder is not None else None
     if record is not None:
         if report.when == "call":
-            allure.attach_record(record.to_json())
-        html.attach_extras(report, record)
+            allure_results.attach_record(record.to_json())
+        html_report.attach_extras(report, record)
     redact_report(report, call, record)
     if record is None:
         return

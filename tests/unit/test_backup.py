@@ -25,7 +25,7 @@ import pytest
 from cutover_gate.checks.backup import (
     BackupError,
     Snapshot,
-    redact_dsn,
+    masked_conninfo,
     restore_procedure_reachable,
     take_dump,
     verify_checksum,
@@ -202,7 +202,7 @@ def test_unparseable_dsn_never_echoes_it(tmp_path: Path) -> None:
     with pytest.raises(BackupError) as info:
         take_dump(f"host=db password={PASSWORD} nonsense", tmp_path)
     assert PASSWORD not in rendered(info.value)
-    assert redact_dsn(f"host=db password={PASSWORD} nonsense") == "<unparseable DSN>"
+    assert masked_conninfo(f"host=db password={PASSWORD} nonsense") == "<unparseable DSN>"
 
 
 @pytest.mark.parametrize(
@@ -214,13 +214,13 @@ def test_unparseable_dsn_never_echoes_it(tmp_path: Path) -> None:
     ],
 )
 def test_redact_dsn_masks_the_password(dsn: str) -> None:
-    redacted = redact_dsn(dsn)
+    redacted = masked_conninfo(dsn)
     assert PASSWORD not in redacted and "password=***" in redacted and "db.prod.internal" in redacted
     assert "LEAKSEED" not in redacted
 
 
 def test_redact_dsn_without_password_and_bad_label(tmp_path: Path) -> None:
-    assert sorted(redact_dsn("host=db dbname=payments").split()) == ["dbname=payments", "host=db"]
+    assert sorted(masked_conninfo("host=db dbname=payments").split()) == ["dbname=payments", "host=db"]
     with pytest.raises(ValueError, match="label"):
         take_dump("host=db", tmp_path, label="../escape")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cutover_gate.config.profile import load_profile
+from cutover_gate.config.target_profile import load_profile
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import MASK, Secret
 from cutover_gate.target.client import Exchange, TargetClient, TargetUnreachable, poll, to_decimal

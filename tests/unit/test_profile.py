@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cutover_gate.config.profile import Profile, ProfileError, dig, load_profile
+from cutover_gate.config.target_profile import Profile, ProfileError, dig, load_profile
 
 
 def test_the_default_profile_is_the_contract() -> None:

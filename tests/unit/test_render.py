@@ -385,7 +385,7 @@ def test_unknown_language_is_an_error() -> None:
 
 def test_html_banner_and_checklist() -> None:
     from cutover_gate.plugin import HtmlHooks
-    from cutover_gate.reports import html
+    from cutover_gate.reports import html_report as html
 
     ctx = nogo_context()
     ctx.decision.reasons.append("<script>alert(1)</script>")
@@ -425,7 +425,7 @@ def test_html_table_column_and_title() -> None:
 
 def test_html_extras_from_the_record() -> None:
     from cutover_gate.evidence.recording import ScenarioRecord
-    from cutover_gate.reports import html
+    from cutover_gate.reports import html_report as html
 
     record = ScenarioRecord.from_json({
         "nodeid": "n", "lines": ["t0_deposit"], "evidence": {"t0_deposit": {"deposit_tx_id": "dep-1"}},
@@ -456,7 +456,7 @@ def test_allure_extras(tmp_path: Path) -> None:
     import json
 
     from cutover_gate.core.catalogue import TRIGGERS
-    from cutover_gate.reports import allure as allure_report
+    from cutover_gate.reports import allure_results as allure_report
 
     ctx = nogo_context()
     ctx.target = f"https://user:{SEED}@pay.example.com"
@@ -484,7 +484,7 @@ def test_allure_attach_record(monkeypatch: pytest.MonkeyPatch) -> None:
     import pluggy
     from allure_commons import _core, _hooks
 
-    from cutover_gate.reports import allure as allure_report
+    from cutover_gate.reports import allure_results as allure_report
 
     manager = pluggy.PluginManager("allure")  # a private one: this test may itself run under Allure
     manager.add_hookspecs(_hooks.AllureUserHooks)

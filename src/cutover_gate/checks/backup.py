@@ -6,7 +6,7 @@ the rollback restore procedure is checked to be a readable document, not execute
 
 The password travels only through the `PGPASSWORD` environment variable of the `pg_dump` child: it is stripped from the
 connection string on the command line (visible in `ps`), and every error names the host and database through
-`redact_dsn`, which masks it as `***`. Text coming back from the server or the tools is scrubbed of it as well.
+`masked_conninfo`, which masks it as `***`. Text coming back from the server or the tools is scrubbed of it as well.
 `pg_dump` must be at least the server's major version, so the server is asked `SHOW server_version_num` first.
 """
 
@@ -29,6 +29,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from cutover_gate.checks.preflight import Finding, Status
 from cutover_gate.checks.preflight.artifacts import sha256_file
+from cutover_gate.core.clock import iso
 from cutover_pg import PgToolNotFound, find_tool, tool_major
 
 MASK = "***"
@@ -54,9 +55,8 @@ class Snapshot:
 
     def as_record(self) -> dict[str, str | int]:
         """The runbook's record: snapshot ID/path + timestamp + checksum (JSON-ready)."""
-        stamp = self.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        return {"id": self.id, "path": str(self.path), "created_at": stamp, "size_bytes": self.size_bytes,
-                "sha256": self.sha256, "tool_version": self.tool_version}
+        return {"id": self.id, "path": str(self.path), "created_at": iso(self.created_at),
+                "size_bytes": self.size_bytes, "sha256": self.sha256, "tool_version": self.tool_version}
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class ReadableResult:
     tables: int = 0
 
 
-def redact_dsn(dsn: str) -> str:
+def masked_conninfo(dsn: str) -> str:
     """The DSN as `key=value` conninfo with the password (and sslpassword) shown as `***`."""
     try:
         params = conninfo_to_dict(dsn)

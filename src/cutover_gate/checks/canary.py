@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from cutover_gate.config.profile import Profile, dig
-from cutover_gate.config.settings import CanaryConfig, GateSettings
+from cutover_gate.config.cutover_file import CanaryFile
+from cutover_gate.config.settings import GateSettings
+from cutover_gate.config.target_profile import Profile, dig
 from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
@@ -77,10 +78,10 @@ def _verify(target: TargetClient, channel: str, address_key: str, address: str) 
 def provision_canary(target: TargetClient, settings: GateSettings, admin: Secret) -> CanaryPlayer:
     """Pre-provisioned credentials when given (required in prod); otherwise register one through the API."""
     p = target.profile
-    cfg: CanaryConfig = settings.canary
+    cfg = settings.canary
     tenant = cfg.tenant_id or str(p.value("canary", "tenant_id"))
-    if cfg.email and cfg.password is not None:
-        player_id, token = _login(target, cfg.email, cfg.password, tenant)
+    if cfg.email and settings.canary_password is not None:
+        player_id, token = _login(target, cfg.email, settings.canary_password, tenant)
         return CanaryPlayer(player_id, cfg.email, token, "pre-provisioned")
     if settings.env_name == "prod":
         raise CheckFailed("prod cutover: no canary registration in production; give the pre-provisioned canary "
@@ -116,7 +117,7 @@ def deposit_state(target: TargetClient, token: Secret, tx_id: str) -> str:
     return "missing"
 
 
-def wait_for_deposit(target: TargetClient, token: Secret, tx_id: str, cfg: CanaryConfig) -> str:
+def wait_for_deposit(target: TargetClient, token: Secret, tx_id: str, cfg: CanaryFile) -> str:
     p = target.profile
     return poll(lambda: deposit_state(target, token, tx_id), done=[p.state("deposit_completed")],
                 failed=p.states("deposit_failed"), deadline_s=cfg.poll_deadline_s, interval_s=cfg.poll_interval_s,

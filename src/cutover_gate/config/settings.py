@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
 
-from cutover_gate.config.cutover_file import CutoverFile, load_cutover
-from cutover_gate.config.profile import Profile, load_profile
+from cutover_gate.config.cutover_file import CanaryFile, CutoverFile, load_cutover
+from cutover_gate.config.target_profile import Profile, load_profile
 from cutover_gate.core.redact import REDACTOR, Secret
 
 SECRET_ENV = {
@@ -26,20 +25,6 @@ SECRET_ENV = {
     "adyen_hmac_key": "CUTOVER_ADYEN_HMAC_KEY",
     "stripe_webhook_secret": "CUTOVER_STRIPE_WEBHOOK_SECRET",
 }
-
-
-@dataclass
-class CanaryConfig:
-    deposit_amount: Decimal = Decimal("10")
-    withdraw_amount: Decimal = Decimal("5")
-    max_amount: Decimal = Decimal("10")
-    deposit_method: str = "card"
-    poll_deadline_s: float = 30.0
-    poll_interval_s: float = 0.5
-    email: str | None = None
-    """Pre-provisioned canary credentials (required in prod: no registration there)."""
-    password: Secret | None = None
-    tenant_id: str | None = None
 
 
 @dataclass
@@ -57,7 +42,10 @@ class GateSettings:
     cutover: CutoverFile
     admin_email: str | None
     secrets: dict[str, Secret | None]
-    canary: CanaryConfig
+    canary: CanaryFile
+    """The canary's amounts and polling; its e-mail from the cutover file or CUTOVER_CANARY_EMAIL."""
+    canary_password: Secret | None = None
+    """The pre-provisioned canary's password (CUTOVER_CANARY_PASSWORD); prod never registers a canary."""
     plan: bool = False
     faults: list[str] = field(default_factory=list)
 
@@ -105,13 +93,8 @@ def resolve(option: Any, rootdir: Path) -> GateSettings:
     admin_email = env_values.get("CUTOVER_ADMIN_EMAIL") or defaults.get("CUTOVER_ADMIN_EMAIL")
 
     release_sha = option.release_sha or os.environ.get("RELEASE_SHA") or cutover.release.sha
-    c = cutover.canary
+    canary = cutover.canary.model_copy(update={"email": cutover.canary.email or os.environ.get("CUTOVER_CANARY_EMAIL")})
     canary_pw = os.environ.get("CUTOVER_CANARY_PASSWORD")
-    canary = CanaryConfig(
-        deposit_amount=c.deposit_amount, withdraw_amount=c.withdraw_amount, max_amount=c.max_amount,
-        deposit_method=c.deposit_method, poll_deadline_s=c.poll_deadline_s, poll_interval_s=c.poll_interval_s,
-        email=c.email or os.environ.get("CUTOVER_CANARY_EMAIL"), tenant_id=c.tenant_id,
-        password=Secret(canary_pw, "CUTOVER_CANARY_PASSWORD") if canary_pw else None)
 
     decider = option.decider or cutover.owners.get("incident_commander") or "unassigned"
     reports_dir = Path(option.reports_dir) if option.reports_dir else rootdir / "reports"
@@ -130,6 +113,7 @@ def resolve(option: Any, rootdir: Path) -> GateSettings:
         admin_email=admin_email,
         secrets=secrets,
         canary=canary,
+        canary_password=Secret(canary_pw, "CUTOVER_CANARY_PASSWORD") if canary_pw else None,
         plan=bool(option.plan),
         faults=[f for f in os.environ.get("CUTOVER_SANDBOX_FAULTS", "").split(",") if f.strip()],
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from cutover_gate.core.catalogue import DECIDE_WITHIN
 from cutover_gate.core.clock import iso, utcnow
@@ -25,8 +25,19 @@ class Result(StrEnum):
         return self in (Result.PASS, Result.WAIVED)
 
 
+class JsonRecord:
+    """A dataclass that crosses process and run boundaries as a flat JSON object."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        return cls(**data)
+
+
 @dataclass
-class StepRecord:
+class StepRecord(JsonRecord):
     """One Gherkin step's outcome, as the scribe logs it."""
 
     nodeid: str
@@ -36,16 +47,9 @@ class StepRecord:
     at: str
     message: str = ""
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> StepRecord:
-        return cls(**data)
-
 
 @dataclass
-class TriggerObservation:
+class TriggerObservation(JsonRecord):
     """A rollback-matrix row observed, with the time the IC must decide by."""
 
     row: str
@@ -61,13 +65,6 @@ class TriggerObservation:
         when = at or utcnow()
         return cls(row=row, action=action, observed_at=iso(when), decide_by=iso(when + DECIDE_WITHIN),
                    evidence=evidence, line=line)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> TriggerObservation:
-        return cls(**data)
 
 
 @dataclass

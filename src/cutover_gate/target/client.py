@@ -24,7 +24,7 @@ from tenacity import (
     wait_fixed,
 )
 
-from cutover_gate.config.profile import Profile, dig
+from cutover_gate.config.target_profile import Profile, dig
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import MASK, REDACTOR, SENSITIVE_KEY, Secret
 

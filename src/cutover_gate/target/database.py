@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from cutover_gate.config.profile import Profile
+from cutover_gate.config.target_profile import Profile
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import REDACTOR, Secret, redact_dsn
 

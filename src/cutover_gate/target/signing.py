@@ -47,13 +47,17 @@ def payout_event(tx_id: str, status: str, provider: str, event_id: str | None = 
     return json.dumps(body, separators=(",", ":")).encode(), event_id
 
 
+def _timestamped(body: bytes, secret: Secret, ts: int | None) -> tuple[int, str]:
+    """(timestamp, hex HMAC-SHA256 of "<timestamp>." + body): the payout and the Stripe scheme alike."""
+    stamp = int(time.time()) if ts is None else ts
+    return stamp, _hex_hmac(secret.reveal().encode(), f"{stamp}.".encode() + body)
+
+
 def sign_payout(body: bytes, secret: Secret | None, *, ts: int | None = None) -> dict[str, str]:
     headers = {"Content-Type": "application/json"}
-    if secret is None:
-        return headers
-    stamp = int(time.time()) if ts is None else ts
-    headers["X-Webhook-Timestamp"] = str(stamp)
-    headers["X-Webhook-Signature"] = _hex_hmac(secret.reveal().encode(), f"{stamp}.".encode() + body)
+    if secret is not None:
+        stamp, sig = _timestamped(body, secret, ts)
+        headers.update({"X-Webhook-Timestamp": str(stamp), "X-Webhook-Signature": sig})
     return headers
 
 
@@ -68,11 +72,9 @@ def stripe_event(tx_id: str, amount: Decimal, currency: str, event_id: str | Non
 
 def sign_stripe(body: bytes, secret: Secret | None, *, ts: int | None = None) -> dict[str, str]:
     headers = {"Content-Type": "application/json"}
-    if secret is None:
-        return headers
-    stamp = int(time.time()) if ts is None else ts
-    sig = _hex_hmac(secret.reveal().encode(), f"{stamp}.".encode() + body)
-    headers["Stripe-Signature"] = f"t={stamp},v1={sig}"
+    if secret is not None:
+        stamp, sig = _timestamped(body, secret, ts)
+        headers["Stripe-Signature"] = f"t={stamp},v1={sig}"
     return headers
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
@@ -60,20 +60,25 @@ def _subject(settings: Settings, authorization: str | None, audience: Audience) 
         raise ApiError(401, "INVALID_TOKEN", "the token is invalid or expired") from None
 
 
+User = TypeVar("User", Admin, Player)
+
+
+def _bearer_of(model: type[User], session: Session, settings: Settings, authorization: str | None,
+               audience: Audience) -> User:
+    found = session.get(model, _subject(settings, authorization, audience))
+    if found is None:
+        raise ApiError(401, "INVALID_TOKEN", "the token is invalid or expired")
+    return found
+
+
 def get_current_admin(session: SessionDep, settings: SettingsDep,
                       authorization: Annotated[str | None, Header()] = None) -> Admin:
-    admin = session.get(Admin, _subject(settings, authorization, "admin"))
-    if admin is None:
-        raise ApiError(401, "INVALID_TOKEN", "the token is invalid or expired")
-    return admin
+    return _bearer_of(Admin, session, settings, authorization, "admin")
 
 
 def get_current_player(session: SessionDep, settings: SettingsDep,
                        authorization: Annotated[str | None, Header()] = None) -> Player:
-    player = session.get(Player, _subject(settings, authorization, "player"))
-    if player is None:
-        raise ApiError(401, "INVALID_TOKEN", "the token is invalid or expired")
-    return player
+    return _bearer_of(Player, session, settings, authorization, "player")
 
 
 def get_optional_player(session: SessionDep, settings: SettingsDep,

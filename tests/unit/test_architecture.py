@@ -1,0 +1,134 @@
+"""The code's map holds: imports run one way along the stages, no cycle, the sandbox stands alone, modules stay small
+and are not named like the standard library or like a sibling with a suffix. Computed from the source with `ast`."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src"
+STAGES = ("core", "config", "target", "checks", "evidence", "decide", "reports")
+"""The gate's flow; a module of a stage imports only from its own stage or earlier ones. The top-level modules
+(plugin, run, finish, fixtures, cli) wire the stages together and may import any of them."""
+MAX_LINES = 400
+
+
+def modules(package: str) -> dict[str, Path]:
+    base = SRC / package
+    out = {}
+    for path in base.rglob("*.py"):
+        parts = list(path.relative_to(SRC).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def imports_of(name: str, path: Path) -> Iterator[str]:
+    """Absolute names of the modules `name` imports (relative imports resolved, `from x import y` as x or x.y)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            yield module
+            yield from (f"{module}.{alias.name}" for alias in node.names)
+
+
+def graph(package: str) -> dict[str, set[str]]:
+    mods = modules(package)
+    return {name: {dep for dep in imports_of(name, path) if dep in mods and dep != name} for name, path in mods.items()}
+
+
+def stage(module: str) -> int | None:
+    parts = module.split(".")
+    if len(parts) >= 2 and parts[1] in STAGES:
+        return STAGES.index(parts[1])
+    return None if len(parts) > 1 else -1  # the package itself (version, GateWarning) comes before every stage
+
+
+def test_imports_run_one_way_along_the_stages() -> None:
+    wrong = []
+    for module, deps in graph("cutover_gate").items():
+        own = stage(module)
+        if own is None:
+            continue  # the wiring modules at the top
+        for dep in deps:
+            theirs = stage(dep)
+            if theirs is None or theirs > own:
+                wrong.append(f"{module} -> {dep}")
+    assert not wrong, "imports against the flow core -> config -> target -> checks -> evidence -> decide -> reports: " \
+                      + ", ".join(sorted(wrong))
+
+
+@pytest.mark.parametrize("package", ["cutover_gate", "cutover_sandbox", "cutover_pg"])
+def test_no_import_cycle(package: str) -> None:
+    edges = graph(package)
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for dep in sorted(edges[node]):
+            if state.get(dep) == 1:
+                cycles.append([*path[path.index(dep):], dep] if dep in path else [node, dep])
+            elif dep not in state:
+                visit(dep, [*path, dep])
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+@pytest.mark.parametrize(("package", "foreign"), [
+    ("cutover_sandbox", "cutover_gate"), ("cutover_pg", "cutover_gate"), ("cutover_pg", "cutover_sandbox"),
+    ("cutover_gate", "cutover_sandbox")])
+def test_packages_stand_alone(package: str, foreign: str) -> None:
+    """The reference platform never borrows the gate's code (nor the gate the platform's): one bug on both sides
+    could agree with itself. Both share only PostgreSQL discovery, cutover_pg."""
+    found = [f"{name} -> {dep}" for name, path in modules(package).items() for dep in imports_of(name, path)
+             if dep == foreign or dep.startswith(foreign + ".")]
+    assert not found, found
+
+
+def python_files() -> list[Path]:
+    return sorted([*SRC.rglob("*.py"), *(ROOT / "steps").glob("*.py")])
+
+
+def test_no_module_is_over_the_size_limit() -> None:
+    big = {str(p.relative_to(ROOT)): n for p in python_files()
+           if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not big, f"modules over {MAX_LINES} lines: {big}"
+
+
+def test_no_module_is_named_like_the_standard_library_or_a_sibling() -> None:
+    clash, twins = [], []
+    for path in python_files():
+        name = path.stem
+        if name != "__init__" and name in sys.stdlib_module_names:
+            clash.append(str(path.relative_to(ROOT)))
+        siblings = [p.stem for p in path.parent.glob("*.py") if p.stem not in (name, "__init__")]
+        twins += [f"{path.parent.name}/{name} ~ {s}" for s in siblings
+                  if s.startswith(name) and len(s) - len(name) <= 3]
+    assert not clash, f"modules named like the standard library: {clash}"
+    assert not twins, f"modules whose names differ by a suffix: {twins}"
+
+
+def test_the_graph_sees_the_imports() -> None:
+    """The checks above would pass on an empty graph: make sure it is not empty."""
+    edges = graph("cutover_gate")
+    assert "cutover_gate.core.catalogue" in edges["cutover_gate.decide.rules"]
+    assert "cutover_gate.evidence.model" in edges["cutover_gate.evidence.recording"]  # a `from x import y` edge
+    assert stage("cutover_gate.reports.render") == STAGES.index("reports") and stage("cutover_gate.plugin") is None
