@@ -159,6 +159,7 @@ def quantile(q: float, buckets: Mapping[float, float]) -> float | None:
 
     None without observations. A rank in the +Inf bucket answers the highest finite bound (as Prometheus does).
     """
+    # hand-written: histogram_quantile is PromQL, evaluated by the Prometheus server; the client library has none
     if not 0 <= q <= 1:
         raise ValueError(f"quantile {q} outside [0, 1]")
     bounds = sorted(buckets)
