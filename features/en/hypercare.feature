@@ -1,4 +1,4 @@
-@hypercare
+@hypercare @read_only
 Feature: Hypercare (T+0 -> T+72h)
   After GO the on-call team watches the platform for 72 hours (runbook §4 "Hypercare routine (72 h)": every 30
   minutes in 0-6 h, hourly in 6-24 h, three times a day in 24-72 h; focus: 5xx rates, queue backlog, webhook errors,

@@ -1,4 +1,4 @@
-@rollback
+@rollback @read_only
 Feature: Rollback verification (rollback plan step 4)
   After a rollback (runbook §3: maintenance on, previous Docker tag / commit, snapshot restored or migration rolled
   back) and before traffic is reopened, verify login and the read-only endpoints on the restored release. Runs only

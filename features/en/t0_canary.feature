@@ -23,7 +23,7 @@ Feature: T-0 canary money loop
     And the database and the admin view agree with the player's balances
     And replaying mark-paid moves no money
 
-  @t0_ledger_invariants
+  @t0_ledger_invariants @read_only
   Scenario: Ledger invariants hold over the whole ledger
     When I run the profile's ledger invariant queries
     Then no ledger invariant is broken

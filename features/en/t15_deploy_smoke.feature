@@ -1,4 +1,4 @@
-@t15
+@t15 @read_only
 Feature: T-15 deploy, migration and smoke
   The deployer proves the release is deployed, migrated and answering (runbook §4 T-15, checklist section 3).
 

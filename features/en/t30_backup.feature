@@ -1,4 +1,4 @@
-@t30
+@t30 @read_only
 Feature: T-30 backup
   The DB owner takes and records the restore point (runbook §4 T-30, checklist section 2).
   Never a restore drill against prod: the snapshot is only listed, never restored.

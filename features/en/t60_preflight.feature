@@ -1,4 +1,4 @@
-@t60
+@t60 @read_only
 Feature: T-60 pre-flight
   Before the cutover starts: the release is pinned, owners are assigned, the prod configuration is verified, the
   RC artifacts are present with verified hashes (runbook preconditions and §4 T-60, checklist section 1).

@@ -1,5 +1,5 @@
 # language: tr
-@hypercare
+@hypercare @read_only
 Özellik: Hypercare (T+0 -> T+72h)
   GO'dan sonra on-call ekibi platformu 72 saat izler (runbook §4 "Hypercare Rutini (72 saat)": 0-6 saat her 30
   dakikada, 6-24 saat saatlik, 24-72 saat günde 3 kez; odak: 5xx oranları, kuyruk birikmesi, webhook hataları,

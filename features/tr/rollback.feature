@@ -1,5 +1,5 @@
 # language: tr
-@rollback
+@rollback @read_only
 Özellik: Rollback doğrulaması (rollback planı adım 4)
   Rollback'ten sonra (runbook §3: maintenance açık, önceki Docker tag / commit, snapshot geri yüklendi veya migration
   geri alındı) ve trafik yeniden açılmadan önce, geri yüklenen release üzerinde login ve salt-okunur endpoint'leri

@@ -24,7 +24,7 @@
     Ve veritabanı ve admin görünümü oyuncunun bakiyeleriyle uyuşur
     Ve mark-paid tekrarı para hareket ettirmez
 
-  @t0_ledger_invariants
+  @t0_ledger_invariants @read_only
   Senaryo: Ledger invariant'ları tüm ledger üzerinde geçerli
     Eğer ki profilin ledger invariant sorgularını çalıştırırım
     O zaman hiçbir ledger invariant'ı ihlal edilmemiştir

@@ -1,5 +1,5 @@
 # language: tr
-@t15
+@t15 @read_only
 Özellik: T-15 deploy, migration ve smoke
   Deployer, release'in deploy edildiğini, migrate edildiğini ve yanıt verdiğini kanıtlar (runbook §4 T-15, checklist bölüm 3).
 

@@ -1,5 +1,5 @@
 # language: tr
-@t30
+@t30 @read_only
 Özellik: T-30 backup
   DB Owner restore point'i alır ve kaydeder (runbook §4 T-30, checklist bölüm 2).
   Prod'da asla restore drill yapılmaz: snapshot yalnızca listelenir, asla restore edilmez.

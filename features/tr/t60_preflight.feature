@@ -1,5 +1,5 @@
 # language: tr
-@t60
+@t60 @read_only
 Özellik: T-60 pre-flight
   Cutover başlamadan önce: release sabitlendi, sorumlular atandı, prod konfigürasyonu doğrulandı, RC artefaktları
   mevcut ve hash'leri doğrulandı (runbook önkoşulları ve §4 T-60, checklist bölüm 1).

@@ -36,8 +36,7 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | No
         record.save()
     refs = evidence_files(reports, runs, this_run)
     if record is not None and settings.release_sha:
-        windows = {str(phase): hours for phase, hours in settings.cutover.record.window_hours.items()}
-        results, all_triggers = record.results_for(settings.release_sha, windows)
+        results, all_triggers = record.results_for(settings.release_sha, settings.record_windows)
         for lid, res in this_run.items():  # a NOT_RUN of this run keeps its reason (the record stores no NOT_RUN)
             results.setdefault(lid, res)
         for lid in results:

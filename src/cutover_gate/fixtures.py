@@ -14,7 +14,7 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.run import RUN, recorder_of
 from cutover_gate.target.client import TargetClient
 from cutover_gate.target.database import Database
-from cutover_gate.target.sandbox import SandboxInfo, boot_sandbox
+from cutover_gate.target.sandbox import SandboxBootError, SandboxInfo, boot_sandbox
 
 
 @dataclass
@@ -44,6 +44,8 @@ def gate(request: pytest.FixtureRequest) -> Iterator[Gate]:
     if not settings.embedded:
         yield gate_from(settings, None)
         return
+    if run.boot_error is not None:
+        raise SandboxBootError(run.boot_error)
     if run.sandbox_info is not None:
         yield gate_from(settings, run.sandbox_info)
         return
@@ -55,8 +57,8 @@ def gate(request: pytest.FixtureRequest) -> Iterator[Gate]:
 
 
 @pytest.fixture(scope="session")
-def target(gate: Gate) -> Iterator[TargetClient]:
-    client = TargetClient(gate.url, gate.settings.profile)
+def target(gate: Gate, request: pytest.FixtureRequest) -> Iterator[TargetClient]:
+    client = TargetClient(gate.url, gate.settings.profile, breaker=request.config.stash[RUN].breaker)
     yield client
     client.close()
 

@@ -19,7 +19,6 @@ from cutover_gate.config import options
 from cutover_gate.decide.rules import Decision, Verdict
 from cutover_gate.reports import html_report, plan, terminal
 from cutover_gate.reports.writer import scrub_tree
-from cutover_gate.target.sandbox import SandboxBootError, boot_sandbox
 
 
 # -- 1. options and configuration -----------------------------------------------------------------------------------
@@ -43,12 +42,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 class GatePlugin:
-    """The hooks of a gate run, from collection to unconfigure."""
+    """The hooks of a gate run, from session start to unconfigure."""
 
     def __init__(self, gate: run.GateRun) -> None:
         self.gate = gate
 
-    # -- 2. collection ------------------------------------------------------------------------------------------
+    # -- 2. session start: the record of the release, and the embedded sandbox ----------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.gate.read_record()
+        message = run.boot(self.gate, session.config)
+        if message is not None:
+            pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
+
+    # -- 3. collection ------------------------------------------------------------------------------------------
     def pytest_ignore_collect(self, collection_path: Any, config: pytest.Config) -> bool | None:
         return run.ignore_collect(self.gate, collection_path)
 
@@ -61,7 +68,12 @@ class GatePlugin:
             config.hook.pytest_deselected(items=list(items))
             items.clear()
 
-    # -- 3. steps (pytest-bdd) ----------------------------------------------------------------------------------
+    # -- 4. each scenario: refused before it starts when the target is down or an earlier phase failed ----------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        run.guard(self.gate, item)
+
+    # -- 5. steps (pytest-bdd) ----------------------------------------------------------------------------------
     def pytest_bdd_before_step(self, request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
                                step_func: Callable[..., Any]) -> None:
         run.step_started(request.node, step_func)
@@ -78,7 +90,7 @@ class GatePlugin:
                                           step: Any, exception: BaseException) -> None:
         run.step_finished(request.node, step, None, message=f"step is not implemented: {exception}")
 
-    # -- 4. reports, and their way to the controller ------------------------------------------------------------
+    # -- 6. reports, and their way to the controller ------------------------------------------------------------
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
                                   ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
@@ -102,11 +114,11 @@ class GatePlugin:
         run.from_serializable(self.gate, data, report)
         return report
 
-    # -- 5. the end: decide and write, even when everything failed ----------------------------------------------
+    # -- 7. the end: decide and write, even when everything failed ----------------------------------------------
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         gate = self.gate
-        if not gate.controller or session.config.option.collectonly:
+        if not gate.controller or session.config.option.collectonly or gate.usage_error:
             return
         if gate.settings.plan:
             session.exitstatus = pytest.ExitCode.OK
@@ -132,22 +144,14 @@ class GatePlugin:
 
 
 class XdistHooks:
-    """Under xdist the controller boots one sandbox and hands it to every worker."""
+    """Under xdist: one worker runs the scenarios in the runbook's order, on the sandbox the controller booted."""
 
     def __init__(self, gate: run.GateRun) -> None:
         self.gate = gate
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        gate = self.gate
-        if not gate.controller or not gate.settings.embedded or gate.settings.plan:
-            return
-        if not getattr(session.config.option, "numprocesses", None):
-            return
-        try:
-            gate.sandbox, gate.sandbox_info = boot_sandbox(gate.settings)
-        except SandboxBootError as exc:
-            gate.boot_error = str(exc)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        return run.one_chain_scheduler(config, log)
 
     def pytest_configure_node(self, node: Any) -> None:
         if self.gate.sandbox_info is not None:

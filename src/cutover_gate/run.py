@@ -15,14 +15,28 @@ from typing import Any
 import pytest
 
 from cutover_gate.config.settings import GateSettings, resolve
-from cutover_gate.core.catalogue import ALL_PHASES, LINES, LINES_BY_ID, OPTIONAL_PHASES, TRIGGERS
+from cutover_gate.core.catalogue import (
+    ALL_PHASES,
+    CLOSING_LINES,
+    LINES,
+    LINES_BY_ID,
+    MONEY_LOOP,
+    OPTIONAL_PHASES,
+    READ_ONLY_TAG,
+    TRIGGERS,
+    lines_of,
+)
 from cutover_gate.core.errors import CheckFailed, UsageError
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.rules import Decision
+from cutover_gate.evidence.history import CutoverRecord, RecordError
+from cutover_gate.evidence.model import LineResult, Result
 from cutover_gate.evidence.recording import Recorder, ScenarioRecord, failure_message, step_text
-from cutover_gate.evidence.results import ScenarioRun
+from cutover_gate.evidence.results import ScenarioRun, line_results
 from cutover_gate.reports import allure_results, html_report
-from cutover_gate.target.sandbox import EmbeddedSandbox, SandboxInfo
+from cutover_gate.target.breaker import Breaker
+from cutover_gate.target.client import RateLimited
+from cutover_gate.target.sandbox import EmbeddedSandbox, SandboxBootError, SandboxInfo, boot_sandbox
 
 REPORT_KEY = "cutover_record"
 """The key of the serialized report (xdist) that carries the scenario's record."""
@@ -36,13 +50,27 @@ class GateRun:
         self.settings = settings
         self.controller = not hasattr(config, "workerinput")
         self.scenarios: dict[str, ScenarioRun] = {}
-        """Controller: every scenario's record and outcome, whichever process ran it."""
+        """Every scenario's record and outcome: on the controller whichever process ran it, on an xdist worker its
+        own (they decide what later scenarios of this process may do)."""
         self.outbox: dict[tuple[str, str], ScenarioRecord] = {}
         """xdist worker: records waiting for their report to be serialized."""
         self.decision: Decision | None = None
         self.sandbox: EmbeddedSandbox | None = None
         self.sandbox_info: SandboxInfo | None = None
         self.boot_error: str | None = None
+        self.breaker = Breaker()
+        """The target's circuit breaker, shared by the session's client and the scenario guard."""
+        self.usage_error: str | None = None
+        self.recorded: dict[str, LineResult] = {}
+        """The release's current results from earlier runs (the cutover record), read at session start."""
+
+    def read_record(self) -> None:
+        if self.settings.release_sha:
+            try:
+                record = CutoverRecord.load(self.settings.reports_dir)
+                self.recorded, _ = record.results_for(self.settings.release_sha, self.settings.record_windows)
+            except RecordError:
+                self.recorded = {}  # finish.py reports the unreadable record; nothing to block on from it
 
 
 RUN = pytest.StashKey[GateRun]()
@@ -61,6 +89,7 @@ def register_markers(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{line.id}: checklist line - {line.title_en}")
     for row in TRIGGERS:
         config.addinivalue_line("markers", f"trigger_{row.id}: rollback matrix row - {row.title_en}")
+    config.addinivalue_line("markers", f"{READ_ONLY_TAG}: the scenario changes no data on the platform")
 
 
 def check_rootdir(config: pytest.Config) -> None:
@@ -122,6 +151,23 @@ def alluredir(config: pytest.Config) -> Path | None:
     return Path(value) if value else None
 
 
+def boot(run: GateRun, config: pytest.Config) -> str | None:
+    """The controller boots the embedded sandbox once for the session (its workers share it). Answers the usage
+    error to stop on (an unknown fault name), before anything is sent; a sandbox that cannot start otherwise
+    fails the scenarios that need it, and the reports say why."""
+    settings = run.settings
+    if not run.controller or not settings.embedded or settings.plan or config.option.collectonly:
+        return None
+    try:
+        run.sandbox, run.sandbox_info = boot_sandbox(settings)
+    except SandboxBootError as exc:
+        if exc.usage:
+            run.usage_error = f"cutover gate: {exc}"
+            return run.usage_error
+        run.boot_error = str(exc)
+    return None
+
+
 # -- collection -----------------------------------------------------------------------------------------------------
 def item_lines(item: pytest.Item) -> list[str]:
     return list(dict.fromkeys(m.name for m in item.iter_markers() if m.name in LINES_BY_ID))
@@ -152,7 +198,60 @@ def select(run: GateRun, config: pytest.Config, items: list[pytest.Item]) -> Non
         keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    items[:] = sorted(keep, key=runbook_order)
+
+
+def runbook_order(item: pytest.Item) -> tuple[int, int]:
+    """T-60 -> T-30 -> T-15 -> T-0 -> hypercare -> rollback (untagged last); a closing line's scenario ends its phase.
+    The sort is stable: within a phase the feature files' order stands."""
+    rank = min((ALL_PHASES.index(p) for p in item_phases(item)), default=len(ALL_PHASES))
+    return rank, int(any(lid in CLOSING_LINES for lid in item_lines(item)))
+
+
+def one_chain_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist: every gate scenario goes to one worker, in the runbook's order, so that a failure of an earlier phase
+    can block the later ones (the gate's scenarios share one canary and one target anyway)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneChain(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "cutover-gate"
+
+    return OneChain(config, log)
+
+
+# -- before each scenario -------------------------------------------------------------------------------------------
+def guard(run: GateRun, item: pytest.Item) -> None:
+    """Refuse a scenario before it starts: at once when the target is down (FAIL, with the cause), and without a word
+    to the target when it would change data after an earlier phase failed (NOT_RUN, "blocked: <line> FAIL")."""
+    if run.breaker.down_since is not None:
+        pytest.fail(f"blocked: {run.breaker.describe()}", pytrace=False)
+    if item.get_closest_marker(READ_ONLY_TAG) is None:
+        reason = block_reason(run, item)
+        if reason:
+            pytest.skip(reason)
+
+
+def block_reason(run: GateRun, item: pytest.Item) -> str | None:
+    phases = item_phases(item)
+    if not phases:
+        return None
+    phase = min(phases, key=ALL_PHASES.index)
+    current = line_results(run.scenarios.values())
+    for earlier in ALL_PHASES[:ALL_PHASES.index(phase)]:
+        mandatory = [line.id for line in lines_of(earlier) if line.mandatory]
+        ran_here = any(lid in current for lid in mandatory)
+        source, note = (current, "") if ran_here else (run.recorded, " (on record from an earlier run)")
+        failed = [lid for lid in mandatory if lid in source and source[lid].result is Result.FAIL]
+        if failed:
+            return f"blocked: {failed[0]} FAIL{note}"
+    if phase in {LINES_BY_ID[lid].phase for lid in MONEY_LOOP}:
+        broken = [lid for lid in MONEY_LOOP if lid in current and current[lid].result is Result.FAIL]
+        if broken:
+            return f"blocked: {broken[0]} FAIL (the canary money loop failed: no more money moves)"
+    if run.breaker.writes_blocked:
+        return f"blocked: {run.breaker.writes_blocked}"
+    return None
 
 
 # -- steps ----------------------------------------------------------------------------------------------------------
@@ -191,12 +290,15 @@ def after_report(run: GateRun, item: pytest.Item, call: pytest.CallInfo[None], r
         if report.when == "call":
             allure_results.attach_record(record.to_json())
         html_report.attach_extras(report, record)
+    if call.excinfo is not None and isinstance(call.excinfo.value, RateLimited) and report.failed:
+        # rate limiting is the target asking to be called later, not a defect: the scenario did not run
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), 0, REDACTOR.scrub(f"rate limited: {call.excinfo.value}"))
     redact_report(report, call, record)
     if record is None:
         return
-    if run.controller:
-        absorb(run, report, record)
-    else:
+    absorb(run, report, record)
+    if not run.controller:
         run.outbox[(report.nodeid, report.when)] = record
 
 
@@ -233,8 +335,10 @@ def absorb(run: GateRun, report: pytest.TestReport, record: ScenarioRecord) -> N
     scenario.absorb(record)
     if report.skipped:
         scenario.outcome = "skipped"
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr or "")
-        scenario.message = REDACTOR.scrub(f"skipped: {reason}")
+        reason = str(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr or "")
+        reason = reason.removeprefix("Skipped: ")
+        keep = reason.startswith(("blocked:", "rate limited:"))
+        scenario.message = REDACTOR.scrub(reason if keep else f"skipped: {reason}")
     elif report.failed:
         scenario.outcome = "failed" if report.when == "call" else "error"
         scenario.message = scenario.message or REDACTOR.scrub(short_failure(report))

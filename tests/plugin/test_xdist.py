@@ -39,7 +39,7 @@ def test_two_workers_give_the_serial_decision(project: GateProject) -> None:
     parallel = project.run("-p", "xdist", "-n", "2", sha=None)
 
     assert "2 workers" in parallel.output
-    parallel.run.assert_outcomes(passed=6, failed=2)
+    parallel.run.assert_outcomes(passed=6, failed=1, skipped=1)  # the T-15 FAIL blocks the canary (it moves money)
     assert summary(parallel) == summary(serial)
     assert summary(serial)["decision"] == "NO-GO"
     assert parallel.ret != 0

@@ -153,3 +153,30 @@ def test_the_file_is_keyed_by_release(tmp_path: Path) -> None:
     data = json.loads((tmp_path / RECORD_FILE).read_text(encoding="utf-8"))
     assert data["releases"][SHA]["lines"]["t0_deposit"]["result"] == "PASS"
     assert data["releases"][OTHER]["lines"]["t0_deposit"]["result"] == "FAIL"
+
+
+def test_a_later_run_of_an_earlier_phase_makes_later_phases_stale(tmp_path: Path) -> None:
+    record = CutoverRecord.load(tmp_path)
+    record.update(SHA, {"t15_api_health": res("t15_api_health", Result.PASS, 2)}, [], "run1")
+    record.update(SHA, {"t0_deposit": res("t0_deposit", Result.PASS, 1.5)}, [], "run2")
+    assert current(record) == {"t15_api_health": Result.PASS, "t0_deposit": Result.PASS}
+
+    record.update(SHA, {"t15_api_health": res("t15_api_health", Result.PASS, 1)}, [], "run3")  # a re-deploy
+    results, _ = record.results_for(SHA, now=NOW)
+    assert results["t15_api_health"].result is Result.PASS
+    assert results["t0_deposit"].result is Result.NOT_RUN
+    assert results["t0_deposit"].message == (f"stale: measured {at(1.5)}, before the t15 run at {at(1)}; "
+                                             "run t0 again")
+
+    record.update(SHA, {"t0_deposit": res("t0_deposit", Result.PASS, 0.5)}, [], "run4")  # T-0 again: fresh
+    assert current(record) == {"t15_api_health": Result.PASS, "t0_deposit": Result.PASS}
+
+
+def test_a_run_of_a_later_phase_or_a_not_run_leaves_earlier_phases_fresh(tmp_path: Path) -> None:
+    record = CutoverRecord.load(tmp_path)
+    record.update(SHA, {"t60_release_pinned": res("t60_release_pinned", Result.PASS, 3)}, [], "run1")
+    record.update(SHA, {"t0_deposit": res("t0_deposit", Result.PASS, 2)}, [], "run2")
+    record.update(SHA, {"t15_api_health": res("t15_api_health", Result.NOT_RUN, 1)}, [], "run3")  # nothing ran
+    assert current(record) == {"t60_release_pinned": Result.PASS, "t0_deposit": Result.PASS}
+    phase_runs = record.releases[SHA]["phase_runs"]
+    assert set(phase_runs) == {"t60", "t0"} and phase_runs["t0"]["seq"] == 2 and phase_runs["t0"]["at"] == at(2)

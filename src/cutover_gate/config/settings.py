@@ -54,6 +54,11 @@ class GateSettings:
         return self.rootdir / "fixtures"
 
     @property
+    def record_windows(self) -> dict[str, float]:
+        """Hours a phase's result stays current in the record, where the cutover file sets them."""
+        return {str(phase): hours for phase, hours in self.cutover.record.window_hours.items()}
+
+    @property
     def target_name(self) -> str:
         return self.target_url or "embedded sandbox"
 

@@ -140,6 +140,14 @@ MONEY_LOOP: tuple[str, ...] = ("t0_deposit", "t0_withdraw_request", "t0_admin_ap
                                "t0_ledger_settlement")
 """The canary money loop's five steps, in runbook order (deposit -> withdraw -> approve -> paid -> settlement)."""
 
+CLOSING_LINES: tuple[str, ...] = ("t0_canary_report",)
+"""Lines whose scenario closes its phase: it runs after every other scenario of the phase (the canary report's
+footprint reads what the phase left on the platform)."""
+
+READ_ONLY_TAG = "read_only"
+"""The tag of a scenario that changes no data on the platform. An earlier phase's mandatory FAIL blocks every later
+scenario without it (the runbook's rule 1, "no skipping"): untagged means it may move money."""
+
 DECIDE_WITHIN = timedelta(minutes=5)
 """The runbook: when a rollback trigger is observed, the IC decides within 5 minutes."""
 

@@ -78,6 +78,8 @@ class LineResult:
     release_sha: str | None = None
     """The release the result was measured for; results of another release never count."""
     run_id: str | None = None
+    run_seq: int | None = None
+    """The run's number in the release's record: freshness is judged by it (see evidence/history.py)."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -25,14 +26,20 @@ from tenacity import (
 )
 
 from cutover_gate.config.target_profile import Profile, dig
+from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import MASK, REDACTOR, SENSITIVE_KEY, Secret
+from cutover_gate.target.breaker import PROBE_TIMEOUT_S, Breaker
 
 MAX_BODY = 4000
 
 
 class TargetUnreachable(CheckFailed):
     """The target did not answer at all."""
+
+
+class RateLimited(CheckFailed):
+    """The target answered 429 for longer than the step may wait: not a defect of the platform, a retry later."""
 
 
 @dataclass
@@ -131,11 +138,16 @@ class Response:
 
 class TargetClient:
     def __init__(self, base_url: str, profile: Profile, *, timeout: float = 10.0,
-                 on_exchange: Callable[[Exchange], None] | None = None) -> None:
+                 on_exchange: Callable[[Exchange], None] | None = None, breaker: Breaker | None = None,
+                 rate_limit_wait_s: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.profile = profile
         self.timeout = timeout
+        """The deadline of one request (connect and read)."""
         self.on_exchange = on_exchange
+        self.breaker = breaker or Breaker()
+        self.rate_limit_wait_s = rate_limit_wait_s
+        """How long one call may wait out the target's 429 answers (their Retry-After)."""
         self.session = requests.Session()
         self.session.trust_env = False  # never route through a proxy from the environment
 
@@ -149,12 +161,29 @@ class TargetClient:
                 data: bytes | None = None, headers: dict[str, str] | None = None, retries: int | None = None
                 ) -> Response:
         url = self.url(path)
+        if self.breaker.down_since is not None:
+            raise TargetUnreachable(f"{method} {url}: not sent, {self.breaker.describe()}")
         hdrs = dict(headers or {})
         if token is not None:
             hdrs["Authorization"] = f"Bearer {token.reveal()}"
         if json is not None and data is None:
             data = jsonlib.dumps(json).encode()
             hdrs.setdefault("Content-Type", "application/json")
+        waited = 0.0
+        while True:
+            resp = self._send(method, url, hdrs, data, retries)
+            pause = _retry_after(resp)
+            if resp.status != 429:
+                return resp
+            if pause is None or waited + pause > self.rate_limit_wait_s:
+                raise RateLimited(f"{method} {url}: rate limited by the target (HTTP 429, Retry-After "
+                                  f"{resp.headers.get('Retry-After') or 'not given'}) for longer than the "
+                                  f"{self.rate_limit_wait_s:g} s a call may wait; run again later")
+            time.sleep(pause)  # a 429 was not processed: sending it again cannot move money twice
+            waited += pause
+
+    def _send(self, method: str, url: str, hdrs: dict[str, str], data: bytes | None, retries: int | None
+              ) -> Response:
         # reads may be retried on connection errors; writes never are (money must not move twice)
         attempts = retries if retries is not None else (3 if method in ("GET", "OPTIONS", "HEAD") else 1)
         start = time.perf_counter()
@@ -170,11 +199,20 @@ class TargetClient:
             ex = Exchange(method, url, None, (time.perf_counter() - start) * 1000, _redacted_headers(hdrs),
                           _body_for_evidence(data), None, cause)
             self._record(ex)
+            self.breaker.transport_failure(method, url, cause, self._alive)
             raise TargetUnreachable(f"{method} {url}: target unreachable ({cause})") from None
         ex = Exchange(method, url, raw.status_code, (time.perf_counter() - start) * 1000, _redacted_headers(hdrs),
                       _body_for_evidence(data), _body_for_evidence(raw.content[:MAX_BODY]))
         self._record(ex)
         return Response(raw, ex)
+
+    def _alive(self) -> bool:
+        """One short health probe, no retry: does the target answer at all?"""
+        try:
+            self.session.get(self.url(self.profile.path("health")), timeout=PROBE_TIMEOUT_S, allow_redirects=False)
+        except requests.RequestException:
+            return False
+        return True
 
     def _record(self, ex: Exchange) -> None:
         if self.on_exchange is not None:
@@ -188,6 +226,24 @@ class TargetClient:
 
     def options(self, path: str, **kw: Any) -> Response:
         return self.request("OPTIONS", path, **kw)
+
+
+def _retry_after(resp: Response) -> float | None:
+    """Seconds of a 429's Retry-After (delta-seconds or an HTTP date); None when absent or unreadable."""
+    if resp.status != 429:
+        return None
+    value = (resp.headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - utcnow()).total_seconds())
 
 
 def _cause(exc: BaseException) -> str:

@@ -25,7 +25,13 @@ BOOT_TIMEOUT_S = 120.0
 
 
 class SandboxBootError(RuntimeError):
-    pass
+    def __init__(self, message: str, *, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage
+        """The sandbox refused its input (exit code 2: an unknown fault name), not a failure to start."""
+
+
+USAGE_EXIT = 2
 
 
 @dataclass
@@ -66,6 +72,9 @@ class EmbeddedSandbox:
                 tail = " | ".join(line.strip() for line in self._lines[-5:] if line.strip())
                 code = self.proc.poll()
                 self.stop()
+                if code == USAGE_EXIT:
+                    raise SandboxBootError(f"the embedded sandbox refused its input: {tail or 'no output'}",
+                                           usage=True)
                 why = f"exited with code {code}" if code is not None else f"not ready after {BOOT_TIMEOUT_S:g} s"
                 raise SandboxBootError(f"embedded sandbox {why}: {tail or 'no output'}")
         assert self.info is not None

@@ -1,0 +1,41 @@
+"""The circuit breaker: once the target is shown unreachable, the run stops waiting for it.
+
+A call that fails at the transport level (refused, reset, timed out) is followed by one short health probe
+(`PROBE_TIMEOUT_S`). If the probe fails too, the target is down: every later call fails at once with "target
+unreachable since <UTC time>" and the cause, and every later scenario is refused before it starts. If the probe
+answers, the target lives (one route hangs or drops): the run goes on, but a write that failed at the transport level
+blocks every later scenario that changes data, since nobody can tell whether that money moved.
+
+So for a target that dies or hangs at any point, the verdict comes within one request deadline and one probe of the
+failure, instead of every remaining scenario waiting out its own timeouts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cutover_gate.core.clock import iso, utcnow
+
+PROBE_TIMEOUT_S = 2.0
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass
+class Breaker:
+    down_since: str | None = None
+    down_cause: str = ""
+    writes_blocked: str | None = None
+    """Why data-changing scenarios are refused: a write whose outcome is unknown."""
+
+    def describe(self) -> str:
+        return f"target unreachable since {self.down_since} ({self.down_cause})"
+
+    def transport_failure(self, method: str, url: str, cause: str, probe: Callable[[], bool]) -> None:
+        """A call got no answer at all; `probe()` asks the target for its health with a short deadline."""
+        now = iso(utcnow())
+        if method in WRITE_METHODS and self.writes_blocked is None:
+            self.writes_blocked = (f"{method} {url} got no answer ({cause}) at {now}: whether it took effect is "
+                                   "unknown, so no more money moves")
+        if self.down_since is None and not probe():
+            self.down_since, self.down_cause = now, f"{method} {url}: {cause}"
