@@ -1,6 +1,8 @@
 """`cutover-gate`: commands beside the pytest plugin.
 
-    cutover-gate verify-timeline [PATH]   check the hash chain of reports/timeline.jsonl (exit 0 intact, 1 broken)
+    cutover-gate verify-timeline [PATH] [--anchor decision.json]
+        check the hash chain of reports/timeline.jsonl and that it still holds the entries decision.json anchors
+        (exit 0 intact, 1 broken or cut short)
 
 Exit 2 for a usage error or a file that cannot be read.
 """
@@ -8,6 +10,7 @@ Exit 2 for a usage error or a file that cannot be read.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,19 +23,43 @@ DEFAULT_TIMELINE = Path("reports") / "timeline.jsonl"
 
 def verify_timeline(args: argparse.Namespace) -> int:
     path: Path = args.path
+    anchor_file: Path = args.anchor or path.parent / "decision.json"
     try:
         ok, line, message = timeline.verify_chain(path)
-    except FileNotFoundError:
-        print(f"cutover-gate: no such file: {path}", file=sys.stderr)
+        kept = _anchor_of(anchor_file, required=args.anchor is not None)
+    except FileNotFoundError as exc:
+        print(f"cutover-gate: no such file: {exc.filename or path}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"cutover-gate: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"cutover-gate: cannot read {exc.filename or path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    if ok:
-        print(f"OK: {path}: {message}")
-        return 0
-    print(f"{path}: broken at line {line}: {message}")
-    return 1
+    except ValueError as exc:
+        print(f"cutover-gate: {anchor_file}: {exc}", file=sys.stderr)
+        return 2
+    if not ok:
+        print(f"{path}: broken at line {line}: {message}")
+        return 1
+    if kept is not None:
+        held, why = timeline.verify_anchor(path, kept)
+        if not held:
+            print(f"{path}: {why} ({anchor_file})")
+            return 1
+        message += f"; {why} ({anchor_file.name})"
+    print(f"OK: {path}: {message}")
+    return 0
+
+
+def _anchor_of(path: Path, *, required: bool) -> dict[str, object] | None:
+    """The `timeline` anchor of a decision.json / checklist.json; None when there is none to check against."""
+    if not path.is_file() and not required:
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    kept = data.get("timeline") if isinstance(data, dict) else None
+    if not isinstance(kept, dict) or "entries" not in kept or "head" not in kept:
+        if required:
+            raise ValueError("holds no timeline anchor ({\"timeline\": {\"entries\", \"head\"}})")
+        return None
+    return kept
 
 
 def parser() -> argparse.ArgumentParser:
@@ -44,6 +71,9 @@ def parser() -> argparse.ArgumentParser:
                                  description="Check that no line of the timeline was edited, removed or inserted.")
     verify.add_argument("path", nargs="?", type=Path, default=DEFAULT_TIMELINE,
                         help=f"the timeline file (default: {DEFAULT_TIMELINE})")
+    verify.add_argument("--anchor", type=Path, default=None,
+                        help="the decision.json or checklist.json whose timeline anchor must hold (default: the "
+                             "decision.json beside the timeline, when there is one)")
     verify.set_defaults(run=verify_timeline)
     return top
 

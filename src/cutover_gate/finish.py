@@ -14,12 +14,15 @@ from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.derived import canary_report_line
 from cutover_gate.decide.rules import Decision, Verdict, decide
+from cutover_gate.evidence import timeline
 from cutover_gate.evidence.history import CutoverRecord
 from cutover_gate.evidence.model import LineResult
 from cutover_gate.evidence.results import ScenarioRun, line_results, triggers_of
 from cutover_gate.reports import allure_results, render, scribe
 from cutover_gate.reports.context import ReportContext
 from cutover_gate.reports.writer import EVIDENCE_DIR, evidence_files, executor_name, write_json, write_text
+
+TIMELINE = "timeline.jsonl"
 
 
 def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | None = None) -> Decision:
@@ -51,13 +54,15 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | No
                         run_id=run_id, owners=dict(settings.cutover.owners), results=results,
                         events=sorted((s for run in runs for s in run.steps), key=lambda s: s.at), refs=refs,
                         reports_dir=reports)
-    write_json(reports / "decision.json", decision.to_json())
+    scribe.append_timeline(ctx, reports / TIMELINE)
+    anchor = timeline.anchor(reports / TIMELINE)  # kept in the reports: a timeline cut short is detected
+    write_json(reports / "decision.json", {**decision.to_json(), "timeline": anchor})
     write_json(reports / "checklist.json", {"release_sha": settings.release_sha, "lang": settings.lang,
-                                            "generated_at": decision.generated_at, "checklist": decision.checklist})
+                                            "generated_at": decision.generated_at, "checklist": decision.checklist,
+                                            "timeline": anchor})
     # the JSON decision is on disk before any template renders: a template error cannot hide it
     for name, text in render.render_all(ctx).items():
         write_text(reports / name, text)
-    scribe.append_timeline(ctx, reports / "timeline.jsonl")
     if alluredir is not None:
         allure_results.write_allure_extras(alluredir, ctx)
     return decision

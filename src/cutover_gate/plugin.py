@@ -53,7 +53,7 @@ class GatePlugin:
         self.gate.read_record()
         message = run.boot(self.gate, session.config)
         if message is not None:
-            pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
+            raise pytest.UsageError(message)
 
     # -- 3. collection ------------------------------------------------------------------------------------------
     def pytest_ignore_collect(self, collection_path: Any, config: pytest.Config) -> bool | None:

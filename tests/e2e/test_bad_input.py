@@ -67,3 +67,12 @@ def test_no_secret_in_any_artifact(gate: Callable[..., GateRun], gate_reports: P
         assert not token_like.search(text), f"{path}: a token or signature leaked: {token_like.search(text)}"
     for secret in secrets:
         assert secret not in run.output
+
+
+def test_an_unknown_fault_is_one_usage_error_before_anything_is_sent(gate: Callable[..., GateRun],
+                                                                     gate_reports: Path) -> None:
+    run = gate(gate_reports, "-m", "t15", faults=("no_such_fault",))
+    assert run.returncode == 4, run.output[-2000:]
+    assert "unknown fault(s): no_such_fault" in run.output and "known faults: payouts_router_missing" in run.output
+    assert "Traceback" not in run.output and run.output.count("unknown fault(s)") == 1
+    assert not (gate_reports / "decision.json").exists()

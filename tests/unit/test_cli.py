@@ -54,3 +54,49 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
             cli.main(argv)
         assert exc.value.code == 2
     assert "usage: cutover-gate" in capsys.readouterr().err
+
+
+def anchored(tmp_path: Path, count: int) -> Path:
+    path = tmp_path / "timeline.jsonl"
+    write_chain(path, count)
+    (tmp_path / "decision.json").write_text(json.dumps({"decision": "GO", "timeline": timeline.anchor(path)}),
+                                            encoding="utf-8")
+    return path
+
+
+def test_the_anchor_of_decision_json_holds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = anchored(tmp_path, 4)
+    write_chain(path, 2)  # a later run appends: the anchor still holds
+    assert cli.main(["verify-timeline", str(path)]) == 0
+    assert "6 lines, chain intact; anchor holds: entry 4 is the one recorded (decision.json)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("keep", "expected"), [(2, "cut short: the timeline has 2 entries, the anchor records 4"),
+                                                (0, "cut short: the timeline has 0 entries, the anchor records 4 "
+                                                    "(emptied)")])
+def test_a_timeline_cut_short_or_emptied_is_detected(tmp_path: Path, capsys: pytest.CaptureFixture[str], keep: int,
+                                                     expected: str) -> None:
+    path = anchored(tmp_path, 4)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:keep]), encoding="utf-8")  # the chain of what is left is intact
+    assert timeline.verify_chain(path)[0]
+    assert cli.main(["verify-timeline", str(path)]) == 1
+    assert expected in capsys.readouterr().out
+
+
+def test_a_rewritten_chain_under_the_anchor_is_detected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = anchored(tmp_path, 3)
+    path.write_text("", encoding="utf-8")  # a whole new, valid chain of the same length, other content
+    timeline.append_entries(path, [{"kind": "note", "at": "2030-01-01T00:00:00Z", "n": i} for i in range(3)])
+    assert cli.main(["verify-timeline", str(path)]) == 1
+    assert "line 3, the last one the anchor records, is not the entry it recorded" in capsys.readouterr().out
+
+
+def test_an_explicit_anchor_file_without_an_anchor_is_an_error(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "timeline.jsonl"
+    write_chain(path, 2)
+    other = tmp_path / "checklist.json"
+    other.write_text("{}", encoding="utf-8")
+    assert cli.main(["verify-timeline", str(path), f"--anchor={other}"]) == 2
+    assert "holds no timeline anchor" in capsys.readouterr().err

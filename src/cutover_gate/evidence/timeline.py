@@ -3,8 +3,9 @@
 One JSON object per line. `seq` numbers the lines from 1 across runs; `prev` is the sha256 hex of the previous line's
 exact bytes (64 zeros for the first line); `hash` is the sha256 of the entry itself (canonical JSON without `hash`).
 An edited line fails its own `hash`; an edited line whose `hash` was recomputed fails the next line's `prev`; a removed
-or inserted line breaks `seq`. Either way `verify_chain` names the line. Truncating the newest lines cannot be told
-from a shorter timeline without an anchor kept elsewhere.
+or inserted line breaks `seq`. Either way `verify_chain` names the line. Truncating the newest lines (or emptying the
+file) cannot be told from a shorter timeline by the chain alone: every run anchors the timeline in decision.json and
+checklist.json (`{"entries": N, "head": <sha256 of line N>}`), and `verify_anchor` checks the file against it.
 
 What each run appends (the scribe's marks and every step event) is built by reports/scribe.py.
 """
@@ -98,3 +99,21 @@ def verify_chain(path: Path) -> tuple[bool, int | None, str]:
                                        f"(line {number}'s prev no longer matches it)")
         prev_raw = raw
     return True, None, f"{len(lines)} lines, chain intact"
+
+
+def anchor(path: Path) -> dict[str, Any]:
+    """The timeline's anchor as the reports keep it: how many entries, and the digest of the last one."""
+    lines = _lines(path.read_bytes()) if path.is_file() else []
+    return {"entries": len(lines), "head": line_digest(lines[-1]) if lines else GENESIS}
+
+
+def verify_anchor(path: Path, kept: Mapping[str, Any]) -> tuple[bool, str]:
+    """(ok, message): the timeline still holds the entry an anchor recorded, at its place, unchanged."""
+    lines = _lines(path.read_bytes())
+    entries, head = int(kept.get("entries", 0)), str(kept.get("head", ""))
+    if len(lines) < entries:
+        return False, (f"cut short: the timeline has {len(lines)} entries, the anchor records {entries}"
+                       + (" (emptied)" if not lines else ""))
+    if entries and line_digest(lines[entries - 1]) != head:
+        return False, f"line {entries}, the last one the anchor records, is not the entry it recorded"
+    return True, f"anchor holds: entry {entries} is the one recorded"
