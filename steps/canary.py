@@ -21,7 +21,6 @@ from pytest_bdd import given, then, when
 from cutover_gate.checks.canary import (
     CanaryPlayer,
     balance,
-    provision_canary,
     review_body,
     tx_field,
     wait_for_deposit,
@@ -35,11 +34,12 @@ from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient, to_decimal
 from cutover_gate.target.database import Database
-from steps.common import admin_login, admin_token_from
+from steps.common import Shared, admin_session, canary_of
 
 
 @dataclass
 class Canary:
+    shared: Shared
     player: CanaryPlayer
     admin: Secret
     deposit_amount: Decimal
@@ -65,7 +65,7 @@ def _http_error_trigger(evidence: Evidence, status: int, what: str) -> None:
 
 @given("a verified canary player with KYC approved", target_fixture="canary")
 @given("KYC'si onaylanmış doğrulanmış bir canary oyuncusu", target_fixture="canary")
-def _(target: TargetClient, gate: Gate, evidence: Evidence) -> Canary:
+def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> Canary:
     settings = gate.settings
     cfg = settings.canary
     for name, amount in (("deposit", cfg.deposit_amount), ("withdraw", cfg.withdraw_amount)):
@@ -74,16 +74,17 @@ def _(target: TargetClient, gate: Gate, evidence: Evidence) -> Canary:
                               "refuses to move more than the cap")
     if cfg.withdraw_amount > cfg.deposit_amount:
         raise CheckFailed(f"canary withdraw {cfg.withdraw_amount} exceeds the deposit {cfg.deposit_amount}")
-    admin = admin_token_from(admin_login(target, gate), target, settings.admin_email)
-    player = provision_canary(target, settings, admin)
+    admin = admin_session(target, gate, shared)
+    player = canary_of(target, gate, shared)
     bal = balance(target, player.token)
     evidence.put("canary_player_id", player.player_id, line="t0_deposit")
     evidence.put("canary_email", player.email, line="t0_deposit")
     evidence.put("kyc_status", player.kyc_status, line="t0_deposit")
     evidence.put("available_before", _fmt(bal.available), line="t0_deposit")
     evidence.put("held_before", _fmt(bal.held), line="t0_deposit")
-    return Canary(player=player, admin=admin, deposit_amount=cfg.deposit_amount, withdraw_amount=cfg.withdraw_amount,
-                  start_available=bal.available, start_held=bal.held, deposit_method=cfg.deposit_method)
+    return Canary(shared=shared, player=player, admin=admin, deposit_amount=cfg.deposit_amount,
+                  withdraw_amount=cfg.withdraw_amount, start_available=bal.available, start_held=bal.held,
+                  deposit_method=cfg.deposit_method)
 
 
 @when("the canary deposits the deposit amount through the PSP")
@@ -98,6 +99,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     canary.deposit_tx = tx_field(p, resp, "tx_id")
     canary.deposit_state = tx_field(p, resp, "tx_state")
     canary.deposit_request, canary.deposit_key = body, key
+    canary.shared.footprint.deposit(canary.deposit_tx, canary.deposit_amount, canary.deposit_method, "canary")
     evidence.put("deposit_tx_id", canary.deposit_tx, line="t0_deposit")
     evidence.put("deposit_amount", _fmt(canary.deposit_amount), line="t0_deposit")
     evidence.put("deposit_method", canary.deposit_method, line="t0_deposit")
@@ -119,6 +121,7 @@ def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> N
     started = time.monotonic()
     final = wait_for_deposit(target, canary.player.token, canary.deposit_tx, gate.settings.canary)
     canary.deposit_state = final
+    canary.shared.completed_deposit = canary.deposit_tx
     evidence.put("deposit_state", final, line="t0_deposit")
     evidence.put("completed_after_s", round(time.monotonic() - started, 2))
     evidence.put("deposit_webhook_verified", True)
@@ -170,6 +173,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     _http_error_trigger(evidence, resp.status, "withdraw request")
     resp.expect(200, 201, what="canary withdraw request")
     canary.withdraw_tx = tx_field(p, resp, "tx_id")
+    canary.shared.footprint.withdrawal(canary.withdraw_tx, canary.withdraw_amount, "canary")
     state = tx_field(p, resp, "tx_state")
     evidence.put("withdraw_tx_id", canary.withdraw_tx)
     evidence.put("withdraw_amount", _fmt(canary.withdraw_amount))
@@ -249,6 +253,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves("t0_mark_paid")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     _shown_state(canary, target, evidence, "withdraw_paid", "paid_state", "mark-paid")
+    canary.shared.paid_withdrawal = canary.withdraw_tx
 
 
 @then("held is back to its start and available is exactly start plus deposit minus withdrawal")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from pytest_bdd import then, when
 
+from cutover_gate.checks import discovery
 from cutover_gate.checks.preflight import Finding, Status
 from cutover_gate.checks.preflight.artifacts import verify_artifacts
 from cutover_gate.checks.preflight.owners import check_owners, check_release_sha
@@ -15,8 +17,6 @@ from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
-
-REFUSED = (401, 403, 404, 405, 410)
 
 
 def _record(evidence: Evidence, findings: list[Finding]) -> None:
@@ -111,25 +111,43 @@ def _(cors_response: Response, target: TargetClient, evidence: Evidence) -> None
         raise CheckFailed(f"CORS is not restricted: a preflight from {origin} was allowed ('{allowed}')")
 
 
+@dataclass
+class Probes:
+    """Bootstrap, seed and test routes: those the profile declares, those the OpenAPI document lists."""
+
+    documented: list[str] = field(default_factory=list)
+    existence: list[discovery.Existence] = field(default_factory=list)
+    source: str = ""
+
+
 @when("I probe the bootstrap, seed and test endpoints", target_fixture="probe_answers")
 @when("bootstrap, seed ve test endpoint'lerini yoklarım", target_fixture="probe_answers")
-def _(target: TargetClient) -> dict[str, int]:
-    answers: dict[str, int] = {}
-    for spec in target.profile.probe("disabled_endpoints"):
-        method, _, path = str(spec).partition(" ")
-        answers[str(spec)] = target.request(method.upper(), path, json={}).status
-    return answers
+def _(target: TargetClient, evidence: Evidence) -> Probes:
+    p = target.profile
+    routes, source = discovery.documented_routes(target)
+    found = [r.path for r in discovery.matching(routes or [], p.probe("seed_route_words"))]
+    control = discovery.control_answer(target)
+    declared = discovery.declared_paths(p.probe("disabled_endpoints"))
+    probes = Probes(documented=found, source=source)
+    # a route the document lists is mounted by definition: it is judged without a request to it
+    probes.existence = [discovery.existence(target, path, control) for path in dict.fromkeys(declared)
+                        if path not in found]
+    evidence.put("openapi", source)
+    evidence.put("control_answer", control.status)
+    return probes
 
 
 @then("none of them is live")
 @then("hiçbiri canlı değildir")
-def _(probe_answers: dict[str, int], evidence: Evidence) -> None:
-    evidence.put("answers", probe_answers)
-    live = {spec: status for spec, status in probe_answers.items() if status not in REFUSED}
-    if live:
-        shown = ", ".join(f"{spec} -> {status}" for spec, status in live.items())
-        evidence.trigger("security_incident", f"endpoints that must be disabled answer: {shown}")
-        raise CheckFailed(f"endpoints that must be disabled in production are live: {shown}")
+def _(probe_answers: Probes, evidence: Evidence) -> None:
+    evidence.put("documented_seed_routes", probe_answers.documented)
+    evidence.put("probed", {e.path: e.why for e in probe_answers.existence})
+    mounted = [f"{path} (listed in the OpenAPI document)" for path in probe_answers.documented]
+    mounted += [f"{e.path} ({e.why})" for e in probe_answers.existence if e.mounted]
+    if mounted:
+        shown = ", ".join(mounted)
+        evidence.trigger("security_incident", f"routes that must be disabled are mounted: {shown}")
+        raise CheckFailed(f"bootstrap, seed or test routes are mounted in the target: {shown}")
 
 
 @when("I verify the RC artifacts against their SHA256SUMS manifest", target_fixture="artifact_findings")

@@ -3,6 +3,14 @@
 The gate acts as the PSP: it signs webhooks with the platform's secrets and checks that valid ones take effect exactly
 once, that unsigned, wrongly signed or stale ones are refused and move no money, that replays have no second effect,
 and that a failed payout is never booked as paid.
+
+Every probe uses the run's canary. The negative probes (unsigned, wrong secret, stale) always target transactions
+that are already completed (the canary's PSP-completed deposit and its paid withdrawal), so a faulty platform can
+move only the canary's own money. In prod the replay probes do the same: a validly signed event for a completed
+transaction must have no effect, and neither must its replay; the positive webhook evidence is the canary's real PSP
+deposit. In staging and the sandbox the kit may fund itself: a fresh deposit or payout completed by the gate's own
+signed webhook, then replayed. The payout probes use a payout the PSP will not settle by itself (the profile's
+`[webhooks] held_payout_body`), so no verdict depends on which of two deliveries arrives first.
 """
 
 from __future__ import annotations
@@ -19,7 +27,6 @@ from cutover_gate.checks.canary import (
     CanaryPlayer,
     balance,
     deposit_state,
-    provision_canary,
     review_body,
     tx_field,
     wire,
@@ -31,17 +38,22 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target import signing as wh
 from cutover_gate.target.client import Response, TargetClient, poll
-from steps.common import admin_login, admin_token_from
+from steps.common import Shared, admin_session, canary_of
 
 ROUTES = ("payout", "adyen", "stripe")
+FUNDING_PROBES = 4
+"""Kit amounts a self-funding kit deposits: enough for the probes that hold money (replay, classification,
+idempotency), each released or paid before the next."""
 SECRET_FOR = {"payout": "webhook_secret", "adyen": "adyen_hmac_key", "stripe": "stripe_webhook_secret"}
 
 
 @dataclass
 class Kit:
+    shared: Shared
     player: CanaryPlayer
     admin: Secret
     amount: Decimal
+    prod: bool
     currency: str = "USD"
     subject: str | None = None
     event: wh.Forged | None = None
@@ -49,6 +61,8 @@ class Kit:
     after_effect: Balance | None = None
     answers: list[int] = field(default_factory=list)
     idem_key: str | None = field(default=None, repr=False)
+    expected_effect: bool = True
+    """False when a valid event targets a completed transaction (prod): it must change nothing."""
 
 
 def _secret(gate: Gate, route: str) -> Secret:
@@ -61,16 +75,18 @@ def _secret(gate: Gate, route: str) -> Secret:
 
 
 def _forge(target: TargetClient, gate: Gate, kit: Kit, route: str, tx_id: str, *, status: str = "paid",
-           secret: Secret | str | None = "platform", ts: int | None = None, event_id: str | None = None) -> wh.Forged:
+           secret: Secret | str | None = "platform", ts: int | None = None, event_id: str | None = None,
+           amount: Decimal | None = None) -> wh.Forged:
     key: Secret | None = _secret(gate, route) if secret == "platform" else secret  # type: ignore[assignment]
     p = target.profile
+    amount = amount or kit.amount
     if route == "payout":
         body, eid = wh.payout_event(tx_id, status, str(p.value("webhooks", "provider")), event_id)
         return wh.Forged(route, body, wh.sign_payout(body, key, ts=ts), eid)
     if route == "stripe":
-        body, eid = wh.stripe_event(tx_id, kit.amount, kit.currency, event_id)
+        body, eid = wh.stripe_event(tx_id, amount, kit.currency, event_id)
         return wh.Forged(route, body, wh.sign_stripe(body, key, ts=ts), eid)
-    item = wh.adyen_item(tx_id, kit.amount, kit.currency, str(p.value("webhooks", "merchant_account")), event_id)
+    item = wh.adyen_item(tx_id, amount, kit.currency, str(p.value("webhooks", "merchant_account")), event_id)
     return wh.Forged(route, wh.adyen_body(item, key), {"Content-Type": "application/json"},
                      str(item["pspReference"]))
 
@@ -84,20 +100,28 @@ def _resign(target: TargetClient, gate: Gate, forged: wh.Forged) -> wh.Forged:
     return forged
 
 
-def _send(target: TargetClient, forged: wh.Forged) -> Response:
-    return target.post(target.profile.path(f"webhook_{forged.route}"), data=forged.body, headers=forged.headers)
+def _send(target: TargetClient, kit: Kit, forged: wh.Forged, kind: str, subject: str = "") -> Response:
+    try:
+        resp = target.post(target.profile.path(f"webhook_{forged.route}"), data=forged.body, headers=forged.headers)
+    except CheckFailed:
+        kit.shared.footprint.webhook(forged.route, subject or kit.subject or "", kind, None)
+        raise
+    kit.shared.footprint.webhook(forged.route, subject or kit.subject or "", kind, resp.status)
+    return resp
 
 
-def _deposit(target: TargetClient, kit: Kit, method: str) -> str:
+def _deposit(target: TargetClient, kit: Kit, method: str, amount: Decimal | None = None) -> str:
     p = target.profile
-    resp = target.post(p.path("deposit"), json=wire(p, amount=f"{kit.amount:.2f}", method=method),
+    resp = target.post(p.path("deposit"), json=wire(p, amount=f"{amount or kit.amount:.2f}", method=method),
                        token=kit.player.token, headers={"Idempotency-Key": f"gate-kit-{uuid.uuid4()}"})
     resp.expect(200, 201, what=f"webhook kit deposit ({method})")
     try:
         kit.currency = tx_field(p, resp, "tx_currency") or kit.currency
     except CheckFailed:
         pass  # a platform that does not echo the currency: the kit's default stands
-    return tx_field(p, resp, "tx_id")
+    tx_id = tx_field(p, resp, "tx_id")
+    kit.shared.footprint.deposit(tx_id, amount or kit.amount, method, "webhook kit")
+    return tx_id
 
 
 def _wait_deposit(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> None:
@@ -107,7 +131,7 @@ def _wait_deposit(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> Non
          interval_s=gate.settings.canary.poll_interval_s, what=f"webhook kit deposit {tx_id}")
 
 
-def _approved_withdrawal(target: TargetClient, kit: Kit) -> str:
+def _requested_withdrawal(target: TargetClient, kit: Kit) -> str:
     p = target.profile
     resp = target.post(p.path("withdraw"), token=kit.player.token,
                        json=wire(p, amount=f"{kit.amount:.2f}", method=p.value("canary", "withdraw_method"),
@@ -115,18 +139,34 @@ def _approved_withdrawal(target: TargetClient, kit: Kit) -> str:
                        headers={"Idempotency-Key": f"gate-kit-{uuid.uuid4()}"})
     resp.expect(200, 201, what="webhook kit withdrawal")
     tx_id = tx_field(p, resp, "tx_id")
+    kit.shared.footprint.withdrawal(tx_id, kit.amount, "webhook kit")
+    return tx_id
+
+
+def _approved_withdrawal(target: TargetClient, kit: Kit) -> str:
+    p = target.profile
+    tx_id = _requested_withdrawal(target, kit)
     review = target.post(p.path("withdrawal_review", tx_id=tx_id), token=kit.admin,
                          json=review_body(p, "approve", "cutover webhook kit"))
     review.expect(200, what="webhook kit approve")
     return tx_id
 
 
-def _payout_pending(target: TargetClient, kit: Kit) -> str:
+def _held_payout(target: TargetClient, kit: Kit) -> str:
+    """A payout of the kit amount that waits for a provider's webhook the PSP will not send by itself: the gate's
+    webhook alone decides it, so no outcome depends on which of two deliveries arrives first."""
     tx_id = _approved_withdrawal(target, kit)
-    resp = target.post(target.profile.path("withdrawal_payout", tx_id=tx_id), token=kit.admin,
+    body = dict(target.profile.value("webhooks", "held_payout_body"))
+    resp = target.post(target.profile.path("withdrawal_payout", tx_id=tx_id), token=kit.admin, json=body,
                        headers={"Idempotency-Key": f"gate-kit-payout-{uuid.uuid4()}"})
-    resp.expect(200, 201, 202, what="webhook kit payout")
+    resp.expect(200, 201, 202, what="webhook kit payout (the profile's [webhooks] held_payout_body)")
     return tx_id
+
+
+def reject(target: TargetClient, kit: Kit, tx_id: str, why: str) -> None:
+    """Leave nothing held behind: a probe's withdrawal is rejected, which releases its hold."""
+    target.post(target.profile.path("withdrawal_review", tx_id=tx_id), token=kit.admin,
+                json=review_body(target.profile, "reject", why))
 
 
 def _settle(gate: Gate) -> None:
@@ -137,17 +177,24 @@ def _settle(gate: Gate) -> None:
 
 @given("a funded webhook test player", target_fixture="kit")
 @given("bakiyesi olan bir webhook test oyuncusu", target_fixture="kit")
-def _(target: TargetClient, gate: Gate, evidence: Evidence) -> Kit:
-    admin = admin_token_from(admin_login(target, gate), target, gate.settings.admin_email)
-    player = provision_canary(target, gate.settings, admin)
+def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> Kit:
+    admin = admin_session(target, gate, shared)
+    player = canary_of(target, gate, shared)
     amount = Decimal(str(target.profile.value("webhooks", "kit_amount")))
-    kit = Kit(player=player, admin=admin, amount=amount)
-    # fund it through the Stripe route, signed as the PSP would: the valid path must work before the invalid ones
-    tx_id = _deposit(target, kit, str(target.profile.value("webhooks", "stripe_deposit_method")))
-    resp = _send(target, _forge(target, gate, kit, "stripe", tx_id))
-    resp.expect(200, what="a validly signed Stripe webhook")
-    _wait_deposit(target, gate, kit, tx_id)
-    kit.subject = tx_id
+    kit = Kit(shared=shared, player=player, admin=admin, amount=amount, prod=gate.settings.env_name == "prod")
+    if shared.completed_deposit is None:
+        if kit.prod:
+            raise CheckFailed("prod: the webhook probes target the canary's completed transactions, and the money "
+                              "loop has not completed a deposit in this run (run T-0's canary first)")
+        # fund it through the Stripe route, signed as the PSP would: the valid path must work before the invalid ones
+        funding = min(amount * FUNDING_PROBES, gate.settings.canary.max_amount)
+        tx_id = _deposit(target, kit, str(target.profile.value("webhooks", "stripe_deposit_method")), funding)
+        forged = _forge(target, gate, kit, "stripe", tx_id, amount=funding)
+        resp = _send(target, kit, forged, "valid (funding)", tx_id)
+        resp.expect(200, what="a validly signed Stripe webhook")
+        _wait_deposit(target, gate, kit, tx_id)
+        shared.completed_deposit = tx_id
+    kit.subject = shared.completed_deposit
     evidence.put("kit_player_id", player.player_id)
     return kit
 
@@ -158,7 +205,7 @@ def _(route: str, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     if route not in ROUTES:
         raise CheckFailed(f"unknown webhook route '{route}' in the feature (known: {', '.join(ROUTES)})")
     if route == "payout":
-        kit.subject = _approved_withdrawal(target, kit)
+        kit.subject = kit.shared.paid_withdrawal or _requested_withdrawal(target, kit)
     evidence.put(f"{route}_subject", kit.subject)
 
 
@@ -179,7 +226,7 @@ def _(route: str, flaw: str, kit: Kit, target: TargetClient, gate: Gate, evidenc
         forged = _forge(target, gate, kit, route, kit.subject, secret=wh.wrong_secret(_secret(gate, route)))
     else:
         forged = _forge(target, gate, kit, route, kit.subject, ts=int(time.time()) - wh.STALE_S)
-    resp = _send(target, forged)
+    resp = _send(target, kit, forged, kind)
     kit.answers = [resp.status]
     evidence.put(f"{route}_{kind}_answer", resp.status)
 
@@ -187,10 +234,12 @@ def _(route: str, flaw: str, kit: Kit, target: TargetClient, gate: Gate, evidenc
 @then("the webhook is refused and no money moved")
 @then("webhook reddedilir ve para hareket etmez")
 def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
-    assert kit.before is not None
+    assert kit.before is not None and kit.subject is not None
     status = kit.answers[-1]
     after = balance(target, kit.player.token)
     moved = (after.available, after.held) != (kit.before.available, kit.before.held)
+    if kit.subject != kit.shared.paid_withdrawal and kit.subject != kit.shared.completed_deposit:
+        reject(target, kit, kit.subject, "cutover webhook signature probe")
     if status not in (400, 401, 403) or moved:
         evidence.trigger("security_incident", f"a forged webhook answered {status}; money moved: {moved}")
         raise CheckFailed(f"a forged webhook was not refused: HTTP {status} (expected 400/401), money moved: {moved} "
@@ -202,23 +251,35 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
 @when(parsers.parse("geçerli bir {route} webhook'u yeni bir {route2} konusunu tamamlar"))
 def _(route: str, route2: str, kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     p = target.profile
-    kit.before = balance(target, kit.player.token)
-    if route == "payout":
-        tx_id = _payout_pending(target, kit)
+    if kit.prod:
+        # prod: no money from forged events. The event is for a transaction the PSP already completed; a correct
+        # platform applies nothing, and the canary's real PSP deposit is the positive evidence
+        tx_id = kit.shared.paid_withdrawal if route == "payout" else kit.shared.completed_deposit
+        if tx_id is None:
+            raise CheckFailed(f"prod: no completed canary transaction for the {route} replay probe (the money loop "
+                              "did not finish)")
+        kit.expected_effect = False
+        kit.before = balance(target, kit.player.token)
+        forged = _forge(target, gate, kit, route, tx_id, status="paid")
+        _send(target, kit, forged, "valid (completed subject)", tx_id).expect(
+            200, 202, what=f"a validly signed {route} webhook for a completed transaction")
+    elif route == "payout":
+        tx_id = payout = _held_payout(target, kit)
         kit.before = balance(target, kit.player.token)  # the hold is in place; settlement must release it once
         forged = _forge(target, gate, kit, "payout", tx_id, status="paid")
-        _send(target, forged).expect(200, 202, what="a validly signed payout webhook")
-        poll(lambda: withdrawal_state(target, kit.admin, tx_id), done=[p.state("withdraw_paid")],
+        _send(target, kit, forged, "valid", tx_id).expect(200, 202, what="a validly signed payout webhook")
+        poll(lambda: withdrawal_state(target, kit.admin, payout), done=[p.state("withdraw_paid")],
              failed=p.states("withdraw_failed"), deadline_s=gate.settings.canary.poll_deadline_s,
              interval_s=gate.settings.canary.poll_interval_s, what=f"payout {tx_id}")
         evidence.put("payout_webhook_verified", True)
     else:
+        kit.before = balance(target, kit.player.token)
         tx_id = _deposit(target, kit, str(p.value("webhooks", f"{route}_deposit_method")))
         forged = _forge(target, gate, kit, route, tx_id)
-        _send(target, forged).expect(200, 202, what=f"a validly signed {route} webhook")
+        _send(target, kit, forged, "valid", tx_id).expect(200, 202, what=f"a validly signed {route} webhook")
         _wait_deposit(target, gate, kit, tx_id)
+        _settle(gate)  # the PSP delivers its own event for this deposit too: still exactly one credit after it
     kit.subject, kit.event = tx_id, forged
-    _settle(gate)
     kit.after_effect = balance(target, kit.player.token)
     evidence.put(f"{route}_event", forged.event_id)
 
@@ -228,7 +289,9 @@ def _(route: str, route2: str, kit: Kit, target: TargetClient, gate: Gate, evide
 def _(kit: Kit, evidence: Evidence) -> None:
     assert kit.before is not None and kit.after_effect is not None and kit.event is not None
     b, a = kit.before, kit.after_effect
-    if kit.event.route == "payout":
+    if not kit.expected_effect:
+        expected = (b.available, b.held)
+    elif kit.event.route == "payout":
         expected = (b.available, b.held - kit.amount)
     else:
         expected = (b.available + kit.amount, b.held)
@@ -242,7 +305,7 @@ def _(kit: Kit, evidence: Evidence) -> None:
 @when("aynı webhook tekrar gönderilir")
 def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     assert kit.event is not None
-    resp = _send(target, _resign(target, gate, kit.event))
+    resp = _send(target, kit, _resign(target, gate, kit.event), "replay")
     kit.answers = [resp.status]
     evidence.put(f"{kit.event.route}_replay_answer", resp.status)
     _settle(gate)
@@ -268,10 +331,10 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
 @when("the PSP reports a payout failed with a valid signature")
 @when("PSP geçerli imzayla bir payout'un başarısız olduğunu bildirir")
 def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
-    tx_id = _payout_pending(target, kit)
+    tx_id = _held_payout(target, kit)
     kit.before = balance(target, kit.player.token)
     forged = _forge(target, gate, kit, "payout", tx_id, status="failed")
-    resp = _send(target, forged)
+    resp = _send(target, kit, forged, "valid (failed)", tx_id)
     resp.expect(200, 202, what="a validly signed 'failed' payout webhook")
     kit.subject, kit.event = tx_id, forged
     evidence.put("failed_payout_tx", tx_id)
@@ -289,73 +352,12 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
                  what=f"payout {kit.subject} after a failed webhook")
     after = balance(target, kit.player.token)
     evidence.put("state_after_failed_webhook", state)
+    if state == failed:
+        reject(target, kit, kit.subject, "cutover payout classification probe")
     if state == paid:
+        # the payout was held for the gate's webhook alone: only the 'failed' event can have decided it
         evidence.trigger("webhook_misclassification", f"a 'failed' payout webhook moved {kit.subject} to {paid}")
         raise CheckFailed(f"a 'failed' payout webhook was booked as '{paid}'")
     if (after.available, after.held) != (kit.before.available, kit.before.held):
         evidence.trigger("ledger_invariant_breach", "a failed payout moved money")
         raise CheckFailed(f"a failed payout moved money: {kit.before} -> {after}")
-
-
-@then("a deposit without an Idempotency-Key is refused")
-@then("Idempotency-Key olmadan deposit reddedilir")
-def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
-    p = target.profile
-    before = balance(target, kit.player.token)
-    resp = target.post(p.path("deposit"), token=kit.player.token,
-                       json=wire(p, amount=f"{kit.amount:.2f}", method=p.value("webhooks", "stripe_deposit_method")))
-    code = resp.error_code(p)
-    evidence.put("no_key_answer", [resp.status, code])
-    if resp.status != 400 or (code and code != p.value("errors", "idempotency_required")):
-        raise CheckFailed(f"a deposit without Idempotency-Key answered {resp.status} {code or ''}, expected 400 "
-                          f"{p.value('errors', 'idempotency_required')}")
-    if balance(target, kit.player.token) != before:
-        raise CheckFailed("a refused deposit without Idempotency-Key moved money")
-
-
-@then("a withdrawal replayed with the same key returns the same transaction and holds once")
-@then("aynı anahtarla tekrarlanan çekim aynı işlemi döndürür ve bir kez bloke eder")
-def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
-    p = target.profile
-    before = balance(target, kit.player.token)
-    key = f"gate-idem-{uuid.uuid4()}"
-    body = wire(p, amount=f"{kit.amount:.2f}", method=p.value("canary", "withdraw_method"),
-                address=p.value("canary", "withdraw_address"))
-    first = target.post(p.path("withdraw"), token=kit.player.token, json=body, headers={"Idempotency-Key": key})
-    first.expect(200, 201, what="withdrawal with an Idempotency-Key")
-    second = target.post(p.path("withdraw"), token=kit.player.token, json=body, headers={"Idempotency-Key": key})
-    second.expect(200, 201, what="the same withdrawal replayed with the same key")
-    tx1 = tx_field(p, first, "tx_id")
-    tx2 = tx_field(p, second, "tx_id")
-    after = balance(target, kit.player.token)
-    kit.subject = tx1
-    evidence.put("withdraw_replay_same_tx", tx1 == tx2)
-    if tx1 != tx2:
-        raise CheckFailed(f"the replayed withdrawal created another transaction ({tx1} then {tx2})")
-    if (after.available, after.held) != (before.available - kit.amount, before.held + kit.amount):
-        evidence.trigger("ledger_invariant_breach", "withdrawal replay held twice")
-        raise CheckFailed(f"the withdrawal and its replay moved {before.available - after.available} off available "
-                          f"for one withdrawal of {kit.amount}")
-    kit.before, kit.idem_key = after, key
-
-
-@then("the same key with another body is refused with 409")
-@then("aynı anahtar başka bir gövdeyle 409 ile reddedilir")
-def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
-    p = target.profile
-    assert kit.idem_key is not None and kit.before is not None and kit.subject is not None
-    key = kit.idem_key
-    other = wire(p, amount=f"{kit.amount + Decimal('0.01'):.2f}", method=p.value("canary", "withdraw_method"),
-                 address=p.value("canary", "withdraw_address"))
-    resp = target.post(p.path("withdraw"), token=kit.player.token, json=other, headers={"Idempotency-Key": key})
-    code = resp.error_code(p)
-    evidence.put("conflict_answer", [resp.status, code])
-    after = balance(target, kit.player.token)
-    # leave nothing behind: the probe's withdrawal is rejected, which releases its hold
-    target.post(p.path("withdrawal_review", tx_id=kit.subject), token=kit.admin,
-                json=review_body(p, "reject", "cutover idempotency probe"))
-    if resp.status != 409 or (code and code != p.value("errors", "idempotency_conflict")):
-        raise CheckFailed(f"the same Idempotency-Key with another body answered {resp.status} {code or ''}, expected "
-                          f"409 {p.value('errors', 'idempotency_conflict')}")
-    if (after.available, after.held) != (kit.before.available, kit.before.held):
-        raise CheckFailed("a conflicting Idempotency-Key request moved money")

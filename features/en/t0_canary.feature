@@ -27,3 +27,9 @@ Feature: T-0 canary money loop
   Scenario: Ledger invariants hold over the whole ledger
     When I run the profile's ledger invariant queries
     Then no ledger invariant is broken
+
+  @t0_canary_report @read_only
+  Scenario: The canary report ends with what the run left on the platform
+    Given the admin is logged in
+    When I read what the run left on the platform
+    Then the canary's balances, open withdrawals and the gate's transactions are on record

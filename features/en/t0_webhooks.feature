@@ -22,6 +22,11 @@ Feature: T-0 webhooks and idempotency
       | stripe | without a signature        |
       | stripe | signed with a wrong secret |
 
+  @t0_webhook_signature
+  Scenario: Every webhook-like route the platform documents refuses what nobody signed
+    When I list the webhook-like routes the platform documents
+    Then each refuses an unsigned and a wrongly signed body, and no money moved
+
   @t0_webhook_timestamp
   Scenario Outline: A <route> webhook with a stale timestamp is refused
     Given a <route> webhook subject

@@ -26,6 +26,7 @@ Feature: T-15 deploy, migration and smoke
     When the admin logs in
     Then the admin receives a bearer token
     And the admin profile answers with that token
+    And a wrong password is refused
 
   @t15_dashboard_loads
   Scenario: The admin dashboard loads

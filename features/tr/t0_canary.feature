@@ -28,3 +28,9 @@
   Senaryo: Ledger invariant'ları tüm ledger üzerinde geçerli
     Eğer ki profilin ledger invariant sorgularını çalıştırırım
     O zaman hiçbir ledger invariant'ı ihlal edilmemiştir
+
+  @t0_canary_report @read_only
+  Senaryo: Canary raporu, çalıştırmanın platformda bıraktıklarıyla biter
+    Diyelim ki admin giriş yapmış
+    Eğer ki çalıştırmanın platformda bıraktıklarını okurum
+    O zaman canary'nin bakiyeleri, açık çekimleri ve gate'in işlemleri kayda geçer

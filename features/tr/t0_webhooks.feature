@@ -23,6 +23,11 @@
       | stripe | imzasız                      |
       | stripe | yanlış secret ile imzalanmış |
 
+  @t0_webhook_signature
+  Senaryo: Platformun belgelediği her webhook benzeri route kimsenin imzalamadığını reddeder
+    Eğer ki platformun belgelediği webhook benzeri route'ları listelerim
+    O zaman her biri imzasız ve yanlış imzalı gövdeyi reddeder ve para hareket etmez
+
   @t0_webhook_timestamp
   Senaryo taslağı: Eski zaman damgalı <route> webhook'u reddedilir
     Diyelim ki bir <route> webhook konusu

@@ -27,6 +27,7 @@
     Eğer ki admin giriş yapar
     O zaman admin bir bearer token alır
     Ve admin profili bu token ile yanıt verir
+    Ve yanlış parola reddedilir
 
   @t15_dashboard_loads
   Senaryo: Admin dashboard'u yüklenir

@@ -74,6 +74,12 @@ CATALOGUE: tuple[Fault, ...] = (
           "GET /metrics is not mounted (404): nothing for 5xx/latency alerting to read"),
     Fault("readonly_endpoint_5xx", "rb_readonly_endpoints", "payout_withdraw_http_error",
           "the finance withdrawals list (GET /api/v1/finance/withdrawals) answers 500"),
+    Fault("admin_login_any_password", "t15_admin_login", "security_incident",
+          "admin login accepts any password for the admin's e-mail"),
+    Fault("debug_route_mounted", "t60_bootstrap_disabled", "security_incident",
+          "an undeclared, unauthenticated POST /api/v1/debug/reset-wallets is mounted (listed in /openapi.json)"),
+    Fault("unsigned_callback_route", "t0_webhook_signature", "security_incident",
+          "an undeclared PSP callback POST /api/v1/payments/psp2/callback accepts unsigned bodies"),
 )
 
 BY_NAME: Mapping[str, Fault] = {fault.name: fault for fault in CATALOGUE}

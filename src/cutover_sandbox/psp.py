@@ -2,7 +2,8 @@
 
 - card (Stripe) deposits: a `checkout.session.completed` event with `client_reference_id=<tx id>`
 - Adyen deposits: an `AUTHORISATION` standard notification with `merchantReference=<tx id>`
-- payouts: `{"withdraw_tx_id", "provider", "provider_event_id", "status"}` to the payout webhook
+- payouts to provider `mockpsp`: `{"withdraw_tx_id", "provider", "provider_event_id", "status"}` to the payout
+  webhook (a payout to any other provider waits for that provider's signed webhook)
 
 Only these webhooks complete a PSP deposit or a provider payout, exactly as a real PSP would.
 """
@@ -33,6 +34,8 @@ STRIPE_PATH = "/api/v1/payments/webhook/stripe"
 ADYEN_PATH = "/api/v1/payments/adyen/webhook"
 PAYOUT_PATH = "/api/v1/finance/withdrawals/payout/webhook"
 DELIVERY_ATTEMPTS = 3
+PROVIDER = "mockpsp"
+"""The payout provider this PSP is; a payout to another provider waits for that provider's webhook."""
 
 
 def minor_units(amount: Decimal) -> int:
@@ -92,6 +95,10 @@ class MockPSP:
             raise ValueError(f"unknown PSP provider {provider!r}")
 
     def payout(self, tx_id: str, provider: str, event_id: str, status: str) -> None:
+        if provider != PROVIDER:
+            log.info("payout %s goes to provider %s, not this PSP: it waits for that provider's webhook", tx_id,
+                     provider)
+            return
         if self.faults.active("payout_failure_spike"):  # FAULT: the PSP fails every payout
             status = "failed"
         body = _json({"withdraw_tx_id": tx_id, "provider": provider, "provider_event_id": event_id, "status": status})

@@ -26,19 +26,25 @@ ENV_VARIANTS = {
 
 
 def test_phases_accumulate_per_release(gate: Callable[..., GateRun], gate_reports: Path) -> None:
+    """The phases at their times, into one record: T-60 and T-30, then T-15, then T-0 decides; another release's
+    results never count; a later pre-flight makes the later phases stale."""
+    first = gate(gate_reports, "-m", "t60 or t30")
+    assert first.decision["decision"] == "PENDING" and first.returncode == 0, first.output[-2000:]
     t15 = gate(gate_reports, "-m", "t15")
+    assert t15.decision["phases"]["t60"] == "PASS", "the T-60 result of the same release counts at T-15"
     assert t15.decision["decision"] == "PENDING" and t15.returncode == 0, t15.output[-2000:]
+    other = gate(gate_reports, "-m", "t15", "--release-sha=" + "ab" * 20)
+    assert other.decision["phases"]["t60"] == "NOT_RUN", "another release's results never count"
+    assert other.decision["decision"] != "GO"
     t0 = gate(gate_reports, "-m", "t0")
     assert t0.decision["phases"]["t15"] == "PASS", "the T-15 result of the same release counts at T-0"
-    assert t0.decision["phases"]["t0"] == "PASS"
-    assert t0.decision["decision"] == "PENDING"
-    other = gate(gate_reports, "-m", "t60 or t30", "--release-sha=" + "ab" * 20)
-    assert other.decision["phases"]["t15"] == "NOT_RUN", "another release's results never count"
-    assert other.decision["decision"] != "GO"
-    last = gate(gate_reports, "-m", "t60 or t30")
-    assert last.decision["decision"] == "GO", last.decision["reasons"]
+    assert t0.decision["decision"] == "GO", t0.decision["reasons"]
     checklist = (gate_reports / "checklist.md").read_text(encoding="utf-8")
     assert "060f1658c0f32b260ef61eddb625805d5849d8b7" in checklist
+    again = gate(gate_reports, "-m", "t60")
+    assert again.decision["decision"] == "PENDING"
+    assert again.line("t0_deposit")["message"].startswith("stale: ") and "before the t60 run at" in \
+        again.line("t0_deposit")["message"]
 
 
 @pytest.mark.parametrize(("env_file", "expected"), sorted(ENV_VARIANTS.items()))

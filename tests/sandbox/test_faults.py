@@ -253,3 +253,35 @@ def test_fault_readonly_endpoint_5xx(make_api: MakeApi) -> None:
     api = make_api("readonly_endpoint_5xx")
     assert api.get("/api/v1/finance/withdrawals", token=api.admin).status_code == 500
     assert api.get("/api/v1/admin/dashboard", token=api.admin).status_code == 200
+
+
+def test_fault_admin_login_any_password(make_api: MakeApi) -> None:
+    api = make_api("admin_login_any_password")
+    email = api.sandbox.settings.admin_email
+    r = api.post("/api/v1/auth/login", json={"email": email, "password": "not-the-password-at-all"})
+    assert r.status_code == 200 and r.json()["access_token"]
+    assert api.post("/api/v1/auth/login", json={"email": "someone@else.invalid", "password": "x"}).status_code == 401
+
+
+def test_fault_debug_route_mounted(make_api: MakeApi) -> None:
+    api = make_api("debug_route_mounted")
+    assert api.post("/api/v1/debug/reset-wallets").status_code == 200
+    assert api.request("OPTIONS", "/api/v1/debug/reset-wallets").status_code == 405
+    assert "/api/v1/debug/reset-wallets" in api.get("/openapi.json").json()["paths"]
+
+
+def test_fault_unsigned_callback_route(make_api: MakeApi) -> None:
+    api = make_api("unsigned_callback_route")
+    player = api.funded_player("20.00")
+    r = api.post("/api/v1/payments/psp2/callback", json={"merchantReference": "x", "success": "true"})
+    assert r.status_code == 200
+    assert "/api/v1/payments/psp2/callback" in api.get("/openapi.json").json()["paths"]
+    assert api.balance(player)["available_real"] == D("20.00")  # accepted, though it moves nothing
+    assert api.ledger_violations() == []
+
+
+def test_healthy_sandbox_mounts_no_debug_or_unsigned_route(api: Api) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if "debug" in p or "psp2" in p or "bootstrap" in p]
+    r = api.post("/api/v1/auth/login", json={"email": api.sandbox.settings.admin_email, "password": "wrong-pw-1"})
+    assert r.status_code == 401

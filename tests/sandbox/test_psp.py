@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from decimal import Decimal
 
 import pytest
@@ -90,3 +91,14 @@ def test_paid_withdrawal_cannot_be_paid_out_again(api: Api) -> None:
     assert api.mark_paid(tx_id).status_code == 200
     r = api.post(f"/api/v1/finance/withdrawals/{tx_id}/payout", token=api.admin, key=f"x-{tx_id}")
     assert r.status_code == 409 and r.json()["error_code"] == "ILLEGAL_TRANSACTION_STATE_TRANSITION"
+
+
+def test_a_payout_to_another_provider_waits_for_that_providers_webhook(api: Api) -> None:
+    """The PSP settles only its own payouts: a payout to another provider stays payout_pending until a signed webhook
+    decides it (what the gate's payout probes rely on: no race with the PSP's own event)."""
+    tx_id, player = _approved_withdrawal(api, "4.00")
+    path = f"/api/v1/finance/withdrawals/{tx_id}/payout"
+    assert api.post(path, token=api.admin, key=f"held-{tx_id}", json={"provider": "cutover-gate"}).status_code == 200
+    time.sleep(1.0)  # well past the mock PSP's delivery delay
+    assert api.payout_status(tx_id) == "payout_pending"
+    assert api.balance(player)["held_real"] == D("4.00")

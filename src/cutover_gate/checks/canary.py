@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets as pysecrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -129,3 +129,23 @@ def withdrawal_state(target: TargetClient, admin: Secret, tx_id: str) -> str:
     resp = target.get(p.path("payout_status", tx_id=tx_id), token=admin)
     resp.expect(200, what=f"payout status of {tx_id}")
     return str(resp.field(p.field("payout_status_state")))
+
+
+@dataclass
+class Footprint:
+    """What the gate caused on the platform, for the canary report's last section: every deposit and withdrawal it
+    created and every webhook it sent, each with its subject and the answer."""
+
+    deposits: list[dict[str, str]] = field(default_factory=list)
+    withdrawals: list[dict[str, str]] = field(default_factory=list)
+    webhooks: list[dict[str, str]] = field(default_factory=list)
+
+    def deposit(self, tx_id: str, amount: Decimal, method: str, by: str) -> None:
+        self.deposits.append({"tx_id": tx_id, "amount": f"{amount:.2f}", "method": method, "by": by})
+
+    def withdrawal(self, tx_id: str, amount: Decimal, by: str) -> None:
+        self.withdrawals.append({"tx_id": tx_id, "amount": f"{amount:.2f}", "by": by})
+
+    def webhook(self, route: str, subject: str, kind: str, status: int | None) -> None:
+        self.webhooks.append({"route": route, "subject": subject, "kind": kind,
+                              "answer": str(status) if status is not None else "no answer"})

@@ -12,7 +12,9 @@ REPORT_FIELDS = ("canary_player_id", "deposit_tx_id", "withdraw_tx_id", "approve
 
 
 def canary_report_line(results: dict[str, LineResult]) -> LineResult:
-    """Checklist 'Canary report completed': every money-loop line PASS and every field of the report filled."""
+    """Checklist 'Canary report completed': every money-loop line PASS, every field of the report filled, and the
+    report's closing scenario (what the run left on the platform) passed."""
+    closing = results.get("t0_canary_report")
     loop = [results.get(lid) for lid in MONEY_LOOP]
     ran = [r for r in loop if r is not None and r.result is not Result.NOT_RUN]
     if not ran:
@@ -30,4 +32,10 @@ def canary_report_line(results: dict[str, LineResult]) -> LineResult:
         if missing:
             why.append("report fields without evidence: " + ", ".join(missing))
         return LineResult("t0_canary_report", Result.FAIL, at=at, message="; ".join(why))
-    return LineResult("t0_canary_report", Result.PASS, at=at, evidence={"canary_report": "canary_report.md"})
+    if closing is None or closing.result is not Result.PASS:
+        result = closing.result if closing is not None and closing.result is Result.FAIL else Result.NOT_RUN
+        cause = closing.message if closing is not None and closing.message else "not read"
+        return LineResult("t0_canary_report", result, at=at,
+                          message=f"what the run left on the platform is not on record: {cause}")
+    return LineResult("t0_canary_report", Result.PASS, at=max(filter(None, (at, closing.at)), default=None),
+                      evidence={**closing.evidence, "canary_report": "canary_report.md"}, nodeids=closing.nodeids)

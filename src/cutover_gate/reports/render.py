@@ -43,6 +43,7 @@ CANARY_KEYS: tuple[str, ...] = (
     "withdraw_amount", "withdraw_tx_id", "available_after_withdraw", "held_after_withdraw", "approve_state",
     "approved_at", "paid_state", "paid_at", "payout_ref", "available_final", "held_final", "expected_available",
     "expected_held", "db_available", "db_held", "ledger_refs", "last_withdraw_state", "payout_webhook_verified",
+    "footprint",
 )
 SNAPSHOT_KEYS: tuple[str, ...] = ("snapshot_id", "snapshot_path", "created_at", "sha256", "size_bytes")
 

@@ -8,6 +8,7 @@ from cutover_sandbox.api.routes import (
     admin,
     auth,
     bootstrap,
+    debug,
     finance,
     health,
     kyc,
@@ -30,4 +31,8 @@ def api_router(faults: Faults) -> APIRouter:
         router.include_router(payouts.router)
     if faults.active("bootstrap_endpoint_open"):  # FAULT: an unauthenticated admin bootstrap endpoint
         router.include_router(bootstrap.router)
+    if faults.active("debug_route_mounted"):  # FAULT: an undeclared maintenance route
+        router.include_router(debug.debug_router)
+    if faults.active("unsigned_callback_route"):  # FAULT: an undeclared callback that checks no signature
+        router.include_router(debug.callback_router)
     return router

@@ -50,7 +50,8 @@ def admin_login(body: AdminLogin, session: SessionDep, settings: SettingsDep, fa
     if faults.active("admin_login_broken"):  # FAULT
         raise ApiError(500, "INTERNAL_ERROR", "internal server error")
     admin = session.scalar(select(Admin).where(Admin.email == body.email.strip().lower()))
-    if admin is None or not verify_password(body.password, admin.password_hash):
+    any_password = faults.active("admin_login_any_password")  # FAULT: the password is not checked
+    if admin is None or not (any_password or verify_password(body.password, admin.password_hash)):
         raise invalid_credentials()
     token = create_token(settings.jwt_secret, str(admin.id), "admin", settings.token_ttl_seconds, role=admin.role)
     return {"access_token": token, "token_type": "bearer", "admin_role": admin.role,

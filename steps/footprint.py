@@ -1,0 +1,56 @@
+"""The canary report's last section (T-0 `t0_canary_report`, the closing scenario of T-0): what the run left on the
+platform, so that the Payments Owner can reconcile from the report alone. The canary's final balances, its open
+withdrawals as the platform lists them, and every deposit, withdrawal and webhook the gate caused in this run. It
+reads only, and runs even when an earlier failure blocked the money scenarios: a half-done run says where the money
+is."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import urlencode
+
+from pytest_bdd import then, when
+
+from cutover_gate.checks.canary import balance
+from cutover_gate.config.target_profile import dig
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import Secret
+from cutover_gate.evidence.recording import Evidence
+from cutover_gate.target.client import TargetClient
+from steps.common import Shared
+
+OPEN_STATES = ("withdraw_requested", "withdraw_approved", "withdraw_payout_pending", "withdraw_payout_failed")
+"""The profile's states of a withdrawal that still holds money."""
+
+
+@when("I read what the run left on the platform", target_fixture="left")
+@when("çalıştırmanın platformda bıraktıklarını okurum", target_fixture="left")
+def _(target: TargetClient, admin_token: Secret, shared: Shared, evidence: Evidence) -> dict[str, Any]:
+    p = target.profile
+    left: dict[str, Any] = {**asdict(shared.footprint)}
+    if shared.canary is None:
+        left["note"] = "no canary took part in this run: it moved no money"
+        return left
+    bal = balance(target, shared.canary.token)
+    left.update(canary_player_id=shared.canary.player_id, available=f"{bal.available:.2f}", held=f"{bal.held:.2f}")
+    query = urlencode({p.value("canary", "withdrawals_player_param"): shared.canary.player_id})
+    resp = target.get(f"{p.path('withdrawals')}?{query}", token=admin_token)
+    resp.expect(200, what="the finance list of the canary's withdrawals")
+    open_states = {p.state(key) for key in OPEN_STATES}
+    listed = [i for i in resp.field(p.field("list_items")) if isinstance(i, dict)]
+    try:
+        left["open_withdrawals"] = [{"tx_id": str(dig(i, p.field("withdrawal_item_id"))),
+                                     "state": str(dig(i, p.field("tx_state"))),
+                                     "amount": str(dig(i, p.field("tx_amount")))}
+                                    for i in listed if str(i.get(p.field("tx_state"))) in open_states]
+    except KeyError as exc:
+        raise CheckFailed(f"the finance list of withdrawals: {exc.args[0]} in an item") from None
+    return left
+
+
+@then("the canary's balances, open withdrawals and the gate's transactions are on record")
+@then("canary'nin bakiyeleri, açık çekimleri ve gate'in işlemleri kayda geçer")
+def _(left: dict[str, Any], evidence: Evidence) -> None:
+    evidence.put("footprint", left)
+    evidence.put("footprint_recorded", True)

@@ -1,0 +1,79 @@
+"""T-0 idempotency probes (CONTRACT §1 Idempotency): a money request without a key is refused; the same key and body
+return the same transaction and hold once; the same key with another body is refused with 409. They share the
+webhook kit's canary and leave nothing held behind."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from pytest_bdd import then
+
+from cutover_gate.checks.canary import balance, tx_field, wire
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.evidence.recording import Evidence
+from cutover_gate.target.client import TargetClient
+from steps.webhooks import Kit, reject
+
+
+@then("a deposit without an Idempotency-Key is refused")
+@then("Idempotency-Key olmadan deposit reddedilir")
+def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
+    p = target.profile
+    before = balance(target, kit.player.token)
+    resp = target.post(p.path("deposit"), token=kit.player.token,
+                       json=wire(p, amount=f"{kit.amount:.2f}", method=p.value("webhooks", "stripe_deposit_method")))
+    code = resp.error_code(p)
+    evidence.put("no_key_answer", [resp.status, code])
+    if resp.status != 400 or (code and code != p.value("errors", "idempotency_required")):
+        raise CheckFailed(f"a deposit without Idempotency-Key answered {resp.status} {code or ''}, expected 400 "
+                          f"{p.value('errors', 'idempotency_required')}")
+    if balance(target, kit.player.token) != before:
+        raise CheckFailed("a refused deposit without Idempotency-Key moved money")
+
+
+@then("a withdrawal replayed with the same key returns the same transaction and holds once")
+@then("aynı anahtarla tekrarlanan çekim aynı işlemi döndürür ve bir kez bloke eder")
+def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
+    p = target.profile
+    before = balance(target, kit.player.token)
+    key = f"gate-idem-{uuid.uuid4()}"
+    body = wire(p, amount=f"{kit.amount:.2f}", method=p.value("canary", "withdraw_method"),
+                address=p.value("canary", "withdraw_address"))
+    first = target.post(p.path("withdraw"), token=kit.player.token, json=body, headers={"Idempotency-Key": key})
+    first.expect(200, 201, what="withdrawal with an Idempotency-Key")
+    kit.shared.footprint.withdrawal(tx_field(p, first, "tx_id"), kit.amount, "idempotency probe")
+    second = target.post(p.path("withdraw"), token=kit.player.token, json=body, headers={"Idempotency-Key": key})
+    second.expect(200, 201, what="the same withdrawal replayed with the same key")
+    tx1 = tx_field(p, first, "tx_id")
+    tx2 = tx_field(p, second, "tx_id")
+    after = balance(target, kit.player.token)
+    kit.subject = tx1
+    evidence.put("withdraw_replay_same_tx", tx1 == tx2)
+    if tx1 != tx2:
+        raise CheckFailed(f"the replayed withdrawal created another transaction ({tx1} then {tx2})")
+    if (after.available, after.held) != (before.available - kit.amount, before.held + kit.amount):
+        evidence.trigger("ledger_invariant_breach", "withdrawal replay held twice")
+        raise CheckFailed(f"the withdrawal and its replay moved {before.available - after.available} off available "
+                          f"for one withdrawal of {kit.amount}")
+    kit.before, kit.idem_key = after, key
+
+
+@then("the same key with another body is refused with 409")
+@then("aynı anahtar başka bir gövdeyle 409 ile reddedilir")
+def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
+    p = target.profile
+    assert kit.idem_key is not None and kit.before is not None and kit.subject is not None
+    key = kit.idem_key
+    other = wire(p, amount=f"{kit.amount + Decimal('0.01'):.2f}", method=p.value("canary", "withdraw_method"),
+                 address=p.value("canary", "withdraw_address"))
+    resp = target.post(p.path("withdraw"), token=kit.player.token, json=other, headers={"Idempotency-Key": key})
+    code = resp.error_code(p)
+    evidence.put("conflict_answer", [resp.status, code])
+    after = balance(target, kit.player.token)
+    reject(target, kit, kit.subject, "cutover idempotency probe")
+    if resp.status != 409 or (code and code != p.value("errors", "idempotency_conflict")):
+        raise CheckFailed(f"the same Idempotency-Key with another body answered {resp.status} {code or ''}, expected "
+                          f"409 {p.value('errors', 'idempotency_conflict')}")
+    if (after.available, after.held) != (kit.before.available, kit.before.held):
+        raise CheckFailed("a conflicting Idempotency-Key request moved money")
