@@ -1,0 +1,3 @@
+from cutover_proxy.cli import main
+
+raise SystemExit(main())
