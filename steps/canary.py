@@ -32,7 +32,7 @@ from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
-from cutover_gate.target.client import TargetClient, to_decimal
+from cutover_gate.target.client import Response, TargetClient, TargetUnreachable, to_decimal
 from cutover_gate.target.database import Database
 from steps.common import Shared, admin_session, canary_of
 
@@ -58,9 +58,17 @@ def _fmt(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _http_error_trigger(evidence: Evidence, status: int, what: str) -> None:
-    if status == 404 or status >= 500:
-        evidence.trigger("payout_withdraw_http_error", f"{what} answered HTTP {status}")
+def _money_call(target: TargetClient, evidence: Evidence, what: str, path: str, **kw: Any) -> Response:
+    """A withdraw or payout call of the canary: a 404/5xx, or no answer at all (a hang, a dead target), is the
+    rollback matrix's "payout/withdraw 404/5xx"."""
+    try:
+        resp = target.post(path, **kw)
+    except TargetUnreachable as exc:
+        evidence.trigger("payout_withdraw_http_error", f"{what} got no answer: {exc}")
+        raise
+    if resp.status == 404 or resp.status >= 500:
+        evidence.trigger("payout_withdraw_http_error", f"{what} answered HTTP {resp.status}")
+    return resp
 
 
 @given("a verified canary player with KYC approved", target_fixture="canary")
@@ -168,9 +176,8 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
     body = wire(p, amount=_fmt(canary.withdraw_amount), method=p.value("canary", "withdraw_method"),
                 address=p.value("canary", "withdraw_address"))
-    resp = target.post(p.path("withdraw"), json=body, token=canary.player.token,
+    resp = _money_call(target, evidence, "withdraw request", p.path("withdraw"), json=body, token=canary.player.token,
                        headers={"Idempotency-Key": f"canary-withdraw-{uuid.uuid4()}"})
-    _http_error_trigger(evidence, resp.status, "withdraw request")
     resp.expect(200, 201, what="canary withdraw request")
     canary.withdraw_tx = tx_field(p, resp, "tx_id")
     canary.shared.footprint.withdrawal(canary.withdraw_tx, canary.withdraw_amount, "canary")
@@ -202,8 +209,8 @@ def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, path
                   what: str) -> None:
     """An admin action on the canary withdrawal; the state the platform answered is where the money is now."""
     assert canary.withdraw_tx is not None
-    resp = target.post(target.profile.path(path, tx_id=canary.withdraw_tx), token=canary.admin, json=body)
-    _http_error_trigger(evidence, resp.status, f"withdrawal {what}")
+    resp = _money_call(target, evidence, f"withdrawal {what}", target.profile.path(path, tx_id=canary.withdraw_tx),
+                       token=canary.admin, json=body)
     resp.expect(200, what=f"admin {what}")
     try:
         evidence.put("last_withdraw_state", tx_field(target.profile, resp, "tx_state"), line="t0_withdraw_request")
