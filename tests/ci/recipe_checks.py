@@ -41,7 +41,7 @@ _SHA = re.compile(r"\b[0-9a-f]{40}\b")
 _URL = re.compile(r"\bhttps?://", re.IGNORECASE)
 _PATH_OPTION_SPACED = re.compile(r"--(?:reports-dir|cutover-file|profile)(?=[\s\"'\],])")
 _JUNIT_ACTIONS = ("mikepenz/action-junit-report@", "dorny/test-reporter@")
-_GUARD = 'test -n "$CUTOVER_TARGET_URL"'
+TARGET_GUARD = 'test -n "$CUTOVER_TARGET_URL"'
 
 
 # ---------------------------------------------------------------------------------------------------------- helpers
@@ -194,7 +194,7 @@ def _github_phase_problems(phase: str, previous: str | None, job: dict[str, Any]
     for i, step in enumerate(steps):
         if i != run_i and any(name in (step.get("env") or {}) for name in SECRETS):
             problems.append(f"{phase}: secrets handed to a step other than the gate's ({step.get('name')!r})")
-    guard_i = _gha_step_index(steps, lambda s: _GUARD in str(s.get("run", "")))
+    guard_i = _gha_step_index(steps, lambda s: TARGET_GUARD in str(s.get("run", "")))
     if guard_i is None or guard_i > run_i:
         problems.append(f"{phase}: no check that CUTOVER_TARGET_URL is set before pytest (else: the sandbox)")
     if previous is not None:
@@ -305,7 +305,7 @@ def _gitlab_phase_problems(phase: str, name: str, job: dict[str, Any], previous:
     problems += path_option_problems(script, name)
     if "--env-name=prod" not in script:
         problems.append(f"{name}: pass --env-name=prod")
-    if _GUARD not in _command_line(job.get("before_script")):
+    if TARGET_GUARD not in _command_line(job.get("before_script")):
         problems.append(f"{name}: no check that CUTOVER_TARGET_URL is set before pytest (else: the sandbox)")
     artifacts = job.get("artifacts") or {}
     if artifacts.get("when") != "always":

@@ -68,7 +68,7 @@ _UPLOAD = _step("t30", lambda s: str(s.get("uses", "")).startswith("actions/uplo
 _JUNIT = _step("t15", lambda s: str(s.get("uses", "")).startswith("mikepenz/"))
 _PYTEST_T0 = _step("t0", lambda s: "pytest -m t0" in str(s.get("run", "")))
 _DOWNLOAD_T0 = _step("t0", lambda s: str(s.get("uses", "")).startswith("actions/download-artifact@"))
-_GUARD_T60 = _step("t60", lambda s: rc._GUARD in str(s.get("run", "")))
+_GUARD_T60 = _step("t60", lambda s: rc.TARGET_GUARD in str(s.get("run", "")))
 
 GITHUB_BREAKAGES: dict[str, tuple[Mutation, str]] = {
     "t0 skips t15": (lambda d: d["jobs"]["t0"].update(needs="t30"), "must need 't15'"),
