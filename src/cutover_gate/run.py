@@ -173,6 +173,13 @@ def item_lines(item: pytest.Item) -> list[str]:
     return list(dict.fromkeys(m.name for m in item.iter_markers() if m.name in LINES_BY_ID))
 
 
+def item_example(item: pytest.Item) -> dict[str, str]:
+    """The parameters of a scenario outline's example (pytest-bdd's parametrization), empty for a plain scenario."""
+    callspec = getattr(item, "callspec", None)
+    example = callspec.params.get("_pytest_bdd_example", {}) if callspec is not None else {}
+    return {str(k): str(v) for k, v in example.items()} if isinstance(example, dict) else {}
+
+
 def item_phases(item: pytest.Item) -> list[str]:
     return list(dict.fromkeys(m.name for m in item.iter_markers() if m.name in ALL_PHASES))
 

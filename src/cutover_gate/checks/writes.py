@@ -118,7 +118,7 @@ def _webhooks(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
             return
         if route == "payout" and not plan.paid_withdrawal:
             plan.add("withdraw", "a requested withdrawal as the payout probe's subject", kit)
-        plan.add(f"webhook_{route}", f"a {route} webhook {example.get('flaw', 'with a stale timestamp')} "
+        plan.add(f"webhook_{route}", f"the {route} webhook {example.get('flaw', 'with a stale timestamp')} "
                                      "(must be refused, moving nothing)")
         if route == "payout" and not plan.paid_withdrawal:
             plan.add("withdrawal_review", "the probe's withdrawal is rejected (releases its hold)")

@@ -16,6 +16,7 @@ from dotenv import dotenv_values
 
 from cutover_gate.config.cutover_file import CanaryFile, CutoverFile, load_cutover
 from cutover_gate.config.target_profile import Profile, load_profile
+from cutover_gate.core.errors import UsageError
 from cutover_gate.core.redact import REDACTOR, Secret
 
 SECRET_ENV = {
@@ -79,6 +80,9 @@ def resolve(option: Any, rootdir: Path) -> GateSettings:
     """`option` is pytest's `config.option` (the gate's options of config/options.py)."""
     target_url = option.target_url or os.environ.get("CUTOVER_TARGET_URL") or None
     embedded = target_url is None
+    if embedded and option.env_name == "prod":
+        raise UsageError("--env-name=prod needs a target: --target-url or CUTOVER_TARGET_URL is empty or unset, and "
+                         "the embedded sandbox is never production")
     fixtures = rootdir / "fixtures"
 
     cutover_arg = option.cutover_file or os.environ.get("CUTOVER_FILE")

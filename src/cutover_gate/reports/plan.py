@@ -1,28 +1,56 @@
-"""Plan mode: which checklist lines the selection would run, and which the record already satisfies."""
+"""Plan mode: which checklist lines the selection would run and which the record already satisfies, every write the
+run would make (method, path, amount, why), and the guards in force. Nothing is sent to the target."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pytest
 
+from cutover_gate.checks.writes import planned_writes
 from cutover_gate.config.settings import GateSettings
 from cutover_gate.core.catalogue import LINES, LINES_BY_ID
 from cutover_gate.evidence.history import CutoverRecord, RecordError
 from cutover_gate.evidence.model import LineResult
 
 
-def describe(settings: GateSettings, items: Mapping[str, Sequence[str]]) -> str:
-    """`items`: each selected scenario's node id and the checklist lines it proves."""
+@dataclass(frozen=True)
+class PlannedScenario:
+    nodeid: str
+    lines: tuple[str, ...]
+    example: Mapping[str, str] = field(default_factory=dict)
+
+
+def guards(settings: GateSettings) -> list[str]:
+    c = settings.canary
+    out = [f"environment: {settings.env_name}",
+           f"amount cap: no canary call moves more than {c.max_amount:.2f} (deposit {c.deposit_amount:.2f}, "
+           f"withdraw {c.withdraw_amount:.2f})",
+           "runbook order: T-60 -> T-30 -> T-15 -> T-0; a mandatory FAIL of an earlier phase (in this run or on "
+           "record) blocks every later scenario that changes data",
+           "circuit breaker: once the target is shown unreachable, every later call and scenario is refused at once; "
+           "a write with no answer blocks every later writer",
+           "routes that must be disabled are probed with OPTIONS, never sent a body"]
+    if settings.env_name == "prod":
+        out += ["prod: no canary is registered (the pre-provisioned one logs in)",
+                "prod: webhook probes target the canary's completed transactions; no forged event funds anything"]
+    else:
+        out += [f"{settings.env_name}: a canary may be registered once for the run; the webhook kit may fund itself"]
+    return out
+
+
+def describe(settings: GateSettings, scenarios: Sequence[PlannedScenario]) -> str:
     selected: dict[str, list[str]] = {}
-    for nodeid, lines in items.items():
-        for lid in lines:
-            selected.setdefault(lid, []).append(nodeid)
+    for scenario in scenarios:
+        for lid in scenario.lines:
+            selected.setdefault(lid, []).append(scenario.nodeid)
     recorded: dict[str, LineResult] = {}
     note = ""
     if settings.release_sha:
         try:
-            recorded, _ = CutoverRecord.load(settings.reports_dir).results_for(settings.release_sha)
+            recorded, _ = CutoverRecord.load(settings.reports_dir).results_for(settings.release_sha,
+                                                                               settings.record_windows)
         except RecordError as exc:
             note = f"(record unreadable: {exc})"
     else:
@@ -39,12 +67,17 @@ def describe(settings: GateSettings, items: Mapping[str, Sequence[str]]) -> str:
         in_record = f"{rec.result.value} at {rec.at}" if rec else "-"
         runs = f"yes ({len(selected[line.id])} scenario(s))" if line.id in selected else "no"
         out.append(f"| {line.id} | {line.phase} | {LINES_BY_ID[line.id].title(settings.lang)} | {runs} | {in_record} |")
-    out += ["", "Nothing was sent to the target."]
+    writes = planned_writes(settings, ((s.lines, s.example) for s in scenarios))
+    out += ["", f"## Writes the run would make ({len(writes)})", "", "| # | method | path | amount | why |",
+            "|---|---|---|---|---|"]
+    out += [f"| {n} | {w.method} | `{w.path}` | {w.amount or '-'} | {w.why} |" for n, w in enumerate(writes, 1)]
+    out += ["", "## Guards in force", "", *(f"- {g}" for g in guards(settings)), "",
+            "Nothing was sent to the target."]
     return "\n".join(out)
 
 
-def write_plan(config: pytest.Config, settings: GateSettings, items: Mapping[str, Sequence[str]]) -> None:
+def write_plan(config: pytest.Config, settings: GateSettings, scenarios: Sequence[PlannedScenario]) -> None:
     """Show the plan in the terminal and write plan.md."""
-    text = describe(settings, items)
+    text = describe(settings, scenarios)
     config.get_terminal_writer().line(text)
     (settings.reports_dir / "plan.md").write_text(text + "\n", encoding="utf-8")

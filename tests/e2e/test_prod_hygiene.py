@@ -1,0 +1,104 @@
+"""In prod the gate touches nothing but its canary: the writes it makes are exactly the ones `--plan` lists, none goes
+to a route that must be disabled, one admin session and one canary serve the run, and no registration happens.
+Proven through the product's recording proxy in front of a real sandbox, in prod mode."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from cutover_gate.checks.discovery import words_of
+from cutover_gate.checks.writes import DISCOVERED
+from cutover_gate.config.target_profile import load_profile
+from cutover_proxy import FaultProxy
+
+from .conftest import ROOT, GateRun, Standalone
+
+PROFILE = load_profile(None)
+
+
+def provision_canary(sandbox: Standalone) -> dict[str, str]:
+    """What an operator does before a prod cutover: a canary player, verified and KYC-approved, by hand."""
+    base, nonce = sandbox.url, secrets.token_hex(4)
+    email, password, phone = f"canary-{nonce}@ops.invalid", f"Canary-{nonce}-pass", f"+9055512{nonce[:5]}"
+    http = requests.Session()
+    http.trust_env = False
+    assert http.post(f"{base}/api/v1/auth/player/register", json={
+        "email": email, "password": password, "username": f"canary{nonce}", "phone": phone}).status_code == 200
+    for channel, key, value in (("email", "email", email), ("sms", "phone", phone)):
+        code = http.post(f"{base}/api/v1/verify/{channel}/send", json={key: value}).json()["debug_code"]
+        assert http.post(f"{base}/api/v1/verify/{channel}/confirm", json={key: value, "code": code}).ok
+    player = http.post(f"{base}/api/v1/auth/player/login", json={"email": email, "password": password}).json()
+    admin = http.post(f"{base}/api/v1/auth/login", json={"email": sandbox.env["CUTOVER_ADMIN_EMAIL"],
+                                                         "password": sandbox.env["CUTOVER_ADMIN_PASSWORD"]}).json()
+    assert http.post(f"{base}/api/v1/kyc/documents/{player['user']['id']}/review", json={"status": "approved"},
+                     headers={"Authorization": f"Bearer {admin['access_token']}"}).ok
+    return {"CUTOVER_CANARY_EMAIL": email, "CUTOVER_CANARY_PASSWORD": password}
+
+
+@pytest.fixture
+def prod_through_proxy(standalone_sandbox: Standalone) -> Iterator[tuple[FaultProxy, dict[str, str]]]:
+    canary = provision_canary(standalone_sandbox)
+    env = {**standalone_sandbox.env, **canary, "CUTOVER_DB_DSN": standalone_sandbox.dsn}
+    with FaultProxy(standalone_sandbox.url) as proxy:
+        yield proxy, env
+
+
+def template_regex(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+def planned(plan_md: Path) -> list[tuple[str, str]]:
+    rows = [line.split("|") for line in plan_md.read_text(encoding="utf-8").splitlines()
+            if re.match(r"^\| \d+ \| POST \|", line)]
+    return [(cells[2].strip(), cells[3].strip().strip("`")) for cells in rows]
+
+
+def test_prod_run_makes_exactly_the_planned_writes(gate: Callable[..., GateRun], tmp_path: Path,
+                                                   prod_through_proxy: tuple[FaultProxy, dict[str, str]]) -> None:
+    proxy, env = prod_through_proxy
+    args = (f"--target-url={proxy.url}", "--env-name=prod", f"--cutover-file={ROOT / 'fixtures' / 'cutover.toml'}")
+
+    plan = gate(tmp_path / "plan", "--plan", *args, env=env)
+    assert plan.returncode == 0 and not proxy.log, "--plan sent something"
+    run = gate(tmp_path / "reports", *args, env=env)
+
+    assert run.decision["decision"] == "GO", (run.decision["reasons"], run.output[-3000:])
+    assert run.decision["env_name"] == "prod"
+    expected = planned(tmp_path / "plan" / "plan.md")
+    webhook_words = set(PROFILE.probe("webhook_route_words"))
+    # the discovery probes send `{}` to every webhook-like route the OpenAPI document lists, the profile's included
+    writes = [(e.method, DISCOVERED if e.body == {} and words_of(e.path) & webhook_words else e.path.split("?")[0])
+              for e in proxy.log if e.method not in ("GET", "HEAD", "OPTIONS")]
+    templates = [(method, path, template_regex(path)) for method, path in dict.fromkeys(expected)
+                 if path != DISCOVERED]
+
+    def template_of(method: str, path: str) -> str:
+        if path == DISCOVERED:
+            return path
+        return next((template for m, template, regex in templates if m == method and regex.match(path)),
+                    f"UNPLANNED {method} {path}")
+
+    made = Counter(template_of(m, p) for m, p in writes)
+    wanted = Counter(path for _, path in expected)
+    discovered, wanted_discovered = made.pop(DISCOVERED, 0), wanted.pop(DISCOVERED, 0)
+    assert made == wanted, {"made, not planned": made - wanted, "planned, not made": wanted - made}
+    assert wanted_discovered == 1 and discovered > 0 and discovered % 2 == 0  # an unsigned and a forged {} each
+
+    # one admin session and one canary login serve the run; prod registers nobody
+    logins = Counter(p for _, p in writes if p.endswith("/login"))
+    assert logins[PROFILE.path("admin_login")] == 2  # the login check (its token is the run's session), a wrong one
+    assert logins[PROFILE.path("player_login")] == 1
+    assert not [p for _, p in writes if p == PROFILE.path("player_register") or "/kyc/" in p]
+
+    # nothing but a bodiless OPTIONS ever reached a route that must be disabled
+    disabled = {spec.split()[-1] for spec in PROFILE.probe("disabled_endpoints")}
+    seed_words = set(PROFILE.probe("seed_route_words"))
+    touched = [e for e in proxy.log if e.path.split("?")[0] in disabled or words_of(e.path) & seed_words]
+    assert touched and all(e.method == "OPTIONS" and not e.body_length for e in touched), touched
