@@ -1,0 +1,108 @@
+"""The runbook's own commands, word for word (`python3 scripts/verify_prod_env.py`, `bash scripts/go_live_smoke.sh`,
+...): each is a thin wrapper that runs the suite's own scenarios for its lines, with the same inputs, variables and
+options, and answers as a scheduler expects.
+
+    python3 -m cutover_gate.runbook_commands NAME [pytest options ...]
+
+Exit codes: 0 clean (every line of the command PASS or WAIVED), 1 findings (a line FAILed), 2 could not check (the
+target or the database unreachable, a usage error, a line that did not run). Without options it runs against the
+embedded sandbox and its fixtures, as a bare `pytest` does. It prints a short summary in the run's language (`--lang`)
+and never a secret: the summary is made of the decision file's redacted lines.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cutover_gate.core.catalogue import LINES_BY_ID
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNCHECKED = 0, 1, 2
+UNREACHABLE = ("target unreachable", "cannot connect to the database", "no database DSN")
+
+
+@dataclass(frozen=True)
+class Command:
+    title_en: str
+    title_tr: str
+    select: tuple[str, ...]
+    """The pytest selection that runs the command's scenarios (a marker expression and keywords)."""
+    lines: tuple[str, ...]
+    """The checklist lines whose results the command answers for."""
+
+
+COMMANDS: dict[str, Command] = {
+    "verify_prod_env": Command("prod configuration check", "prod konfigürasyon kontrolü",
+                               ("-m", "t60", "-k", "verify_prod_env"), ("t60_prod_env_verified",)),
+    "go_live_smoke": Command("go-live smoke", "go-live smoke", ("-m", "t15"),
+                             tuple(line.id for line in LINES_BY_ID.values() if line.phase == "t15")),
+}
+
+
+def reports_dir(args: Sequence[str]) -> Path:
+    for arg in reversed(list(args)):
+        if arg.startswith("--reports-dir="):
+            return Path(arg.split("=", 1)[1])
+    return Path.cwd() / "reports"
+
+
+def lang_of(args: Sequence[str]) -> str:
+    return next((a.split("=", 1)[1] for a in reversed(list(args)) if a.startswith("--lang=")), "en")
+
+
+def verdict(command: Command, pytest_code: int, decision: dict[str, object] | None) -> tuple[int, list[str]]:
+    """(exit code, the summary's lines) from pytest's exit code and the decision file the run wrote."""
+    if decision is None or pytest_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        return EXIT_UNCHECKED, ["could not check: the run wrote no decision (see the message above)"]
+    checklist = decision.get("checklist")
+    rows = {str(r["id"]): r for r in checklist if isinstance(r, dict)} if isinstance(checklist, list) else {}
+    out, failed, unchecked = [], False, False
+    for lid in command.lines:
+        row = rows.get(lid, {"result": "NOT_RUN", "message": "not in the decision"})
+        result, message = str(row.get("result")), str(row.get("message") or "")
+        if result == "FAIL":
+            if any(m in message for m in UNREACHABLE):
+                unchecked = True
+            else:
+                failed = True
+        elif result == "NOT_RUN":
+            unchecked = True
+        out.append(f"  {result:7} {lid}" + (f": {message.splitlines()[0][:200]}" if message else ""))
+    code = EXIT_FINDINGS if failed else EXIT_UNCHECKED if unchecked else EXIT_CLEAN
+    return code, out
+
+
+WORDS = {"en": {EXIT_CLEAN: "clean", EXIT_FINDINGS: "findings", EXIT_UNCHECKED: "could not check"},
+         "tr": {EXIT_CLEAN: "temiz", EXIT_FINDINGS: "bulgu var", EXIT_UNCHECKED: "kontrol edilemedi"}}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in COMMANDS:
+        print(f"usage: runbook_commands {{{','.join(COMMANDS)}}} [pytest options ...]", file=sys.stderr)
+        return EXIT_UNCHECKED
+    name, rest = args[0], args[1:]
+    command = COMMANDS[name]
+    reports = reports_dir(rest)
+    (reports / "decision.json").unlink(missing_ok=True)  # this run must write its own
+    # the suite itself, as its own process: the same plugin, features, steps and options as `pytest` from here
+    code = subprocess.run([sys.executable, "-m", "pytest", *command.select, "-q", "--no-header", "-p",
+                           "no:cacheprovider", *rest], check=False).returncode
+    path = reports / "decision.json"
+    decision = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    exit_code, lines = verdict(command, code, decision)
+    lang = lang_of(rest) if lang_of(rest) in WORDS else "en"
+    title = command.title_tr if lang == "tr" else command.title_en
+    print(f"{name} ({title}): {WORDS[lang][exit_code]}")
+    print("\n".join(lines))
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
