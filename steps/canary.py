@@ -10,7 +10,6 @@ expected_held, db_available, db_held, ledger_refs, last_withdraw_state.
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,10 +20,8 @@ from pytest_bdd import given, then, when
 from cutover_gate.checks.canary import (
     CanaryPlayer,
     balance,
-    review_body,
-    tx_field,
+    completion_of,
     wait_for_deposit,
-    wire,
     withdrawal_state,
 )
 from cutover_gate.core.clock import iso, utcnow
@@ -49,7 +46,6 @@ class Canary:
     deposit_method: str
     deposit_tx: str | None = None
     deposit_state: str | None = None
-    deposit_request: dict[str, Any] = field(default_factory=dict)
     deposit_key: str = field(default="", repr=False)
     withdraw_tx: str | None = None
 
@@ -58,11 +54,11 @@ def _fmt(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _money_call(target: TargetClient, evidence: Evidence, what: str, path: str, **kw: Any) -> Response:
+def _money_call(target: TargetClient, evidence: Evidence, what: str, call: str, **kw: Any) -> Response:
     """A withdraw or payout call of the canary: a 404/5xx, or no answer at all (a hang, a dead target), is the
     rollback matrix's "payout/withdraw 404/5xx"."""
     try:
-        resp = target.post(path, **kw)
+        resp = target.call(call, **kw)
     except TargetUnreachable as exc:
         evidence.trigger("payout_withdraw_http_error", f"{what} got no answer: {exc}")
         raise
@@ -95,44 +91,44 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> C
                   deposit_method=cfg.deposit_method)
 
 
-@when("the canary deposits the deposit amount through the PSP")
-@when("canary deposit tutarını PSP üzerinden yatırır")
-@proves("t0_psp_deposit")
+@when("the canary deposits the deposit amount")
+@when("canary deposit tutarını yatırır")
+@proves("t0_deposit")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    p = target.profile
-    body = wire(p, amount=_fmt(canary.deposit_amount), method=canary.deposit_method)
     key = f"canary-deposit-{uuid.uuid4()}"
-    resp = target.post(p.path("deposit"), json=body, token=canary.player.token, headers={"Idempotency-Key": key})
-    resp.expect(200, 201, what="canary deposit")
-    canary.deposit_tx = tx_field(p, resp, "tx_id")
-    canary.deposit_state = tx_field(p, resp, "tx_state")
-    canary.deposit_request, canary.deposit_key = body, key
+    resp = target.call("deposit", player=canary.player.token, key=key, amount=_fmt(canary.deposit_amount),
+                       method=canary.deposit_method).ok("canary deposit")
+    canary.deposit_tx = str(resp.answer("tx_id"))
+    canary.deposit_state = str(resp.answer("state"))
+    canary.deposit_key = key
     canary.shared.footprint.deposit(canary.deposit_tx, canary.deposit_amount, canary.deposit_method, "canary")
-    evidence.put("deposit_tx_id", canary.deposit_tx, line="t0_deposit")
-    evidence.put("deposit_amount", _fmt(canary.deposit_amount), line="t0_deposit")
-    evidence.put("deposit_method", canary.deposit_method, line="t0_deposit")
+    evidence.put("deposit_tx_id", canary.deposit_tx)
+    evidence.put("deposit_amount", _fmt(canary.deposit_amount))
+    evidence.put("deposit_method", canary.deposit_method)
     evidence.put("initial_state", canary.deposit_state)
 
 
-@then("the deposit completes once the PSP's signed webhook arrives")
-@then("deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır")
-@proves("t0_psp_deposit")
+@then("the deposit completes as its method does")
+@then("deposit yöntemine göre tamamlanır")
+@proves("t0_deposit")
 def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
-    p = target.profile
     assert canary.deposit_tx is not None
-    if canary.deposit_method in p.value("canary", "psp_free_methods"):
-        raise CheckFailed(f"deposit method '{canary.deposit_method}' completes without a PSP: the signed-webhook path "
-                          "was not exercised (set canary.deposit_method to a PSP method such as 'card')")
-    if canary.deposit_state == p.state("deposit_completed"):
-        raise CheckFailed(f"a PSP deposit answered '{canary.deposit_state}' at once, before any PSP webhook could "
-                          "arrive")
-    started = time.monotonic()
-    final = wait_for_deposit(target, canary.player.token, canary.deposit_tx, gate.settings.canary)
-    canary.deposit_state = final
+    completion = completion_of(target, canary.deposit_method)
+    evidence.put("deposit_completion", completion)
+    done = target.profile.state("deposit_completed")
+    if completion == "sync":
+        if canary.deposit_state != done:
+            raise CheckFailed(f"a '{canary.deposit_method}' deposit completes in its answer (flows.deposit), but it "
+                              f"answered '{canary.deposit_state}'")
+    else:
+        if completion == "webhook" and canary.deposit_state == done:
+            raise CheckFailed(f"a '{canary.deposit_method}' deposit answered '{done}' at once, before any PSP "
+                              "webhook could arrive")
+        canary.deposit_state = wait_for_deposit(target, canary.player.token, canary.deposit_tx, gate.settings.canary)
+        if completion == "webhook":
+            evidence.put("deposit_webhook_verified", True)
     canary.shared.completed_deposit = canary.deposit_tx
-    evidence.put("deposit_state", final, line="t0_deposit")
-    evidence.put("completed_after_s", round(time.monotonic() - started, 2))
-    evidence.put("deposit_webhook_verified", True)
+    evidence.put("deposit_state", canary.deposit_state)
 
 
 @then("the available balance rose by exactly the deposit amount")
@@ -155,10 +151,10 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves("t0_deposit")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     before = balance(target, canary.player.token)
-    resp = target.post(target.profile.path("deposit"), json=canary.deposit_request, token=canary.player.token,
-                       headers={"Idempotency-Key": canary.deposit_key})
-    resp.expect(200, 201, what="deposit replay with the same Idempotency-Key")
-    same = tx_field(target.profile, resp, "tx_id") == canary.deposit_tx
+    resp = target.call("deposit", player=canary.player.token, key=canary.deposit_key,
+                       amount=_fmt(canary.deposit_amount), method=canary.deposit_method)
+    resp.ok("deposit replay with the same Idempotency-Key")
+    same = str(resp.answer("tx_id")) == canary.deposit_tx
     after = balance(target, canary.player.token)
     evidence.put("deposit_replay_same_tx", same)
     if not same:
@@ -174,14 +170,13 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves("t0_withdraw_request")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
-    body = wire(p, amount=_fmt(canary.withdraw_amount), method=p.value("canary", "withdraw_method"),
-                address=p.value("canary", "withdraw_address"))
-    resp = _money_call(target, evidence, "withdraw request", p.path("withdraw"), json=body, token=canary.player.token,
-                       headers={"Idempotency-Key": f"canary-withdraw-{uuid.uuid4()}"})
-    resp.expect(200, 201, what="canary withdraw request")
-    canary.withdraw_tx = tx_field(p, resp, "tx_id")
+    resp = _money_call(target, evidence, "withdraw request", "withdraw", player=canary.player.token,
+                       amount=_fmt(canary.withdraw_amount), method=p.value("canary", "withdraw_method"),
+                       address=p.value("canary", "withdraw_address"))
+    resp.ok("canary withdraw request")
+    canary.withdraw_tx = str(resp.answer("tx_id"))
     canary.shared.footprint.withdrawal(canary.withdraw_tx, canary.withdraw_amount, "canary")
-    state = tx_field(p, resp, "tx_state")
+    state = str(resp.answer("state"))
     evidence.put("withdraw_tx_id", canary.withdraw_tx)
     evidence.put("withdraw_amount", _fmt(canary.withdraw_amount))
     evidence.put("last_withdraw_state", state)
@@ -205,15 +200,15 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
                           f" and held {_fmt(bal.held)} (expected {_fmt(exp_held)})")
 
 
-def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, path: str, body: dict[str, Any],
-                  what: str) -> None:
+def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, call: str, what: str,
+                  **values: str) -> None:
     """An admin action on the canary withdrawal; the state the platform answered is where the money is now."""
     assert canary.withdraw_tx is not None
-    resp = _money_call(target, evidence, f"withdrawal {what}", target.profile.path(path, tx_id=canary.withdraw_tx),
-                       token=canary.admin, json=body)
-    resp.expect(200, what=f"admin {what}")
+    resp = _money_call(target, evidence, f"withdrawal {what}", call, admin=canary.admin, tx_id=canary.withdraw_tx,
+                       **values)
+    resp.ok(f"admin {what}")
     try:
-        evidence.put("last_withdraw_state", tx_field(target.profile, resp, "tx_state"), line="t0_withdraw_request")
+        evidence.put("last_withdraw_state", resp.answer("state"), line="t0_withdraw_request")
     except CheckFailed:
         pass  # an answer without the transaction: the status read that follows records the state
 
@@ -233,8 +228,8 @@ def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state
 @when("admin çekimi onaylar")
 @proves("t0_admin_approve")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _admin_action(canary, target, evidence, "withdrawal_review", review_body(target.profile, "approve",
-                                                                             "go-live canary"), "approve")
+    _admin_action(canary, target, evidence, "withdrawal_review", "approve",
+                  action=target.profile.value("actions", "approve"), reason="go-live canary")
     evidence.put("approved_at", iso(utcnow()))
 
 
@@ -249,8 +244,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @when("admin çekimi ödendi olarak işaretler")
 @proves("t0_mark_paid")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _admin_action(canary, target, evidence, "withdrawal_mark_paid", wire(target.profile, reason="go-live canary"),
-                  "mark paid")
+    _admin_action(canary, target, evidence, "withdrawal_mark_paid", "mark paid", reason="go-live canary")
     evidence.put("paid_at", iso(utcnow()))
     evidence.put("payout_ref", canary.withdraw_tx)
 
@@ -285,13 +279,11 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @then("veritabanı ve admin görünümü oyuncunun bakiyeleriyle uyuşur")
 @proves("t0_ledger_settlement")
 def _(canary: Canary, target: TargetClient, database: Database, evidence: Evidence) -> None:
-    p = target.profile
     api = balance(target, canary.player.token)
-    resp = target.get(p.path("admin_player_wallet", player_id=canary.player.player_id), token=canary.admin)
-    resp.expect(200, what="admin view of the canary wallet")
-    wallet = p.field("admin_wallet")
-    admin_avail = to_decimal(resp.field(f"{wallet}.{p.field('available')}"), "admin wallet available")
-    admin_held = to_decimal(resp.field(f"{wallet}.{p.field('held')}"), "admin wallet held")
+    resp = target.call("admin_player_wallet", admin=canary.admin, player_id=canary.player.player_id)
+    resp.ok("admin view of the canary wallet")
+    admin_avail = to_decimal(resp.answer("available"), "admin wallet available")
+    admin_held = to_decimal(resp.answer("held"), "admin wallet held")
     rows = database.query("wallet", {"player_id": canary.player.player_id})
     if len(rows) != 1:
         raise CheckFailed(f"the database holds {len(rows)} wallet rows for the canary player, expected 1")
@@ -314,8 +306,8 @@ def _(canary: Canary, target: TargetClient, database: Database, evidence: Eviden
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     assert canary.withdraw_tx is not None
     before = balance(target, canary.player.token)
-    resp = target.post(target.profile.path("withdrawal_mark_paid", tx_id=canary.withdraw_tx), token=canary.admin,
-                       json=wire(target.profile, reason="go-live canary replay"))
+    resp = target.call("withdrawal_mark_paid", admin=canary.admin, tx_id=canary.withdraw_tx,
+                       reason="go-live canary replay")
     if resp.status not in (200, 409):
         raise CheckFailed(f"mark-paid replay answered {resp.status}, expected 200 (idempotent) or 409")
     after = balance(target, canary.player.token)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import given, then, when
 
-from cutover_gate.checks.canary import CanaryPlayer, Footprint, provision_canary, wire
+from cutover_gate.checks.canary import CanaryPlayer, Footprint, provision_canary
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
@@ -39,7 +39,7 @@ def shared() -> Shared:
 @given("the cutover target is reachable")
 @given("cutover hedefi erişilebilir")
 def _(target: TargetClient, evidence: Evidence) -> None:
-    resp = target.get(target.profile.path("health"))
+    resp = target.call("health")
     evidence.put("target", target.base_url)
     evidence.put("reachable_status", resp.status)
 
@@ -49,8 +49,7 @@ def admin_login(target: TargetClient, gate: Gate, password: Secret | None = None
     password = password or gate.settings.secret("admin_password")
     if not email or password is None:
         raise CheckFailed("admin credentials missing: set CUTOVER_ADMIN_EMAIL and CUTOVER_ADMIN_PASSWORD")
-    body = wire(target.profile, email=email, password=password.reveal())
-    return target.post(target.profile.path("admin_login"), json=body)
+    return target.call("admin_login", email=email, password=password.reveal())
 
 
 def admin_token_from(resp: Response, target: TargetClient, email: str | None) -> Secret:
@@ -58,8 +57,8 @@ def admin_token_from(resp: Response, target: TargetClient, email: str | None) ->
         code = resp.error_code(target.profile, or_detail=True)
         raise CheckFailed(f"admin login refused for {email}: HTTP 401 {code} (check CUTOVER_ADMIN_EMAIL / "
                           "CUTOVER_ADMIN_PASSWORD)")
-    resp.expect(200, what="admin login")
-    token = resp.field(target.profile.field("token"))
+    resp.ok("admin login")
+    token = resp.answer("token")
     if not isinstance(token, str) or not token:
         raise CheckFailed("admin login answered 200 without an access token")
     return Secret(token, "admin access token")

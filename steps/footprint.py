@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
-from urllib.parse import urlencode
 
 from pytest_bdd import then, when
 
 from cutover_gate.checks.canary import balance
-from cutover_gate.config.target_profile import dig
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
@@ -34,18 +32,15 @@ def _(target: TargetClient, admin_token: Secret, shared: Shared, evidence: Evide
         return left
     bal = balance(target, shared.canary.token)
     left.update(canary_player_id=shared.canary.player_id, available=f"{bal.available:.2f}", held=f"{bal.held:.2f}")
-    query = urlencode({p.value("canary", "withdrawals_player_param"): shared.canary.player_id})
-    resp = target.get(f"{p.path('withdrawals')}?{query}", token=admin_token)
-    resp.expect(200, what="the finance list of the canary's withdrawals")
+    resp = target.call("withdrawals", admin=admin_token, player_id=shared.canary.player_id)
+    resp.ok("the finance list of the canary's withdrawals")
     open_states = {p.state(key) for key in OPEN_STATES}
-    listed = [i for i in resp.field(p.field("list_items")) if isinstance(i, dict)]
     try:
-        left["open_withdrawals"] = [{"tx_id": str(dig(i, p.field("withdrawal_item_id"))),
-                                     "state": str(dig(i, p.field("tx_state"))),
-                                     "amount": str(dig(i, p.field("tx_amount")))}
-                                    for i in listed if str(i.get(p.field("tx_state"))) in open_states]
+        listed = [{"tx_id": str(resp.item(i, "tx_id")), "state": str(resp.item(i, "state")),
+                   "amount": str(resp.item(i, "amount"))} for i in resp.items()]
     except KeyError as exc:
         raise CheckFailed(f"the finance list of withdrawals: {exc.args[0]} in an item") from None
+    left["open_withdrawals"] = [w for w in listed if w["state"] in open_states]
     return left
 
 

@@ -9,20 +9,21 @@ from decimal import Decimal
 
 from pytest_bdd import then
 
-from cutover_gate.checks.canary import balance, tx_field, wire
+from cutover_gate.checks.canary import balance
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
+from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient
 from steps.webhooks import Kit, reject
 
 
 @then("a deposit without an Idempotency-Key is refused")
 @then("Idempotency-Key olmadan deposit reddedilir")
-def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
+def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     p = target.profile
     before = balance(target, kit.player.token)
-    resp = target.post(p.path("deposit"), token=kit.player.token,
-                       json=wire(p, amount=f"{kit.amount:.2f}", method=p.value("webhooks", "stripe_deposit_method")))
+    resp = target.call("deposit", player=kit.player.token, with_key=False, amount=f"{kit.amount:.2f}",
+                       method=gate.settings.canary.deposit_method)
     code = resp.error_code(p)
     evidence.put("no_key_answer", [resp.status, code])
     if resp.status != 400 or (code and code != p.value("errors", "idempotency_required")):
@@ -38,15 +39,15 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
     before = balance(target, kit.player.token)
     key = f"gate-idem-{uuid.uuid4()}"
-    body = wire(p, amount=f"{kit.amount:.2f}", method=p.value("canary", "withdraw_method"),
-                address=p.value("canary", "withdraw_address"))
-    first = target.post(p.path("withdraw"), token=kit.player.token, json=body, headers={"Idempotency-Key": key})
-    first.expect(200, 201, what="withdrawal with an Idempotency-Key")
-    kit.shared.footprint.withdrawal(tx_field(p, first, "tx_id"), kit.amount, "idempotency probe")
-    second = target.post(p.path("withdraw"), token=kit.player.token, json=body, headers={"Idempotency-Key": key})
-    second.expect(200, 201, what="the same withdrawal replayed with the same key")
-    tx1 = tx_field(p, first, "tx_id")
-    tx2 = tx_field(p, second, "tx_id")
+    body = {"amount": f"{kit.amount:.2f}", "method": p.value("canary", "withdraw_method"),
+            "address": p.value("canary", "withdraw_address")}
+    first = target.call("withdraw", player=kit.player.token, key=key, **body)
+    first.ok("withdrawal with an Idempotency-Key")
+    kit.shared.footprint.withdrawal(str(first.answer("tx_id")), kit.amount, "idempotency probe")
+    second = target.call("withdraw", player=kit.player.token, key=key, **body)
+    second.ok("the same withdrawal replayed with the same key")
+    tx1 = str(first.answer("tx_id"))
+    tx2 = str(second.answer("tx_id"))
     after = balance(target, kit.player.token)
     kit.subject = tx1
     evidence.put("withdraw_replay_same_tx", tx1 == tx2)
@@ -65,9 +66,8 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
     assert kit.idem_key is not None and kit.before is not None and kit.subject is not None
     key = kit.idem_key
-    other = wire(p, amount=f"{kit.amount + Decimal('0.01'):.2f}", method=p.value("canary", "withdraw_method"),
-                 address=p.value("canary", "withdraw_address"))
-    resp = target.post(p.path("withdraw"), token=kit.player.token, json=other, headers={"Idempotency-Key": key})
+    resp = target.call("withdraw", player=kit.player.token, key=key, amount=f"{kit.amount + Decimal('0.01'):.2f}",
+                       method=p.value("canary", "withdraw_method"), address=p.value("canary", "withdraw_address"))
     code = resp.error_code(p)
     evidence.put("conflict_answer", [resp.status, code])
     after = balance(target, kit.player.token)

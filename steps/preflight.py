@@ -73,12 +73,14 @@ def _(gate: Gate, evidence: Evidence) -> list[Finding]:
         raise CheckFailed(f"waiver register {register}: {exc}") from None
     evidence.put("env_file", str(env_file))
     evidence.put("waiver_register", str(register) if register else None)
-    findings = verify_prod_env(env_file, waivers, date.today())
-    sha = env_git_sha(env_file) if env_file.is_file() else None
+    rules = settings.profile.prod_env
+    findings = verify_prod_env(env_file, waivers, date.today(), rules)
+    sha = env_git_sha(env_file, rules) if env_file.is_file() else None
     release = (settings.release_sha or "").lower()
     if sha and release and sha != release:
-        findings.append(Finding("git_sha_matches_release", "GIT_SHA", Status.FAIL,
-                                "GIT_SHA in the prod env file is not the release SHA"))
+        var = rules.git_sha.var if rules.git_sha else "GIT_SHA"
+        findings.append(Finding("git_sha_matches_release", var, Status.FAIL,
+                                f"{var} in the prod env file is not the release SHA"))
     return findings
 
 

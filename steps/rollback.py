@@ -43,10 +43,17 @@ class Reads:
         return read
 
 
-def _field(resp: Response, dotted: str) -> Any:
+def _answer(resp: Response, key: str) -> Any:
     try:
-        return resp.field(dotted)
+        return resp.answer(key)
     except CheckFailed:
+        return None
+
+
+def _item(resp: Response, element: dict[str, Any], key: str) -> Any:
+    try:
+        return resp.item(element, key)
+    except (CheckFailed, KeyError):
         return None
 
 
@@ -55,45 +62,44 @@ def _field(resp: Response, dotted: str) -> Any:
 def _(target: TargetClient, admin_token: Secret, evidence: Evidence) -> Reads:
     p = target.profile
     reads = Reads()
-    resp = target.get(p.path("health"))
-    status = _field(resp, p.field("health_status")) if resp.status == 200 else None
+    resp = target.call("health")
+    status = _answer(resp, "status") if resp.status == 200 else None
     reads.add("health", resp, "" if resp.status != 200 or status == p.state("health_ok") else
               f"answered 200 with status '{status}', not '{p.state('health_ok')}'")
 
-    resp = target.get(p.path("version"))
-    sha = _field(resp, p.field("git_sha")) if resp.status == 200 else None
+    resp = target.call("version")
+    sha = _answer(resp, "git_sha") if resp.status == 200 else None
     reads.running_sha = str(sha) if sha else None
     reads.add("version", resp, "" if resp.status != 200 or sha else "answered 200 without a git_sha")
 
-    resp = target.get(p.path("readiness"))
-    migrations = _field(resp, p.field("readiness_migrations"))
-    db_rev, head = _field(resp, p.field("readiness_db_rev")), _field(resp, p.field("readiness_head_rev"))
+    resp = target.call("readiness")
+    migrations = _answer(resp, "migrations")
+    db_rev, head = _answer(resp, "db_rev"), _answer(resp, "head_rev")
     at_head = migrations == p.state("migrations_ok") and db_rev is not None and db_rev == head
     reads.add("readiness", resp, "" if resp.status == 200 and at_head else
               f"answered {resp.status} with migrations '{migrations}' (db {db_rev}, head {head})")
 
-    reads.add("admin profile", target.get(p.path("admin_me"), token=admin_token))
-    resp = target.get(p.path("dashboard"), token=admin_token)
+    reads.add("admin profile", target.call("admin_me", admin=admin_token))
+    resp = target.call("dashboard", admin=admin_token)
     body = resp.json() if resp.status == 200 and "json" in resp.headers.get("content-type", "") else None
     reads.add("dashboard", resp, "" if resp.status != 200 or (isinstance(body, dict) and body) else
               "answered 200 without a summary object")
 
-    resp = target.get(p.path("withdrawals"), token=admin_token)
-    items = _field(resp, p.field("list_items")) if resp.status == 200 else None
+    resp = target.call("withdrawals", admin=admin_token)
+    items = _answer(resp, "items") if resp.status == 200 else None
     reads.add("finance withdrawals list", resp, "" if resp.status != 200 or isinstance(items, list) else
-              f"answered 200 without the '{p.field('list_items')}' list")
+              "answered 200 without its list of withdrawals (calls.withdrawals.answer.items)")
     latest = next((i for i in items or [] if isinstance(i, dict)), None)
     if latest is None:
         reads.notes.append("no withdrawal on the platform: the payout status and player wallet reads were skipped")
     else:
-        player_field = str(p.data.get("hypercare", {}).get("player_field", "player_id"))
-        tx_id, player_id = latest.get(p.field("withdrawal_item_id")), latest.get(player_field)
-        reads.add("payout status", target.get(p.path("payout_status", tx_id=str(tx_id)), token=admin_token))
+        tx_id, player_id = _item(resp, latest, "tx_id"), _item(resp, latest, "player_id")
+        reads.add("payout status", target.call("payout_status", admin=admin_token, tx_id=str(tx_id)))
         if player_id:
-            resp = target.get(p.path("admin_player_wallet", player_id=str(player_id)), token=admin_token)
-            wallet = _field(resp, p.field("admin_wallet")) if resp.status == 200 else None
-            reads.add("player wallet", resp, "" if resp.status != 200 or isinstance(wallet, dict) else
-                      f"answered 200 without the '{p.field('admin_wallet')}' object")
+            resp = target.call("admin_player_wallet", admin=admin_token, player_id=str(player_id))
+            available = _answer(resp, "available") if resp.status == 200 else None
+            reads.add("player wallet", resp, "" if resp.status != 200 or available is not None else
+                      "answered 200 without the wallet's balances (calls.admin_player_wallet.answer)")
     evidence.put("endpoints", {r.name: r.status for r in reads.items})
     evidence.put("running_git_sha", reads.running_sha)
     if reads.notes:

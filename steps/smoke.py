@@ -20,14 +20,14 @@ SHA40 = re.compile(r"^[0-9a-fA-F]{40}$")
 @when("I read the deployed version", target_fixture="version_response")
 @when("deploy edilen sürümü okurum", target_fixture="version_response")
 def _(target: TargetClient) -> Response:
-    return target.get(target.profile.path("version"))
+    return target.call("version")
 
 
 @then("the deployed git SHA equals the release SHA")
 @then("deploy edilen git SHA release SHA'ya eşittir")
 def _(version_response: Response, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     version_response.expect(200, what="version endpoint")
-    deployed = str(version_response.field(target.profile.field("git_sha")))
+    deployed = str(version_response.answer("git_sha"))
     release = gate.settings.release_sha
     evidence.put("deployed_sha", deployed)
     evidence.put("release_sha", release)
@@ -43,7 +43,7 @@ def _(version_response: Response, target: TargetClient, gate: Gate, evidence: Ev
 @when("I read the readiness of the target", target_fixture="readiness_response")
 @when("hedefin hazır olma durumunu okurum", target_fixture="readiness_response")
 def _(target: TargetClient) -> Response:
-    return target.get(target.profile.path("readiness"))
+    return target.call("readiness")
 
 
 def _migration_failure(evidence: Evidence, message: str) -> CheckFailed:
@@ -57,10 +57,10 @@ def _(readiness_response: Response, target: TargetClient, evidence: Evidence) ->
     p = target.profile
     evidence.put("readiness_status_code", readiness_response.status)
     try:
-        db_rev = str(readiness_response.field(p.field("readiness_db_rev")))
-        head_rev = str(readiness_response.field(p.field("readiness_head_rev")))
-        migrations = str(readiness_response.field(p.field("readiness_migrations")))
-        status = readiness_response.field(p.field("readiness_status"))
+        db_rev = str(readiness_response.answer("db_rev"))
+        head_rev = str(readiness_response.answer("head_rev"))
+        migrations = str(readiness_response.answer("migrations"))
+        status = readiness_response.answer("status")
     except CheckFailed as exc:
         raise _migration_failure(evidence, f"readiness (HTTP {readiness_response.status}) does not report the "
                                  f"migration state: {exc}") from None
@@ -93,7 +93,7 @@ def _(readiness_head: str, database: Database, gate: Gate, evidence: Evidence) -
 @when("I call the health endpoint", target_fixture="health_response")
 @when("health endpoint'ini çağırırım", target_fixture="health_response")
 def _(target: TargetClient) -> Response:
-    return target.get(target.profile.path("health"))
+    return target.call("health")
 
 
 @then("it answers 200 with a healthy status")
@@ -101,7 +101,7 @@ def _(target: TargetClient) -> Response:
 def _(health_response: Response, target: TargetClient, evidence: Evidence) -> None:
     evidence.put("health_status_code", health_response.status)
     health_response.expect(200, what="API health")
-    status = health_response.field(target.profile.field("health_status"))
+    status = health_response.answer("status")
     evidence.put("health_status", status)
     if status != target.profile.state("health_ok"):
         raise CheckFailed(f"API health answered 200 but status is '{status}', not "
@@ -112,7 +112,7 @@ def _(health_response: Response, target: TargetClient, evidence: Evidence) -> No
 @then("the admin profile answers with that token")
 @then("admin profili bu token ile yanıt verir")
 def _(admin_token: Secret, target: TargetClient, evidence: Evidence) -> None:
-    resp = target.get(target.profile.path("admin_me"), token=admin_token)
+    resp = target.call("admin_me", admin=admin_token)
     resp.expect(200, what="admin profile with the login token")
     evidence.put("admin_me_status", resp.status)
 
@@ -121,7 +121,7 @@ def _(admin_token: Secret, target: TargetClient, evidence: Evidence) -> None:
 @when("the admin opens the dashboard", target_fixture="dashboard_response")
 @when("admin dashboard'u açar", target_fixture="dashboard_response")
 def _(admin_token: Secret, target: TargetClient) -> Response:
-    return target.get(target.profile.path("dashboard"), token=admin_token)
+    return target.call("dashboard", admin=admin_token)
 
 
 @then("the dashboard answers 200 with a summary")
@@ -138,7 +138,7 @@ def _(dashboard_response: Response, evidence: Evidence) -> None:
 @when("I probe the payouts router", target_fixture="payouts_probe")
 @when("payouts router'ını yoklarım", target_fixture="payouts_probe")
 def _(target: TargetClient, admin_token: Secret) -> Response:
-    return target.options(target.profile.path("payouts_probe"), token=admin_token)
+    return target.call("payouts_probe", admin=admin_token)
 
 
 @then("the payouts router is mounted")
@@ -163,10 +163,11 @@ def _(payouts_probe: Response, evidence: Evidence) -> None:
 def _refused_without_valid_token(target: TargetClient, evidence: Evidence, token: Secret | None, what: str,
                                  suffix: str) -> None:
     for key in ("admin_me", "dashboard"):
-        resp = target.get(target.profile.path(key), token=token)
+        spec = target.profile.call(key)
+        resp = target.request(spec.method, spec.path, token=token)  # the declared call, with or without a token
         evidence.put(f"{key}_{suffix}", resp.status)
         if resp.status not in (401, 403):
-            raise CheckFailed(f"{key} ({target.profile.path(key)}) {what} answered {resp.status}, expected 401 or 403")
+            raise CheckFailed(f"{key} ({spec.path}) {what} answered {resp.status}, expected 401 or 403")
 
 
 @then("admin endpoints reject a request without a token")

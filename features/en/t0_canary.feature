@@ -6,11 +6,11 @@ Feature: T-0 canary money loop
   Background:
     Given the cutover target is reachable
 
-  @t0_psp_deposit @t0_deposit @t0_withdraw_request @t0_admin_approve @t0_mark_paid @t0_ledger_settlement
+  @t0_deposit @t0_withdraw_request @t0_admin_approve @t0_mark_paid @t0_ledger_settlement
   Scenario: Canary money loop
     Given a verified canary player with KYC approved
-    When the canary deposits the deposit amount through the PSP
-    Then the deposit completes once the PSP's signed webhook arrives
+    When the canary deposits the deposit amount
+    Then the deposit completes as its method does
     And the available balance rose by exactly the deposit amount
     And replaying the deposit request returns the same transaction and credits nothing
     When the canary requests a withdrawal of the withdraw amount
@@ -22,6 +22,12 @@ Feature: T-0 canary money loop
     And held is back to its start and available is exactly start plus deposit minus withdrawal
     And the database and the admin view agree with the player's balances
     And replaying mark-paid moves no money
+
+  @t0_psp_deposit
+  Scenario: A PSP deposit completes once the PSP's signed webhook arrives
+    Given a verified canary player with KYC approved
+    When the canary deposits the kit amount with the PSP's asynchronous method
+    Then the deposit completes once the PSP's signed webhook arrives
 
   @t0_ledger_invariants @read_only
   Scenario: Ledger invariants hold over the whole ledger

@@ -7,11 +7,11 @@
   Geçmiş:
     Diyelim ki cutover hedefi erişilebilir
 
-  @t0_psp_deposit @t0_deposit @t0_withdraw_request @t0_admin_approve @t0_mark_paid @t0_ledger_settlement
+  @t0_deposit @t0_withdraw_request @t0_admin_approve @t0_mark_paid @t0_ledger_settlement
   Senaryo: Canary money loop
     Diyelim ki KYC'si onaylanmış doğrulanmış bir canary oyuncusu
-    Eğer ki canary deposit tutarını PSP üzerinden yatırır
-    O zaman deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır
+    Eğer ki canary deposit tutarını yatırır
+    O zaman deposit yöntemine göre tamamlanır
     Ve kullanılabilir bakiye tam olarak deposit tutarı kadar arttı
     Ve deposit isteğinin tekrarı aynı işlemi döndürür ve bakiye değişmez
     Eğer ki canary withdraw tutarı kadar çekim ister
@@ -23,6 +23,12 @@
     Ve bloke bakiye başlangıca döndü ve kullanılabilir bakiye tam olarak başlangıç + deposit - withdraw
     Ve veritabanı ve admin görünümü oyuncunun bakiyeleriyle uyuşur
     Ve mark-paid tekrarı para hareket ettirmez
+
+  @t0_psp_deposit
+  Senaryo: PSP deposit'i, PSP'nin imzalı webhook'u geldiğinde tamamlanır
+    Diyelim ki KYC'si onaylanmış doğrulanmış bir canary oyuncusu
+    Eğer ki canary kit tutarını PSP'nin asenkron yöntemiyle yatırır
+    O zaman deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır
 
   @t0_ledger_invariants @read_only
   Senaryo: Ledger invariant'ları tüm ledger üzerinde geçerli

@@ -3,6 +3,9 @@
     cutover-gate verify-timeline [PATH] [--anchor decision.json]
         check the hash chain of reports/timeline.jsonl and that it still holds the entries decision.json anchors
         (exit 0 intact, 1 broken or cut short)
+    cutover-gate profile check FILE [--dsn DSN] | profile init [FILE] | profile show [FILE]
+        validate a target profile (and its SQL), write a commented starter, print the effective merged profile
+        (see profile_tools.py; check: exit 0 valid, 1 problems)
 
 Exit 2 for a usage error or a file that cannot be read.
 """
@@ -15,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cutover_gate import __version__
+from cutover_gate import __version__, profile_tools
 from cutover_gate.evidence import timeline
 
 DEFAULT_TIMELINE = Path("reports") / "timeline.jsonl"
@@ -75,6 +78,7 @@ def parser() -> argparse.ArgumentParser:
                         help="the decision.json or checklist.json whose timeline anchor must hold (default: the "
                              "decision.json beside the timeline, when there is one)")
     verify.set_defaults(run=verify_timeline)
+    profile_tools.add_commands(commands)
     return top
 
 

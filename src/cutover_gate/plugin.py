@@ -64,8 +64,9 @@ class GatePlugin:
                                       items: list[pytest.Item]) -> None:
         run.select(self.gate, config, items)
         if self.gate.settings.plan and self.gate.controller:
-            plan.write_plan(config, self.gate.settings, [plan.PlannedScenario(i.nodeid, tuple(run.item_lines(i)),
-                                                                              run.item_example(i)) for i in items])
+            plan.write_plan(config, self.gate.settings, [plan.PlannedScenario(
+                i.nodeid, tuple(run.item_lines(i)), run.item_example(i), tuple(m.name for m in i.iter_markers()))
+                for i in items])
             config.hook.pytest_deselected(items=list(items))
             items.clear()
 

@@ -90,6 +90,7 @@ def register_markers(config: pytest.Config) -> None:
     for row in TRIGGERS:
         config.addinivalue_line("markers", f"trigger_{row.id}: rollback matrix row - {row.title_en}")
     config.addinivalue_line("markers", f"{READ_ONLY_TAG}: the scenario changes no data on the platform")
+    config.addinivalue_line("markers", "undeclared_routes: the scenario probes routes the profile does not declare")
 
 
 def check_rootdir(config: pytest.Config) -> None:

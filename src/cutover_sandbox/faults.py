@@ -52,8 +52,9 @@ CATALOGUE: tuple[Fault, ...] = (
           "POST /api/v1/admin/bootstrap is mounted and live"),
     Fault("migration_failure", "t15_migrations_at_head", "migration_failure",
           "alembic_version holds an unknown revision; readiness 503 'failed'"),
-    Fault("deposit_stuck_pending", "t0_psp_deposit", None,
-          "the mock PSP never delivers deposit webhooks; PSP deposits stay pending_provider"),
+    Fault("deposit_stuck_pending", "t0_deposit", None,
+          "the mock PSP never delivers deposit webhooks; PSP deposits stay pending_provider (the canary's card "
+          "deposit fails first; with a synchronous canary method t0_psp_deposit alone fails)"),
     Fault("withdraw_no_hold", "t0_withdraw_request", "ledger_invariant_breach",
           "withdraw takes the amount off available but books it to payout_clearing, not held"),
     Fault("ledger_unbalanced", "t0_ledger_invariants", "ledger_invariant_breach",

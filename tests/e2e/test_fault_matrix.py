@@ -33,3 +33,21 @@ def test_fault_is_caught_by_its_line(fault: Fault, gate: Callable[..., GateRun],
     if fault.trigger:
         assert fault.trigger in run.trigger_rows(), decision["triggers"]
     assert run.returncode != 0
+
+
+def test_a_stuck_psp_fails_the_psp_line_alone_when_the_canary_deposits_synchronously(
+        gate: Callable[..., GateRun], gate_reports: Path, tmp_path: Path) -> None:
+    """t0_psp_deposit is its own proof: with the canary on a synchronous method the money loop passes and the
+    PSP's asynchronous path still fails when the PSP never calls back."""
+    root = Path(__file__).resolve().parents[2] / "fixtures"
+    text = (root / "cutover.toml").read_text(encoding="utf-8").replace('deposit_method = "card"',
+                                                                      'deposit_method = "test"')
+    for key in ("env/prod.env", "waivers/register.valid.md", "rc-proof", "restore/restore-procedure.md"):
+        text = text.replace(f'"{key}"', f'"{root / key}"')
+    cutover = tmp_path / "cutover.toml"
+    cutover.write_text(text, encoding="utf-8")
+    run = gate(gate_reports, "-m", "t0", f"--cutover-file={cutover}", "-k", "money_loop or psp",
+               faults=("deposit_stuck_pending",))
+    assert run.line("t0_deposit")["result"] == "PASS", run.output[-3000:]
+    assert run.line("t0_psp_deposit")["result"] == "FAIL", run.output[-3000:]
+    assert run.decision["decision"] == "NO-GO"

@@ -102,7 +102,7 @@ def test_default_profile_against_renamed_platform_is_not_go(gate: Callable[..., 
 def _paths_only_profile(tmp_path: Path) -> Path:
     """The renamed platform's paths (and probe paths), but the default's field, state and request names."""
     data = tomllib.loads(PROFILE.read_text(encoding="utf-8"))
-    text = "[paths]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in data["paths"].items())
+    text = "".join(f"[calls.{name}]\npath = {json.dumps(call['path'])}\n\n" for name, call in data["calls"].items())
     text += "[probes]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in data["probes"].items())
     path = tmp_path / "paths-only.toml"
     path.write_text(text, encoding="utf-8")

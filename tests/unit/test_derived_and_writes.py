@@ -65,11 +65,11 @@ def no_canary_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 SCENARIOS = [(("t15_admin_login",), {}), (("t15_dashboard_loads",), {}),
-             (("t0_psp_deposit", "t0_deposit", "t0_withdraw_request", "t0_admin_approve", "t0_mark_paid",
-               "t0_ledger_settlement"), {}),
-             (("t0_webhook_signature",), {"route": "payout", "flaw": "without a signature"}),
+             (("t0_deposit", "t0_withdraw_request", "t0_admin_approve", "t0_mark_paid", "t0_ledger_settlement"), {}),
+             (("t0_psp_deposit",), {}),
              (("t0_webhook_signature",), {}),
-             (("t0_webhook_replay",), {"route": "stripe"}),
+             (("t0_webhook_signature", "undeclared_routes"), {}),
+             (("t0_webhook_replay",), {}),
              (("t0_webhook_classification",), {})]
 
 
@@ -78,9 +78,10 @@ def test_staging_plan_registers_once_and_funds_nothing_the_loop_already_complete
     paths = [w.path for w in writes]
     assert paths.count("/api/v1/auth/login") == 2  # the login check is the session, and a wrong password
     assert paths.count("/api/v1/auth/player/register") == 1
-    assert paths.count("/api/v1/player/wallet/deposit") == 3  # the canary's, its replay, the stripe replay probe's
+    # the canary's, its replay, the PSP path's, one fresh subject per deposit-completing webhook route to replay
+    assert paths.count("/api/v1/player/wallet/deposit") == 5
     assert DISCOVERED in paths
-    assert [w.amount for w in writes if w.path.endswith("/deposit")] == ["10.00", "10.00", "1.00"]
+    assert [w.amount for w in writes if w.path.endswith("/deposit")] == ["10.00", "10.00", "1.00", "1.00", "1.00"]
 
 
 def test_prod_plan_registers_nobody_and_replays_only_completed_transactions(
@@ -90,6 +91,9 @@ def test_prod_plan_registers_nobody_and_replays_only_completed_transactions(
     writes = planned_writes(settings("prod"), SCENARIOS)  # type: ignore[arg-type]
     paths = [w.path for w in writes]
     assert "/api/v1/auth/player/register" not in paths and paths.count("/api/v1/auth/player/login") == 1
-    assert paths.count("/api/v1/player/wallet/deposit") == 2  # the canary's deposit and its replay, nothing else
+    # the canary's deposit, its replay and the PSP path's (completed by the PSP alone): no fresh replay subjects
+    assert paths.count("/api/v1/player/wallet/deposit") == 3
+    assert not any(w.why.startswith("a fresh deposit") for w in writes)
     stripe = [w for w in writes if w.path.endswith("/webhook/stripe")]
-    assert len(stripe) == 2 and all("completed" in w.why or "replayed" in w.why for w in stripe)
+    valid = [w for w in stripe if "must be refused" not in w.why]
+    assert len(valid) == 2 and all("completed" in w.why or "replayed" in w.why for w in valid)

@@ -10,6 +10,8 @@ import pytest
 from cutover_gate.checks.preflight import Finding, Status, overall
 from cutover_gate.checks.preflight.prodenv import env_git_sha, verify_prod_env
 from cutover_gate.checks.preflight.waivers import Waiver, load_waivers
+from cutover_gate.config.profile_schema import ProdEnv
+from cutover_gate.config.target_profile import load_profile
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ENV_DIR = FIXTURES / "env"
@@ -240,3 +242,55 @@ def test_no_secret_value_or_fragment_in_any_finding(tmp_path: Path, seeds: dict[
         leaked = sorted(f for f in fragments(value) if f in text)
         assert not leaked, f"fragments of a secret leaked: {leaked}"
     assert "QLEAK" not in text and "QGOOD" not in text and "QDBPW" not in text
+
+
+def profile_rules(tmp_path: Path, text: str) -> ProdEnv:
+    path = tmp_path / "profile.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_profile(path).prod_env
+
+
+def test_the_rules_are_the_profiles_variable_names_formats_and_prod_values(tmp_path: Path) -> None:
+    rules = profile_rules(tmp_path, '[prod_env]\nenv = { var = "APP_ENV", values = ["live"] }\n'
+                                    'cors = { var = "CORS_ORIGINS", format = "comma" }\n'
+                                    'trusted_proxies = { var = "TRUSTED_PROXY_IPS", format = "comma" }\n')
+    text = (ENV_DIR / "prod.env").read_text(encoding="utf-8").replace("TRUSTED_PROXIES=", "TRUSTED_PROXY_IPS=")
+    env = tmp_path / "alt.env"
+    lines = [ln for ln in text.splitlines() if not ln.startswith(("ENV=", "CORS_ORIGINS="))]
+    env.write_text("\n".join([*lines, "APP_ENV=Live",
+                              "CORS_ORIGINS=https://admin.example-pay.com, https://pay.example-pay.com"]) + "\n")
+    findings = verify_prod_env(env, [], TODAY, rules)
+    assert failing(findings) == set(), [f.message for f in findings if not f.ok]
+    by_rule = {f.rule: f.subject for f in findings}
+    assert by_rule["env_is_prod"] == "APP_ENV" and by_rule["trusted_proxies_set"] == "TRUSTED_PROXY_IPS"
+    env.write_text(env.read_text() + "CORS_ORIGINS=https://admin.example-pay.com,*\nAPP_ENV=prod\n")
+    assert failing(verify_prod_env(env, [], TODAY, rules)) == {"cors_restricted", "env_is_prod"}
+
+
+def test_a_json_only_cors_rule_refuses_a_comma_list(tmp_path: Path) -> None:
+    assert check(tmp_path, "CORS_ORIGINS", "https://admin.example-pay.com,https://pay.example-pay.com") == {
+        "cors_restricted"}
+
+
+def test_a_removed_rule_is_not_checked_and_an_added_one_is(tmp_path: Path) -> None:
+    rules = profile_rules(tmp_path, '[profile]\nremove = ["prod_env.flags.KYC_MOCK_ENABLED", '
+                                    '"prod_env.secrets.ADYEN_API_KEY"]\n\n[prod_env.flags]\nSEED_DEMO_DATA = false\n\n'
+                                    '[prod_env.secrets]\nSESSION_KEY = { min_length = 24 }\n')
+    env = with_line(tmp_path, "KYC_MOCK_ENABLED", "true")
+    findings = verify_prod_env(env, [], TODAY, rules)
+    rules_seen = {f.rule for f in findings}
+    assert "flag_off:KYC_MOCK_ENABLED" not in rules_seen and "secret_present:ADYEN_API_KEY" not in rules_seen
+    assert failing(findings) == {"flag_off:SEED_DEMO_DATA", "secret_present:SESSION_KEY"}
+
+
+def test_a_profile_without_rules_fails_closed(tmp_path: Path) -> None:
+    rules = ProdEnv()
+    (finding,) = verify_prod_env(ENV_DIR / "prod.env", [], TODAY, rules)
+    assert finding.status is Status.FAIL and "declares no rule" in finding.message
+
+
+def test_the_git_sha_variable_is_the_profiles(tmp_path: Path) -> None:
+    rules = profile_rules(tmp_path, '[prod_env]\ngit_sha = { var = "RELEASE_COMMIT" }\n')
+    env = tmp_path / "sha.env"
+    env.write_text("RELEASE_COMMIT=060f1658c0f32b260ef61eddb625805d5849d8b7\nGIT_SHA=abc\n")
+    assert env_git_sha(env, rules) == "060f1658c0f32b260ef61eddb625805d5849d8b7"

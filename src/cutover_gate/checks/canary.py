@@ -5,11 +5,9 @@ from __future__ import annotations
 import secrets as pysecrets
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from cutover_gate.config.cutover_file import CanaryFile
 from cutover_gate.config.settings import GateSettings
-from cutover_gate.config.target_profile import Profile, dig
 from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
@@ -30,88 +28,92 @@ class Balance:
     held: Decimal
 
 
-def wire(p: Profile, **fields: Any) -> dict[str, Any]:
-    """A request body with the platform's field names: `wire(p, amount="10.00")` is `{p's name for amount: "10.00"}`."""
-    return {str(p.value("requests", key)): value for key, value in fields.items()}
-
-
-def review_body(p: Profile, action: str, reason: str) -> dict[str, Any]:
-    """The withdrawal review body: `action` is a key of the profile's [actions] ("approve" or "reject")."""
-    return wire(p, review_action=p.value("actions", action), reason=reason)
-
-
-def tx_field(p: Profile, resp: Response, key: str) -> str:
-    """A field of the transaction an answer carries (`[fields] transaction`, then `[fields] <key>` inside it)."""
-    return str(resp.field(f"{p.field('transaction')}.{p.field(key)}"))
-
-
 def balance(target: TargetClient, token: Secret) -> Balance:
-    p = target.profile
-    resp = target.get(p.path("wallet_balance"), token=token)
-    resp.expect(200, what="wallet balance")
-    return Balance(available=to_decimal(resp.field(p.field("available")), "available balance"),
-                   held=to_decimal(resp.field(p.field("held")), "held balance"))
+    resp = target.call("wallet_balance", player=token).ok("wallet balance")
+    return Balance(available=to_decimal(resp.answer("available"), "available balance"),
+                   held=to_decimal(resp.answer("held"), "held balance"))
+
+
+def tenant_of(target: TargetClient, settings: GateSettings) -> str:
+    """The canary's tenant: the cutover file's, else the platform's of the profile; none is a FAIL naming where."""
+    tenant = settings.canary.tenant_id or str(target.profile.value("canary", "tenant_id") or "")
+    if not tenant:
+        raise CheckFailed("no tenant for the canary: set [canary] tenant_id in the cutover file")
+    return tenant
+
+
+def _tenant_refused(target: TargetClient, resp: Response, tenant: str, what: str) -> None:
+    """An answer that says the tenant does not exist is a FAIL naming the tenant, not a bare status."""
+    if 400 <= resp.status < 500 and resp.error_code(target.profile) == target.profile.value("errors",
+                                                                                           "unknown_tenant"):
+        raise CheckFailed(f"{what}: the target has no tenant '{tenant}' ({resp.describe()}); set [canary] "
+                          "tenant_id in the cutover file to one of the platform's tenants")
 
 
 def _login(target: TargetClient, email: str, password: Secret, tenant: str) -> tuple[str, Secret]:
-    p = target.profile
-    body = wire(p, email=email, password=password.reveal(), tenant_id=tenant)
-    resp = target.post(p.path("player_login"), json=body)
-    resp.expect(200, what=f"canary login for {email}")
-    token = resp.field(p.field("token"))
-    return str(resp.field(p.field("login_user_id"))), Secret(str(token), "canary access token")
+    resp = target.call("player_login", email=email, password=password.reveal(), tenant=tenant)
+    _tenant_refused(target, resp, tenant, f"canary login for {email}")
+    resp.ok(f"canary login for {email}")
+    return str(resp.answer("player_id")), Secret(str(resp.answer("token")), "canary access token")
 
 
-def _verify(target: TargetClient, channel: str, address_key: str, address: str) -> None:
-    p = target.profile
-    sent = target.post(p.path(f"verify_{channel}_send"), json=wire(p, **{address_key: address}))
-    sent.expect(200, what=f"{channel} verification send")
-    try:
-        code = str(sent.field(p.field("verify_debug_code")))
-    except CheckFailed:
-        raise CheckFailed(f"the target does not expose the {channel} verification code; provision the canary "
-                          "beforehand and give CUTOVER_CANARY_EMAIL / CUTOVER_CANARY_PASSWORD") from None
-    confirm = target.post(p.path(f"verify_{channel}_confirm"), json=wire(p, **{address_key: address, "code": code}))
-    confirm.expect(200, what=f"{channel} verification confirm")
+def _verify(target: TargetClient, settings: GateSettings, channel: str, address: str) -> None:
+    flow = target.profile.flows.verification
+    spec = flow.channels[channel]
+    sent = target.call(spec.send, address=address, channel=channel).ok(f"{channel} verification send")
+    if flow.mode == "fixed":
+        if settings.verify_code is None:
+            raise CheckFailed("the platform verifies with a fixed staging code: set CUTOVER_VERIFY_CODE")
+        code = settings.verify_code.reveal()
+    else:
+        try:
+            code = str(sent.answer("code"))
+        except CheckFailed:
+            raise CheckFailed(f"the target does not expose the {channel} verification code; provision the canary "
+                              "beforehand and give CUTOVER_CANARY_EMAIL / CUTOVER_CANARY_PASSWORD") from None
+    target.call(spec.confirm, address=address, channel=channel, code=code).ok(f"{channel} verification confirm")
 
 
 def provision_canary(target: TargetClient, settings: GateSettings, admin: Secret) -> CanaryPlayer:
     """Pre-provisioned credentials when given (required in prod); otherwise register one through the API."""
     p = target.profile
     cfg = settings.canary
-    tenant = cfg.tenant_id or str(p.value("canary", "tenant_id"))
+    tenant = tenant_of(target, settings)
     if cfg.email and settings.canary_password is not None:
         player_id, token = _login(target, cfg.email, settings.canary_password, tenant)
         return CanaryPlayer(player_id, cfg.email, token, "pre-provisioned")
     if settings.env_name == "prod":
         raise CheckFailed("prod cutover: no canary registration in production; give the pre-provisioned canary "
                           "with CUTOVER_CANARY_EMAIL and CUTOVER_CANARY_PASSWORD")
+    flows = p.flows
+    if flows.verification.mode == "none":
+        raise CheckFailed("the profile registers no canary (flows.verification.mode = none): give the pre-provisioned "
+                          "canary with CUTOVER_CANARY_EMAIL and CUTOVER_CANARY_PASSWORD")
     stamp = utcnow().strftime("%Y%m%d%H%M%S")
     nonce = pysecrets.token_hex(3)
     email = f"canary+{stamp}{nonce}@{p.value('canary', 'email_domain')}"
     password = Secret("Cv!" + pysecrets.token_urlsafe(18), "canary password")
     phone = "+90555" + f"{pysecrets.randbelow(10**7):07d}"
-    reg = target.post(p.path("player_register"), json=wire(p, email=email, password=password.reveal(),
-                                                             username=f"canary{stamp}{nonce}", phone=phone,
-                                                             tenant_id=tenant))
-    reg.expect(200, 201, what="canary registration")
-    _verify(target, "email", "email", email)
-    _verify(target, "sms", "phone", phone)
+    reg = target.call("player_register", email=email, password=password.reveal(), username=f"canary{stamp}{nonce}",
+                      phone=phone, tenant=tenant)
+    _tenant_refused(target, reg, tenant, "canary registration")
+    reg.ok("canary registration")
+    addresses = {"email": email, "phone": phone}
+    for channel, spec in flows.verification.channels.items():
+        _verify(target, settings, channel, addresses[spec.address])
     player_id, token = _login(target, email, password, tenant)
-    review = target.post(p.path("kyc_review", player_id=player_id), token=admin,
-                         json=dict(p.value("canary", "kyc_review_body")))
-    review.expect(200, what="canary KYC review (manual admin override)")
+    if flows.kyc.mode == "none":
+        return CanaryPlayer(player_id, email, token, "verified")
+    target.call("kyc_review", admin=admin, player_id=player_id).ok("canary KYC review (manual admin override)")
     return CanaryPlayer(player_id, email, token, "verified (manual admin override)")
 
 
 def deposit_state(target: TargetClient, token: Secret, tx_id: str) -> str:
-    p = target.profile
-    resp = target.get(p.path("wallet_transactions"), token=token)
-    resp.expect(200, what="wallet transactions")
-    for item in resp.field(p.field("list_items")):
+    resp = target.call("wallet_transactions", player=token).ok("wallet transactions")
+    for item in resp.items():
         try:
-            if str(dig(item, p.field("tx_id"))) == tx_id:
-                return str(dig(item, p.field("tx_state")))
+            if str(resp.item(item, "tx_id")) == tx_id:
+                return str(resp.item(item, "state"))
         except KeyError as exc:
             raise CheckFailed(f"wallet transactions: {exc.args[0]} in an item") from None
     return "missing"
@@ -125,10 +127,16 @@ def wait_for_deposit(target: TargetClient, token: Secret, tx_id: str, cfg: Canar
 
 
 def withdrawal_state(target: TargetClient, admin: Secret, tx_id: str) -> str:
-    p = target.profile
-    resp = target.get(p.path("payout_status", tx_id=tx_id), token=admin)
-    resp.expect(200, what=f"payout status of {tx_id}")
-    return str(resp.field(p.field("payout_status_state")))
+    resp = target.call("payout_status", admin=admin, tx_id=tx_id).ok(f"payout status of {tx_id}")
+    return str(resp.answer("state"))
+
+
+def completion_of(target: TargetClient, method: str) -> str:
+    """How a deposit of `method` completes on this platform (flows.deposit.methods): webhook, sync or poll."""
+    found = target.profile.flows.deposit.methods.get(method)
+    if found is None:
+        raise CheckFailed(f"the profile does not say how a '{method}' deposit completes (flows.deposit.methods)")
+    return found
 
 
 @dataclass

@@ -34,8 +34,8 @@ class Route:
 
 def documented_routes(target: TargetClient) -> tuple[list[Route] | None, str]:
     """(routes, how they were found): the OpenAPI document's paths, or None with the reason there are none."""
-    path = str(target.profile.probe("openapi_path"))
-    resp = target.get(path)
+    path = target.profile.call("openapi").path
+    resp = target.call("openapi")
     if resp.status != 200:
         return None, f"GET {path} answered {resp.status}: the target documents no routes"
     try:

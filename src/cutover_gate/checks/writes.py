@@ -17,6 +17,8 @@ from cutover_gate.config.settings import GateSettings
 WEBHOOK_LINES = frozenset({"t0_webhook_signature", "t0_webhook_timestamp", "t0_webhook_replay",
                            "t0_webhook_classification", "t0_idempotency"})
 DISCOVERED = "<each webhook-like route of the OpenAPI document>"
+UNDECLARED = "undeclared_routes"
+"""The tag of the scenario that probes the webhook-like routes of the OpenAPI document."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ class Plan:
 
 def planned_writes(settings: GateSettings, scenarios: Iterable[tuple[Iterable[str], Mapping[str, str]]]
                    ) -> list[Write]:
-    """The writes of the scenarios, given as (their checklist lines, their example's parameters), in run order."""
+    """The writes of the scenarios, given as (their tags: checklist lines and others, their example's parameters),
+    in run order."""
     plan = Plan(settings)
     for lines, example in scenarios:
         _scenario(plan, set(lines), dict(example))
@@ -87,15 +90,24 @@ def _scenario(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
             plan.add(key, "an unsigned request every webhook route must refuse")
     if "t0_deposit" in lines:
         _money_loop(plan)
+    if "t0_psp_deposit" in lines:
+        plan.canary_player()
+        if plan.settings.profile.flows.deposit.psp_method:
+            plan.add("deposit", "a deposit with the PSP's asynchronous method (completed by its webhook)",
+                     _kit(plan))
     if lines & WEBHOOK_LINES:
         _webhooks(plan, lines, example)
+
+
+def _kit(plan: Plan) -> Decimal:
+    return min(Decimal(str(plan.settings.profile.webhooks.kit_amount)), plan.settings.canary.max_amount)
 
 
 def _money_loop(plan: Plan) -> None:
     c = plan.settings.canary
     plan.canary_player()
-    plan.add("deposit", "the canary's deposit through the PSP", c.deposit_amount)
-    plan.add("deposit", "the same deposit replayed with its Idempotency-Key (must credit nothing)", c.deposit_amount)
+    plan.add("deposit", "the canary's deposit", c.deposit_amount)
+    plan.add("deposit", "the same deposit replayed with its idempotency key (must credit nothing)", c.deposit_amount)
     plan.add("withdraw", "the canary's withdrawal request", c.withdraw_amount)
     plan.add("withdrawal_review", "the admin approves it")
     plan.add("withdrawal_mark_paid", "the admin marks it paid")
@@ -104,52 +116,68 @@ def _money_loop(plan: Plan) -> None:
 
 
 def _webhooks(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
-    kit = Decimal(str(plan.settings.profile.value("webhooks", "kit_amount")))
-    route = example.get("route", "")
+    kit = _kit(plan)
+    routes = plan.settings.profile.webhooks.routes
     plan.canary_player()
     if not plan.completed_deposit and not plan.prod:
-        funding = min(kit * 4, plan.settings.canary.max_amount)
-        plan.add("deposit", "the webhook kit funds the canary (no completed deposit yet)", funding)
-        plan.add("webhook_stripe", "a validly signed Stripe event completes it")
+        funding_route = next(((n, r) for n, r in routes.items() if r.completes == "deposit"), None)
+        if funding_route is not None:
+            funding = min(kit * 4, plan.settings.canary.max_amount)
+            plan.add("deposit", "the webhook kit funds the canary (no completed deposit yet)", funding)
+            plan.add(funding_route[1].call, f"a validly signed {funding_route[0]} event completes it")
         plan.completed_deposit = True
-    if lines & {"t0_webhook_signature", "t0_webhook_timestamp"}:
-        if not route:
-            plan.writes.append(Write("POST", DISCOVERED, "", "an unsigned and a wrongly signed {} each"))
-            return
-        if route == "payout" and not plan.paid_withdrawal:
-            plan.add("withdraw", "a requested withdrawal as the payout probe's subject", kit)
-        plan.add(f"webhook_{route}", f"the {route} webhook {example.get('flaw', 'with a stale timestamp')} "
-                                     "(must be refused, moving nothing)")
-        if route == "payout" and not plan.paid_withdrawal:
-            plan.add("withdrawal_review", "the probe's withdrawal is rejected (releases its hold)")
+    if UNDECLARED in lines:
+        plan.writes.append(Write("POST", DISCOVERED, "", "an unsigned and a wrongly signed {} each"))
+    elif lines & {"t0_webhook_signature", "t0_webhook_timestamp"}:
+        _negative(plan, lines, kit)
     elif "t0_webhook_replay" in lines:
-        _replay(plan, route, kit)
+        for name, route in routes.items():
+            _replay(plan, name, route.call, route.completes, kit)
+        for name, route in routes.items():
+            plan.add(route.call, f"the {name} event replayed (no second effect)")
     elif "t0_webhook_classification" in lines:
-        _held_payout(plan, kit)
-        plan.add("webhook_payout", "a validly signed 'failed' payout event (must not be booked paid)")
-        plan.add("withdrawal_review", "the failed payout's withdrawal is rejected (releases its hold)")
+        payout = next((r for r in routes.values() if r.completes == "payout"), None)
+        if payout is not None:
+            _held_payout(plan, kit)
+            plan.add(payout.call, "a validly signed 'failed' payout event (must not be booked paid)")
+            plan.add("withdrawal_review", "the failed payout's withdrawal is rejected (releases its hold)")
     elif "t0_idempotency" in lines:
-        plan.add("deposit", "a deposit without an Idempotency-Key (must be refused)", kit)
-        plan.add("withdraw", "a withdrawal with an Idempotency-Key", kit)
+        plan.add("deposit", "a deposit without an idempotency key (must be refused)", kit)
+        plan.add("withdraw", "a withdrawal with an idempotency key", kit)
         plan.add("withdraw", "the same withdrawal replayed (must hold once)", kit)
         plan.add("withdraw", "the same key with another body (must be refused with 409)", kit + Decimal("0.01"))
         plan.add("withdrawal_review", "the probe's withdrawal is rejected (releases its hold)")
 
 
+def _negative(plan: Plan, lines: set[str], kit: Decimal) -> None:
+    """The signature scenario (or the timestamp one): each route's forged events."""
+    flaws = ("without a signature", "signed with a wrong secret") if "t0_webhook_signature" in lines \
+        else ("with a stale timestamp",)
+    for name, route in plan.settings.profile.webhooks.routes.items():
+        if route.scheme == "none" or (flaws[0].startswith("with a stale") and route.scheme not in ("hmac_ts",
+                                                                                                  "stripe")):
+            continue
+        for flaw in flaws:
+            subject = route.completes == "payout" and not plan.paid_withdrawal
+            if subject:
+                plan.add("withdraw", "a requested withdrawal as the payout probe's subject", kit)
+            plan.add(route.call, f"the {name} webhook {flaw} (must be refused, moving nothing)")
+            if subject:
+                plan.add("withdrawal_review", "the probe's withdrawal is rejected (releases its hold)")
+
+
 def _held_payout(plan: Plan, kit: Decimal) -> None:
     plan.add("withdraw", "a withdrawal for a payout the PSP will not settle by itself", kit)
     plan.add("withdrawal_review", "the admin approves it")
-    plan.add("withdrawal_payout", "its payout (the profile's [webhooks] held_payout_body)")
+    plan.add("withdrawal_payout", "its payout (calls.withdrawal_payout: a provider the PSP does not serve)")
 
 
-def _replay(plan: Plan, route: str, kit: Decimal) -> None:
+def _replay(plan: Plan, name: str, call: str, completes: str, kit: Decimal) -> None:
     if plan.prod:
-        plan.add(f"webhook_{route}", f"a valid {route} event for a completed canary transaction (no effect)")
-        plan.add(f"webhook_{route}", "the same event replayed (no effect)")
-        return
-    if route == "payout":
+        plan.add(call, f"a valid {name} event for a completed canary transaction (no effect)")
+    elif completes == "payout":
         _held_payout(plan, kit)
+        plan.add(call, f"a valid {name} event completes it")
     else:
-        plan.add("deposit", f"a fresh deposit for the {route} webhook", kit)
-    plan.add(f"webhook_{route}", f"a valid {route} event completes it")
-    plan.add(f"webhook_{route}", "the same event replayed (no second effect)")
+        plan.add("deposit", f"a fresh deposit for the {name} webhook", kit)
+        plan.add(call, f"a valid {name} event completes it")

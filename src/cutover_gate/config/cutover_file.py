@@ -39,6 +39,8 @@ class CanaryFile(Section):
     email: str | None = None
     """A pre-provisioned canary (required in prod: no registration there); its password is CUTOVER_CANARY_PASSWORD."""
     tenant_id: str | None = None
+    psp_deposit_waiver: str | None = None
+    """Where the environment has no asynchronous PSP deposit path: the ticket that waives t0_psp_deposit."""
 
 
 class Webhooks(Section):

@@ -25,6 +25,7 @@ SECRET_ENV = {
     "webhook_secret": "CUTOVER_WEBHOOK_SECRET",
     "adyen_hmac_key": "CUTOVER_ADYEN_HMAC_KEY",
     "stripe_webhook_secret": "CUTOVER_STRIPE_WEBHOOK_SECRET",
+    "verify_code": "CUTOVER_VERIFY_CODE",
 }
 
 
@@ -63,8 +64,17 @@ class GateSettings:
     def target_name(self) -> str:
         return self.target_url or "embedded sandbox"
 
+    @property
+    def verify_code(self) -> Secret | None:
+        """The platform's fixed staging verification code, when it verifies a canary so (flows.verification)."""
+        return self.secret("verify_code")
+
     def secret(self, name: str) -> Secret | None:
         return self.secrets.get(name)
+
+    def secret_of_var(self, var: str) -> Secret | None:
+        """A secret by the variable that holds it (a webhook route's `secret`, CUTOVER_WEBHOOK_SECRET, ...)."""
+        return self.secrets.get(var)
 
     def input_path(self, value: str | None) -> Path | None:
         """A path from the cutover file, resolved against the file's directory."""
@@ -99,6 +109,12 @@ def resolve(option: Any, rootdir: Path) -> GateSettings:
     for name, var in SECRET_ENV.items():
         value = env_values.get(var) or defaults.get(var)
         secrets[name] = Secret(value, var) if value else None
+    profile = load_profile(Path(option.profile) if option.profile else None)
+    for route in profile.webhooks.routes.values():  # the profile names the variables of its routes' secrets
+        value = env_values.get(route.secret) or defaults.get(route.secret)
+        secrets[route.secret] = Secret(value, route.secret) if value else None
+    for name, var in SECRET_ENV.items():
+        secrets.setdefault(var, secrets[name])
     admin_email = env_values.get("CUTOVER_ADMIN_EMAIL") or defaults.get("CUTOVER_ADMIN_EMAIL")
 
     release_sha = option.release_sha or os.environ.get("RELEASE_SHA") or cutover.release.sha
@@ -116,7 +132,7 @@ def resolve(option: Any, rootdir: Path) -> GateSettings:
         reports_dir=reports_dir.resolve(),
         release_sha=str(release_sha) if release_sha else None,
         decider=str(decider),
-        profile=load_profile(Path(option.profile) if option.profile else None),
+        profile=profile,
         cutover_file=cutover_file,
         cutover=cutover,
         admin_email=admin_email,

@@ -20,6 +20,7 @@ class PlannedScenario:
     nodeid: str
     lines: tuple[str, ...]
     example: Mapping[str, str] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
 
 
 def guards(settings: GateSettings) -> list[str]:
@@ -67,7 +68,7 @@ def describe(settings: GateSettings, scenarios: Sequence[PlannedScenario]) -> st
         in_record = f"{rec.result.value} at {rec.at}" if rec else "-"
         runs = f"yes ({len(selected[line.id])} scenario(s))" if line.id in selected else "no"
         out.append(f"| {line.id} | {line.phase} | {LINES_BY_ID[line.id].title(settings.lang)} | {runs} | {in_record} |")
-    writes = planned_writes(settings, ((s.lines, s.example) for s in scenarios))
+    writes = planned_writes(settings, (((*s.lines, *s.tags), s.example) for s in scenarios))
     out += ["", f"## Writes the run would make ({len(writes)})", "", "| # | method | path | amount | why |",
             "|---|---|---|---|---|"]
     out += [f"| {n} | {w.method} | `{w.path}` | {w.amount or '-'} | {w.why} |" for n, w in enumerate(writes, 1)]

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json as jsonlib
 import time
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from tenacity import (
@@ -25,11 +27,13 @@ from tenacity import (
     wait_fixed,
 )
 
+from cutover_gate.config.profile_schema import Call
 from cutover_gate.config.target_profile import Profile, dig
 from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import MASK, REDACTOR, SENSITIVE_KEY, Secret
 from cutover_gate.target.breaker import PROBE_TIMEOUT_S, Breaker
+from cutover_gate.target.calls import fill, query_string
 
 MAX_BODY = 4000
 
@@ -88,12 +92,15 @@ def to_decimal(value: Any, what: str) -> Decimal:
 
 
 class Response:
-    def __init__(self, raw: requests.Response, exchange: Exchange) -> None:
+    def __init__(self, raw: requests.Response, exchange: Exchange, spec: Call | None = None, name: str = "") -> None:
         self.raw = raw
         self.status = raw.status_code
         self.headers = raw.headers
         self.text = raw.text
         self.exchange = exchange
+        self.spec = spec
+        """The declared call this answers, when it was made with `TargetClient.call`."""
+        self.name = name
 
     def json(self) -> Any:
         try:
@@ -110,8 +117,33 @@ class Response:
         except KeyError as exc:
             raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: {exc.args[0]} in the answer") from None
 
+    def answer(self, key: str) -> Any:
+        """The answer field `key` of the declared call (`answer.<key>` of the profile's call)."""
+        if self.spec is None or key not in self.spec.answer:
+            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: the profile's call '{self.name}' does not "
+                              f"say where '{key}' is in the answer (calls.{self.name}.answer.{key})")
+        return self.field(self.spec.answer[key])
+
+    def items(self) -> list[dict[str, Any]]:
+        """The list answer's elements (`answer.items`), objects only."""
+        found = self.answer("items")
+        if not isinstance(found, list):
+            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: '{self.name}' answer's items is not a list")
+        return [i for i in found if isinstance(i, dict)]
+
+    def item(self, element: dict[str, Any], key: str) -> Any:
+        """Field `key` of one list element (`item.<key>` of the profile's call); KeyError when it lacks it."""
+        if self.spec is None or key not in self.spec.item:
+            raise CheckFailed(f"the profile's call '{self.name}' does not say where '{key}' is in an element "
+                              f"(calls.{self.name}.item.{key})")
+        return dig(element, self.spec.item[key])
+
+    def ok(self, what: str) -> Response:
+        """The answer, when its status is one the declared call accepts; CheckFailed naming it otherwise."""
+        return self.expect(*(self.spec.accept if self.spec else (200,)), what=what)
+
     def error_code(self, profile: Profile, *, or_detail: bool = False) -> str:
-        """The platform's error code (`[fields] error_code`; with `or_detail`, else `error_detail`) of a JSON answer;
+        """The platform's error code (`[errors] code_field`; with `or_detail`, else `detail_field`) of a JSON answer;
         "" when the answer carries none."""
         try:
             body = self.json()
@@ -119,9 +151,9 @@ class Response:
             return ""
         if not isinstance(body, dict):
             return ""
-        code = body.get(profile.field("error_code"))
+        code = body.get(profile.value("errors", "code_field"))
         if not code and or_detail:
-            code = body.get(profile.field("error_detail"))
+            code = body.get(profile.value("errors", "detail_field"))
         return str(code or "")
 
     def describe(self) -> str:
@@ -206,10 +238,42 @@ class TargetClient:
         self._record(ex)
         return Response(raw, ex)
 
+    def call(self, name: str, *, admin: Secret | None = None, player: Secret | None = None, key: str | None = None,
+             with_key: bool = True, data: bytes | None = None, headers: Mapping[str, str] | None = None,
+             **values: Any) -> Response:
+        """A call of the profile: its method, path, auth, headers, query and body, filled with `values`.
+
+        `admin` / `player` are the sessions its auth may need; `key` is the idempotency key of an idempotent call (a
+        fresh one when not given; `with_key=False` leaves the header out, to probe its refusal); `data` sends a raw
+        body instead of the template (a signed webhook)."""
+        spec = self.profile.call(name)
+        what = f"call '{name}'"
+        values = {"key": key or f"cutover-{uuid.uuid4()}", **values}
+        path = fill(spec.path, values, what)
+        query = query_string(spec.query, values, what)
+        if query:
+            path = f"{path}?{urlencode(query)}"
+        hdrs = {str(k): str(v) for k, v in fill(spec.headers, values, what).items()}
+        if spec.idempotent and with_key:
+            hdrs[self.profile.value("headers", "idempotency")] = str(values["key"])
+        hdrs.update(headers or {})
+        if spec.auth != "none":
+            token_of = spec.auth if isinstance(spec.auth, str) else spec.auth.token
+            token = admin if token_of == "admin" else player
+            if token is None:
+                raise CheckFailed(f"{what} needs the {token_of} session")
+            header, scheme = ("Authorization", "Bearer") if isinstance(spec.auth, str) else (spec.auth.header,
+                                                                                            spec.auth.scheme)
+            hdrs[header] = f"{scheme} {token.reveal()}".strip()
+        body = fill(spec.body, values, what) if spec.body is not None and data is None else None
+        resp = self.request(spec.method, str(path), json=body, data=data, headers=hdrs)
+        return Response(resp.raw, resp.exchange, spec, name)
+
     def _alive(self) -> bool:
         """One short health probe, no retry: does the target answer at all?"""
         try:
-            self.session.get(self.url(self.profile.path("health")), timeout=PROBE_TIMEOUT_S, allow_redirects=False)
+            self.session.get(self.url(self.profile.call("health").path), timeout=PROBE_TIMEOUT_S,
+                             allow_redirects=False)
         except requests.RequestException:
             return False
         return True

@@ -42,6 +42,19 @@ class Database:
             finally:
                 conn.rollback()
 
+    def columns(self, sql: str, params: dict[str, Any] | None = None, *, what: str) -> list[str]:
+        """The column names the query answers, from running it read-only wrapped to return no row."""
+        wrapped = f"SELECT * FROM ({sql.strip().rstrip(';')}) AS profile_query LIMIT 0"
+        with self._connect() as conn:
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(wrapped.encode(), params or {})
+                    return [col.name for col in cur.description or ()]
+            except psycopg.Error as exc:
+                raise CheckFailed(f"{what}: SQL failed: {REDACTOR.scrub(str(exc)).strip()}") from None
+            finally:
+                conn.rollback()
+
     def query(self, key: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.rows(self.profile.sql(key), params, what=f"profile SQL '{key}'")
 

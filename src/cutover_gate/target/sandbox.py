@@ -124,8 +124,9 @@ def sandbox_env(settings: GateSettings) -> dict[str, str]:
     if settings.admin_email:
         env["CUTOVER_ADMIN_EMAIL"] = settings.admin_email
     for name, var in (("admin_password", "CUTOVER_ADMIN_PASSWORD"), ("webhook_secret", "CUTOVER_WEBHOOK_SECRET"),
-                      ("adyen_hmac_key", "CUTOVER_ADYEN_HMAC_KEY"),
-                      ("stripe_webhook_secret", "CUTOVER_STRIPE_WEBHOOK_SECRET")):
+                      ("adyen_hmac_key", "CUTOVER_ADYEN_HMAC_KEY"), ("stripe_webhook_secret",
+                                                                     "CUTOVER_STRIPE_WEBHOOK_SECRET"),
+                      ("verify_code", "CUTOVER_VERIFY_CODE")):
         secret = settings.secret(name)
         if secret is not None:
             env[var] = secret.reveal()

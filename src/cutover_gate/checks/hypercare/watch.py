@@ -9,7 +9,6 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 from cutover_gate.checks.hypercare import signals as sig
 from cutover_gate.checks.hypercare.judge import Finding, HypercareConfig, Observation, evaluate
@@ -30,8 +29,8 @@ def config(target: TargetClient) -> HypercareConfig:
 
 
 def scrape(target: TargetClient, obs: Observation) -> sig.Exposition | None:
-    path = target.profile.path("metrics")
-    resp = target.get(path)
+    path = target.profile.call("metrics").path
+    resp = target.call("metrics")
     if resp.status != 200:
         obs.unavailable["metrics"] = f"GET {path} -> {resp.status}"
         return None
@@ -72,20 +71,19 @@ def withdrawals(target: TargetClient, token: Secret, cfg: HypercareConfig, obs: 
                 ) -> list[dict[str, Any]] | None:
     """Every withdrawal in a watched state (paged); closed ones only back to the payout lookback."""
     p = target.profile
-    path, id_field = p.path("withdrawals"), p.field("withdrawal_item_id")
+    path, id_field = p.call("withdrawals").path, p.call("withdrawals").item["tx_id"]
     closed = {*cfg.payout_paid_states, *cfg.payout_failed_states}
     lookback = obs.at - timedelta(hours=max(cfg.payout_lookback_hours, cfg.payout_window_minutes / 60))
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
     for state in dict.fromkeys([*cfg.backlog_states, *cfg.stuck_states, *closed]):
         for page in range(cfg.max_pages):
-            query = urlencode({cfg.state_param: state, cfg.limit_param: cfg.page_limit,
-                               cfg.offset_param: page * cfg.page_limit})
-            resp = target.get(f"{path}?{query}", token=token)
+            resp = target.call("withdrawals", admin=token, state=state, limit=cfg.page_limit,
+                               offset=page * cfg.page_limit)
             if resp.status != 200:
-                obs.unavailable["withdrawals"] = f"GET {path}?{cfg.state_param}={state} -> {resp.status}"
+                obs.unavailable["withdrawals"] = f"GET {path} for state {state} -> {resp.status}"
                 return None
-            batch = [i for i in resp.field(p.field("list_items")) if isinstance(i, dict)]
+            batch = resp.items()
             new = [i for i in batch if str(i.get(id_field)) not in seen]
             seen.update(str(i.get(id_field)) for i in new)
             out.extend(new)
@@ -100,12 +98,10 @@ def withdrawals(target: TargetClient, token: Secret, cfg: HypercareConfig, obs: 
 
 def _wallet_views(target: TargetClient, token: Secret, database: Database, player_id: str
                   ) -> tuple[tuple[Decimal, Decimal], tuple[Decimal, Decimal]]:
-    p = target.profile
-    resp = target.get(p.path("admin_player_wallet", player_id=player_id), token=token)
-    resp.expect(200, what=f"admin wallet of player {player_id}")
-    wallet = p.field("admin_wallet")
-    api = (to_decimal(resp.field(f"{wallet}.{p.field('available')}"), "admin wallet available"),
-           to_decimal(resp.field(f"{wallet}.{p.field('held')}"), "admin wallet held"))
+    resp = target.call("admin_player_wallet", admin=token, player_id=player_id)
+    resp.ok(f"admin wallet of player {player_id}")
+    api = (to_decimal(resp.answer("available"), "admin wallet available"),
+           to_decimal(resp.answer("held"), "admin wallet held"))
     rows = database.query("wallet", {"player_id": player_id})
     sql = ((to_decimal(rows[0]["available"], "database available"), to_decimal(rows[0]["held"], "database held"))
            if len(rows) == 1 else (Decimal(-1), Decimal(-1)))
@@ -153,8 +149,8 @@ def take_round(target: TargetClient, token: Secret, database: Database, cfg: Hyp
             rates(before, after, cfg, obs)
     if items is not None:
         p, now = target.profile, utcnow()
-        common: dict[str, Any] = {"now": now, "id_field": p.field("withdrawal_item_id"),
-                                  "state_field": p.field("tx_state")}
+        item = p.call("withdrawals").item
+        common: dict[str, Any] = {"now": now, "id_field": item["tx_id"], "state_field": item["state"]}
         obs.backlog = sig.overdue(items, states=cfg.backlog_states, minutes=cfg.backlog_sla_minutes,
                                   time_field=cfg.created_field, **common)
         obs.stuck = sig.overdue(items, states=cfg.stuck_states, minutes=cfg.stuck_minutes,

@@ -1,34 +1,34 @@
 """T-60 prod configuration check (the runbook's `verify_prod_env.py`), read from a dotenv file, never the process.
 
-One finding per rule and key; rule id (key): PASS when
+The rules are the profile's `[prod_env]` (ProdEnv; the default is CONTRACT §1's set): which variable each rule reads,
+how a list is written, which values mean prod, which secrets and flags. One finding per rule and variable; rule id
+(variable): PASS when
 
-- `env_is_prod` (ENV): `prod` or `production`, any case;
-- `cors_restricted` (CORS_ORIGINS): a non-empty JSON list of strings, no entry containing `*`, every entry an
-  `https://<host>` origin whose host is not localhost/loopback;
-- `psp_key_live:STRIPE_API_KEY`: a live secret key (`sk_live_…`, or a restricted `rk_live_…`) passing the secret
-  heuristics below;
-- `secret_present:<KEY>` for STRIPE_WEBHOOK_SECRET (`whsec_…`), ADYEN_API_KEY, ADYEN_HMAC_KEY, WEBHOOK_SECRET,
-  JWT_SECRET: present and passing the secret heuristics;
-- `database_url_safe` (DATABASE_URL): a PostgreSQL URL (not sqlite, not another engine), every host (also a `host=`
-  query parameter) not localhost / 127.x / ::1 / 0.0.0.0 / a unix socket, and no default password (`postgres`, ...);
-- `trusted_proxies_set` (TRUSTED_PROXIES): non-empty (JSON list or comma-separated), not `*`, `0.0.0.0/0`, `::/0`;
-- `flag_off:<KEY>` for BOOTSTRAP_ENABLED, MOCK_EXTERNAL_SERVICES, KYC_MOCK_ENABLED, ALLOW_TEST_PAYMENT_METHODS:
-  explicitly false; `flag_on:WEBHOOK_SIGNATURE_ENFORCED`: explicitly true;
-- `git_sha_valid` (GIT_SHA): 40 hex characters, not the all-zero null SHA.
+- `env_is_prod` (env.var): one of env.values, any case;
+- `cors_restricted` (cors.var): a non-empty list (cors.format: a JSON list of strings, a comma list, or either), no
+  entry containing `*`, every entry an `https://<host>` origin whose host is not localhost/loopback;
+- `psp_key_live:<VAR>` (live_keys): a live key starting with one of its prefixes (`sk_live_`, `rk_live_`) whose rest
+  passes the secret heuristics below;
+- `secret_present:<VAR>` (secrets): present, in its format (its prefix, e.g. `whsec_`), passing the heuristics;
+- `database_url_safe` (database_url.var): a PostgreSQL URL (not sqlite, not another engine), every host (also a
+  `host=` query parameter) not localhost / 127.x / ::1 / 0.0.0.0 / a unix socket, and no default password;
+- `trusted_proxies_set` (trusted_proxies.var): a non-empty list in its format, not `*`, `0.0.0.0/0`, `::/0`;
+- `flag_off:<VAR>` / `flag_on:<VAR>` (flags): explicitly the value the profile requires;
+- `git_sha_valid` (git_sha.var): 40 hex characters, not the all-zero null SHA.
 
 Booleans are `1/true/yes/on` and `0/false/no/off` (any case). Fail-closed: a missing flag is a FAIL ("not set"), since
-the application's default for it is unknown here; any other text is a FAIL ("not a boolean").
+the application's default for it is unknown here; any other text is a FAIL ("not a boolean"). A profile with no rule
+at all is a single FAIL: nothing would have been verified.
 
-Secret heuristics (a FAIL names the key and the cause, never the value nor any fragment of it): empty; a single
+Secret heuristics (a FAIL names the variable and the cause, never the value nor any fragment of it): empty; a single
 repeated character; a known placeholder as the whole value (`changeme`, `changethis`, `secret`, `password`, `test`,
 `dev`, `default`, `example`, `none`, ...); a placeholder marker anywhere (`sk_test_`, `pk_test_`, `whsec_test`,
 `changeme`, `changethis`, `replace_me`, `your_`, `example`, `placeholder`, `dummy`, `insecure`, `xxxx`, `<`, `${`);
 a test word as a whole `_`/`-`/`.`/`:`-separated part (`test`, `dev`, `demo`, `default`, `local`, `mock`, `fake`,
-`sample`, `sandbox`, `secret`); shorter than the minimum: 32 characters for JWT_SECRET (HS256 wants a 256-bit key,
-RFC 7518 §3.2), 16 for every other secret (not counting a Stripe prefix).
+`sample`, `sandbox`, `secret`); shorter than the rule's min_length (not counting its prefix).
 
-A FAIL becomes WAIVED when the register holds a valid waiver naming the key; an expired waiver keeps it FAIL and the
-message says the waiver for <key> (<ticket>) expired on <date>. The file is read with `interpolate=False`, so
+A FAIL becomes WAIVED when the register holds a valid waiver naming the variable; an expired waiver keeps it FAIL and
+the message says the waiver for <var> (<ticket>) expired on <date>. The file is read with `interpolate=False`, so
 `${VAR}` is never expanded from the process environment.
 """
 
@@ -47,14 +47,8 @@ from dotenv import dotenv_values
 
 from cutover_gate.checks.preflight import Finding, Status
 from cutover_gate.checks.preflight.waivers import Waiver, find_waiver
-
-SECRET_KEYS: tuple[str, ...] = ("STRIPE_WEBHOOK_SECRET", "ADYEN_API_KEY", "ADYEN_HMAC_KEY", "WEBHOOK_SECRET",
-                                "JWT_SECRET")
-FLAGS_OFF: tuple[str, ...] = ("BOOTSTRAP_ENABLED", "MOCK_EXTERNAL_SERVICES", "KYC_MOCK_ENABLED",
-                              "ALLOW_TEST_PAYMENT_METHODS")
-FLAGS_ON: tuple[str, ...] = ("WEBHOOK_SIGNATURE_ENFORCED",)
-MIN_LENGTH: dict[str, int] = {"JWT_SECRET": 32}
-DEFAULT_MIN_LENGTH = 16
+from cutover_gate.config.profile_schema import EnvList, ProdEnv
+from cutover_gate.config.target_profile import load_profile
 
 _PLACEHOLDERS = frozenset({"changeme", "change_me", "change-me", "changethis", "secret", "password", "passw0rd",
                            "test", "testing", "dev", "development", "default", "example", "sample", "none", "null",
@@ -71,23 +65,43 @@ Check = Callable[[str | None], str | None]
 """A rule's test: the cause of the failure as an English phrase, or None when the value passes."""
 
 
-def verify_prod_env(env_file: Path, waivers: list[Waiver], today: date) -> list[Finding]:
+def default_rules() -> ProdEnv:
+    return load_profile(None).prod_env
+
+
+def rules_of(rules: ProdEnv) -> list[tuple[str, str, Check]]:
+    """(rule id, variable, test) of every rule the profile declares, in a fixed order."""
+    checks: list[tuple[str, str, Check]] = []
+    if rules.env is not None:
+        checks.append(("env_is_prod", rules.env.var, _env_check(tuple(v.lower() for v in rules.env.values))))
+    if rules.cors is not None:
+        checks.append(("cors_restricted", rules.cors.var, _cors_check(rules.cors)))
+    checks += [(f"psp_key_live:{var}", var, _live_key_check(key.prefixes, key.min_length))
+               for var, key in rules.live_keys.items()]
+    checks += [(f"secret_present:{var}", var, _secret_check(rule.prefix, rule.min_length))
+               for var, rule in rules.secrets.items()]
+    if rules.database_url is not None:
+        checks.append(("database_url_safe", rules.database_url.var, _check_database_url))
+    if rules.trusted_proxies is not None:
+        checks.append(("trusted_proxies_set", rules.trusted_proxies.var, _proxies_check(rules.trusted_proxies)))
+    checks += [(f"flag_{'on' if wanted else 'off'}:{var}", var, _flag_check(wanted))
+               for var, wanted in rules.flags.items()]
+    if rules.git_sha is not None:
+        checks.append(("git_sha_valid", rules.git_sha.var, _check_git_sha))
+    return checks
+
+
+def verify_prod_env(env_file: Path, waivers: list[Waiver], today: date, rules: ProdEnv | None = None
+                    ) -> list[Finding]:
     """Every rule's finding for the dotenv file, waivers applied. An unreadable file is a single FAIL."""
     env = _read(env_file)
     if env is None:
         return [Finding("env_file_readable", str(env_file), Status.FAIL,
                         f"prod env file {env_file} is missing or cannot be read")]
-    checks: list[tuple[str, str, Check]] = [
-        ("env_is_prod", "ENV", _check_env),
-        ("cors_restricted", "CORS_ORIGINS", _check_cors),
-        ("psp_key_live:STRIPE_API_KEY", "STRIPE_API_KEY", _check_stripe_key),
-        *((f"secret_present:{key}", key, _secret_check(key)) for key in SECRET_KEYS),
-        ("database_url_safe", "DATABASE_URL", _check_database_url),
-        ("trusted_proxies_set", "TRUSTED_PROXIES", _check_proxies),
-        *((f"flag_off:{key}", key, _flag_check(False)) for key in FLAGS_OFF),
-        *((f"flag_on:{key}", key, _flag_check(True)) for key in FLAGS_ON),
-        ("git_sha_valid", "GIT_SHA", _check_git_sha),
-    ]
+    checks = rules_of(rules if rules is not None else default_rules())
+    if not checks:
+        return [Finding("rules_declared", "prod_env", Status.FAIL,
+                        "the profile's [prod_env] declares no rule: nothing in the prod configuration was verified")]
     findings = []
     for rule, key, check in checks:
         cause = check(env.get(key))
@@ -98,9 +112,12 @@ def verify_prod_env(env_file: Path, waivers: list[Waiver], today: date) -> list[
     return findings
 
 
-def env_git_sha(env_file: Path) -> str | None:
-    """GIT_SHA of the dotenv file, lower-cased, when it is a full 40-hex SHA; None otherwise."""
-    value = ((_read(env_file) or {}).get("GIT_SHA") or "").strip()
+def env_git_sha(env_file: Path, rules: ProdEnv | None = None) -> str | None:
+    """The git SHA variable of the dotenv file, lower-cased, when it is a full 40-hex SHA; None otherwise."""
+    var = (rules if rules is not None else default_rules()).git_sha
+    if var is None:
+        return None
+    value = ((_read(env_file) or {}).get(var.var) or "").strip()
     return value.lower() if _SHA.fullmatch(value) else None
 
 
@@ -125,10 +142,28 @@ def _waive(finding: Finding, waivers: list[Waiver], today: date) -> Finding:
     return replace(finding, status=Status.WAIVED, message=finding.message + note, waiver=waiver.ticket)
 
 
-def _check_env(value: str | None) -> str | None:
-    if not value or not value.strip():
-        return "is not set"
-    return None if value.strip().lower() in ("prod", "production") else "is not prod (expected prod or production)"
+def _env_check(values: tuple[str, ...]) -> Check:
+    def check(value: str | None) -> str | None:
+        if not value or not value.strip():
+            return "is not set"
+        return None if value.strip().lower() in values else f"is not prod (expected {' or '.join(values)})"
+    return check
+
+
+def _entries(value: str, form: str) -> list[str] | str:
+    """The list's entries, or the cause when it is not written in its format."""
+    if form != "comma":
+        try:
+            loaded = json.loads(value)
+        except json.JSONDecodeError:
+            if form == "json":
+                return "is not a JSON list"
+        else:
+            if isinstance(loaded, list) and all(isinstance(e, str) for e in loaded):
+                return [e.strip() for e in loaded]
+            if form == "json" or isinstance(loaded, list):
+                return "is not a JSON list of strings"
+    return [e.strip() for e in value.split(",")]
 
 
 def _local_host(host: str) -> bool:
@@ -142,16 +177,19 @@ def _local_host(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def _check_cors(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return "is not set"
-    try:
-        origins = json.loads(value)
-    except json.JSONDecodeError:
-        return "is not a JSON list"
-    if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
-        return "is not a JSON list of strings"
-    if not origins:
+def _cors_check(rule: EnvList) -> Check:
+    def check(value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return "is not set"
+        origins = _entries(value, rule.format)
+        if isinstance(origins, str):
+            return origins
+        return _cors_cause(origins)
+    return check
+
+
+def _cors_cause(origins: list[str]) -> str | None:
+    if not origins or not any(origins):
         return "is an empty list"
     causes = []
     for number, origin in enumerate(origins, start=1):
@@ -165,7 +203,7 @@ def _check_cors(value: str | None) -> str | None:
     return "; ".join(causes) or None
 
 
-def _secret_cause(key: str, value: str | None, prefix: str = "") -> str | None:
+def _secret_cause(value: str | None, minimum: int, prefix: str = "") -> str | None:
     if value is None or not value.strip():
         return "is missing or empty"
     value = value.strip()
@@ -175,27 +213,28 @@ def _secret_cause(key: str, value: str | None, prefix: str = "") -> str | None:
         return "is a known placeholder/test value"
     if any(marker in lowered for marker in _MARKERS) or _TEST_PARTS & set(re.split(r"[_\-.:]", body)):
         return "looks like a test/default value"
-    minimum = MIN_LENGTH.get(key, DEFAULT_MIN_LENGTH)
     if len(body) < minimum:
         return f"is shorter than the {minimum}-character minimum"
     return None
 
 
-def _secret_check(key: str) -> Check:
+def _secret_check(prefix: str, minimum: int) -> Check:
     def check(value: str | None) -> str | None:
-        if key == "STRIPE_WEBHOOK_SECRET" and value and value.strip() and not value.strip().startswith("whsec_"):
-            return "is not in the Stripe webhook-signing-secret format"
-        return _secret_cause(key, value, "whsec_" if key == "STRIPE_WEBHOOK_SECRET" else "")
+        if prefix and value and value.strip() and not value.strip().startswith(prefix):
+            return f"is not in its format (a '{prefix}' value)"
+        return _secret_cause(value, minimum, prefix)
     return check
 
 
-def _check_stripe_key(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return "is missing or empty"
-    prefix = next((p for p in ("sk_live_", "rk_live_") if value.strip().startswith(p)), None)
-    if prefix is None:
-        return "is not a live-mode Stripe secret key"
-    return _secret_cause("STRIPE_API_KEY", value, prefix)
+def _live_key_check(prefixes: list[str], minimum: int) -> Check:
+    def check(value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return "is missing or empty"
+        prefix = next((p for p in prefixes if value.strip().startswith(p)), None)
+        if prefix is None:
+            return "is not a live-mode key"
+        return _secret_cause(value, minimum, prefix)
+    return check
 
 
 def _check_database_url(value: str | None) -> str | None:
@@ -221,20 +260,20 @@ def _check_database_url(value: str | None) -> str | None:
     return None
 
 
-def _check_proxies(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return "is not set"
-    try:
-        loaded = json.loads(value)
-        entries = [str(e).strip() for e in loaded] if isinstance(loaded, list) else [str(loaded).strip()]
-    except json.JSONDecodeError:
-        entries = [e.strip() for e in value.split(",")]
-    entries = [e for e in entries if e]
-    if not entries:
-        return "is empty"
-    if any(e in ("*", "0.0.0.0/0", "::/0") for e in entries):
-        return "trusts every address"
-    return None
+def _proxies_check(rule: EnvList) -> Check:
+    def check(value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return "is not set"
+        entries = _entries(value, rule.format)
+        if isinstance(entries, str):
+            return entries
+        entries = [e for e in entries if e]
+        if not entries:
+            return "is empty"
+        if any(e in ("*", "0.0.0.0/0", "::/0") for e in entries):
+            return "trusts every address"
+        return None
+    return check
 
 
 def _flag_check(wanted: bool) -> Check:

@@ -1,0 +1,282 @@
+"""The schema of a target profile (pydantic): what each section may hold, checked after the merge.
+
+`check(data)` lists every problem at once, each with its key path: an unknown key, a wrong type, a call the gate
+needs and the profile lacks, a placeholder the gate does not fill, an unknown signature scheme, a route naming a call
+that does not exist.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+
+Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+Token = Literal["admin", "player"]
+Scheme = Literal["hmac_ts", "stripe", "adyen", "none"]
+Completion = Literal["webhook", "sync", "poll"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HeaderAuth(Strict):
+    header: str
+    scheme: str = "Bearer"
+    token: Token
+
+
+class Call(Strict):
+    method: Method = "GET"
+    path: str
+    auth: Token | Literal["none"] | HeaderAuth = "none"
+    headers: dict[str, str] = Field(default_factory=dict)
+    query: dict[str, str] = Field(default_factory=dict)
+    idempotent: bool = False
+    body: dict[str, Any] | None = None
+    accept: list[int] = Field(default_factory=lambda: [200])
+    answer: dict[str, str] = Field(default_factory=dict)
+    item: dict[str, str] = Field(default_factory=dict)
+
+
+class WebhookRoute(Strict):
+    call: str
+    scheme: Scheme
+    secret: str
+    completes: Literal["deposit", "payout"]
+    payload: dict[str, Any]
+    deposit_method: str | None = None
+    timestamp_header: str = "X-Webhook-Timestamp"
+    signature_header: str = "X-Webhook-Signature"
+    outcomes: dict[str, str] = Field(default_factory=lambda: {"paid": "paid", "failed": "failed"})
+    """The payload's words for a paid and a failed payout ({outcome})."""
+    signed_fields: list[str] = Field(default_factory=list)
+    signature_path: str = ""
+    item_path: str = ""
+
+
+class Webhooks(Strict):
+    kit_amount: str = "1"
+    settle_s: float = 1.0
+    provider: str = "cutover-gate"
+    merchant_account: str = "CutoverGate"
+    refused: list[int] = Field(default_factory=lambda: [400, 401, 403])
+    routes: dict[str, WebhookRoute] = Field(default_factory=dict)
+
+
+class Channel(Strict):
+    send: str
+    confirm: str
+    address: Literal["email", "phone"]
+
+
+class DepositFlow(Strict):
+    methods: dict[str, Completion] = Field(default_factory=dict)
+    psp_method: str = ""
+
+
+class Verification(Strict):
+    mode: Literal["answer", "fixed", "none"] = "answer"
+    channels: dict[str, Channel] = Field(default_factory=dict)
+
+
+class Kyc(Strict):
+    mode: Literal["call", "none"] = "call"
+
+
+class Flows(Strict):
+    deposit: DepositFlow = DepositFlow()
+    verification: Verification = Verification()
+    kyc: Kyc = Kyc()
+
+
+class Canary(Strict):
+    tenant_id: str = ""
+    email_domain: str = "canary.cutover.invalid"
+    withdraw_method: str
+    withdraw_address: str
+
+
+class EnvVar(Strict):
+    var: str
+
+
+class ProdValue(Strict):
+    var: str = "ENV"
+    values: list[str] = Field(default_factory=lambda: ["prod", "production"])
+    """The values (any case) that mean prod."""
+
+
+class EnvList(Strict):
+    var: str
+    format: Literal["json", "comma", "json_or_comma"] = "json"
+    """How the list is written: a JSON list, a comma list, or either."""
+
+
+class LiveKey(Strict):
+    prefixes: list[str]
+    """A live key starts with one of these (`sk_live_`); the rest must pass the secret heuristics."""
+    min_length: int = 16
+
+
+class SecretRule(Strict):
+    prefix: str = ""
+    """The format's prefix (`whsec_`): a value without it FAILs; the heuristics judge what follows it."""
+    min_length: int = 16
+
+
+class ProdEnv(Strict):
+    """The T-60 prod configuration rules; an absent (or removed) entry is a rule not checked."""
+    env: ProdValue | None = None
+    cors: EnvList | None = None
+    trusted_proxies: EnvList | None = None
+    database_url: EnvVar | None = None
+    git_sha: EnvVar | None = None
+    live_keys: dict[str, LiveKey] = Field(default_factory=dict)
+    secrets: dict[str, SecretRule] = Field(default_factory=dict)
+    flags: dict[str, StrictBool] = Field(default_factory=dict)
+    """Each flag's required value in prod (false: must be off)."""
+
+
+class Meta(Strict):
+    name: str = ""
+    replace: list[str] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)
+
+
+class ProfileModel(Strict):
+    profile: Meta = Meta()
+    headers: dict[str, str] = Field(default_factory=dict)
+    calls: dict[str, Call]
+    errors: dict[str, str] = Field(default_factory=dict)
+    states: dict[str, str | list[str]] = Field(default_factory=dict)
+    actions: dict[str, str] = Field(default_factory=dict)
+    flows: Flows = Flows()
+    sql: dict[str, str] = Field(default_factory=dict)
+    invariants: dict[str, str] = Field(default_factory=dict)
+    probes: dict[str, Any] = Field(default_factory=dict)
+    canary: Canary
+    webhooks: Webhooks = Webhooks()
+    prod_env: ProdEnv = ProdEnv()
+    hypercare: dict[str, Any] = Field(default_factory=dict)
+
+
+# The calls every run may make, whatever the flows; the flows add theirs.
+REQUIRED_CALLS = frozenset({
+    "health", "readiness", "version", "metrics", "openapi", "admin_login", "admin_me", "dashboard", "payouts_probe",
+    "payout_status", "admin_player_wallet", "player_login", "wallet_balance", "wallet_transactions", "deposit",
+    "withdraw", "withdrawals", "withdrawal_review", "withdrawal_mark_paid", "withdrawal_payout"})
+REQUIRED_STATES = frozenset({
+    "health_ok", "readiness_ok", "migrations_ok", "deposit_completed", "deposit_failed", "withdraw_requested",
+    "withdraw_approved", "withdraw_payout_pending", "withdraw_paid", "withdraw_payout_failed", "withdraw_failed"})
+CALL_PLACEHOLDERS = frozenset({
+    "amount", "method", "address", "tx_id", "player_id", "email", "password", "username", "phone", "tenant", "code",
+    "channel", "reason", "action", "state", "limit", "offset", "key"})
+"""What the gate fills in a call's path, query, headers and body."""
+WEBHOOK_PLACEHOLDERS = frozenset({
+    "tx_id", "event_id", "outcome", "provider", "amount", "amount_minor", "currency", "currency_lower",
+    "currency_upper", "merchant", "now", "now_iso", "nonce"})
+"""What the gate fills in a webhook payload."""
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def placeholders(template: Any) -> Iterator[str]:
+    if isinstance(template, str):
+        yield from _PLACEHOLDER.findall(template)
+    elif isinstance(template, dict):
+        for key, value in template.items():
+            yield from placeholders(key)
+            yield from placeholders(value)
+    elif isinstance(template, list):
+        for value in template:
+            yield from placeholders(value)
+
+
+_PHRASES = {"extra_forbidden": "unknown key", "missing": "missing", "literal_error": "not one of the allowed values",
+            "string_type": "not a string", "int_type": "not a whole number", "dict_type": "not a table",
+            "model_type": "not a table", "list_type": "not a list", "bool_type": "not true or false"}
+
+
+def _type_problems(exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(part) for part in err["loc"] if not str(part).startswith(("function-", "literal[")))
+        phrase = _PHRASES.get(err["type"]) or str(err["msg"]).lower()
+        if err["type"] == "literal_error":
+            phrase = f"{phrase}: {err['ctx'].get('expected', '') if err.get('ctx') else ''}".rstrip(": ")
+        out.append(f"{path}: {phrase}")
+    return sorted(dict.fromkeys(out))
+
+
+_ENTRY_DEPTH = {"calls": 2, "webhooks": 3, "prod_env": 3, "flows": 3}
+"""How deep an invalid entry is cut off to check the rest: a call, a webhook route, a rule, a flow."""
+
+
+def _pruned(data: dict[str, Any], exc: ValidationError) -> dict[str, Any] | None:
+    """The data without the entries that failed validation, so the remaining ones can still be checked."""
+    out = copy.deepcopy(data)
+    for err in exc.errors(include_url=False):
+        loc = [str(part) for part in err["loc"]]
+        if err["type"] == "missing" or not loc:
+            return None
+        cut = loc[: _ENTRY_DEPTH.get(loc[0], 1)]
+        parent: Any = out
+        for part in cut[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if isinstance(parent, dict):
+            parent.pop(cut[-1], None)
+    return out
+
+
+def check(data: dict[str, Any]) -> tuple[ProfileModel | None, list[str]]:
+    """The validated profile, or None, and every problem with its key path: the entries that fail validation, then
+    what is wrong with the others (a wrong type in one call does not hide an unknown placeholder in another)."""
+    try:
+        model = ProfileModel.model_validate(data)
+    except ValidationError as exc:
+        problems = _type_problems(exc)
+        pruned = _pruned(data, exc)
+        if pruned is None:
+            return None, problems
+        try:
+            rest = ProfileModel.model_validate(pruned)
+        except ValidationError:
+            return None, problems
+        return None, problems + [p for p in _semantic(rest) if not p.endswith("(the gate makes this call)")]
+    problems = _semantic(model)
+    return (model if not problems else None), problems
+
+
+def _semantic(model: ProfileModel) -> list[str]:
+    problems: list[str] = []
+    needed = set(REQUIRED_CALLS)
+    if model.flows.kyc.mode == "call":
+        needed.add("kyc_review")
+    if model.flows.verification.mode != "none":
+        needed.add("player_register")
+        problems += [f"flows.verification.channels.{name}: no call '{call}' in [calls]"
+                     for name, channel in model.flows.verification.channels.items()
+                     for call in (channel.send, channel.confirm) if call not in model.calls]
+    problems += [f"calls.{name}: missing (the gate makes this call)" for name in sorted(needed - set(model.calls))]
+    problems += [f"states.{name}: missing" for name in sorted(REQUIRED_STATES - set(model.states))]
+    for name, call in model.calls.items():
+        used = {*placeholders(call.path), *placeholders(call.query), *placeholders(call.headers),
+                *placeholders(call.body)}
+        problems += [f"calls.{name}: unknown placeholder {{{p}}}" for p in sorted(used - CALL_PLACEHOLDERS)]
+    for name, route in model.webhooks.routes.items():
+        if route.call not in model.calls:
+            problems.append(f"webhooks.routes.{name}.call: no call '{route.call}' in [calls]")
+        unknown = set(placeholders(route.payload)) - WEBHOOK_PLACEHOLDERS
+        problems += [f"webhooks.routes.{name}.payload: unknown placeholder {{{p}}}" for p in sorted(unknown)]
+        if route.completes == "deposit" and not route.deposit_method:
+            problems.append(f"webhooks.routes.{name}.deposit_method: missing (the method whose deposits it completes)")
+        if route.scheme == "adyen" and not (route.signed_fields and route.signature_path and route.item_path):
+            problems.append(f"webhooks.routes.{name}: the adyen scheme needs signed_fields, signature_path, item_path")
+    method = model.flows.deposit.psp_method
+    if method and model.flows.deposit.methods.get(method) not in ("webhook", "poll"):
+        problems.append(f"flows.deposit.psp_method: '{method}' is not an asynchronous method of flows.deposit.methods")
+    return problems

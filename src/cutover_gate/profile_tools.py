@@ -1,0 +1,189 @@
+"""`cutover-gate profile check|init|show`: a target profile's validation, starter and effective form.
+
+    cutover-gate profile check FILE [--dsn DSN]
+        validate the profile merged over the default; every problem with its key path (exit 0 valid, 1 problems).
+        With a DSN (or CUTOVER_DB_DSN) each query of [sql] and [invariants] is also prepared against the database,
+        read-only and returning no row, and must answer the columns the gate reads.
+    cutover-gate profile init [FILE]
+        write a commented starter profile (stdout without FILE; an existing FILE is never overwritten).
+    cutover-gate profile show [FILE]
+        print the effective merged profile as TOML (the default without FILE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from cutover_gate.config.target_profile import ProfileError, load_profile, problems_of
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import Secret
+from cutover_gate.target.database import Database
+
+SQL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "alembic_version": (),
+    "wallet": ("available", "held"),
+    "event_applications": (),
+}
+"""The columns the gate reads from each [sql] query (empty: the first column, whatever its name)."""
+INVARIANT_COLUMNS: tuple[str, ...] = ("ref",)
+"""Every invariant names the row that breaks it in a `ref` column."""
+SQL_PARAMS: dict[str, dict[str, Any]] = {
+    "wallet": {"player_id": None},
+    "event_applications": {"tx_id": None, "kind": None},
+}
+
+STARTER = '''\
+# A target profile for the cutover gate: only what differs from the built-in default (CONTRACT section 1).
+# Run `cutover-gate profile show` for the whole default, `cutover-gate profile check THIS_FILE` after each edit, and
+# `pytest --profile=THIS_FILE`. Tables merge key by key into the default's; a value or a list replaces the default's.
+
+[profile]
+name = "my-platform"
+# replace = ["calls.deposit.body"]          # these tables replace the default's whole (drop keys of the default)
+# remove = ["webhooks.routes.adyen", "invariants.no_negative_balance", "prod_env.flags.KYC_MOCK_ENABLED"]
+
+# Every HTTP call is an entry: method, path template, auth ("admin", "player", "none" or
+# { header = "X-Api-Key", scheme = "", token = "admin" }), headers, body template, accepted statuses, and where
+# each answer field lives (dotted path or JSON pointer).
+# [calls.deposit]
+# method = "POST"
+# path = "/v2/wallet/deposits"
+# auth = "player"
+# idempotent = true
+# body = { amount = "{amount}", method = "{method}" }
+# accept = [200, 201]
+# answer = { tx_id = "data.id", state = "data.status" }
+
+# [headers]
+# idempotency = "X-Idempotency-Key"         # the header names are values too
+
+# How deposits of each method complete ("webhook", "sync" or "poll"), the PSP's asynchronous method ("" for none).
+# [flows.deposit]
+# methods = { card = "sync", bank = "webhook" }
+# psp_method = "bank"
+
+# Canary verification: "answer" (a code field of the send call's answer), "fixed" (CUTOVER_VERIFY_CODE), "none".
+# [flows.verification]
+# mode = "fixed"
+
+# KYC: "call" (calls.kyc_review) or "none" (a pre-verified canary).
+# [flows.kyc]
+# mode = "none"
+
+# [canary]
+# tenant_id = "my-tenant"                   # must exist on the platform
+
+# A webhook route: its call, signature scheme (hmac_ts, stripe, adyen, none), the variable holding its secret,
+# what it completes and its payload template.
+# [webhooks.routes.payout]
+# call = "webhook_payout"
+# scheme = "hmac_ts"
+# secret = "CUTOVER_WEBHOOK_SECRET"
+# timestamp_header = "X-Sig-Timestamp"
+# signature_header = "X-Sig"
+# completes = "payout"
+
+# The T-60 prod configuration rules: variable names, list formats ("json", "comma", "json_or_comma").
+# [prod_env]
+# trusted_proxies = { var = "TRUSTED_PROXY_IPS", format = "comma" }
+# cors = { var = "CORS_ORIGINS", format = "comma" }
+
+# Read-only SQL: the gate reads the named columns ([sql].wallet: available, held; each invariant: ref).
+# [sql]
+# wallet = "SELECT available, held FROM wallet_view WHERE player_id = %(player_id)s"
+'''
+
+
+def sql_problems(data: dict[str, Any], dsn: Secret) -> list[str]:
+    """Each [sql] and [invariants] query prepared read-only against the database: a failure or a missing column."""
+    profile = load_profile(None)
+    database = Database(dsn, profile, connect_timeout=5)
+    queries = [(f"sql.{key}", sql, SQL_COLUMNS.get(key, ()), SQL_PARAMS.get(key, {}))
+               for key, sql in data.get("sql", {}).items()]
+    queries += [(f"invariants.{key}", sql, INVARIANT_COLUMNS, {}) for key, sql in data.get("invariants", {}).items()]
+    try:
+        database.rows("SELECT 1", what="database")
+    except CheckFailed as exc:
+        return [f"database: {exc}"]
+    problems = []
+    for where, sql, wanted, params in queries:
+        try:
+            names = database.columns(str(sql), params, what=where)
+        except CheckFailed as exc:
+            problems.append(str(exc))
+            continue
+        if not names:
+            problems.append(f"{where}: answers no column")
+        missing = [c for c in wanted if c not in names]
+        if missing:
+            problems.append(f"{where}: lacks the column(s) {', '.join(missing)} (it answers {', '.join(names)})")
+    return problems
+
+
+def check(args: argparse.Namespace) -> int:
+    try:
+        data, problems = problems_of(args.file)
+    except ProfileError as exc:
+        print(f"cutover-gate: {exc}", file=sys.stderr)
+        return 2
+    dsn_text = args.dsn or os.environ.get("CUTOVER_DB_DSN")
+    if dsn_text and not problems:
+        problems = sql_problems(data, Secret(dsn_text, "CUTOVER_DB_DSN"))
+    if problems:
+        print(f"{args.file}: {len(problems)} problem(s)")
+        for problem in problems:
+            print(f"  {problem}")
+        return 1
+    sql = " and its SQL answers the gate's columns" if dsn_text else ""
+    print(f"OK: {args.file} is a valid profile{sql}")
+    return 0
+
+
+def init(args: argparse.Namespace) -> int:
+    if args.file is None:
+        sys.stdout.write(STARTER)
+        return 0
+    path: Path = args.file
+    if path.exists():
+        print(f"cutover-gate: {path} exists; not overwritten", file=sys.stderr)
+        return 2
+    path.write_text(STARTER, encoding="utf-8")
+    print(f"wrote {path}: edit it, then `cutover-gate profile check {path}`")
+    return 0
+
+
+def show(args: argparse.Namespace) -> int:
+    try:
+        data, problems = problems_of(args.file)
+    except ProfileError as exc:
+        print(f"cutover-gate: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(tomli_w.dumps(data, multiline_strings=True))
+    if problems:
+        print(f"cutover-gate: the profile has {len(problems)} problem(s); `cutover-gate profile check` lists them",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_commands(commands: Any) -> None:
+    """The `profile` command and its three subcommands, on the top parser's subparsers."""
+    top = commands.add_parser("profile", help="check, start or show a target profile",
+                              description="Check, start or show a target profile.")
+    subs = top.add_subparsers(dest="profile_command", required=True, metavar="SUBCOMMAND")
+    checking = subs.add_parser("check", help="validate a profile (and, with a DSN, its SQL)")
+    checking.add_argument("file", type=Path)
+    checking.add_argument("--dsn", default=None, help="a read-only DSN to check the SQL against (or CUTOVER_DB_DSN)")
+    checking.set_defaults(run=check)
+    starting = subs.add_parser("init", help="write a commented starter profile")
+    starting.add_argument("file", nargs="?", type=Path, default=None)
+    starting.set_defaults(run=init)
+    showing = subs.add_parser("show", help="print the effective merged profile")
+    showing.add_argument("file", nargs="?", type=Path, default=None)
+    showing.set_defaults(run=show)

@@ -1,0 +1,74 @@
+"""T-0 `t0_psp_deposit`: the PSP's asynchronous path, in a scenario of its own. A deposit with the profile's
+asynchronous method (flows.deposit.psp_method) stays pending until the PSP's signed webhook completes it. A platform
+whose environment has no such method fails this line alone, or waives it with the cutover file's
+[canary] psp_deposit_waiver (a ticket); the canary money loop runs either way."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pytest_bdd import then, when
+
+from cutover_gate.checks.canary import completion_of, wait_for_deposit
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.evidence.recording import Evidence, proves
+from cutover_gate.fixtures import Gate
+from cutover_gate.target.client import TargetClient
+from steps.canary import Canary
+
+
+@dataclass
+class PspDeposit:
+    method: str
+    tx_id: str | None = None
+    state: str | None = None
+    waived: str | None = None
+
+
+@when("the canary deposits the kit amount with the PSP's asynchronous method", target_fixture="psp_deposit")
+@when("canary kit tutarını PSP'nin asenkron yöntemiyle yatırır", target_fixture="psp_deposit")
+@proves("t0_psp_deposit")
+def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> PspDeposit:
+    method = target.profile.flows.deposit.psp_method
+    waiver = gate.settings.cutover.canary.psp_deposit_waiver
+    if not method:
+        if waiver:
+            evidence.waive([waiver])
+            evidence.put("psp_deposit", f"waived: {waiver}")
+            return PspDeposit("", waived=waiver)
+        raise CheckFailed("this environment has no asynchronous PSP deposit method (flows.deposit.psp_method is "
+                          "empty): waive t0_psp_deposit with the cutover file's [canary] psp_deposit_waiver, naming "
+                          "a ticket")
+    if completion_of(target, method) == "sync":
+        raise CheckFailed(f"flows.deposit.psp_method '{method}' completes in its answer: not the PSP's asynchronous "
+                          "path")
+    amount = min(Decimal(str(target.profile.value("webhooks", "kit_amount"))), gate.settings.canary.max_amount)
+    resp = target.call("deposit", player=canary.player.token, key=f"canary-psp-{uuid.uuid4()}",
+                       amount=f"{amount:.2f}", method=method).ok(f"canary deposit with {method}")
+    found = PspDeposit(method, str(resp.answer("tx_id")), str(resp.answer("state")))
+    assert found.tx_id is not None
+    canary.shared.footprint.deposit(found.tx_id, amount, method, "PSP path")
+    evidence.put("psp_deposit_tx_id", found.tx_id)
+    evidence.put("psp_deposit_method", method)
+    evidence.put("initial_state", found.state)
+    return found
+
+
+@then("the deposit completes once the PSP's signed webhook arrives")
+@then("deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır")
+@proves("t0_psp_deposit")
+def _(psp_deposit: PspDeposit, canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
+    if psp_deposit.waived:
+        return
+    assert psp_deposit.tx_id is not None
+    if psp_deposit.state == target.profile.state("deposit_completed"):
+        raise CheckFailed(f"a '{psp_deposit.method}' deposit answered '{psp_deposit.state}' at once, before any PSP "
+                          "webhook could arrive")
+    started = time.monotonic()
+    final = wait_for_deposit(target, canary.player.token, psp_deposit.tx_id, gate.settings.canary)
+    evidence.put("psp_deposit_state", final)
+    evidence.put("completed_after_s", round(time.monotonic() - started, 2))
+    evidence.put("deposit_webhook_verified", True)

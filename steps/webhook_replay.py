@@ -1,0 +1,175 @@
+"""T-0 `t0_webhook_replay` and `t0_webhook_classification`, over every webhook route of the profile.
+
+Replay: a valid event takes effect exactly once, and the same event again is acknowledged with no second effect. In
+staging and the sandbox each route's event completes a fresh subject of the canary's (a deposit of the route's
+method; a payout the PSP will not settle by itself); in prod it targets a transaction the PSP already completed, so
+neither it nor its replay may have any effect (no money from forged events). Classification: a validly signed
+'failed' outcome for a held payout leads to the failed state, never to paid, and its hold stays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pytest_bdd import then, when
+
+from cutover_gate.checks.canary import Balance, balance, withdrawal_state
+from cutover_gate.config.profile_schema import WebhookRoute
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.evidence.recording import Evidence
+from cutover_gate.fixtures import Gate
+from cutover_gate.target import signing
+from cutover_gate.target.client import TargetClient, poll
+from steps.webhooks import Kit, deposit, forge, held_payout, reject, routes, secret_of, send, settle, wait_deposit
+
+
+@dataclass
+class Replay:
+    name: str
+    route: WebhookRoute
+    subject: str
+    event: signing.Forged
+    before: Balance
+    after: Balance | None = None
+    effect: bool = True
+    replay_status: int | None = None
+
+
+@dataclass
+class Replays:
+    items: list[Replay] = field(default_factory=list)
+
+
+def _wait_paid(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> None:
+    p = target.profile
+    poll(lambda: withdrawal_state(target, kit.admin, tx_id), done=[p.state("withdraw_paid")],
+         failed=p.states("withdraw_failed"), deadline_s=gate.settings.canary.poll_deadline_s,
+         interval_s=gate.settings.canary.poll_interval_s, what=f"payout {tx_id}")
+
+
+@when("a valid event of every webhook route completes a fresh subject", target_fixture="replays")
+@when("her webhook route'unun geçerli bir olayı yeni bir konuyu tamamlar", target_fixture="replays")
+def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> Replays:
+    found = Replays()
+    for name, route in routes(target).items():
+        if kit.prod:
+            # prod: the event is for a transaction the PSP completed; a correct platform applies nothing
+            tx_id = kit.shared.paid_withdrawal if route.completes == "payout" else kit.shared.completed_deposit
+            if tx_id is None:
+                raise CheckFailed(f"prod: no completed canary transaction for the {name} replay probe")
+            before = balance(target, kit.player.token)
+            event = forge(target, gate, kit, name, route, tx_id)
+            send(target, kit, route, event, "valid (completed subject)", tx_id).ok(
+                f"a validly signed {name} event for a completed transaction")
+            item = Replay(name, route, tx_id, event, before, effect=False)
+        elif route.completes == "payout":
+            tx_id = held_payout(target, kit)
+            before = balance(target, kit.player.token)  # the hold is in place: settlement must release it once
+            event = forge(target, gate, kit, name, route, tx_id, outcome="paid")
+            send(target, kit, route, event, "valid", tx_id).ok(f"a validly signed {name} event")
+            _wait_paid(target, gate, kit, tx_id)
+            evidence.put("payout_webhook_verified", True)
+            item = Replay(name, route, tx_id, event, before)
+        else:
+            assert route.deposit_method is not None
+            before = balance(target, kit.player.token)
+            tx_id = deposit(target, kit, route.deposit_method)
+            event = forge(target, gate, kit, name, route, tx_id)
+            send(target, kit, route, event, "valid", tx_id).ok(f"a validly signed {name} event")
+            wait_deposit(target, gate, kit, tx_id)
+            settle(gate)  # a PSP delivers its own event for the deposit too: still exactly one credit after it
+            item = Replay(name, route, tx_id, event, before)
+        item.after = balance(target, kit.player.token)
+        evidence.put(f"{name}_event", event.event_id)
+        found.items.append(item)
+    return found
+
+
+@then("each took effect exactly once")
+@then("her biri tam olarak bir kez etkili oldu")
+def _(replays: Replays, kit: Kit, evidence: Evidence) -> None:
+    wrong = []
+    for item in replays.items:
+        b, a = item.before, item.after
+        assert a is not None
+        if not item.effect:
+            expected = (b.available, b.held)
+        elif item.route.completes == "payout":
+            expected = (b.available, b.held - kit.amount)
+        else:
+            expected = (b.available + kit.amount, b.held)
+        if (a.available, a.held) != expected:
+            wrong.append(f"{item.name}: available/held {a.available}/{a.held}, expected {expected[0]}/{expected[1]}")
+    evidence.put("effects", {i.name: "none (completed subject)" if not i.effect else "once" for i in replays.items})
+    if wrong:
+        evidence.trigger("ledger_invariant_breach", "valid webhook events took effect wrongly: " + "; ".join(wrong))
+        raise CheckFailed("valid webhook events took effect wrongly: " + "; ".join(wrong))
+
+
+@when("each event is replayed")
+@when("her olay tekrar gönderilir")
+def _(replays: Replays, kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
+    kit.before = balance(target, kit.player.token)
+    for item in replays.items:
+        again = signing.sign(item.name, item.route, item.event.body, secret_of(gate, item.name, item.route))
+        if item.route.scheme == "adyen":  # the signature is in the body: the PSP's retry is the same body
+            again = item.event
+        item.replay_status = send(target, kit, item.route, again, "replay", item.subject).status
+        evidence.put(f"{item.name}_replay_answer", item.replay_status)
+    settle(gate)
+
+
+@then("each replay is acknowledged and moves no money")
+@then("her tekrar kabul edilir ve para hareket etmez")
+def _(replays: Replays, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
+    assert kit.before is not None
+    after = balance(target, kit.player.token)
+    if (after.available, after.held) != (kit.before.available, kit.before.held):
+        evidence.trigger("ledger_invariant_breach", "a webhook replay moved money")
+        raise CheckFailed(f"a webhook replay moved money: available/held {kit.before.available}/{kit.before.held} -> "
+                          f"{after.available}/{after.held}")
+    refused = {i.name: i.replay_status for i in replays.items
+               if i.replay_status not in target.profile.call(i.route.call).accept}
+    if refused:
+        raise CheckFailed(f"replays were not acknowledged {refused}: a replay must be answered as a success so the PSP "
+                          "stops retrying")
+    if any(i.route.completes == "deposit" for i in replays.items):
+        evidence.put("deposit_replay_same_tx", True)
+
+
+@when("the PSP reports a payout failed with a valid signature")
+@when("PSP geçerli imzayla bir payout'un başarısız olduğunu bildirir")
+def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
+    payout = [(n, r) for n, r in routes(target).items() if r.completes == "payout"]
+    if not payout:
+        raise CheckFailed("no webhook route of the profile completes a payout: nothing to classify")
+    name, route = payout[0]
+    tx_id = held_payout(target, kit)
+    kit.before = balance(target, kit.player.token)
+    forged = forge(target, gate, kit, name, route, tx_id, outcome="failed")
+    send(target, kit, route, forged, "valid (failed)", tx_id).ok(f"a validly signed 'failed' {name} event")
+    kit.subject = tx_id
+    evidence.put("failed_payout_tx", tx_id)
+
+
+@then("the withdrawal is payout_failed and its hold stays")
+@then("çekim payout_failed olur ve blokesi kalır")
+def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
+    p = target.profile
+    assert kit.subject is not None and kit.before is not None
+    failed, paid = p.state("withdraw_payout_failed"), p.state("withdraw_paid")
+    state = poll(lambda: withdrawal_state(target, kit.admin, kit.subject or ""), done=[failed, paid],
+                 failed=[s for s in p.states("withdraw_failed") if s != failed],
+                 deadline_s=gate.settings.canary.poll_deadline_s, interval_s=gate.settings.canary.poll_interval_s,
+                 what=f"payout {kit.subject} after a failed webhook")
+    after = balance(target, kit.player.token)
+    evidence.put("state_after_failed_webhook", state)
+    if state == failed:
+        reject(target, kit, kit.subject, "cutover payout classification probe")
+    if state == paid:
+        # the payout was held for the gate's webhook alone: only the 'failed' event can have decided it
+        evidence.trigger("webhook_misclassification", f"a 'failed' payout webhook moved {kit.subject} to {paid}")
+        raise CheckFailed(f"a 'failed' payout webhook was booked as '{paid}'")
+    if (after.available, after.held) != (kit.before.available, kit.before.held):
+        evidence.trigger("ledger_invariant_breach", "a failed payout moved money")
+        raise CheckFailed(f"a failed payout moved money: {kit.before} -> {after}")
