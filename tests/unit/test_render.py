@@ -103,6 +103,7 @@ def pending_context(lang: str = "en") -> ReportContext:
 
 BUILDERS = {"go": go_context, "nogo": nogo_context, "pending": pending_context}
 LANGS = ("en", "tr")
+NOT_RUN_WORD = {"en": "NOT RUN", "tr": "ÇALIŞTIRILMADI"}
 
 
 @pytest.fixture(params=[(kind, lang) for kind in BUILDERS for lang in LANGS], ids=lambda p: f"{p[0]}-{p[1]}")
@@ -144,7 +145,7 @@ def test_not_run_never_shows_pass(rendered: tuple[str, str, ReportContext, dict[
             continue
         row = checklist_line(out["checklist.md"], line.title(ctx.lang))
         assert row.lstrip().startswith("- [ ]"), row
-        assert "-> NOT RUN" in row and "PASS" not in row.split("->")[1], row
+        assert f"-> {NOT_RUN_WORD[ctx.lang]}" in row and "PASS" not in row.split("->")[1], row
 
 
 def test_go_statement_only_when_go(rendered: tuple[str, str, ReportContext, dict[str, str]]) -> None:
@@ -518,3 +519,39 @@ def test_allure_attach_record(monkeypatch: pytest.MonkeyPatch) -> None:
 
     manager.register(NoTestCase())
     allure_report.attach_record(record)  # recording, but outside a test case: no error
+
+
+# --- Turkish reads as the runbook's Turkish -------------------------------------------------------------------
+
+
+ENGLISH_LEFTOVERS = ("NOT RUN", "WAIVED", "PENDING", "verified (manual admin override)", "not recorded")
+
+
+@pytest.mark.parametrize("kind", list(BUILDERS))
+def test_turkish_artifacts_translate_status_words(kind: str) -> None:
+    ctx = BUILDERS[kind]("tr")
+    out = render.render_all(ctx)
+    for name, text in out.items():
+        for word in ENGLISH_LEFTOVERS:
+            assert word not in text, f"{name} ({kind}) keeps the English {word!r}"
+    assert "ÇALIŞTIRILMADI" in out["checklist.md"] or kind == "go"
+
+
+def test_turkish_canary_report_translates_the_kyc_status_and_keeps_pass_fail() -> None:
+    ctx = go_context("tr")
+    for lid in ("t0_deposit",):
+        ctx.results[lid].evidence["kyc_status"] = "verified (manual admin override)"
+    out = render.render_all(ctx)["canary_report.md"]
+    assert "**KYC Durumu:** doğrulandı (manuel admin onayıyla)" in out
+    assert re.search(r"\| 1 \| Deposit .*\| PASS \|", out)
+    en = render.render_all(go_context("en"))
+    assert "**KYC status:** verified" in en["canary_report.md"]
+
+
+def test_turkish_waived_and_pending_words() -> None:
+    results = passed(mandatory_ids("t60", "t30", "t15", "t0"))
+    results["t60_prod_env_verified"] = LineResult("t60_prod_env_verified", Result.WAIVED, at=at(1), message="OPS-1")
+    out = render.render_all(context(results, lang="tr"))["checklist.md"]
+    assert "-> MUAF" in checklist_line(out, "verify_prod_env çalıştırıldı")
+    pending = render.render_all(pending_context("tr"))["decision.md"]
+    assert pending.startswith("# ⏳ BEKLEMEDE")

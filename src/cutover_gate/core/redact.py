@@ -28,7 +28,8 @@ SENSITIVE_KEY = re.compile(
 CODE_KEY = re.compile(r"^(?:.*?(?:[_\-. ]|(?<=[a-z0-9])(?=[A-Z])))?(?i:code|otp|otp[_\-]?hint|pin)$")
 """Names that may hold a one-time code: masked only when the value looks like one (see `_ONE_TIME_CODE`)."""
 _ONE_TIME_CODE = re.compile(r"(?=[A-Za-z]*[0-9])[A-Za-z0-9]{4,12}")
-_NAMED_CODE = re.compile(r"(?i)(?:error|status|http|response|reason|exit|return|country|currency|postal|zip)[_\-. ]?code$")
+_NAMED_CODE = re.compile(
+    r"(?i)(?:error|status|http|response|reason|exit|return|country|currency|postal|zip)[_\-. ]?code$")
 """Codes that are never one-time codes (`error_code`, `status_code`, `currency_code`)."""
 
 _DSN_PASSWORD = re.compile(r"(?P<pre>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)", re.I)
