@@ -74,6 +74,8 @@ def _keywords() -> dict[str, str]:
     spelled: dict[str, str] = {}
     for lang in LANGS:
         dialect = Dialect.for_name(lang)
+        if dialect is None:
+            continue
         for kw in (*dialect.given_keywords, *dialect.when_keywords, *dialect.then_keywords, *dialect.and_keywords,
                    *dialect.but_keywords):
             spelled.setdefault(kw.strip().title(), kw.strip())
