@@ -10,6 +10,7 @@ a gate (`cutover_gate = true`), `pytest_configure` registers `GatePlugin` for th
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,8 +37,8 @@ def pytest_configure(config: pytest.Config) -> None:
     pm.register(GatePlugin(gate), "cutover-gate")
     pm.register(fixtures, "cutover-gate-fixtures")
     if pm.hasplugin("html"):
-        pm.register(HtmlHooks(lambda: gate.decision, gate.settings.lang, run.html_title(gate.settings)),
-                    "cutover-gate-html")
+        pm.register(HtmlHooks(lambda: gate.decision, gate.settings.lang, run.html_title(gate.settings),
+                              gate.settings.reports_dir), "cutover-gate-html")
     if pm.hasplugin("xdist"):
         pm.register(XdistHooks(gate), "cutover-gate-xdist")
 
@@ -155,13 +156,14 @@ class XdistHooks:
 
 
 class HtmlHooks:
-    """pytest-html: the decision banner and checklist on top, the checklist-lines column, the title."""
+    """pytest-html: the decision panel first on the page, the checklist-lines column, the title."""
 
     def __init__(self, decision: Callable[[], Decision | None], lang: str = "en",
-                 title: str = "Cutover gate report") -> None:
+                 title: str = "Cutover gate report", reports_dir: Path | None = None) -> None:
         self._decision = decision
         self._lang = lang
         self._title = title
+        self._load = html_report.evidence_loader(reports_dir) if reports_dir is not None else None
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = self._title
@@ -174,9 +176,11 @@ class HtmlHooks:
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
-        decision = self._decision()
-        prefix.insert(0, html_report.banner_html(decision, self._lang))
-        table = html_report.checklist_html(decision, self._lang)
-        if table:
-            summary.append(table)
+        prefix.insert(0, html_report.banner_html(self._decision(), self._lang, self._load))
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, None, None]:
+        result = yield  # pytest-html writes report.html inside
+        if not hasattr(session.config, "workerinput") and getattr(session.config.option, "htmlpath", None):
+            html_report.move_panel_first(Path(session.config.option.htmlpath))
+        return result

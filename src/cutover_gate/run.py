@@ -190,7 +190,7 @@ def after_report(run: GateRun, item: pytest.Item, call: pytest.CallInfo[None], r
     if record is not None:
         if report.when == "call":
             allure_results.attach_record(record.to_json())
-        html_report.attach_extras(report, record)
+        html_report.attach_extras(report, record, run.settings.lang)
     redact_report(report, call, record)
     if record is None:
         return

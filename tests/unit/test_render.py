@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -382,75 +381,6 @@ def test_unknown_language_is_an_error() -> None:
 
 
 # --- pytest-html and Allure pieces ----------------------------------------------------------------------------
-
-
-def test_html_banner_and_checklist() -> None:
-    from cutover_gate.plugin import HtmlHooks
-    from cutover_gate.reports import html_report as html
-
-    ctx = nogo_context()
-    ctx.decision.reasons.append("<script>alert(1)</script>")
-    plugin = HtmlHooks(lambda: ctx.decision)
-    prefix, summary, postfix = ["pytest-html's own"], [], []
-    plugin.pytest_html_results_summary(prefix, summary, postfix, session=None)  # type: ignore[arg-type]
-    banner = prefix[0]
-    assert "Cutover decision: NO-GO" in banner and html.VERDICT_COLOURS["NO-GO"] in banner
-    assert "<script>" not in banner and "&lt;script&gt;" in banner
-    assert SEED not in banner and MASK in banner
-    assert prefix[1] == "pytest-html's own"
-    table = summary[0]
-    assert table.count("<tr>") == len(LINES) + 1
-    assert "<code>t0_withdraw_request</code></td><td>Withdraw request</td>" in table and "NOT RUN" in table
-
-    assert "not computed" in html.banner_html(None)
-    assert html.checklist_html(None) == ""
-
-
-def test_html_table_column_and_title() -> None:
-    from cutover_gate.plugin import HtmlHooks
-
-    plugin = HtmlHooks(lambda: None, title="Cutover 0123")
-    header = ["<th>Result</th>", "<th>Test</th>", "<th>Duration</th>", "<th>Links</th>"]
-    plugin.pytest_html_results_table_header(header)
-    assert header[2] == "<th>Checklist lines</th>"
-
-    cells = ["<td>Passed</td>", "<td>id</td>", "<td>1 s</td>", "<td></td>"]
-    report = SimpleNamespace(user_properties=[("checklist_id", "t0_deposit,t0_withdraw_request")])
-    plugin.pytest_html_results_table_row(report, cells)  # type: ignore[arg-type]
-    assert cells[2] == '<td class="col-lines">t0_deposit, t0_withdraw_request</td>'
-
-    data = SimpleNamespace(title="report.html")
-    plugin.pytest_html_report_title(data)
-    assert data.title == "Cutover 0123"
-
-
-def test_html_extras_from_the_record() -> None:
-    from cutover_gate.evidence.recording import ScenarioRecord
-    from cutover_gate.reports import html_report as html
-
-    record = ScenarioRecord.from_json({
-        "nodeid": "n", "lines": ["t0_deposit"], "evidence": {"t0_deposit": {"deposit_tx_id": "dep-1"}},
-        "triggers": [],
-        "steps": [{"nodeid": "n", "at": at(1), "status": "FAIL", "line": "t0_deposit",
-                   "step": "When the canary deposits", "message": f"HTTP 500 Bearer {SEED}"}],
-        "http": [{"request": {"method": "POST", "headers": {"Authorization": f"Bearer {SEED}"}},
-                  "response": {"status": 500}}]})
-
-    def makereport(report: Any, rec: ScenarioRecord = record) -> Any:
-        html.attach_extras(report, rec)
-        return report
-
-    call = SimpleNamespace(when="call", failed=True, extras=[{"name": "earlier"}])
-    extras = makereport(call).extras
-    assert [e["name"] for e in extras] == ["earlier", "Steps", "HTTP exchanges", "Evidence"]
-    assert SEED not in repr(extras)
-    assert "FAIL  [t0_deposit]  When the canary deposits" in extras[1]["content"]
-
-    steps_only = ScenarioRecord("n", lines=["t15_api_health"], steps=record.steps)
-    passed_setup = makereport(SimpleNamespace(when="setup", failed=False), steps_only)
-    assert not hasattr(passed_setup, "extras")  # a passing setup carries no evidence
-    failed_setup = makereport(SimpleNamespace(when="setup", failed=True), steps_only)
-    assert [e["name"] for e in failed_setup.extras] == ["Steps"]  # the steps recorded so far
 
 
 def test_allure_extras(tmp_path: Path) -> None:

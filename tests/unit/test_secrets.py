@@ -132,3 +132,11 @@ def test_credentials_are_recognised_by_their_shape_in_free_text(redactor: Redact
     assert redactor.scrub("STRIPE_API_KEY=sk_live_51Habcdefgh1234 set") == f"STRIPE_API_KEY={MASK} set"
     assert redactor.scrub("secret whsec_abcdEFGH1234 rotated") == f"secret {MASK} rotated"
     assert redactor.scrub("the key starts with sk_live_") == "the key starts with sk_live_"
+
+
+def test_only_strings_are_credentials_nested_objects_are_scrubbed_item_by_item(redactor: Redactor) -> None:
+    evidence = {"t0_webhook_signature": {"payout_missing_answer": 400, "note": "Bearer abc.def-123"},
+                "admin_me_without_token": 401, "token": True, "password": "hunter2"}
+    assert redactor.scrub_obj(evidence) == {
+        "t0_webhook_signature": {"payout_missing_answer": 400, "note": f"Bearer {MASK}"},
+        "admin_me_without_token": 401, "token": True, "password": MASK}

@@ -5,8 +5,9 @@ Masking keys on what a value *is*, never on a substring of a field name:
 - a registered secret's value (every `Secret`, the environment's secrets), wherever it appears;
 - a credential by its shape: a bearer token after `Bearer`, a JWT, a DSN's password, a webhook signature, a live
   PSP key;
-- a field that holds a credential, named by its last word (`password`, `access_token`, `Authorization`,
-  `X-Webhook-Signature`, `api_key`, ...): `token_type` ("bearer") and `webhook_signature_enforced` stay readable;
+- a string field that holds a credential, named by its last word (`password`, `access_token`, `Authorization`,
+  `X-Webhook-Signature`, `api_key`, ...): `token_type` ("bearer") and `webhook_signature_enforced` stay readable,
+  and so does a number or a nested object under such a name;
 - a one-time code (`code`, `debug_code`, `otp`) only when the value looks like one: `error_code` stays readable.
 """
 
@@ -69,10 +70,10 @@ class Secret:
 
 
 def secret_field(key: str, value: Any) -> bool:
-    """Whether `key: value` holds a credential (an empty value holds nothing)."""
-    if value is None or value == "":
-        return False
-    if SENSITIVE_KEY.search(key):
+    """Whether `key: value` holds a credential. A credential is a string: a mapping or a list under such a name
+    (the evidence of the line `t0_webhook_signature`) is scrubbed item by item, a number (the HTTP status of
+    `admin_me_without_token`) or a boolean is kept; an empty value holds nothing."""
+    if isinstance(value, str) and value and SENSITIVE_KEY.search(key):
         return True
     if not CODE_KEY.search(key) or _NAMED_CODE.search(key) or isinstance(value, bool):
         return False
