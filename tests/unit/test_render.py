@@ -389,12 +389,17 @@ def test_allure_extras(tmp_path: Path) -> None:
     from cutover_gate.core.catalogue import TRIGGERS
     from cutover_gate.reports import allure_results as allure_report
 
-    ctx = nogo_context()
+    ctx = nogo_context("tr")
     ctx.target = f"https://user:{SEED}@pay.example.com"
+    ctx.reports_dir = tmp_path
     allure_report.write_allure_extras(tmp_path / "allure-results", ctx)
+    config = json.loads((tmp_path / "allurerc.json").read_text(encoding="utf-8"))
+    assert config["plugins"]["awesome"]["options"]["singleFile"] is True  # opens from a file (no fetch)
+    assert config["plugins"]["awesome"]["options"]["reportLanguage"] == "tr"
+    assert config["name"] == f"Cutover gate: NO-GO for {SHA}"
     props = (tmp_path / "allure-results" / "environment.properties").read_text(encoding="utf-8")
     assert f"release.sha={SHA}\n" in props and "decision=NO-GO\n" in props and "env.name=prod\n" in props
-    assert "language=en\n" in props and SEED not in props
+    assert "language=tr\n" in props and SEED not in props
     executor = json.loads((tmp_path / "allure-results" / "executor.json").read_text(encoding="utf-8"))
     assert executor["name"] == "cutover-gate" and SHA in executor["buildName"] and executor["reportName"]
     cats = json.loads((tmp_path / "allure-results" / "categories.json").read_text(encoding="utf-8"))
