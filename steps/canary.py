@@ -4,8 +4,9 @@ Every balance is checked exactly, as Decimal, after every step; the final one is
 Evidence keys written here are what the canary report is filled from: canary_player_id, canary_email, kyc_status,
 deposit_amount, deposit_method, deposit_tx_id, deposit_state, available_before, held_before, available_after_deposit,
 deposit_replay_same_tx, withdraw_amount, withdraw_tx_id, available_after_withdraw, held_after_withdraw,
-approve_state, approved_at, paid_state, paid_at, payout_ref, available_final, held_final, expected_available,
-expected_held, db_available, db_held, ledger_refs, last_withdraw_state.
+approve_answer_state, approve_state, approved_at, paid_answer_state, paid_state, paid_at, payout_ref, available_final,
+held_final, expected_available, expected_held, db_available, db_held, ledger_refs, last_withdraw_state (the state
+each call answered: the request, approve, mark-paid, and the platform's own view after each admin action).
 """
 
 from __future__ import annotations
@@ -195,16 +196,19 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 
 
 def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, path: str, body: dict[str, Any],
-                  what: str) -> None:
-    """An admin action on the canary withdrawal; the state the platform answered is where the money is now."""
+                  what: str, answer_key: str) -> None:
+    """An admin action on the canary withdrawal; the state the platform answered (`answer_key`) is where the money
+    is now."""
     assert canary.withdraw_tx is not None
     resp = target.post(target.profile.path(path, tx_id=canary.withdraw_tx), token=canary.admin, json=body)
     _http_error_trigger(evidence, resp.status, f"withdrawal {what}")
     resp.expect(200, what=f"admin {what}")
     try:
-        evidence.put("last_withdraw_state", tx_field(target.profile, resp, "tx_state"), line="t0_withdraw_request")
+        answered = tx_field(target.profile, resp, "tx_state")
     except CheckFailed:
-        pass  # an answer without the transaction: the status read that follows records the state
+        return  # an answer without the transaction: the status read that follows records the state
+    evidence.put(answer_key, answered)
+    evidence.put("last_withdraw_state", answered, line="t0_withdraw_request")
 
 
 def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state: str, key: str, what: str) -> None:
@@ -223,7 +227,8 @@ def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state
 @proves("t0_admin_approve")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     _admin_action(canary, target, evidence, "withdrawal_review", review_body(target.profile, "approve",
-                                                                             "go-live canary"), "approve")
+                                                                             "go-live canary"), "approve",
+                  "approve_answer_state")
     evidence.put("approved_at", iso(utcnow()))
 
 
@@ -239,7 +244,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves("t0_mark_paid")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     _admin_action(canary, target, evidence, "withdrawal_mark_paid", wire(target.profile, reason="go-live canary"),
-                  "mark paid")
+                  "mark paid", "paid_answer_state")
     evidence.put("paid_at", iso(utcnow()))
     evidence.put("payout_ref", canary.withdraw_tx)
 

@@ -33,8 +33,8 @@ DEPOSIT = {"canary_player_id": "player-777", "canary_email": "canary+20250301@ex
            "available_after_deposit": "12.50", "deposit_replay_same_tx": True}
 WITHDRAW = {"withdraw_amount": "7.25", "withdraw_tx_id": "wd-tx-5151", "available_after_withdraw": "5.25",
             "held_after_withdraw": "7.25"}
-APPROVE = {"approve_state": "approved", "approved_at": "2025-03-01T10:02:03Z"}
-PAID = {"paid_state": "paid", "paid_at": "2025-03-01T10:03:04Z", "payout_ref": "payout-ref-9",
+APPROVE = {"approve_answer_state": "approved", "approve_state": "approved", "approved_at": "2025-03-01T10:02:03Z"}
+PAID = {"paid_answer_state": "paid", "paid_state": "paid", "paid_at": "2025-03-01T10:03:04Z", "payout_ref": "payout-ref-9",
         "available_final": "5.25", "held_final": "0.00", "payout_webhook_verified": True}
 LEDGER = {"expected_available": "5.25", "expected_held": "0.00", "db_available": "5.25", "db_held": "0.00",
           "ledger_refs": ["ledger-e-1", "ledger-e-2", f"note {SEED}"]}
@@ -294,6 +294,8 @@ def test_canary_report_go_uses_actual_amounts() -> None:
     assert re.search(r"\| 1 \| Deposit \(12\.50\) \| .*\| `dep-tx-4242` \| PASS \|", out)
     assert re.search(r"\| 2 \| Withdraw request \(7\.25\) \| `available` −7\.25, `held` \+7\.25 \| .*5\.25.*7\.25", out)
     assert "`payout-ref-9`" in out
+    assert re.search(r"\| 3 \| Admin approve \| .* \| answered `approved`; platform shows `approved` at ", out)
+    assert re.search(r"\| 4 \| Admin payout .* \| answered `paid`; platform shows `paid` at ", out)
     assert out.count("- [x]") == 3
     assert "**Canary outcome:** GO" in out
     assert "Where the money is" not in out

@@ -47,9 +47,10 @@ STATUS_WORDS: dict[str, dict[str, str]] = {
 CANARY_KEYS: tuple[str, ...] = (
     "canary_player_id", "canary_email", "kyc_status", "currency", "deposit_amount", "deposit_method", "deposit_tx_id",
     "deposit_state", "available_before", "held_before", "available_after_deposit", "deposit_replay_same_tx",
-    "withdraw_amount", "withdraw_tx_id", "available_after_withdraw", "held_after_withdraw", "approve_state",
-    "approved_at", "paid_state", "paid_at", "payout_ref", "available_final", "held_final", "expected_available",
-    "expected_held", "db_available", "db_held", "ledger_refs", "last_withdraw_state", "payout_webhook_verified",
+    "withdraw_amount", "withdraw_tx_id", "available_after_withdraw", "held_after_withdraw", "approve_answer_state",
+    "approve_state", "approved_at", "paid_answer_state", "paid_state", "paid_at", "payout_ref", "available_final",
+    "held_final", "expected_available", "expected_held", "db_available", "db_held", "ledger_refs",
+    "last_withdraw_state", "payout_webhook_verified",
 )
 SNAPSHOT_KEYS: tuple[str, ...] = ("snapshot_id", "snapshot_path", "created_at", "sha256", "size_bytes")
 
