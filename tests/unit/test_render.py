@@ -34,8 +34,8 @@ DEPOSIT = {"canary_player_id": "player-777", "canary_email": "canary+20250301@ex
 WITHDRAW = {"withdraw_amount": "7.25", "withdraw_tx_id": "wd-tx-5151", "available_after_withdraw": "5.25",
             "held_after_withdraw": "7.25"}
 APPROVE = {"approve_answer_state": "approved", "approve_state": "approved", "approved_at": "2025-03-01T10:02:03Z"}
-PAID = {"paid_answer_state": "paid", "paid_state": "paid", "paid_at": "2025-03-01T10:03:04Z", "payout_ref": "payout-ref-9",
-        "available_final": "5.25", "held_final": "0.00", "payout_webhook_verified": True}
+PAID = {"paid_answer_state": "paid", "paid_state": "paid", "paid_at": "2025-03-01T10:03:04Z",
+        "payout_ref": "payout-ref-9", "available_final": "5.25", "held_final": "0.00", "payout_webhook_verified": True}
 LEDGER = {"expected_available": "5.25", "expected_held": "0.00", "db_available": "5.25", "db_held": "0.00",
           "ledger_refs": ["ledger-e-1", "ledger-e-2", f"note {SEED}"]}
 CANARY_EVIDENCE = {"t0_deposit": DEPOSIT, "t0_withdraw_request": WITHDRAW, "t0_admin_approve": APPROVE,
