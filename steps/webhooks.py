@@ -152,7 +152,7 @@ def _(target: TargetClient, gate: Gate, evidence: Evidence) -> Kit:
     return kit
 
 
-@given(parsers.parse("a {route} webhook subject"))
+@given(parsers.parse("a subject for the {route} webhook"), converters={"route": str.lower})
 @given(parsers.parse("bir {route} webhook konusu"))
 def _(route: str, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     if route not in ROUTES:
@@ -162,7 +162,7 @@ def _(route: str, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     evidence.put(f"{route}_subject", kit.subject)
 
 
-@when(parsers.parse("I send the {route} webhook {flaw}"))
+@when(parsers.parse("I send the {route} webhook {flaw}"), converters={"route": str.lower})
 @when(parsers.parse("{route} webhook'unu {flaw} gönderirim"))
 def _(route: str, flaw: str, kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     assert kit.subject is not None
@@ -198,7 +198,8 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
                           f"{after.held})")
 
 
-@when(parsers.parse("a valid {route} webhook completes a fresh {route2} subject"))
+@when(parsers.parse("a valid {route} webhook completes a fresh {route2} subject"),
+      converters={"route": str.lower, "route2": str.lower})
 @when(parsers.parse("geçerli bir {route} webhook'u yeni bir {route2} konusunu tamamlar"))
 def _(route: str, route2: str, kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     p = target.profile

@@ -8,8 +8,8 @@ Feature: T-0 webhooks and idempotency
     And a funded webhook test player
 
   @t0_webhook_signature
-  Scenario Outline: A <route> webhook <flaw> is refused
-    Given a <route> webhook subject
+  Scenario Outline: The <route> webhook <flaw> is refused
+    Given a subject for the <route> webhook
     When I send the <route> webhook <flaw>
     Then the webhook is refused and no money moved
 
@@ -17,21 +17,21 @@ Feature: T-0 webhooks and idempotency
       | route  | flaw                       |
       | payout | without a signature        |
       | payout | signed with a wrong secret |
-      | adyen  | without a signature        |
-      | adyen  | signed with a wrong secret |
-      | stripe | without a signature        |
-      | stripe | signed with a wrong secret |
+      | Adyen  | without a signature        |
+      | Adyen  | signed with a wrong secret |
+      | Stripe | without a signature        |
+      | Stripe | signed with a wrong secret |
 
   @t0_webhook_timestamp
-  Scenario Outline: A <route> webhook with a stale timestamp is refused
-    Given a <route> webhook subject
+  Scenario Outline: The <route> webhook with a stale timestamp is refused
+    Given a subject for the <route> webhook
     When I send the <route> webhook with a stale timestamp
     Then the webhook is refused and no money moved
 
     Examples:
       | route  |
       | payout |
-      | stripe |
+      | Stripe |
 
   @t0_webhook_replay
   Scenario Outline: A replayed <route> webhook has no second effect
@@ -43,8 +43,8 @@ Feature: T-0 webhooks and idempotency
     Examples:
       | route  |
       | payout |
-      | adyen  |
-      | stripe |
+      | Adyen  |
+      | Stripe |
 
   @t0_webhook_classification
   Scenario: A failed payout webhook is never booked as paid
