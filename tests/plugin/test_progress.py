@@ -158,3 +158,13 @@ def test_under_xdist_the_steps_come_with_each_scenario(project: GateProject) -> 
         assert all(re.match(r"      (PASS|FAIL)  ", s) for s in shown), shown
         assert lines[start + 1 + steps].startswith(f"  {verdict}  {name}  (")
     assert "decision so far: NO-GO" in run.output
+
+
+def test_the_summary_speaks_the_run_language(project: GateProject) -> None:
+    project.feature("smoke", TURKISH, lang="tr")
+
+    run = project.run("--lang", "tr")
+
+    run.run.stdout.fnmatch_lines(["*= cutover kararı =*", "BEKLEMEDE  release * hedef *", "   t60: ÇALIŞTIRILMADI",
+                                  "  raporlar: *"])
+    assert "cutover decision" not in run.output

@@ -5,7 +5,7 @@ It replaces pytest's progress dots for the gate's tests (their outcome still cou
 plain: colour only where pytest's terminal writer has markup (a TTY), never a cursor movement, so a CI log reads the
 same as a terminal. Without xdist every step shows as it ends; under xdist the steps of a scenario come with its
 report from the worker and show then. `-q` keeps one line per scenario; `-qq` turns it off. The wording is in
-`templates/<lang>/progress.j2`.
+`templates/<lang>/terminal.j2`.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class Progress:
     """Until the tests are done: then pytest's own words come back (its short summary says FAILED again)."""
 
     def _line(self, macro: str, *args: Any) -> str:
-        module = environment(self.lang).get_template("progress.j2").module
+        module = environment(self.lang).get_template("terminal.j2").module
         return re.sub(r"\s*\n\s*", " ", REDACTOR.scrub(str(getattr(module, macro)(*args)))).strip("\n").rstrip()
 
     def _phase(self, phase: str | None) -> None:
