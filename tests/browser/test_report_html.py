@@ -102,7 +102,7 @@ def test_a_nogo_report_in_chromium(browser_page: Any, gate_runs: Callable[[str],
 def test_the_turkish_report_speaks_turkish(browser_page: Any, tmp_path: Any) -> None:
     from tests.e2e.conftest import run_gate
 
-    run = run_gate(tmp_path / "reports", "--lang=tr", faults=("withdraw_5xx",), env=dict(SEEDED))
+    run = run_gate(tmp_path / "reports", "--lang=tr", "-m", "t0", faults=("withdraw_5xx",), env=dict(SEEDED))
     assert run.decision["decision"] == "NO-GO", run.output[-3000:]
     page = open_report(browser_page, run)
     assert_first_on_the_page(page)
