@@ -4,8 +4,9 @@ Every balance is checked exactly, as Decimal, after every step; the final one is
 Evidence keys written here are what the canary report is filled from: canary_player_id, canary_email, kyc_status,
 deposit_amount, deposit_method, deposit_tx_id, deposit_state, available_before, held_before, available_after_deposit,
 deposit_replay_same_tx, withdraw_amount, withdraw_tx_id, available_after_withdraw, held_after_withdraw,
-approve_state, approved_at, paid_state, paid_at, payout_ref, available_final, held_final, expected_available,
-expected_held, db_available, db_held, ledger_refs, last_withdraw_state.
+approve_answer_state, approve_state, approved_at, paid_answer_state, paid_state, paid_at, payout_ref, available_final,
+held_final, expected_available, expected_held, db_available, db_held, ledger_refs, last_withdraw_state (the state
+each call answered: the request, approve, mark-paid, and the platform's own view after each admin action).
 """
 
 from __future__ import annotations
@@ -200,17 +201,20 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
                           f" and held {_fmt(bal.held)} (expected {_fmt(exp_held)})")
 
 
-def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, call: str, what: str,
+def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, call: str, what: str, answer_key: str,
                   **values: str) -> None:
-    """An admin action on the canary withdrawal; the state the platform answered is where the money is now."""
+    """An admin action on the canary withdrawal; the state the platform answered (`answer_key`) is where the money
+    is now."""
     assert canary.withdraw_tx is not None
     resp = _money_call(target, evidence, f"withdrawal {what}", call, admin=canary.admin, tx_id=canary.withdraw_tx,
                        **values)
     resp.ok(f"admin {what}")
     try:
-        evidence.put("last_withdraw_state", resp.answer("state"), line="t0_withdraw_request")
+        answered = resp.answer("state")
     except CheckFailed:
-        pass  # an answer without the transaction: the status read that follows records the state
+        return  # an answer without the transaction: the status read that follows records the state
+    evidence.put(answer_key, answered)
+    evidence.put("last_withdraw_state", answered, line="t0_withdraw_request")
 
 
 def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state: str, key: str, what: str) -> None:
@@ -228,7 +232,7 @@ def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state
 @when("admin çekimi onaylar")
 @proves("t0_admin_approve")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _admin_action(canary, target, evidence, "withdrawal_review", "approve",
+    _admin_action(canary, target, evidence, "withdrawal_review", "approve", "approve_answer_state",
                   action=target.profile.value("actions", "approve"), reason="go-live canary")
     evidence.put("approved_at", iso(utcnow()))
 
@@ -244,7 +248,8 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @when("admin çekimi ödendi olarak işaretler")
 @proves("t0_mark_paid")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _admin_action(canary, target, evidence, "withdrawal_mark_paid", "mark paid", reason="go-live canary")
+    _admin_action(canary, target, evidence, "withdrawal_mark_paid", "mark paid", "paid_answer_state",
+                  reason="go-live canary")
     evidence.put("paid_at", iso(utcnow()))
     evidence.put("payout_ref", canary.withdraw_tx)
 

@@ -4,12 +4,14 @@ Every hook the gate uses is here, in lifecycle order, each handing off in a line
 collection, step recording, reports crossing xdist), finish.py (the record, the decision, the artifacts) and
 reports/ (pytest-html, the terminal). `pytest_addoption` and `pytest_configure` are module hooks; when the rootdir is
 a gate (`cutover_gate = true`), `pytest_configure` registers `GatePlugin` for the rest of the lifecycle, plus
-`XdistHooks` and `HtmlHooks` when those plugins are present. The run lives in `config.stash[run.RUN]`.
+`XdistHooks` and `HtmlHooks` when those plugins are present, and `ProgressHooks` (the live terminal progress). The
+run lives in `config.stash[run.RUN]`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ import pytest
 from cutover_gate import finish, fixtures, run
 from cutover_gate.config import options
 from cutover_gate.decide.rules import Decision, Verdict
-from cutover_gate.reports import html_report, plan, terminal
+from cutover_gate.reports import html_report, plan, progress, terminal
 from cutover_gate.reports.writer import scrub_tree
 
 
@@ -35,10 +37,12 @@ def pytest_configure(config: pytest.Config) -> None:
     pm.register(GatePlugin(gate), "cutover-gate")
     pm.register(fixtures, "cutover-gate-fixtures")
     if pm.hasplugin("html"):
-        pm.register(HtmlHooks(lambda: gate.decision, gate.settings.lang, run.html_title(gate.settings)),
-                    "cutover-gate-html")
+        pm.register(HtmlHooks(lambda: gate.decision, gate.settings.lang, run.html_title(gate.settings),
+                              gate.settings.reports_dir), "cutover-gate-html")
     if pm.hasplugin("xdist"):
         pm.register(XdistHooks(gate), "cutover-gate-xdist")
+    if not gate.settings.plan:
+        pm.register(ProgressHooks(gate), "cutover-gate-progress")
 
 
 class GatePlugin:
@@ -161,13 +165,14 @@ class XdistHooks:
 
 
 class HtmlHooks:
-    """pytest-html: the decision banner and checklist on top, the checklist-lines column, the title."""
+    """pytest-html: the decision panel first on the page, the checklist-lines column, the title."""
 
     def __init__(self, decision: Callable[[], Decision | None], lang: str = "en",
-                 title: str = "Cutover gate report") -> None:
+                 title: str = "Cutover gate report", reports_dir: Path | None = None) -> None:
         self._decision = decision
         self._lang = lang
         self._title = title
+        self._load = html_report.evidence_loader(reports_dir) if reports_dir is not None else None
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = self._title
@@ -180,9 +185,64 @@ class HtmlHooks:
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
-        decision = self._decision()
-        prefix.insert(0, html_report.banner_html(decision, self._lang))
-        table = html_report.checklist_html(decision, self._lang)
-        if table:
-            summary.append(table)
+        prefix.insert(0, html_report.banner_html(self._decision(), self._lang, self._load))
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, None, None]:
+        result = yield  # pytest-html writes report.html inside
+        if not hasattr(session.config, "workerinput") and getattr(session.config.option, "htmlpath", None):
+            html_report.move_panel_first(Path(session.config.option.htmlpath))
+        return result
+
+
+class ProgressHooks:
+    """Live progress in the terminal (reports/progress.py): shown by the controller; every process names the
+    scenario of its tests (a user property, so it crosses xdist with the report)."""
+
+    def __init__(self, gate: run.GateRun) -> None:
+        self.gate = gate
+        self.progress: progress.Progress | None = None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        settings = self.gate.settings
+        if self.gate.controller and not session.config.option.collectonly:
+            windows = {str(phase): hours for phase, hours in settings.cutover.record.window_hours.items()}
+            verdict = progress.SoFar(settings.reports_dir, settings.release_sha, settings.lang, windows)
+            self.progress = progress.start(session.config, settings.lang, lambda: verdict(self.gate.scenarios.values()))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_teststatus(self, report: Any, config: pytest.Config) -> Generator[None, Any, Any]:
+        return progress.quiet_status((yield), report, self.progress)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.progress is not None:
+            self.progress.running = False
+
+    def pytest_bdd_before_scenario(self, request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+        request.node.user_properties.append((progress.SCENARIO_PROPERTY, scenario.name))
+        if self.progress is not None:
+            self.progress.scenario_started(request.node.nodeid, scenario.name, request.node.keywords)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_bdd_after_step(self, request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                              step_func: Callable[..., Any], step_func_args: Any) -> None:
+        if self.progress is not None:
+            self.progress.step_done(run.recorder_of(request.node).record.steps[-1])
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_bdd_step_error(self, request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                              step_func: Callable[..., Any], step_func_args: Any, exception: BaseException) -> None:
+        if self.progress is not None:
+            self.progress.step_done(run.recorder_of(request.node).record.steps[-1])
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_bdd_step_func_lookup_error(self, request: pytest.FixtureRequest, feature: Any, scenario: Any,
+                                          step: Any, exception: BaseException) -> None:
+        if self.progress is not None:
+            self.progress.step_done(run.recorder_of(request.node).record.steps[-1])
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.progress is not None:
+            scenario = self.gate.scenarios.get(report.nodeid)
+            self.progress.test_done(report, scenario.steps if scenario else [])

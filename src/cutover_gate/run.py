@@ -297,7 +297,7 @@ def after_report(run: GateRun, item: pytest.Item, call: pytest.CallInfo[None], r
     if record is not None:
         if report.when == "call":
             allure_results.attach_record(record.to_json())
-        html_report.attach_extras(report, record)
+        html_report.attach_extras(report, record, run.settings.lang)
     if call.excinfo is not None and isinstance(call.excinfo.value, RateLimited) and report.failed:
         # rate limiting is the target asking to be called later, not a defect: the scenario did not run
         report.outcome = "skipped"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -34,9 +33,9 @@ DEPOSIT = {"canary_player_id": "player-777", "canary_email": "canary+20250301@ex
            "available_after_deposit": "12.50", "deposit_replay_same_tx": True}
 WITHDRAW = {"withdraw_amount": "7.25", "withdraw_tx_id": "wd-tx-5151", "available_after_withdraw": "5.25",
             "held_after_withdraw": "7.25"}
-APPROVE = {"approve_state": "approved", "approved_at": "2025-03-01T10:02:03Z"}
-PAID = {"paid_state": "paid", "paid_at": "2025-03-01T10:03:04Z", "payout_ref": "payout-ref-9",
-        "available_final": "5.25", "held_final": "0.00", "payout_webhook_verified": True}
+APPROVE = {"approve_answer_state": "approved", "approve_state": "approved", "approved_at": "2025-03-01T10:02:03Z"}
+PAID = {"paid_answer_state": "paid", "paid_state": "paid", "paid_at": "2025-03-01T10:03:04Z",
+        "payout_ref": "payout-ref-9", "available_final": "5.25", "held_final": "0.00", "payout_webhook_verified": True}
 LEDGER = {"expected_available": "5.25", "expected_held": "0.00", "db_available": "5.25", "db_held": "0.00",
           "ledger_refs": ["ledger-e-1", "ledger-e-2", f"note {SEED}"]}
 CANARY_EVIDENCE = {"t0_deposit": DEPOSIT, "t0_withdraw_request": WITHDRAW, "t0_admin_approve": APPROVE,
@@ -103,6 +102,7 @@ def pending_context(lang: str = "en") -> ReportContext:
 
 BUILDERS = {"go": go_context, "nogo": nogo_context, "pending": pending_context}
 LANGS = ("en", "tr")
+NOT_RUN_WORD = {"en": "NOT RUN", "tr": "ÇALIŞTIRILMADI"}
 
 
 @pytest.fixture(params=[(kind, lang) for kind in BUILDERS for lang in LANGS], ids=lambda p: f"{p[0]}-{p[1]}")
@@ -144,7 +144,7 @@ def test_not_run_never_shows_pass(rendered: tuple[str, str, ReportContext, dict[
             continue
         row = checklist_line(out["checklist.md"], line.title(ctx.lang))
         assert row.lstrip().startswith("- [ ]"), row
-        assert "-> NOT RUN" in row and "PASS" not in row.split("->")[1], row
+        assert f"-> {NOT_RUN_WORD[ctx.lang]}" in row and "PASS" not in row.split("->")[1], row
 
 
 def test_go_statement_only_when_go(rendered: tuple[str, str, ReportContext, dict[str, str]]) -> None:
@@ -294,6 +294,8 @@ def test_canary_report_go_uses_actual_amounts() -> None:
     assert re.search(r"\| 1 \| Deposit \(12\.50\) \| .*\| `dep-tx-4242` \| PASS \|", out)
     assert re.search(r"\| 2 \| Withdraw request \(7\.25\) \| `available` −7\.25, `held` \+7\.25 \| .*5\.25.*7\.25", out)
     assert "`payout-ref-9`" in out
+    assert re.search(r"\| 3 \| Admin approve \| .* \| answered `approved`; platform shows `approved` at ", out)
+    assert re.search(r"\| 4 \| Admin payout .* \| answered `paid`; platform shows `paid` at ", out)
     assert out.count("- [x]") == 3
     assert "**Canary outcome:** GO" in out
     assert "Where the money is" not in out
@@ -383,87 +385,23 @@ def test_unknown_language_is_an_error() -> None:
 # --- pytest-html and Allure pieces ----------------------------------------------------------------------------
 
 
-def test_html_banner_and_checklist() -> None:
-    from cutover_gate.plugin import HtmlHooks
-    from cutover_gate.reports import html_report as html
-
-    ctx = nogo_context()
-    ctx.decision.reasons.append("<script>alert(1)</script>")
-    plugin = HtmlHooks(lambda: ctx.decision)
-    prefix, summary, postfix = ["pytest-html's own"], [], []
-    plugin.pytest_html_results_summary(prefix, summary, postfix, session=None)  # type: ignore[arg-type]
-    banner = prefix[0]
-    assert "Cutover decision: NO-GO" in banner and html.VERDICT_COLOURS["NO-GO"] in banner
-    assert "<script>" not in banner and "&lt;script&gt;" in banner
-    assert SEED not in banner and MASK in banner
-    assert prefix[1] == "pytest-html's own"
-    table = summary[0]
-    assert table.count("<tr>") == len(LINES) + 1
-    assert "<code>t0_withdraw_request</code></td><td>Withdraw request</td>" in table and "NOT RUN" in table
-
-    assert "not computed" in html.banner_html(None)
-    assert html.checklist_html(None) == ""
-
-
-def test_html_table_column_and_title() -> None:
-    from cutover_gate.plugin import HtmlHooks
-
-    plugin = HtmlHooks(lambda: None, title="Cutover 0123")
-    header = ["<th>Result</th>", "<th>Test</th>", "<th>Duration</th>", "<th>Links</th>"]
-    plugin.pytest_html_results_table_header(header)
-    assert header[2] == "<th>Checklist lines</th>"
-
-    cells = ["<td>Passed</td>", "<td>id</td>", "<td>1 s</td>", "<td></td>"]
-    report = SimpleNamespace(user_properties=[("checklist_id", "t0_deposit,t0_withdraw_request")])
-    plugin.pytest_html_results_table_row(report, cells)  # type: ignore[arg-type]
-    assert cells[2] == '<td class="col-lines">t0_deposit, t0_withdraw_request</td>'
-
-    data = SimpleNamespace(title="report.html")
-    plugin.pytest_html_report_title(data)
-    assert data.title == "Cutover 0123"
-
-
-def test_html_extras_from_the_record() -> None:
-    from cutover_gate.evidence.recording import ScenarioRecord
-    from cutover_gate.reports import html_report as html
-
-    record = ScenarioRecord.from_json({
-        "nodeid": "n", "lines": ["t0_deposit"], "evidence": {"t0_deposit": {"deposit_tx_id": "dep-1"}},
-        "triggers": [],
-        "steps": [{"nodeid": "n", "at": at(1), "status": "FAIL", "line": "t0_deposit",
-                   "step": "When the canary deposits", "message": f"HTTP 500 Bearer {SEED}"}],
-        "http": [{"request": {"method": "POST", "headers": {"Authorization": f"Bearer {SEED}"}},
-                  "response": {"status": 500}}]})
-
-    def makereport(report: Any, rec: ScenarioRecord = record) -> Any:
-        html.attach_extras(report, rec)
-        return report
-
-    call = SimpleNamespace(when="call", failed=True, extras=[{"name": "earlier"}])
-    extras = makereport(call).extras
-    assert [e["name"] for e in extras] == ["earlier", "Steps", "HTTP exchanges", "Evidence"]
-    assert SEED not in repr(extras)
-    assert "FAIL  [t0_deposit]  When the canary deposits" in extras[1]["content"]
-
-    steps_only = ScenarioRecord("n", lines=["t15_api_health"], steps=record.steps)
-    passed_setup = makereport(SimpleNamespace(when="setup", failed=False), steps_only)
-    assert not hasattr(passed_setup, "extras")  # a passing setup carries no evidence
-    failed_setup = makereport(SimpleNamespace(when="setup", failed=True), steps_only)
-    assert [e["name"] for e in failed_setup.extras] == ["Steps"]  # the steps recorded so far
-
-
 def test_allure_extras(tmp_path: Path) -> None:
     import json
 
     from cutover_gate.core.catalogue import TRIGGERS
     from cutover_gate.reports import allure_results as allure_report
 
-    ctx = nogo_context()
+    ctx = nogo_context("tr")
     ctx.target = f"https://user:{SEED}@pay.example.com"
+    ctx.reports_dir = tmp_path
     allure_report.write_allure_extras(tmp_path / "allure-results", ctx)
+    config = json.loads((tmp_path / "allurerc.json").read_text(encoding="utf-8"))
+    assert config["plugins"]["awesome"]["options"]["singleFile"] is True  # opens from a file (no fetch)
+    assert config["plugins"]["awesome"]["options"]["reportLanguage"] == "tr"
+    assert config["name"] == f"Cutover gate: NO-GO for {SHA}"
     props = (tmp_path / "allure-results" / "environment.properties").read_text(encoding="utf-8")
     assert f"release.sha={SHA}\n" in props and "decision=NO-GO\n" in props and "env.name=prod\n" in props
-    assert "language=en\n" in props and SEED not in props
+    assert "language=tr\n" in props and SEED not in props
     executor = json.loads((tmp_path / "allure-results" / "executor.json").read_text(encoding="utf-8"))
     assert executor["name"] == "cutover-gate" and SHA in executor["buildName"] and executor["reportName"]
     cats = json.loads((tmp_path / "allure-results" / "categories.json").read_text(encoding="utf-8"))
@@ -518,3 +456,39 @@ def test_allure_attach_record(monkeypatch: pytest.MonkeyPatch) -> None:
 
     manager.register(NoTestCase())
     allure_report.attach_record(record)  # recording, but outside a test case: no error
+
+
+# --- Turkish reads as the runbook's Turkish -------------------------------------------------------------------
+
+
+ENGLISH_LEFTOVERS = ("NOT RUN", "WAIVED", "PENDING", "verified (manual admin override)", "not recorded")
+
+
+@pytest.mark.parametrize("kind", list(BUILDERS))
+def test_turkish_artifacts_translate_status_words(kind: str) -> None:
+    ctx = BUILDERS[kind]("tr")
+    out = render.render_all(ctx)
+    for name, text in out.items():
+        for word in ENGLISH_LEFTOVERS:
+            assert word not in text, f"{name} ({kind}) keeps the English {word!r}"
+    assert "ÇALIŞTIRILMADI" in out["checklist.md"] or kind == "go"
+
+
+def test_turkish_canary_report_translates_the_kyc_status_and_keeps_pass_fail() -> None:
+    ctx = go_context("tr")
+    for lid in ("t0_deposit",):
+        ctx.results[lid].evidence["kyc_status"] = "verified (manual admin override)"
+    out = render.render_all(ctx)["canary_report.md"]
+    assert "**KYC Durumu:** doğrulandı (manuel admin onayıyla)" in out
+    assert re.search(r"\| 1 \| Deposit .*\| PASS \|", out)
+    en = render.render_all(go_context("en"))
+    assert "**KYC status:** verified" in en["canary_report.md"]
+
+
+def test_turkish_waived_and_pending_words() -> None:
+    results = passed(mandatory_ids("t60", "t30", "t15", "t0"))
+    results["t60_prod_env_verified"] = LineResult("t60_prod_env_verified", Result.WAIVED, at=at(1), message="OPS-1")
+    out = render.render_all(context(results, lang="tr"))["checklist.md"]
+    assert "-> MUAF" in checklist_line(out, "verify_prod_env çalıştırıldı")
+    pending = render.render_all(pending_context("tr"))["decision.md"]
+    assert pending.startswith("# ⏳ BEKLEMEDE")

@@ -112,11 +112,26 @@ def test_hypercare_report_only_when_hypercare_ran() -> None:
 
 
 def test_turkish_scribe_text() -> None:
-    ctx = run_context(mandatory("t60"))
+    ctx = run_context(mandatory("t60", "t15"))
     ctx.lang = "tr"
     m = marks(scribe.timeline_entries(ctx))
-    assert m["preflight_start"]["text"] == "Pre-flight Başlangıç"
+    assert m["preflight_start"]["text"] == "Pre-flight Başlangıcı"  # the runbook's "Cutover Başlangıcı" form
+    assert m["preflight_end"]["text"] == "Pre-flight Bitişi"
+    assert m["deploy_start"]["text"] == "Deploy Başlangıcı"
+    assert m["deploy_end"]["text"] == "Deploy Bitişi"
     assert m["decision"]["text"] == "GO/NO-GO Kararı"
+
+
+@pytest.mark.parametrize(("keyword", "written"), [
+    ("Diyelim Ki", "Diyelim ki"), ("Eğer Ki", "Eğer ki"), ("O Zaman", "O zaman"), ("Ve", "Ve"), ("Fakat", "Fakat"),
+    ("Given", "Given"), ("When", "When"), ("Then", "Then"), ("And", "And"), ("But", "But"),
+])
+def test_a_step_keeps_its_keyword_as_the_feature_file_writes_it(keyword: str, written: str) -> None:
+    """pytest-bdd hands keywords over title-cased ("O Zaman"); the timeline writes the dialect's own case."""
+    from cutover_gate.evidence.recording import step_text
+
+    assert step_text(keyword, "admin bir bearer token alır") == f"{written} admin bir bearer token alır"
+    assert step_text(f"{keyword} ", "x") == f"{written} x"
 
 
 # --- the chain ------------------------------------------------------------------------------------------------

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
 
-from cutover_gate.core.catalogue import LINES_BY_ID, TRIGGERS_BY_ID
+from gherkin.dialect import Dialect
+
+from cutover_gate.core.catalogue import LANGS, LINES_BY_ID, TRIGGERS_BY_ID
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.evidence.model import StepRecord, TriggerObservation
@@ -64,8 +67,25 @@ class ScenarioRecord:
                    http=list(data.get("http", [])))
 
 
+@cache
+def _keywords() -> dict[str, str]:
+    """The Gherkin keywords of the runbook's languages as the feature files spell them, by pytest-bdd's title case
+    (it hands steps over as `"O Zaman"`, `"Eğer Ki"`; the Turkish dialect writes "O zaman", "Eğer ki")."""
+    spelled: dict[str, str] = {}
+    for lang in LANGS:
+        dialect = Dialect.for_name(lang)
+        if dialect is None:
+            continue
+        for kw in (*dialect.given_keywords, *dialect.when_keywords, *dialect.then_keywords, *dialect.and_keywords,
+                   *dialect.but_keywords):
+            spelled.setdefault(kw.strip().title(), kw.strip())
+    return spelled
+
+
 def step_text(keyword: str, name: str) -> str:
-    return f"{keyword.strip()} {name}".strip()
+    """A step as its feature file writes it: the keyword in the dialect's own case, then the step's text."""
+    kw = keyword.strip()
+    return f"{_keywords().get(kw, kw)} {name}".strip()
 
 
 def failure_message(exc: BaseException) -> str:

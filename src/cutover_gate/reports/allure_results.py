@@ -1,8 +1,12 @@
 """Allure integration: the run's environment, categories per rollback-matrix row, executor, and evidence attachments.
 
 `write_allure_extras` fills the files Allure reads beside the results (`environment.properties`, `categories.json`,
-`executor.json`); the gate calls it at session end when `--alluredir` is set. `attach_record` attaches one test's
-redacted record to the running Allure test case; it does nothing when Allure is not recording.
+`executor.json`) and writes `allurerc.json` into the reports dir: the Allure 3 configuration that makes
+`npx -y allure@3 generate --config=reports/allurerc.json reports/allure-results --output=reports/allure-report` write
+one self-contained `index.html` (the awesome report's `singleFile`), which opens from a file, where the default
+multi-file report only spins (its data is fetched, and browsers refuse that on file://). The gate calls it at session
+end when `--alluredir` is set. `attach_record` attaches one test's redacted record to the running Allure test case;
+it does nothing when Allure is not recording.
 """
 
 from __future__ import annotations
@@ -55,12 +59,28 @@ def executor(ctx: ReportContext) -> dict[str, Any]:
             "reportName": f"Cutover gate: {ctx.decision.decision.value} for {sha}"}
 
 
+ALLURE_CONFIG = "allurerc.json"
+
+
+def allure_config(ctx: ReportContext) -> dict[str, Any]:
+    """Allure 3's configuration for this run: one self-contained HTML file, in the run's language."""
+    sha = ctx.release_sha or "unpinned"
+    return {"name": f"Cutover gate: {ctx.decision.decision.value} for {sha}",
+            "plugins": {"awesome": {"options": {"singleFile": True, "reportLanguage": ctx.lang,
+                                                "reportName": f"Cutover gate {sha}"}}}}
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(REDACTOR.scrub_obj(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def write_allure_extras(alluredir: Path, ctx: ReportContext) -> None:
     alluredir.mkdir(parents=True, exist_ok=True)
     (alluredir / "environment.properties").write_text(environment_properties(ctx), encoding="utf-8")
     for name, data in (("categories.json", categories()), ("executor.json", executor(ctx))):
-        text = json.dumps(REDACTOR.scrub_obj(data), indent=2, ensure_ascii=False)
-        (alluredir / name).write_text(text + "\n", encoding="utf-8")
+        _write_json(alluredir / name, data)
+    ctx.reports_dir.mkdir(parents=True, exist_ok=True)
+    _write_json(ctx.reports_dir / ALLURE_CONFIG, allure_config(ctx))
 
 
 def attach_record(record: Mapping[str, Any]) -> None:

@@ -36,14 +36,21 @@ from cutover_gate.reports.context import ReportContext
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 ARTIFACTS: tuple[str, ...] = ("decision.md", "checklist.md", "canary_report.md", "comms.md")
 NOT_RECORDED: dict[str, str] = {"en": "(not recorded)", "tr": "(kayıt yok)"}
+STATUS_WORDS: dict[str, dict[str, str]] = {
+    "en": {"PASS": "PASS", "FAIL": "FAIL", "WAIVED": "WAIVED", "NOT_RUN": "NOT RUN",
+           "GO": "GO", "NO-GO": "NO-GO", "PENDING": "PENDING"},
+    "tr": {"PASS": "PASS", "FAIL": "FAIL", "WAIVED": "MUAF", "NOT_RUN": "ÇALIŞTIRILMADI",
+           "GO": "GO", "NO-GO": "NO-GO", "PENDING": "BEKLEMEDE"},
+}
+"""Results and verdicts as a person reads them; PASS, FAIL, GO and NO-GO are the runbook's own words in both."""
 
 CANARY_KEYS: tuple[str, ...] = (
     "canary_player_id", "canary_email", "kyc_status", "currency", "deposit_amount", "deposit_method", "deposit_tx_id",
     "deposit_state", "available_before", "held_before", "available_after_deposit", "deposit_replay_same_tx",
-    "withdraw_amount", "withdraw_tx_id", "available_after_withdraw", "held_after_withdraw", "approve_state",
-    "approved_at", "paid_state", "paid_at", "payout_ref", "available_final", "held_final", "expected_available",
-    "expected_held", "db_available", "db_held", "ledger_refs", "last_withdraw_state", "payout_webhook_verified",
-    "footprint",
+    "withdraw_amount", "withdraw_tx_id", "available_after_withdraw", "held_after_withdraw", "approve_answer_state",
+    "approve_state", "approved_at", "paid_answer_state", "paid_state", "paid_at", "payout_ref", "available_final",
+    "held_final", "expected_available", "expected_held", "db_available", "db_held", "ledger_refs",
+    "last_withdraw_state", "payout_webhook_verified", "footprint",
 )
 SNAPSHOT_KEYS: tuple[str, ...] = ("snapshot_id", "snapshot_path", "created_at", "sha256", "size_bytes")
 
@@ -60,8 +67,9 @@ BALANCE_POINTS: tuple[tuple[str, str, str | None], ...] = (
 # --- results ---------------------------------------------------------------------------------------------------
 
 
-def word(result: Result) -> str:
-    return result.value.replace("_", " ")
+def word(result: Result | str, lang: str = "en") -> str:
+    value = result.value if isinstance(result, Result | Verdict) else str(result)
+    return STATUS_WORDS.get(lang, STATUS_WORDS["en"]).get(value, value.replace("_", " "))
 
 
 def one_line(text: str | None) -> str:
@@ -89,7 +97,7 @@ def line_row(ctx: ReportContext, line: Line) -> dict[str, Any]:
     return {
         "id": line.id,
         "title": line.title(ctx.lang),
-        "result": word(result),
+        "result": word(result, ctx.lang),
         "checked": result.ok,
         "at": res.at if res else None,
         "message": one_line(res.message) if res and result is not Result.PASS else "",
@@ -109,7 +117,7 @@ def checklist_sections(ctx: ReportContext) -> dict[int, list[dict[str, Any]]]:
             continue
         if smoke is None:
             result = smoke_result(ctx.results)
-            smoke = {"id": "smoke", "title": "", "result": word(result), "checked": result.ok, "message": "",
+            smoke = {"id": "smoke", "title": "", "result": word(result, ctx.lang), "checked": result.ok, "message": "",
                      "at": last_at(ctx.results, (sub.id for sub in smoke_lines())), "ref": None, "children": []}
             rows.append(smoke)
         smoke["children"].append(line_row(ctx, line))
@@ -149,8 +157,8 @@ def where_the_money_is(canary: Mapping[str, Any]) -> dict[str, Any]:
 def canary_view(ctx: ReportContext) -> dict[str, Any]:
     canary = filled(ctx.canary(), CANARY_KEYS)
     results = ctx.results
-    steps = [{"id": lid, "result": word(result_of(results, lid)), "at": results[lid].at if lid in results else None}
-             for lid in MONEY_LOOP]
+    steps = [{"id": lid, "result": word(result_of(results, lid), ctx.lang),
+              "at": results[lid].at if lid in results else None} for lid in MONEY_LOOP]
     t0_lines = [line.id for line in lines_of("t0")]
     failed = [line_row(ctx, line) for line in lines_of("t0") if result_of(results, line.id) is Result.FAIL]
     not_run = [lid for lid in MONEY_LOOP if result_of(results, lid) is Result.NOT_RUN]
@@ -168,7 +176,7 @@ def canary_view(ctx: ReportContext) -> dict[str, Any]:
         or result_of(results, "t0_webhook_classification") is Result.PASS,
         "idempotency": result_of(results, "t0_webhook_replay") is Result.PASS
         and canary["deposit_replay_same_tx"] is True,
-        "webhook_results": {lid: word(result_of(results, lid))
+        "webhook_results": {lid: word(result_of(results, lid), ctx.lang)
                             for lid in ("t0_psp_deposit", "t0_webhook_classification", "t0_webhook_replay")},
     }
 
@@ -183,7 +191,7 @@ def phases_view(ctx: ReportContext) -> list[dict[str, Any]]:
     rows = []
     for phase in PHASES:
         result = Result(ctx.decision.phases.get(phase, Result.NOT_RUN.value))
-        rows.append({"phase": phase, "result": word(result),
+        rows.append({"phase": phase, "result": word(result, ctx.lang),
                      "at": last_at(ctx.results, (line.id for line in lines_of(phase)))})
     return rows
 
@@ -194,6 +202,8 @@ def base_view(ctx: ReportContext) -> dict[str, Any]:
     stamps = [e.at for e in ctx.events] + [r.at for r in ctx.results.values() if r.at]
     return {
         "verdict": ctx.decision.decision.value,
+        "verdict_word": word(ctx.decision.decision, ctx.lang),
+        "not_run_word": word(Result.NOT_RUN, ctx.lang),
         "release_sha": ctx.release_sha,
         "target": ctx.target,
         "env": ctx.env_name.upper(),
@@ -263,6 +273,7 @@ def environment(lang: str) -> jinja2.Environment:
     env.filters["code"] = lambda value: _code(value, na)
     env.filters["link"] = lambda value: _link(value, na)
     env.filters["cell"] = _cell
+    env.filters["status"] = lambda value: word(value, lang)
     return env
 
 

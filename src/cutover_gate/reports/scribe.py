@@ -21,9 +21,9 @@ SCRIBE_TEXT: dict[str, dict[str, str]] = {
            "snapshot_recorded": "Snapshot ID recorded", "deploy_start": "Deploy start", "deploy_end": "Deploy end",
            "smoke": "Smoke", "canary": "Canary", "decision": "GO/NO-GO decision",
            "hypercare_report": "First hypercare report"},
-    "tr": {"preflight_start": "Pre-flight Başlangıç", "preflight_end": "Pre-flight Bitiş",
-           "snapshot_recorded": "Snapshot ID kaydedildi", "deploy_start": "Deploy Başlangıç",
-           "deploy_end": "Deploy Bitiş", "smoke": "Smoke", "canary": "Canary", "decision": "GO/NO-GO Kararı",
+    "tr": {"preflight_start": "Pre-flight Başlangıcı", "preflight_end": "Pre-flight Bitişi",
+           "snapshot_recorded": "Snapshot ID kaydedildi", "deploy_start": "Deploy Başlangıcı",
+           "deploy_end": "Deploy Bitişi", "smoke": "Smoke", "canary": "Canary", "decision": "GO/NO-GO Kararı",
            "hypercare_report": "İlk Hypercare Raporu"},
 }
 
@@ -97,8 +97,6 @@ def timeline_entries(ctx: ReportContext) -> list[dict[str, Any]]:
     common = {"run_id": ctx.run_id, "release_sha": ctx.release_sha}
     placed = sorted(step_entries(ctx) + scribe_entries(ctx), key=lambda pair: pair[0])
     return [{**entry, **common} for _, entry in placed]
-
-
 
 
 def append_timeline(ctx: ReportContext, path: Path) -> None:
