@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cutover_gate import finish, fixtures, run
+from cutover_gate import finish, fixtures, fleet, run
 from cutover_gate.config import options
 from cutover_gate.decide.rules import Decision, Verdict
 from cutover_gate.reports import html_report, plan, progress, terminal
@@ -34,6 +34,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if gate is None:
         return
     pm = config.pluginmanager
+    if gate.settings.cutover.targets:  # several targets: one whole run of each (fleet.py)
+        problems = fleet.usage_problems(gate.settings)
+        if problems:
+            raise pytest.UsageError("cutover gate: " + "; ".join(problems))
+        pm.register(FleetPlugin(gate), "cutover-gate-fleet")
+        if pm.hasplugin("xdist"):
+            pm.register(FleetXdistHooks(), "cutover-gate-fleet-xdist")
+        return
     pm.register(GatePlugin(gate), "cutover-gate")
     pm.register(fixtures, "cutover-gate-fixtures")
     if pm.hasplugin("html"):
@@ -147,6 +155,50 @@ class GatePlugin:
         if self.gate.sandbox is not None:
             self.gate.sandbox.stop()
             self.gate.sandbox = None
+
+
+class FleetPlugin:
+    """A cutover of several targets: each target is one test, its whole gate run (fleet.py); the end combines their
+    decisions."""
+
+    def __init__(self, gate: run.GateRun) -> None:
+        self.gate = gate
+        self.fleet = fleet.Fleet(gate.settings)
+        self.data: dict[str, Any] | None = None
+
+    def pytest_ignore_collect(self, collection_path: Any, config: pytest.Config) -> bool | None:
+        return True  # the targets' own runs collect the features
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        items[:] = fleet.items(session, self.gate.settings)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call":
+            self.fleet.reported(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        settings = self.gate.settings
+        if not self.gate.controller or session.config.option.collectonly or settings.plan:
+            return
+        self.fleet.collect()
+        self.data = self.fleet.write()
+        if not self.fleet.exit_ok() and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.data is not None:
+            fleet.summary(terminalreporter, self.data, self.gate.settings.reports_dir)
+
+
+class FleetXdistHooks:
+    """Under xdist, each target its own worker."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        return fleet.scheduler(config, log)
 
 
 class XdistHooks:

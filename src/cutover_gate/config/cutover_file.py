@@ -80,6 +80,34 @@ class RecordFile(Section):
     window_hours: dict[PhaseName, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
 
+class TargetEntry(Section):
+    """One target of a cutover of several tenants or regions (`[targets.<name>]`): where it is, and what of the
+    cutover file differs for it. Its sections (canary, prod_env, ...) merge over the file's own."""
+    url: str | None = None
+    """The target's base URL; absent: an embedded sandbox of its own."""
+    profile: str | None = None
+    """Its target profile (relative to the cutover file); absent: the run's --profile or the default."""
+    env_prefix: str = ""
+    """Its secrets come from <prefix>CUTOVER_* (EU_CUTOVER_ADMIN_PASSWORD); with a prefix the unprefixed secrets of
+    the environment are not passed to it."""
+    sandbox_faults: list[str] = Field(default_factory=list)
+    """Embedded sandbox only: the faults it boots with."""
+    release: dict[str, Any] | None = None
+    owners: dict[str, str] | None = None
+    canary: dict[str, Any] | None = None
+    webhooks: dict[str, Any] | None = None
+    prod_env: dict[str, Any] | None = None
+    artifacts: dict[str, Any] | None = None
+    backup: dict[str, Any] | None = None
+    migrations: dict[str, Any] | None = None
+    rollback: dict[str, Any] | None = None
+    record: dict[str, Any] | None = None
+
+
+TARGET_KEYS = ("url", "profile", "env_prefix", "sandbox_faults")
+"""The keys of a target entry that are not cutover-file sections."""
+
+
 class CutoverFile(Section):
     release: Release = Release()
     owners: dict[str, str] = Field(default_factory=dict)
@@ -91,6 +119,8 @@ class CutoverFile(Section):
     migrations: Migrations = Migrations()
     rollback: Rollback = Rollback()
     record: RecordFile = RecordFile()
+    targets: dict[str, TargetEntry] = Field(default_factory=dict)
+    """Several targets (tenants, regions): one run per target, one decision each and a combined one."""
 
 
 _PHRASES: dict[str, str] = {
@@ -126,8 +156,24 @@ def parse_cutover(data: dict[str, Any], source: str) -> CutoverFile:
         raise UsageError(f"cutover file {source} is invalid: {listed}") from None
 
 
-def load_cutover(path: Path | None) -> CutoverFile:
+def for_target(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """The cutover file as one of its targets sees it: the target's sections merged over the file's, no targets."""
+    entry = dict((data.get("targets") or {}).get(name) or {})
+    out = {k: v for k, v in data.items() if k != "targets"}
+    for section, value in entry.items():
+        if section in TARGET_KEYS:
+            continue
+        base = out.get(section)
+        out[section] = {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
+    return out
+
+
+def load_cutover(path: Path | None, target: str | None = None) -> CutoverFile:
+    """The validated cutover file; for `target` (one run of a cutover of several targets) as that target sees it.
+    Every target's view is validated with the file, so a problem of any target stops the run before it starts."""
     if path is None:
+        if target:
+            raise UsageError(f"target '{target}' is run without a cutover file listing it")
         return CutoverFile()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -135,4 +181,11 @@ def load_cutover(path: Path | None) -> CutoverFile:
         raise UsageError(f"cannot read cutover file {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"cutover file {path} is not valid TOML: {exc}") from None
-    return parse_cutover(data, str(path))
+    whole = parse_cutover(data, str(path))
+    for name in whole.targets:
+        parse_cutover(for_target(data, name), f"{path} (target {name})")
+    if target is None:
+        return whole
+    if target not in whole.targets:
+        raise UsageError(f"cutover file {path} lists no target '{target}' (it lists: {', '.join(whole.targets)})")
+    return parse_cutover(for_target(data, target), f"{path} (target {target})")

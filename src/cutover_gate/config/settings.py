@@ -19,6 +19,8 @@ from cutover_gate.config.target_profile import Profile, load_profile
 from cutover_gate.core.errors import UsageError
 from cutover_gate.core.redact import REDACTOR, Secret
 
+FLEET_TARGET_ENV = "CUTOVER_FLEET_TARGET"
+"""Set by a cutover of several targets for each target's own run: which `[targets.<name>]` it is."""
 SECRET_ENV = {
     "admin_password": "CUTOVER_ADMIN_PASSWORD",
     "db_dsn": "CUTOVER_DB_DSN",
@@ -90,16 +92,19 @@ def resolve(option: Any, rootdir: Path) -> GateSettings:
     """`option` is pytest's `config.option` (the gate's options of config/options.py)."""
     target_url = option.target_url or os.environ.get("CUTOVER_TARGET_URL") or None
     embedded = target_url is None
-    if embedded and option.env_name == "prod":
-        raise UsageError("--env-name=prod needs a target: --target-url or CUTOVER_TARGET_URL is empty or unset, and "
-                         "the embedded sandbox is never production")
     fixtures = rootdir / "fixtures"
 
     cutover_arg = option.cutover_file or os.environ.get("CUTOVER_FILE")
     cutover_file = Path(cutover_arg) if cutover_arg else (fixtures / "cutover.toml" if embedded else None)
     if cutover_file is not None and not cutover_file.is_absolute():
         cutover_file = (Path.cwd() / cutover_file).resolve()
-    cutover = load_cutover(cutover_file)
+    fleet_target = os.environ.get(FLEET_TARGET_ENV) or None
+    cutover = load_cutover(cutover_file, fleet_target)
+    if cutover.targets and target_url is not None:
+        raise UsageError(f"cutover file {cutover_file} lists targets: give each its url there, not --target-url")
+    if embedded and option.env_name == "prod" and not cutover.targets:
+        raise UsageError("--env-name=prod needs a target: --target-url or CUTOVER_TARGET_URL is empty or unset, and "
+                         "the embedded sandbox is never production")
 
     # secrets: only from the environment; the embedded sandbox's own credentials are its fixture defaults
     env_values: dict[str, str | None] = dict(os.environ)
