@@ -1,4 +1,4 @@
-"""The FastAPI application for one sandbox: routers, CORS, metrics, error shapes."""
+"""The FastAPI application for one sandbox: the dialect's routers and error shape, CORS, metrics."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from cutover_sandbox import __version__
+from cutover_sandbox import __version__, dialects
+from cutover_sandbox.api.alt import main as alt
 from cutover_sandbox.api.main import api_router
 from cutover_sandbox.core.context import AppContext
 from cutover_sandbox.errors import ApiError
@@ -22,8 +23,14 @@ def create_app(ctx: AppContext) -> FastAPI:
     app = FastAPI(title="cutover sandbox (reference payments platform)", version=__version__, docs_url=None,
                   redoc_url=None)
     app.state.ctx = ctx
-    app.state.metrics = Registry()
-    app.include_router(api_router(ctx.faults))
+    if ctx.dialect == dialects.ALT:
+        app.state.metrics = Registry(alt.METRIC_LABELS)
+        app.include_router(alt.api_router(ctx.faults))
+        alt.install(app, ctx.settings)
+    else:
+        app.state.metrics = Registry()
+        app.include_router(api_router(ctx.faults))
+        _contract_errors(app)
 
     origins = list(ctx.settings.cors_origins)
     credentials = True
@@ -32,10 +39,17 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=credentials,
                        allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(MetricsMiddleware, registry=app.state.metrics)
+    return app
+
+
+def _contract_errors(app: FastAPI) -> None:
+    """CONTRACT §1's error shape: `{"error_code": ..., "message": ...}`."""
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if exc.headers:
+            headers = {**(headers or {}), **exc.headers}
         return JSONResponse({"error_code": exc.error_code, "message": exc.message}, status_code=exc.status_code,
                             headers=headers)
 
@@ -43,5 +57,3 @@ def create_app(ctx: AppContext) -> FastAPI:
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error: %s", exc.__class__.__name__)  # the server logs the traceback
         return JSONResponse({"error_code": "INTERNAL_ERROR", "message": "internal server error"}, status_code=500)
-
-    return app

@@ -1,12 +1,13 @@
 """`cutover-sandbox` (also `python -m cutover_sandbox`): serve the sandbox, or list the fault catalogue.
 
-    cutover-sandbox serve [--port N] [--fault NAME ...] [--git-sha SHA]
+    cutover-sandbox serve [--port N] [--fault NAME ...] [--git-sha SHA] [--dialect default|alt]
     cutover-sandbox faults [--json]
 
 `serve` prints `CUTOVER_SANDBOX_URL=...`, `CUTOVER_DB_DSN=...` and one machine-readable line
-`CUTOVER_SANDBOX_READY {"url", "dsn", "bindir", "faults", "git_sha"}`, then runs until Ctrl-C or SIGTERM.
-Faults named with `--fault` add to those in `CUTOVER_SANDBOX_FAULTS`. Errors are one line on stderr, exit 2 for
-bad usage (unknown fault), 1 for anything that stops the sandbox from starting.
+`CUTOVER_SANDBOX_READY {"url", "dsn", "bindir", "faults", "git_sha", "dialect"}`, then runs until Ctrl-C or SIGTERM.
+Faults named with `--fault` add to those in `CUTOVER_SANDBOX_FAULTS`; `--dialect` wins over
+`CUTOVER_SANDBOX_DIALECT`. Errors are one line on stderr, exit 2 for bad usage (unknown fault or dialect), 1 for
+anything that stops the sandbox from starting.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from types import FrameType
 
-from cutover_sandbox import faults
+from cutover_sandbox import dialects, faults
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PARENT_ENV = "CUTOVER_SANDBOX_PARENT_PID"
 EPILOG = """environment:
   CUTOVER_SANDBOX_FAULTS      comma-separated faults to enable (added to --fault)
+  CUTOVER_SANDBOX_DIALECT     the API to speak: default (CONTRACT §1) or alt (--dialect wins)
+  CUTOVER_VERIFY_CODE         alt: the fixed verification code every e-mail and SMS sends (default 424242)
   CUTOVER_SANDBOX_GIT_SHA     the release SHA /api/version reports (--git-sha wins)
   CUTOVER_ADMIN_EMAIL, CUTOVER_ADMIN_PASSWORD     the seeded admin
   CUTOVER_WEBHOOK_SECRET, CUTOVER_ADYEN_HMAC_KEY, CUTOVER_STRIPE_WEBHOOK_SECRET   webhook secrets
@@ -48,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="enable a fault from the catalogue (repeatable); see `cutover-sandbox faults`")
     serve.add_argument("--git-sha", default=None, help="the release SHA /api/version reports "
                                                        "(default: $CUTOVER_SANDBOX_GIT_SHA or a fixed sandbox SHA)")
+    serve.add_argument("--dialect", default=None, metavar="NAME",
+                       help=f"the API to speak: {' or '.join(dialects.DIALECTS)} "
+                            f"(default: ${dialects.ENV_VAR} or {dialects.DEFAULT})")
     listing = sub.add_parser("faults", help="list the fault catalogue")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
@@ -74,7 +80,8 @@ def _one_line(exc: BaseException) -> str:
 def _serve(args: argparse.Namespace) -> int:
     try:
         names = faults.parse([*faults.from_env(), *args.fault])
-    except faults.UnknownFault as exc:
+        dialect = dialects.from_env() if args.dialect is None else dialects.parse(args.dialect)
+    except (faults.UnknownFault, dialects.UnknownDialect) as exc:
         return _fail(str(exc), EXIT_USAGE)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -92,13 +99,13 @@ def _serve(args: argparse.Namespace) -> int:
     sandbox: Sandbox | None = None
     try:
         try:
-            sandbox = Sandbox(faults=names, port=args.port, git_sha=args.git_sha).start()
+            sandbox = Sandbox(faults=names, port=args.port, git_sha=args.git_sha, dialect=dialect).start()
         except (SandboxError, PgError) as exc:
             return _fail(str(exc), EXIT_FAILED)
         except Exception as exc:  # anything else that stops the start: still one line, no traceback
             return _fail(f"{exc.__class__.__name__}: {_one_line(exc)}", EXIT_FAILED)
         ready = {"url": sandbox.url, "dsn": sandbox.dsn, "bindir": str(sandbox.bindir) if sandbox.bindir else None,
-                 "faults": list(sandbox.faults.names), "git_sha": sandbox.git_sha}
+                 "faults": list(sandbox.faults.names), "git_sha": sandbox.git_sha, "dialect": sandbox.dialect}
         print(f"CUTOVER_SANDBOX_URL={sandbox.url}")
         print(f"CUTOVER_DB_DSN={sandbox.dsn}")
         print("CUTOVER_SANDBOX_READY " + json.dumps(ready), flush=True)

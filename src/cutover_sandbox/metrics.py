@@ -1,6 +1,7 @@
 """Prometheus metrics with `prometheus_client`, one registry per app: `http_requests_total{handler,method,status}`
 (status 2xx/4xx/5xx) and the `http_request_duration_seconds{handler,method}` histogram, fed by an ASGI middleware,
-the shape prometheus-fastapi-instrumentator gives the platform the runbook was written for."""
+the shape prometheus-fastapi-instrumentator gives the platform the runbook was written for. A dialect may name the
+three labels otherwise (the alt dialect: `route`, `verb`, `code`); the families and the values stay the same."""
 
 from __future__ import annotations
 
@@ -12,17 +13,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNMATCHED = "none"
+CONTRACT_LABELS = ("handler", "method", "status")
+"""The labels of (route template, HTTP method, status class)."""
 
 disable_created_metrics()  # the `_created` timestamps are noise for the platform's alerting
 
 
 class Registry:
-    def __init__(self) -> None:
+    def __init__(self, labels: tuple[str, str, str] = CONTRACT_LABELS) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self._requests = Counter("http_requests", "Total number of requests by handler, method and status class.",
-                                 ["handler", "method", "status"], registry=self.registry)
-        self._latency = Histogram("http_request_duration_seconds", "Latency of HTTP requests by handler and method.",
-                                  ["handler", "method"], buckets=BUCKETS, registry=self.registry)
+        route, method, status = labels
+        self._requests = Counter("http_requests", f"Total number of requests by {route}, {method} and {status} class.",
+                                 [route, method, status], registry=self.registry)
+        self._latency = Histogram("http_request_duration_seconds", f"Latency of HTTP requests by {route} and {method}.",
+                                  [route, method], buckets=BUCKETS, registry=self.registry)
 
     def observe(self, handler: str, method: str, status_code: int, seconds: float) -> None:
         self._requests.labels(handler, method, f"{status_code // 100}xx").inc()

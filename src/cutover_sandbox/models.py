@@ -38,6 +38,15 @@ class Admin(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Tenant(Base):
+    """A brand the platform serves. The alt dialect refuses players of a tenant not listed here."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Player(Base):
     __tablename__ = "players"
     __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_players_tenant_email"),)

@@ -1,10 +1,17 @@
-"""Deposits: instant test deposits, PSP deposits, and their completion by a verified PSP webhook."""
+"""Deposits: instant test deposits, PSP deposits completed by a verified PSP webhook, and synchronous PSP charges.
+
+A deposit method is internal (completes at once, no PSP), asynchronous (the PSP's signed webhook completes it later)
+or synchronous (the PSP confirms the charge within the request: the ledger is credited before the answer).
+Each dialect names its own methods (`DEFAULT_METHODS`; the alt dialect's channels in `cutover_sandbox.api.alt`).
+"""
 
 from __future__ import annotations
 
 import logging
 import secrets
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
@@ -20,20 +27,36 @@ from cutover_sandbox.models import Player, Transaction, WebhookEvent
 
 log = logging.getLogger("cutover_sandbox.payments")
 
-INSTANT_METHODS = frozenset({"test"})
-PSP_METHODS = {"card": "stripe", "stripe": "stripe", "adyen": "adyen"}
+
+@dataclass(frozen=True)
+class Method:
+    provider: str | None = None
+    """The PSP (`stripe`, `adyen`), or None for an internal method that completes at once."""
+    synchronous: bool = False
+    """The PSP confirms the charge in the request itself (no webhook)."""
+
+
+DEFAULT_METHODS: Mapping[str, Method] = {"test": Method(), "card": Method("stripe"), "stripe": Method("stripe"),
+                                         "adyen": Method("adyen")}
 
 EventOutcome = Literal["processed", "replay", "ignored", "unknown_transaction", "amount_mismatch"]
 
 
-def create_deposit(session: Session, ctx: AppContext, player: Player, amount: Decimal, method: str,
-                   key: str) -> tuple[Transaction, bool]:
-    """The deposit for this Idempotency-Key, and whether it was created now (else it is a replay)."""
+def require_verified_contact(player: Player, doing: str = "depositing") -> None:
     if not player.email_verified:
-        raise ApiError(403, "EMAIL_NOT_VERIFIED", "verify the email address before depositing")
+        raise ApiError(403, "EMAIL_NOT_VERIFIED", f"verify the email address before {doing}")
     if not player.phone_verified:
-        raise ApiError(403, "PHONE_NOT_VERIFIED", "verify the phone number before depositing")
-    if method not in INSTANT_METHODS and method not in PSP_METHODS:
+        raise ApiError(403, "PHONE_NOT_VERIFIED", f"verify the phone number before {doing}")
+
+
+def create_deposit(session: Session, ctx: AppContext, player: Player, amount: Decimal, method: str,
+                   key: str, methods: Mapping[str, Method] = DEFAULT_METHODS) -> tuple[Transaction, bool]:
+    """The deposit for this Idempotency-Key, and whether it was created now (else it is a replay).
+
+    A synchronous method's charge is made here, through the PSP, and credited before this returns; an asynchronous
+    one is left `pending_provider` (the caller asks the PSP for it once the transaction is committed)."""
+    require_verified_contact(player)
+    if method not in methods:
         raise ApiError(400, "UNSUPPORTED_PAYMENT_METHOD", f"method {method!r} is not supported")
     amount = money(amount)
     fingerprint = request_hash(amount=amount, method=method)
@@ -46,7 +69,7 @@ def create_deposit(session: Session, ctx: AppContext, player: Player, amount: De
         if ctx.faults.active("deposit_double_credit_on_replay") and existing.state == "completed":  # FAULT
             ledger.credit_deposit(session, wallet, existing, ctx.faults)
         return existing, False
-    provider = PSP_METHODS.get(method)
+    provider = methods[method].provider
     tx = Transaction(id=uuid.uuid4(), player_id=player.id, type="deposit", amount=amount, currency=wallet.currency,
                      state="created", method=method, idempotency_key=key, request_hash=fingerprint,
                      provider=provider or "internal",
@@ -56,8 +79,14 @@ def create_deposit(session: Session, ctx: AppContext, player: Player, amount: De
     if provider is None:
         ledger.credit_deposit(session, wallet, tx, ctx.faults)
         tx.state = "completed"
-    else:
-        tx.state = "pending_provider"
+        return tx, True
+    tx.state = "pending_provider"
+    if methods[method].synchronous:
+        charge_ref = ctx.psp.charge(str(tx.id), provider, tx.amount, tx.currency)
+        if charge_ref is not None:  # None: the PSP did not confirm; the deposit stays pending_provider
+            ledger.credit_deposit(session, wallet, tx, ctx.faults, external_event_id=charge_ref)
+            tx.state = "completed"
+            tx.provider_ref = charge_ref
     return tx, True
 
 

@@ -5,7 +5,12 @@
 - payouts to provider `mockpsp`: `{"withdraw_tx_id", "provider", "provider_event_id", "status"}` to the payout
   webhook (a payout to any other provider waits for that provider's signed webhook)
 
-Only these webhooks complete a PSP deposit or a provider payout, exactly as a real PSP would.
+Only these webhooks complete an asynchronous PSP deposit or a provider payout, exactly as a real PSP would. A
+synchronous charge (`charge`) is confirmed in the call itself, as a card API answers an authorise-and-capture.
+
+Where each webhook goes, with which headers and payload wrapper, is the dialect's `Wire` (`ContractWire` here: CONTRACT
+§1; the alt dialect's in `cutover_sandbox.api.alt.wire`). A webhook marked `bearer` is sent with the platform's
+service token as `Authorization: Bearer`, minted at delivery time by the callable the sandbox hands over.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -42,20 +48,62 @@ def minor_units(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value())
 
 
+@dataclass(frozen=True)
+class Webhook:
+    path: str
+    body: bytes
+    headers: dict[str, str]
+    bearer: bool = False
+    """Sent with the platform's service token (`Authorization: Bearer ...`) besides its signature."""
+
+
+class Wire(Protocol):
+    """How one dialect takes the PSP's webhooks: each event's path, headers and payload wrapper, signed."""
+
+    def stripe(self, settings: Settings, event: dict[str, Any]) -> Webhook: ...
+
+    def adyen(self, settings: Settings, item: dict[str, Any]) -> Webhook:
+        """`item`: an Adyen NotificationRequestItem, already signed (`additionalData.hmacSignature`)."""
+        ...
+
+    def payout(self, settings: Settings, tx_id: str, provider: str, event_id: str, status: str) -> Webhook:
+        """`status`: the domain's payout outcome, `paid` or `failed`."""
+        ...
+
+
+class ContractWire:
+    """CONTRACT §1's webhooks."""
+
+    def stripe(self, settings: Settings, event: dict[str, Any]) -> Webhook:
+        body = _json(event)
+        return Webhook(STRIPE_PATH, body, {"Stripe-Signature": signatures.stripe_header(
+            settings.stripe_webhook_secret, body), "Content-Type": "application/json"})
+
+    def adyen(self, settings: Settings, item: dict[str, Any]) -> Webhook:
+        body = _json({"live": "false", "notificationItems": [{"NotificationRequestItem": item}]})
+        return Webhook(ADYEN_PATH, body, {"Content-Type": "application/json"})
+
+    def payout(self, settings: Settings, tx_id: str, provider: str, event_id: str, status: str) -> Webhook:
+        body = _json({"withdraw_tx_id": tx_id, "provider": provider, "provider_event_id": event_id, "status": status})
+        return Webhook(PAYOUT_PATH, body, signatures.payout_headers(settings.webhook_secret, body))
+
+
 @dataclass(order=True)
 class _Delivery:
     due: float
     seq: int
-    path: str = field(compare=False)
-    body: bytes = field(compare=False)
-    headers: dict[str, str] = field(compare=False)
+    hook: Webhook = field(compare=False)
     attempt: int = field(default=1, compare=False)
 
 
 class MockPSP:
-    def __init__(self, settings: Settings, faults: Faults) -> None:
+    def __init__(self, settings: Settings, faults: Faults, wire: Wire | None = None,
+                 service_token: Callable[[], str] | None = None) -> None:
         self.settings = settings
         self.faults = faults
+        self.wire: Wire = wire or ContractWire()
+        self.service_token = service_token
+        """Mints the platform's service token for `bearer` webhooks (None: such a webhook goes without one)."""
         self.base_url = ""
         self._queue: list[_Delivery] = []
         self._seq = itertools.count()
@@ -64,6 +112,8 @@ class MockPSP:
         self._thread: threading.Thread | None = None
         self.delivered: deque[tuple[str, int]] = deque(maxlen=1000)
         """(path, HTTP status) of every delivery attempt, for tests and debugging."""
+        self.charges: deque[tuple[str, str, int, str]] = deque(maxlen=1000)
+        """(tx id, provider, minor units, currency) of every synchronous charge confirmed."""
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -94,6 +144,15 @@ class MockPSP:
         else:
             raise ValueError(f"unknown PSP provider {provider!r}")
 
+    def charge(self, tx_id: str, provider: str, amount: Decimal, currency: str) -> str | None:
+        """A synchronous charge (authorise and capture in one call): the PSP's charge id, or None when the PSP
+        gives no confirmation (the deposit then waits, like one whose webhook never comes)."""
+        if self.faults.active("deposit_stuck_pending"):  # FAULT: the PSP never confirms a deposit
+            log.info("PSP charge confirmation withheld (fault deposit_stuck_pending) tx=%s", tx_id)
+            return None
+        self.charges.append((tx_id, provider, minor_units(amount), currency))
+        return "ch_" + secrets.token_hex(12)
+
     def payout(self, tx_id: str, provider: str, event_id: str, status: str) -> None:
         if provider != PROVIDER:
             log.info("payout %s goes to provider %s, not this PSP: it waits for that provider's webhook", tx_id,
@@ -101,8 +160,7 @@ class MockPSP:
             return
         if self.faults.active("payout_failure_spike"):  # FAULT: the PSP fails every payout
             status = "failed"
-        body = _json({"withdraw_tx_id": tx_id, "provider": provider, "provider_event_id": event_id, "status": status})
-        self._schedule(PAYOUT_PATH, body, signatures.payout_headers(self.settings.webhook_secret, body))
+        self._schedule(self.wire.payout(self.settings, tx_id, provider, event_id, status))
 
     # -- event builders ----------------------------------------------------------------------------------------
 
@@ -121,10 +179,7 @@ class MockPSP:
                 "payment_status": "paid",
             }},
         }
-        body = _json(event)
-        headers = {"Stripe-Signature": signatures.stripe_header(self.settings.stripe_webhook_secret, body),
-                   "Content-Type": "application/json"}
-        self._schedule(STRIPE_PATH, body, headers)
+        self._schedule(self.wire.stripe(self.settings, event))
 
     def _adyen_authorisation(self, tx_id: str, amount: Decimal, currency: str) -> None:
         item: dict[str, Any] = {
@@ -138,17 +193,14 @@ class MockPSP:
             "eventDate": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "reason": "",
         }
-        signed = signatures.adyen_sign_item(self.settings.adyen_hmac_key, item)
-        body = _json({"live": "false", "notificationItems": [{"NotificationRequestItem": signed}]})
-        self._schedule(ADYEN_PATH, body, {"Content-Type": "application/json"})
+        self._schedule(self.wire.adyen(self.settings, signatures.adyen_sign_item(self.settings.adyen_hmac_key, item)))
 
     # -- delivery ----------------------------------------------------------------------------------------------
 
-    def _schedule(self, path: str, body: bytes, headers: dict[str, str], delay: float | None = None,
-                  attempt: int = 1) -> None:
+    def _schedule(self, hook: Webhook, delay: float | None = None, attempt: int = 1) -> None:
         due = time.monotonic() + (self.settings.psp_delay_seconds if delay is None else delay)
         with self._cond:
-            heapq.heappush(self._queue, _Delivery(due, next(self._seq), path, body, headers, attempt))
+            heapq.heappush(self._queue, _Delivery(due, next(self._seq), hook, attempt))
             self._cond.notify_all()
 
     def _run(self) -> None:
@@ -164,17 +216,21 @@ class MockPSP:
                 self._deliver(http, job)
 
     def _deliver(self, http: requests.Session, job: _Delivery) -> None:
+        hook = job.hook
+        headers = dict(hook.headers)
+        if hook.bearer and self.service_token is not None:
+            headers["Authorization"] = f"Bearer {self.service_token()}"
         try:
-            status = http.post(self.base_url + job.path, data=job.body, headers=job.headers, timeout=10).status_code
+            status = http.post(self.base_url + hook.path, data=hook.body, headers=headers, timeout=10).status_code
         except requests.RequestException as exc:
-            log.warning("PSP webhook %s failed: %s", job.path, exc.__class__.__name__)
+            log.warning("PSP webhook %s failed: %s", hook.path, exc.__class__.__name__)
             status = 0
-        self.delivered.append((job.path, status))
+        self.delivered.append((hook.path, status))
         if (status == 0 or status >= 500) and job.attempt < DELIVERY_ATTEMPTS:
             # like a real PSP: retry with the same event and a fresh delay (signatures stay valid well within 300 s)
-            self._schedule(job.path, job.body, job.headers, delay=0.5 * job.attempt, attempt=job.attempt + 1)
+            self._schedule(hook, delay=0.5 * job.attempt, attempt=job.attempt + 1)
         else:
-            log.debug("PSP webhook %s delivered: HTTP %s", job.path, status)
+            log.debug("PSP webhook %s delivered: HTTP %s", hook.path, status)
 
 
 def _json(payload: dict[str, Any]) -> bytes:

@@ -4,6 +4,7 @@
         requests.get(sb.url + "/api/health")
 
 `faults=None` (the default) reads `CUTOVER_SANDBOX_FAULTS`; pass a list (even empty) to choose exactly.
+`dialect=None` (the default) reads `CUTOVER_SANDBOX_DIALECT` (see `cutover_sandbox.dialects`).
 `dsn=` uses an existing, empty database instead of starting PostgreSQL.
 """
 
@@ -22,16 +23,17 @@ from types import TracebackType
 import uvicorn
 from sqlalchemy import Engine
 
+from cutover_sandbox import accounts, dialects, migrate, payments, withdrawals
 from cutover_sandbox import faults as fault_catalogue
-from cutover_sandbox import migrate, payments, withdrawals
+from cutover_sandbox.api.alt.wire import AltWire
 from cutover_sandbox.app import create_app
 from cutover_sandbox.core.config import Settings
 from cutover_sandbox.core.context import AppContext
 from cutover_sandbox.core.db import init_db, make_engine, make_sessionmaker
 from cutover_sandbox.faults import Faults
-from cutover_sandbox.models import Player, Wallet
+from cutover_sandbox.models import Admin, Player, Wallet
 from cutover_sandbox.pg import PgCluster
-from cutover_sandbox.psp import MockPSP
+from cutover_sandbox.psp import ContractWire, MockPSP, Wire
 
 log = logging.getLogger("cutover_sandbox.server")
 HOST = "127.0.0.1"
@@ -59,9 +61,10 @@ class Sandbox:
     """The reference platform, running in this process (uvicorn in a background thread)."""
 
     def __init__(self, faults: Iterable[str] | None = None, port: int = 0, git_sha: str | None = None,
-                 dsn: str | None = None, settings: Settings | None = None) -> None:
+                 dsn: str | None = None, settings: Settings | None = None, dialect: str | None = None) -> None:
         names = fault_catalogue.from_env() if faults is None else faults
         self.faults = Faults(names)  # raises UnknownFault before anything starts
+        self.dialect = dialects.from_env() if dialect is None else dialects.parse(dialect)  # or UnknownDialect
         self.settings = settings or Settings()
         if git_sha:
             self.settings = self.settings.model_copy(update={"sandbox_git_sha": git_sha})
@@ -103,10 +106,10 @@ class Sandbox:
             migrate.prepare(self.engine, self.faults)
             sessions = make_sessionmaker(self.engine)
             with sessions() as session:
-                init_db(session, self.settings)
-            self.psp = MockPSP(self.settings, self.faults)
+                admin = init_db(session, self.settings)
+            self.psp = self._psp(admin)
             ctx = AppContext(settings=self.settings, faults=self.faults, engine=self.engine, sessions=sessions,
-                             psp=self.psp)
+                             psp=self.psp, dialect=self.dialect)
             if self.faults.active("payout_failure_spike"):  # FAULT: the last hour's payouts, mostly failed
                 seed_payout_failure_spike(ctx)
             config = uvicorn.Config(create_app(ctx), log_config=None, access_log=False, lifespan="off",
@@ -121,9 +124,16 @@ class Sandbox:
             sock.close()
             self.stop()
             raise
-        log.info("sandbox up at %s in %.2fs (faults: %s)", self.url, time.monotonic() - started,
-                 ", ".join(self.faults.names) or "none")
+        log.info("sandbox up at %s in %.2fs (dialect: %s, faults: %s)", self.url, time.monotonic() - started,
+                 self.dialect, ", ".join(self.faults.names) or "none")
         return self
+
+    def _psp(self, admin: Admin) -> MockPSP:
+        """The mock PSP, delivering to this dialect's webhook routes. On alt, the payout webhook also wants an admin
+        bearer: the platform provisions its PSP a service token, an admin token of the seeded admin."""
+        wire: Wire = AltWire() if self.dialect == dialects.ALT else ContractWire()
+        settings = self.settings
+        return MockPSP(settings, self.faults, wire, service_token=lambda: accounts.admin_token(settings, admin))
 
     def _wait_started(self) -> None:
         assert self._server is not None and self._thread is not None
@@ -160,9 +170,10 @@ class Sandbox:
 def seed_payout_failure_spike(ctx: AppContext, total: int = 10, failed: int = 8) -> None:
     """FAULT `payout_failure_spike` only: players who withdrew and were paid out through the PSP, which failed most
     payouts (the failures applied as the PSP's webhooks would), so the recent payout failure rate is observable."""
+    tenant = ctx.settings.tenants[0] if ctx.dialect == dialects.ALT and ctx.settings.tenants else "default"
     with ctx.sessions() as session:
         for i in range(total):
-            player = Player(tenant_id="default", email=f"spike-{i}@players.sandbox.invalid", username=f"spike{i}",
+            player = Player(tenant_id=tenant, email=f"spike-{i}@players.sandbox.invalid", username=f"spike{i}",
                             phone=f"+9055500{i:04d}", password_hash="!", email_verified=True, phone_verified=True,
                             kyc_status="verified")
             session.add(player)

@@ -41,10 +41,11 @@ def payout_signature(secret: str, timestamp: str | int, body: bytes) -> str:
     return _hmac_hex(secret.encode(), f"{timestamp}.".encode() + body)
 
 
-def payout_headers(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+def payout_headers(secret: str, body: bytes, timestamp: int | None = None, *,
+                   names: tuple[str, str] = ("X-Webhook-Timestamp", "X-Webhook-Signature")) -> dict[str, str]:
+    """The signed headers; `names` = (timestamp header, signature header), the contract's unless a dialect differs."""
     ts = now() if timestamp is None else timestamp
-    return {"X-Webhook-Timestamp": str(ts), "X-Webhook-Signature": payout_signature(secret, ts, body),
-            "Content-Type": "application/json"}
+    return {names[0]: str(ts), names[1]: payout_signature(secret, ts, body), "Content-Type": "application/json"}
 
 
 def payout_signature_valid(secret: str, timestamp: str, body: bytes, signature: str) -> bool:

@@ -14,6 +14,7 @@ import pytest
 from cutover_sandbox.pg import PgCluster
 from cutover_sandbox.server import Sandbox
 
+from .alt_support import ALT_SETTINGS, ALT_SETTINGS_QUIET, AltApi
 from .sandbox_support import DEFAULT_SETTINGS_QUIET, Api
 
 _db_names = itertools.count()
@@ -27,6 +28,7 @@ def cluster() -> Iterator[PgCluster]:
 
 def _start(cluster: PgCluster, faults: tuple[str, ...], **kwargs: Any) -> Sandbox:
     dsn = cluster.create_database(f"sb_{next(_db_names)}")
+    kwargs.setdefault("dialect", "default")  # whatever CUTOVER_SANDBOX_DIALECT says
     return Sandbox(faults=list(faults), dsn=dsn, **kwargs).start()
 
 
@@ -62,4 +64,42 @@ def quiet_api(cluster: PgCluster) -> Iterator[Api]:
     try:
         yield Api(sandbox)
     finally:
+        sandbox.stop()
+
+
+# -- the alt dialect ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def alt_api(cluster: PgCluster) -> Iterator[AltApi]:
+    """A healthy alt sandbox shared by the session (every test makes its own members)."""
+    sandbox = _start(cluster, (), dialect="alt", settings=ALT_SETTINGS)
+    try:
+        yield AltApi(sandbox)
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture(scope="session")
+def quiet_alt_api(cluster: PgCluster) -> Iterator[AltApi]:
+    """A healthy alt sandbox whose mock PSP waits an hour: the tests deliver the PSP's webhooks themselves."""
+    sandbox = _start(cluster, (), dialect="alt", settings=ALT_SETTINGS_QUIET)
+    try:
+        yield AltApi(sandbox)
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture
+def make_alt_api(cluster: PgCluster) -> Iterator[Callable[..., AltApi]]:
+    """Start an alt sandbox with the given faults on a fresh database; stopped at the end of the test."""
+    started: list[Sandbox] = []
+
+    def make(*faults: str, **kwargs: Any) -> AltApi:
+        kwargs.setdefault("settings", ALT_SETTINGS)
+        sandbox = _start(cluster, faults, dialect="alt", **kwargs)
+        started.append(sandbox)
+        return AltApi(sandbox)
+
+    yield make
+    for sandbox in started:
         sandbox.stop()

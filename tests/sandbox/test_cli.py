@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import requests
 
-from cutover_sandbox import faults
+from cutover_sandbox import dialects, faults
 
 CLI = [sys.executable, "-m", "cutover_sandbox"]
 
@@ -22,6 +22,7 @@ CLI = [sys.executable, "-m", "cutover_sandbox"]
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop(faults.ENV_VAR, None)
+    env.pop(dialects.ENV_VAR, None)
     return env
 
 
@@ -66,7 +67,8 @@ def test_serve_prints_ready_serves_and_stops_cleanly_on_sigterm() -> None:
             if line.startswith("CUTOVER_SANDBOX_READY "):
                 break
         ready = json.loads(lines[-1].split(" ", 1)[1])
-        assert set(ready) == {"url", "dsn", "bindir", "faults", "git_sha"}
+        assert set(ready) == {"url", "dsn", "bindir", "faults", "git_sha", "dialect"}
+        assert ready["dialect"] == "default"
         assert f"CUTOVER_SANDBOX_URL={ready['url']}" in lines and f"CUTOVER_DB_DSN={ready['dsn']}" in lines
         assert ready["faults"] == ["health_unhealthy"] and ready["url"].startswith("http://127.0.0.1:")
         assert requests.get(ready["url"] + "/api/health", timeout=5).json()["status"] == "degraded"

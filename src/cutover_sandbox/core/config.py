@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_GIT_SHA = "5a4d8b0c3e2f1a6978d6c5b4a3928170f6e5d4c3"
@@ -19,6 +19,10 @@ DEFAULT_ADMIN_PASSWORD = "Sandbox-Admin-Pass-1"
 DEFAULT_WEBHOOK_SECRET = "sandbox-payout-webhook-secret"
 DEFAULT_ADYEN_HMAC_KEY = "c2FuZGJveC1hZHllbi1obWFjLWtleS0zMmJ5dGVzISE="  # base64 of a 32-byte sandbox key
 DEFAULT_STRIPE_WEBHOOK_SECRET = "whsec_sandbox_stripe_webhook_secret"
+DEFAULT_VERIFY_CODE = "424242"
+"""The fixed staging verification code of the alt dialect (`CUTOVER_VERIFY_CODE`; the gate reads the same)."""
+DEFAULT_TENANTS = ("casino-eu", "casino-tr")
+"""The tenants seeded at start; the alt dialect refuses any other (the default dialect takes any tenant id)."""
 
 
 class Settings(BaseSettings):
@@ -43,3 +47,16 @@ class Settings(BaseSettings):
     psp_delay_seconds: float = 0.3
     """How long the mock PSP waits before delivering a webhook."""
     max_amount: Decimal = Decimal("1000000.00")
+    verify_code: str = DEFAULT_VERIFY_CODE
+    """alt: the code every e-mail and SMS verification sends (staging providers are stubbed)."""
+    tenants: list[str] = Field(default_factory=lambda: list(DEFAULT_TENANTS))
+    register_rate_limit: int = Field(default=3, ge=1)
+    """alt: registrations one client may make per window; the next is 429 with Retry-After."""
+    register_rate_window_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("verify_code")
+    @classmethod
+    def _code_fits(cls, value: str) -> str:
+        if not 1 <= len(value) <= 6 or not value.isalnum():
+            raise ValueError("the verification code must be 1 to 6 letters or digits")
+        return value

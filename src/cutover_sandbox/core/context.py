@@ -23,4 +23,6 @@ class AppContext:
     engine: Engine
     sessions: sessionmaker[Session]
     psp: MockPSP
+    dialect: str = "default"
+    """The API this sandbox speaks (`cutover_sandbox.dialects`)."""
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from cutover_sandbox.core.config import Settings
 from cutover_sandbox.core.security import hash_password
-from cutover_sandbox.models import Admin
+from cutover_sandbox.models import Admin, Tenant, utcnow
 
 
 def sqlalchemy_url(dsn: str) -> str:
@@ -26,12 +27,17 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def init_db(session: Session, settings: Settings) -> None:
-    """Seed the admin from `CUTOVER_ADMIN_EMAIL` / `CUTOVER_ADMIN_PASSWORD`; reset its password if present."""
+def init_db(session: Session, settings: Settings) -> Admin:
+    """Seed the admin from `CUTOVER_ADMIN_EMAIL` / `CUTOVER_ADMIN_PASSWORD` (reset its password if present) and the
+    tenants of `CUTOVER_TENANTS`; the seeded admin is returned."""
     admin = session.scalar(select(Admin).where(Admin.email == settings.admin_email.lower()))
     if admin is None:
-        session.add(Admin(email=settings.admin_email.lower(), password_hash=hash_password(settings.admin_password),
-                          role="super_admin"))
+        admin = Admin(email=settings.admin_email.lower(), password_hash=hash_password(settings.admin_password),
+                      role="super_admin")
+        session.add(admin)
     else:
         admin.password_hash = hash_password(settings.admin_password)
+    for tenant in settings.tenants:
+        session.execute(insert(Tenant).values(id=tenant, created_at=utcnow()).on_conflict_do_nothing())
     session.commit()
+    return admin

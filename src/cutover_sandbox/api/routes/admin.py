@@ -3,44 +3,28 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 
+from cutover_sandbox import overview
 from cutover_sandbox.api import serialize
 from cutover_sandbox.api.deps import CurrentAdmin, SessionDep, path_uuid
 from cutover_sandbox.errors import not_found
-from cutover_sandbox.models import OPEN_WITHDRAWAL_STATES, Player, Transaction, Wallet
+from cutover_sandbox.models import Wallet
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 
-def _sum(session: SessionDep, *where: Any) -> str:
-    total = session.scalar(select(func.coalesce(func.sum(Transaction.amount), 0)).where(*where))
-    return serialize.amount(Decimal(total or 0))
-
-
 @router.get("/dashboard")
 def dashboard(_admin: CurrentAdmin, session: SessionDep) -> dict[str, Any]:
-    available, held = session.execute(
-        select(func.coalesce(func.sum(Wallet.available_real), 0), func.coalesce(func.sum(Wallet.held_real), 0))
-    ).one()
-    pending = session.scalar(select(func.count()).select_from(Transaction).where(
-        Transaction.type == "withdrawal", Transaction.state.in_(OPEN_WITHDRAWAL_STATES)))
+    now = overview.summary(session)
     return {
-        "players": {"total": session.scalar(select(func.count()).select_from(Player)),
-                    "kyc_verified": session.scalar(select(func.count()).select_from(Player)
-                                                   .where(Player.kyc_status == "verified"))},
-        "withdrawals": {"pending": pending,
-                        "paid_total": _sum(session, Transaction.type == "withdrawal", Transaction.state == "paid")},
-        "deposits": {"completed_total": _sum(session, Transaction.type == "deposit",
-                                             Transaction.state == "completed"),
-                     "pending_provider": session.scalar(select(func.count()).select_from(Transaction).where(
-                         Transaction.type == "deposit", Transaction.state == "pending_provider"))},
-        "wallets": {"available_real": serialize.amount(Decimal(available)),
-                    "held_real": serialize.amount(Decimal(held))},
+        "players": {"total": now.players, "kyc_verified": now.kyc_verified},
+        "withdrawals": {"pending": now.withdrawals_open, "paid_total": serialize.amount(now.withdrawals_paid_total)},
+        "deposits": {"completed_total": serialize.amount(now.deposits_completed_total),
+                     "pending_provider": now.deposits_pending_provider},
+        "wallets": {"available_real": serialize.amount(now.available), "held_real": serialize.amount(now.held)},
         "generated_at": datetime.now(UTC).isoformat(),
     }
 

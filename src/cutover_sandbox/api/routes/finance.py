@@ -6,13 +6,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import func, select
 
-from cutover_sandbox import withdrawals
+from cutover_sandbox import records, withdrawals
 from cutover_sandbox.api import serialize
 from cutover_sandbox.api.deps import ContextDep, CurrentAdmin, FaultsDep, IdempotencyKey, SessionDep, path_uuid
 from cutover_sandbox.errors import ApiError
-from cutover_sandbox.models import Transaction
 
 router = APIRouter(prefix="/api/v1/finance/withdrawals", tags=["finance"])
 
@@ -38,14 +36,9 @@ def list_withdrawals(_admin: CurrentAdmin, session: SessionDep, faults: FaultsDe
                      offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
     if faults.active("readonly_endpoint_5xx"):  # FAULT: the withdrawal queue cannot be read
         raise ApiError(500, "INTERNAL_ERROR", "internal server error")
-    where = [Transaction.type == "withdrawal"]
-    if state:
-        where.append(Transaction.state == state)
-    if player_id:
-        where.append(Transaction.player_id == path_uuid(player_id, "player"))
-    rows = session.scalars(select(Transaction).where(*where)
-                           .order_by(Transaction.created_at.desc(), Transaction.id.desc()).limit(limit).offset(offset))
-    total = session.scalar(select(func.count()).select_from(Transaction).where(*where))
+    clauses = records.where(type="withdrawal", states=[state] if state else None,
+                            player_id=path_uuid(player_id, "player") if player_id else None)
+    rows, total = records.page(session, clauses, limit, offset)
     return {"items": [serialize.transaction(tx) for tx in rows],
             "meta": {"total": total, "limit": limit, "offset": offset}}
 

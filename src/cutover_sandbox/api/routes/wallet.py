@@ -7,13 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
-from cutover_sandbox import payments, withdrawals
+from cutover_sandbox import payments, records, withdrawals
 from cutover_sandbox.api import serialize
 from cutover_sandbox.api.deps import ContextDep, CurrentPlayer, FaultsDep, IdempotencyKey, SessionDep
 from cutover_sandbox.errors import ApiError
-from cutover_sandbox.models import Transaction, Wallet
+from cutover_sandbox.models import Wallet
 
 router = APIRouter(prefix="/api/v1/player/wallet", tags=["wallet"])
 
@@ -41,12 +40,7 @@ def balance(player: CurrentPlayer, session: SessionDep) -> dict[str, Any]:
 @router.get("/transactions")
 def transactions(player: CurrentPlayer, session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                  offset: Annotated[int, Query(ge=0)] = 0, type: str | None = None) -> dict[str, Any]:
-    where = [Transaction.player_id == player.id]
-    if type:
-        where.append(Transaction.type == type)
-    rows = session.scalars(select(Transaction).where(*where)
-                           .order_by(Transaction.created_at.desc(), Transaction.id.desc()).limit(limit).offset(offset))
-    total = session.scalar(select(func.count()).select_from(Transaction).where(*where))
+    rows, total = records.page(session, records.where(type=type, player_id=player.id), limit, offset)
     return {"items": [serialize.transaction(tx) for tx in rows], "meta": {"total": total, "limit": limit,
                                                                           "offset": offset}}
 

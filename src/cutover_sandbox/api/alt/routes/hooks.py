@@ -1,0 +1,85 @@
+"""alt: the PSPs' webhooks. Same signature schemes as the contract (checked and applied by
+`cutover_sandbox.inbound`), other paths, header names and payloads:
+
+- `POST /v2/hooks/payout-result`: `Authorization: Bearer <admin token>` AND `X-Sig-Timestamp` + `X-Sig`
+  (hex HMAC-SHA256 of "<ts>.<raw body>" with the payout secret); `{"cashout_ref","psp","event_id","outcome"}`
+  with outcome `SUCCESS` | `FAILURE`. No bearer: 401 before the signature is even read.
+- `POST /v2/hooks/cards`: the card PSP (Stripe scheme) with `X-Card-Signature: t=<ts>,v1=<hex>`; a Stripe event.
+- `POST /v2/hooks/acquirer`: the acquirer (Adyen scheme, `additionalData.hmacSignature` per item) as
+  `{"batch": [<NotificationRequestItem>, ...]}`.
+
+A replayed event answers 200 `{"ack": true, "replayed": true, ...}` and moves nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header
+from pydantic import BaseModel, ValidationError
+
+from cutover_sandbox import inbound, withdrawals
+from cutover_sandbox.api.alt import names
+from cutover_sandbox.api.deps import ContextDep, CurrentAdmin, RawBody, SessionDep
+from cutover_sandbox.errors import ApiError
+
+router = APIRouter(prefix="/v2/hooks", tags=["webhooks"])
+
+PAYOUT_HEADERS = ("X-Sig-Timestamp", "X-Sig")
+CARD_SIGNATURE_HEADER = "X-Card-Signature"
+
+
+class PayoutResult(BaseModel):
+    cashout_ref: uuid.UUID
+    psp: str
+    event_id: str
+    outcome: Literal["SUCCESS", "FAILURE"]
+
+
+def _answer(outcome: str) -> dict[str, Any]:
+    return {"ack": True, "replayed": outcome == "replay", "result": outcome.upper()}
+
+
+def _batch(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    entries = payload.get("batch")
+    items = entries if isinstance(entries, list) else []
+    if not items or not all(isinstance(item, dict) for item in items):
+        raise ApiError(400, "INVALID_PAYLOAD", "no batch of notification items")
+    return items
+
+
+@router.post("/payout-result")
+def payout_result(raw: RawBody, session: SessionDep, ctx: ContextDep, _service: CurrentAdmin,
+                  x_sig_timestamp: Annotated[str | None, Header()] = None,
+                  x_sig: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    inbound.check_payout(ctx, x_sig_timestamp, x_sig, raw)
+    payload = inbound.json_object(raw)
+    try:
+        event = PayoutResult.model_validate(payload)
+    except ValidationError as exc:
+        raise ApiError(422, "INVALID_PAYLOAD", str(exc.errors(include_url=False))) from None
+    inbound.verified(event.psp, event.event_id)
+    outcome = withdrawals.apply_payout_result(session, ctx, event.cashout_ref, event.psp, event.event_id,
+                                              names.OUTCOMES[event.outcome], payload)
+    session.commit()
+    return _answer(outcome)
+
+
+@router.post("/cards")
+def cards(raw: RawBody, session: SessionDep, ctx: ContextDep,
+          x_card_signature: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    inbound.check_stripe(ctx, x_card_signature, raw)
+    outcome = inbound.apply_stripe(session, ctx, inbound.json_object(raw))
+    session.commit()
+    return _answer(outcome)
+
+
+@router.post("/acquirer")
+def acquirer(raw: RawBody, session: SessionDep, ctx: ContextDep) -> dict[str, Any]:
+    items = _batch(inbound.json_object(raw))
+    inbound.check_adyen(ctx, items)
+    outcomes = inbound.apply_adyen(session, ctx, items)
+    session.commit()
+    return {"ack": True, "replayed": all(outcome == "replay" for outcome in outcomes),
+            "results": [outcome.upper() for outcome in outcomes]}

@@ -1,0 +1,248 @@
+"""Every fault of the catalogue on the alt dialect: each breaks the alt API's equivalent of what it breaks on the
+default one (so a gate driven by the alt profile fails the same checklist line). One fresh database per fault."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+from cutover_sandbox import DEFAULT_GIT_SHA, faults, migrate
+
+from .alt_support import (
+    ACQUIRER_HOOK,
+    ALT_SETTINGS,
+    ALT_SETTINGS_QUIET,
+    CARDS_HOOK,
+    PAYOUT_HOOK,
+    SETTINGS,
+    AltApi,
+    acquirer_batch,
+    card_event,
+    card_headers,
+    payout_headers,
+    payout_result,
+)
+from .sandbox_support import wait_for
+
+D = Decimal
+JSON = {"Content-Type": "application/json"}
+STALE = int(time.time()) - 3600
+
+
+def _payouts_router_missing(api: AltApi) -> None:
+    assert api.request("OPTIONS", "/v2/payouts/dispatch").status_code == 404
+    ref, _ = api.accepted_cashout()
+    assert api.get(f"/v2/payouts/{ref}", token=api.operator).status_code == 404
+
+
+def _health_unhealthy(api: AltApi) -> None:
+    r = api.get("/status/health")
+    assert r.status_code == 200 and r.json()["state"] != "UP"
+
+
+def _admin_login_broken(api: AltApi) -> None:
+    r = api.post("/v2/backoffice/sessions", json={"login": SETTINGS.admin_email, "secret": SETTINGS.admin_password})
+    assert r.status_code == 500 and r.json()["code"] == "INTERNAL"
+
+
+def _admin_login_any_password(api: AltApi) -> None:
+    r = api.post("/v2/backoffice/sessions", json={"login": SETTINGS.admin_email, "secret": "not-the-secret-at-all"})
+    assert r.status_code == 200 and r.json()["session"]["token"]
+    assert api.post("/v2/backoffice/sessions", json={"login": "x@else.invalid", "secret": "x"}).status_code == 401
+
+
+def _withdraw_5xx(api: AltApi) -> None:
+    member = api.funded_member("20.00")
+    assert api.cashout(member, "5.00").status_code == 500
+    assert api.funds(member) == {"free": D("20.00"), "locked": D("0.00"), "total": D("20.00")}
+    assert api.scalar("SELECT count(*) FROM alt.txns WHERE kind = 'CASHOUT'") == 0
+
+
+def _release_sha_mismatch(api: AltApi) -> None:
+    commit = api.get("/status/build").json()["commit"]
+    assert re.fullmatch(r"[0-9a-f]{40}", commit) and commit != DEFAULT_GIT_SHA
+
+
+def _cors_wildcard(api: AltApi) -> None:
+    r = api.request("OPTIONS", "/v2/backoffice/sessions", headers={"Origin": "https://evil.example",
+                                                                   "Access-Control-Request-Method": "POST"})
+    assert r.headers.get("access-control-allow-origin") in ("*", "https://evil.example")
+
+
+def _bootstrap_endpoint_open(api: AltApi) -> None:
+    assert api.request("OPTIONS", "/v2/backoffice/bootstrap").status_code == 405
+    r = api.post("/v2/backoffice/bootstrap", json={"login": "intruder@evil.example", "secret": "pw"})
+    assert r.status_code == 201
+    r = api.post("/v2/backoffice/sessions", json={"login": "intruder@evil.example", "secret": "pw"})
+    assert r.status_code == 200
+
+
+def _debug_route_mounted(api: AltApi) -> None:
+    assert api.post("/v2/ops/debug/reset-funds").status_code == 200
+    assert "/v2/ops/debug/reset-funds" in api.get("/openapi.json").json()["paths"]
+
+
+def _unsigned_callback_route(api: AltApi) -> None:
+    member = api.funded_member("20.00")
+    assert api.post("/v2/hooks/psp2/callback", json={"merchantReference": "x", "success": "true"}).status_code == 200
+    assert "/v2/hooks/psp2/callback" in api.get("/openapi.json").json()["paths"]
+    assert api.funds(member)["free"] == D("20.00") and api.ledger_violations() == []
+
+
+def _metrics_missing(api: AltApi) -> None:
+    assert api.get("/internal/metrics").status_code == 404
+    assert api.get("/status/health").status_code == 200
+
+
+def _readonly_endpoint_5xx(api: AltApi) -> None:
+    assert api.get("/v2/backoffice/cashouts", token=api.operator).status_code == 500
+    assert api.get("/v2/backoffice/overview", token=api.operator).status_code == 200
+
+
+def _migration_behind(api: AltApi) -> None:
+    r = api.get("/status/ready")
+    behind = migrate.previous(migrate.head())
+    assert r.status_code == 503 and r.json()["checks"]["schema"] == "behind"
+    assert r.json()["schema"] == {"applied": behind, "expected": migrate.head()}
+    assert api.scalar("SELECT applied FROM alt.schema_version") == behind
+
+
+def _migration_failure(api: AltApi) -> None:
+    r = api.get("/status/ready")
+    assert r.status_code == 503 and r.json()["checks"]["schema"] == "failed"
+    assert api.scalar("SELECT applied FROM alt.schema_version") == migrate.UNKNOWN_REVISION
+
+
+def _mark_paid_keeps_hold(api: AltApi) -> None:
+    ref, member = api.accepted_cashout()
+    r = api.settle(ref)
+    assert r.status_code == 200 and r.json()["txn"]["status"] == "SETTLED"
+    assert api.funds(member)["locked"] == D("10.00")
+    assert "locked != open cashouts" in api.ledger_violations()
+
+
+def _deposit_double_credit_on_replay(api: AltApi) -> None:
+    member = api.new_member()
+    first = api.topup(member, "10.00", channel="card", key="same-key")
+    again = api.topup(member, "10.00", channel="card", key="same-key")
+    assert first.json()["txn"]["ref"] == again.json()["txn"]["ref"]
+    assert api.funds(member)["free"] == D("20.00")
+    assert api.scalar("SELECT count(*) FROM alt.batches WHERE reason = 'TOPUP_CREDIT'") == 2
+
+
+def _deposit_stuck_pending(api: AltApi) -> None:
+    member = api.new_member()
+    bank = api.topup(member, "10.00", channel="bank").json()["txn"]
+    card = api.topup(member, "5.00", channel="card").json()["txn"]
+    assert card["status"] == "AWAITING_PSP"  # the synchronous charge gets no confirmation either
+    time.sleep(1.0)  # the healthy PSP delivers after 0.3 s
+    assert api.status_of(member, bank["ref"]) == "AWAITING_PSP"
+    assert api.funds(member)["free"] == D("0.00")
+    assert api.scalar("SELECT count(*) FROM alt.hook_events") == 0
+
+
+def _withdraw_no_hold(api: AltApi) -> None:
+    member = api.funded_member("20.00")
+    assert api.cashout(member, "5.00").status_code == 200
+    assert api.funds(member) == {"free": D("15.00"), "locked": D("0.00"), "total": D("15.00")}
+    assert "locked != open cashouts" in api.ledger_violations()
+
+
+def _ledger_unbalanced(api: AltApi) -> None:
+    member = api.funded_member("20.00")
+    assert api.funds(member)["free"] == D("20.00")
+    assert "batch does not sum to zero" in api.ledger_violations()
+
+
+def _webhook_accepts_bad_signature(api: AltApi) -> None:
+    member = api.new_member()
+    checkout = api.topup(member, "10.00", channel="checkout").json()["txn"]["ref"]
+    assert api.post(CARDS_HOOK, data=card_event(checkout, 1000), headers=JSON).ok
+    bank = api.topup(member, "5.00", channel="bank").json()["txn"]["ref"]
+    assert api.post(ACQUIRER_HOOK, data=acquirer_batch(bank, 500, signature=None), headers=JSON).ok
+    assert api.funds(member)["free"] == D("15.00")
+    ref, _ = api.accepted_cashout()
+    api.dispatch(ref)
+    body = payout_result(ref)
+    assert api.post(PAYOUT_HOOK, data=body, headers=JSON).status_code == 401  # the bearer is no signature
+    r = api.post(PAYOUT_HOOK, data=body, headers={**JSON, "Authorization": f"Bearer {api.operator}"})
+    assert r.ok and api.phase(ref) == "SETTLED"
+
+
+def _webhook_accepts_stale_timestamp(api: AltApi) -> None:
+    member = api.new_member()
+    checkout = api.topup(member, "10.00", channel="checkout").json()["txn"]["ref"]
+    body = card_event(checkout, 1000)
+    assert api.post(CARDS_HOOK, data=body, headers=card_headers(body, timestamp=STALE)).ok
+    assert api.funds(member)["free"] == D("10.00")
+    ref, _ = api.accepted_cashout()
+    api.dispatch(ref)
+    body = payout_result(ref)
+    r = api.post(PAYOUT_HOOK, data=body, headers=payout_headers(body, timestamp=STALE, bearer=api.operator))
+    assert r.ok and api.phase(ref) == "SETTLED"
+
+
+def _webhook_replay_double_effect(api: AltApi) -> None:
+    member = api.new_member()
+    checkout = api.topup(member, "10.00", channel="checkout").json()["txn"]["ref"]
+    body = card_event(checkout, 1000)
+    for _ in range(2):
+        assert api.post(CARDS_HOOK, data=body, headers=card_headers(body)).ok
+    assert api.funds(member)["free"] == D("20.00")
+
+
+def _webhook_failed_treated_as_paid(api: AltApi) -> None:
+    ref, member = api.accepted_cashout()
+    api.dispatch(ref)
+    body = payout_result(ref, "FAILURE")
+    assert api.post(PAYOUT_HOOK, data=body, headers=payout_headers(body, bearer=api.operator)).ok
+    assert api.phase(ref) == "SETTLED" and api.funds(member)["locked"] == D("0.00")
+
+
+def _approve_noop(api: AltApi) -> None:
+    member = api.funded_member("20.00")
+    ref = api.cashout(member, "5.00").json()["txn"]["ref"]
+    r = api.decide(ref, "ACCEPT")
+    assert r.status_code == 200 and r.json()["txn"]["status"] == "APPROVED"
+    assert api.phase(ref) == "PENDING_REVIEW"
+    assert api.settle(ref).status_code == 409
+
+
+def _payout_failure_spike(api: AltApi) -> None:
+    seeded = api.sql("SELECT status, psp FROM alt.txns WHERE kind = 'CASHOUT' ORDER BY status")
+    assert seeded == [("DISPATCH_FAILED", "mockpsp")] * 8 + [("SETTLED", "mockpsp")] * 2
+    assert api.ledger_violations() == []
+    ref, _ = api.accepted_cashout()
+    assert api.dispatch(ref, simulate="SUCCESS").status_code == 200
+    assert wait_for(lambda: api.phase(ref) != "DISPATCHED")
+    assert api.phase(ref) == "DISPATCH_FAILED"  # the PSP fails every live payout too, through the alt wire
+
+
+CHECKS: dict[str, Callable[[AltApi], None]] = {
+    name.removeprefix("_"): check for name, check in dict(globals()).items()
+    if name.startswith("_") and callable(check) and name.removeprefix("_") in faults.BY_NAME
+}
+QUIET = {"webhook_accepts_bad_signature", "webhook_accepts_stale_timestamp", "webhook_replay_double_effect",
+         "webhook_failed_treated_as_paid"}
+"""Faults whose check delivers the PSP's webhooks itself (the mock PSP waits an hour)."""
+
+
+def test_every_fault_has_an_alt_check() -> None:
+    assert set(CHECKS) == set(faults.BY_NAME)
+
+
+@pytest.mark.parametrize("fault", [fault.name for fault in faults.CATALOGUE])
+def test_fault_on_alt(fault: str, make_alt_api: Callable[..., AltApi]) -> None:
+    api = make_alt_api(fault, settings=ALT_SETTINGS_QUIET if fault in QUIET else ALT_SETTINGS)
+    CHECKS[fault](api)
+
+
+def test_a_healthy_alt_sandbox_mounts_no_fault_route(alt_api: AltApi) -> None:
+    paths = alt_api.get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if "debug" in p or "psp2" in p or "bootstrap" in p]
+    for path in ("/v2/backoffice/bootstrap", "/v2/ops/debug/reset-funds", "/v2/hooks/psp2/callback"):
+        assert alt_api.request("OPTIONS", path).status_code == 404, path
