@@ -59,8 +59,8 @@ def _(readiness_response: Response, target: TargetClient, evidence: Evidence) ->
     try:
         db_rev = str(readiness_response.answer("db_rev"))
         head_rev = str(readiness_response.answer("head_rev"))
-        migrations = str(readiness_response.answer("migrations"))
-        status = readiness_response.answer("status")
+        migrations = readiness_response.word("migrations")
+        status = readiness_response.word("status")
     except CheckFailed as exc:
         raise _migration_failure(evidence, f"readiness (HTTP {readiness_response.status}) does not report the "
                                  f"migration state: {exc}") from None
@@ -101,7 +101,7 @@ def _(target: TargetClient) -> Response:
 def _(health_response: Response, target: TargetClient, evidence: Evidence) -> None:
     evidence.put("health_status_code", health_response.status)
     health_response.expect(200, what="API health")
-    status = health_response.answer("status")
+    status = health_response.word("status")
     evidence.put("health_status", status)
     if status != target.profile.state("health_ok"):
         raise CheckFailed(f"API health answered 200 but status is '{status}', not "

@@ -132,3 +132,11 @@ def test_the_graph_sees_the_imports() -> None:
     assert "cutover_gate.core.catalogue" in edges["cutover_gate.decide.rules"]
     assert "cutover_gate.evidence.model" in edges["cutover_gate.evidence.recording"]  # a `from x import y` edge
     assert stage("cutover_gate.reports.render") == STAGES.index("reports") and stage("cutover_gate.plugin") is None
+
+
+def test_the_gate_never_reads_which_dialect_the_sandbox_speaks() -> None:
+    """Every difference of a platform is its profile's: no gate or step code names the sandbox's dialect."""
+    sources = [*(SRC / "cutover_gate").rglob("*.py"), *(ROOT / "steps").rglob("*.py"), ROOT / "conftest.py"]
+    found = [str(p.relative_to(ROOT)) for p in sources if "SANDBOX_DIALECT" in p.read_text(encoding="utf-8")
+             or "--dialect" in p.read_text(encoding="utf-8")]
+    assert found == []

@@ -124,6 +124,12 @@ class Response:
                               f"say where '{key}' is in the answer (calls.{self.name}.answer.{key})")
         return self.field(self.spec.answer[key])
 
+    def word(self, key: str) -> str:
+        """The answer field `key` as a state word to compare with the profile's: JSON's own spelling for true, false
+        and null (a boolean `"ready": true` is the word "true")."""
+        value = self.answer(key)
+        return jsonlib.dumps(value) if value is None or isinstance(value, bool) else str(value)
+
     def items(self) -> list[dict[str, Any]]:
         """The list answer's elements (`answer.items`), objects only."""
         found = self.answer("items")
