@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,26 +72,33 @@ SEEDED = {
 }
 
 
-@pytest.fixture
-def standalone_sandbox() -> Any:
-    """`cutover-sandbox serve` as a user starts it, seeded with distinctive secrets; stopped with SIGTERM."""
+@contextlib.contextmanager
+def serve(extra: dict[str, str] | None = None) -> Iterator[Standalone]:
+    """`cutover-sandbox serve` as a user starts it, seeded with distinctive secrets (and `extra` settings); stopped
+    with SIGTERM."""
     import json as _json
     import signal
 
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CUTOVER_")}, **SEEDED}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CUTOVER_")}, **SEEDED, **(extra or {})}
     proc = subprocess.Popen([sys.executable, "-m", "cutover_sandbox", "serve", "--port", "0", "--git-sha",
                              "060f1658c0f32b260ef61eddb625805d5849d8b7"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=env)
     assert proc.stdout is not None
     info: dict[str, Any] = {}
-    for line in proc.stdout:
-        if line.startswith(READY):
-            info = _json.loads(line[len(READY):])
-            break
-    assert info, "sandbox did not start"
     try:
+        for line in proc.stdout:
+            if line.startswith(READY):
+                info = _json.loads(line[len(READY):])
+                break
+        assert info, "sandbox did not start"
         yield Standalone(url=info["url"], dsn=info["dsn"], env=dict(SEEDED))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         proc.stdout.close()
+
+
+@pytest.fixture
+def standalone_sandbox() -> Iterator[Standalone]:
+    with serve() as box:
+        yield box

@@ -12,7 +12,7 @@ import pytest
 from cutover_gate.core.catalogue import LINES_BY_ID
 from cutover_sandbox.faults import CATALOGUE, Fault
 
-from .conftest import ROOT, GateRun
+from .conftest import ROOT, GateRun, serve
 
 ALT = {"CUTOVER_SANDBOX_DIALECT": "alt"}
 PROFILE = f"--profile={ROOT / 'fixtures' / 'profiles' / 'alt.toml'}"
@@ -56,3 +56,34 @@ def test_hypercare_and_rollback_rounds_are_clean_on_the_healthy_alt_dialect(gate
         failed = {c["id"]: c["message"] for c in run.decision["checklist"] if c["result"] == "FAIL"}
         assert failed == {}, (phase, failed, run.output[-3000:])
         assert run.decision["triggers"] == [], run.decision["triggers"]
+
+
+def test_a_tenant_the_platform_does_not_have_is_a_fail_that_names_it(gate: Callable[..., GateRun],
+                                                                     gate_reports: Path, tmp_path: Path) -> None:
+    fixtures = ROOT / "fixtures"
+    text = (fixtures / "cutover.toml").read_text(encoding="utf-8")
+    for key in ("env/prod.env", "waivers/register.valid.md", "rc-proof", "restore/restore-procedure.md"):
+        text = text.replace(f'"{key}"', f'"{fixtures / key}"')
+    cutover = tmp_path / "cutover.toml"
+    cutover.write_text(text.replace("[canary]\n", '[canary]\ntenant_id = "casino-nowhere"\n'), encoding="utf-8")
+    run = gate(gate_reports, PROFILE, f"--cutover-file={cutover}", "-m", "t0", "-k", "money_loop", env=ALT)
+    line = run.line("t0_deposit")
+    assert line["result"] == "FAIL" and "no tenant 'casino-nowhere'" in line["message"], line
+    assert run.decision["decision"] == "NO-GO"
+
+
+def test_a_registration_rate_limit_is_waited_out_within_its_retry_after(gate: Callable[..., GateRun],
+                                                                         tmp_path: Path) -> None:
+    """Two runs against one alt platform that takes one registration per 4 s: the second run's registration is
+    answered 429 with Retry-After, waited out, and its canary money loop passes."""
+    limit = {"CUTOVER_SANDBOX_DIALECT": "alt", "CUTOVER_REGISTER_RATE_LIMIT": "1",
+             "CUTOVER_REGISTER_RATE_WINDOW_SECONDS": "4"}
+    with serve(limit) as box:
+        env = {**box.env, "CUTOVER_DB_DSN": box.dsn, "CUTOVER_VERIFY_CODE": "424242"}
+        args = (PROFILE, f"--target-url={box.url}", "--env-name=staging",
+                f"--cutover-file={ROOT / 'fixtures' / 'alt.cutover.toml'}", "-m", "t0", "-k", "money_loop")
+        runs = [gate(tmp_path / f"run{n}", *args, env=env) for n in (1, 2)]
+    for run in runs:
+        assert run.line("t0_deposit")["result"] == "PASS", run.output[-3000:]
+    second = (tmp_path / "run2" / "evidence" / "t0_deposit.json").read_text(encoding="utf-8")
+    assert '"status": 429' in second, "the second registration was not rate limited"
