@@ -19,6 +19,8 @@ import requests
 from cutover_sandbox.core.config import Settings
 from cutover_sandbox.server import Sandbox
 
+from .sandbox_support import Http
+
 SETTINGS = Settings()
 TENANT = "casino-eu"
 PASSWORD = "member-password-1"
@@ -42,33 +44,15 @@ class Member:
     token: str
 
 
-class AltApi:
+class AltApi(Http):
     """The alt dialect's calls, against one running sandbox."""
+
+    KEY_HEADER = "X-Request-Id"
 
     def __init__(self, sandbox: Sandbox) -> None:
         assert sandbox.dialect == "alt"
-        self.sandbox = sandbox
-        self.url = sandbox.url
-        self.dsn = sandbox.dsn
-        self.http = requests.Session()
-        self.http.trust_env = False  # loopback only, whatever proxy the environment names
+        super().__init__(sandbox)
         self._operator: str | None = None
-
-    # -- plain HTTP ------------------------------------------------------------------------------------------
-    def request(self, method: str, path: str, *, token: str | None = None, key: str | None = None,
-                headers: dict[str, str] | None = None, **kwargs: Any) -> requests.Response:
-        all_headers = dict(headers or {})
-        if token:
-            all_headers["Authorization"] = f"Bearer {token}"
-        if key:
-            all_headers["X-Request-Id"] = key
-        return self.http.request(method, self.url + path, headers=all_headers, timeout=10, **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("POST", path, **kwargs)
 
     # -- back office -----------------------------------------------------------------------------------------
     @property

@@ -34,8 +34,10 @@ class Player:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-class Api:
-    """The contract's calls, against one running sandbox."""
+class Http:
+    """Plain HTTP to one running sandbox: a bearer token and the dialect's idempotency header (KEY_HEADER)."""
+
+    KEY_HEADER = "Idempotency-Key"
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
@@ -43,16 +45,14 @@ class Api:
         self.dsn = sandbox.dsn
         self.http = requests.Session()
         self.http.trust_env = False  # loopback only, whatever proxy the environment names
-        self._admin_token: str | None = None
 
-    # -- plain HTTP ------------------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, token: str | None = None, key: str | None = None,
                 headers: dict[str, str] | None = None, **kwargs: Any) -> requests.Response:
         all_headers = dict(headers or {})
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
         if key:
-            all_headers["Idempotency-Key"] = key
+            all_headers[self.KEY_HEADER] = key
         return self.http.request(method, self.url + path, headers=all_headers, timeout=10, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
@@ -60,6 +60,14 @@ class Api:
 
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("POST", path, **kwargs)
+
+
+class Api(Http):
+    """The contract's calls, against one running sandbox."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        super().__init__(sandbox)
+        self._admin_token: str | None = None
 
     # -- admin -----------------------------------------------------------------------------------------------
     @property
