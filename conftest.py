@@ -2,4 +2,4 @@
 
 pytest_plugins = ["steps.common", "steps.preflight", "steps.backup", "steps.smoke", "steps.canary", "steps.ledger",
                   "steps.webhooks", "steps.idempotency", "steps.discovery", "steps.footprint", "steps.hypercare",
-                  "steps.rollback"]
+                  "steps.rollback", "steps.restore", "steps.maintenance"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -12,6 +13,7 @@ from cutover_sandbox import __version__
 from cutover_sandbox.api.main import api_router
 from cutover_sandbox.core.context import AppContext
 from cutover_sandbox.errors import ApiError
+from cutover_sandbox.maintenance import MaintenanceMiddleware
 from cutover_sandbox.metrics import MetricsMiddleware, Registry
 
 log = logging.getLogger("cutover_sandbox.app")
@@ -24,6 +26,9 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.ctx = ctx
     app.state.metrics = Registry()
     app.include_router(api_router(ctx.faults))
+
+    if ctx.settings.sandbox_maintenance_flag:  # innermost: CORS and metrics see the maintenance answers too
+        app.add_middleware(MaintenanceMiddleware, flag=Path(ctx.settings.sandbox_maintenance_flag))
 
     origins = list(ctx.settings.cors_origins)
     credentials = True

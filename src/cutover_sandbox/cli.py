@@ -1,7 +1,13 @@
-"""`cutover-sandbox` (also `python -m cutover_sandbox`): serve the sandbox, or list the fault catalogue.
+"""`cutover-sandbox` (also `python -m cutover_sandbox`): serve the sandbox, migrate a database, list the faults.
 
-    cutover-sandbox serve [--port N] [--fault NAME ...] [--git-sha SHA]
+    cutover-sandbox serve [--port N] [--fault NAME ...] [--git-sha SHA] [--maintenance-flag FILE]
+    cutover-sandbox migrate [--dsn DSN] [--revision REV]
     cutover-sandbox faults [--json]
+
+`migrate` runs the sandbox's alembic migrations on a database (its DSN from `--dsn` or `DATABASE_URL`, never printed):
+the release's migration command of the sandbox, which the gate's restore drill dry-runs on a restored copy.
+`--maintenance-flag FILE` (or `CUTOVER_SANDBOX_MAINTENANCE_FLAG`): while FILE exists, the player-facing routes answer
+the maintenance page (503 `MAINTENANCE`); `touch FILE` opens the maintenance window, `rm FILE` reopens traffic.
 
 `serve` prints `CUTOVER_SANDBOX_URL=...`, `CUTOVER_DB_DSN=...` and one machine-readable line
 `CUTOVER_SANDBOX_READY {"url", "dsn", "bindir", "faults", "git_sha"}`, then runs until Ctrl-C or SIGTERM.
@@ -29,6 +35,7 @@ PARENT_ENV = "CUTOVER_SANDBOX_PARENT_PID"
 EPILOG = """environment:
   CUTOVER_SANDBOX_FAULTS      comma-separated faults to enable (added to --fault)
   CUTOVER_SANDBOX_GIT_SHA     the release SHA /api/version reports (--git-sha wins)
+  CUTOVER_SANDBOX_MAINTENANCE_FLAG   maintenance page while this file exists (--maintenance-flag wins)
   CUTOVER_ADMIN_EMAIL, CUTOVER_ADMIN_PASSWORD     the seeded admin
   CUTOVER_WEBHOOK_SECRET, CUTOVER_ADYEN_HMAC_KEY, CUTOVER_STRIPE_WEBHOOK_SECRET   webhook secrets
   CUTOVER_PG_BINDIR           force the directory of initdb / pg_ctl / postgres
@@ -48,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="enable a fault from the catalogue (repeatable); see `cutover-sandbox faults`")
     serve.add_argument("--git-sha", default=None, help="the release SHA /api/version reports "
                                                        "(default: $CUTOVER_SANDBOX_GIT_SHA or a fixed sandbox SHA)")
+    serve.add_argument("--maintenance-flag", default=None, metavar="FILE",
+                       help="answer the maintenance page on player-facing routes while FILE exists "
+                            "(default: $CUTOVER_SANDBOX_MAINTENANCE_FLAG)")
+    migrate = sub.add_parser("migrate", help="run the sandbox's migrations on a database (alembic upgrade)")
+    migrate.add_argument("--dsn", default=None, help="the database (default: $DATABASE_URL); never printed")
+    migrate.add_argument("--revision", default="head", help="the revision to upgrade to (default: head)")
     listing = sub.add_parser("faults", help="list the fault catalogue")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
@@ -92,7 +105,8 @@ def _serve(args: argparse.Namespace) -> int:
     sandbox: Sandbox | None = None
     try:
         try:
-            sandbox = Sandbox(faults=names, port=args.port, git_sha=args.git_sha).start()
+            sandbox = Sandbox(faults=names, port=args.port, git_sha=args.git_sha,
+                              maintenance_flag=args.maintenance_flag).start()
         except (SandboxError, PgError) as exc:
             return _fail(str(exc), EXIT_FAILED)
         except Exception as exc:  # anything else that stops the start: still one line, no traceback
@@ -121,8 +135,35 @@ def _watched_parent() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    dsn = args.dsn or os.environ.get("DATABASE_URL")
+    if not dsn:
+        return _fail("no database: give --dsn or set DATABASE_URL", EXIT_USAGE)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    from cutover_sandbox import migrate
+    from cutover_sandbox.core.db import make_engine
+
+    try:
+        engine = make_engine(dsn)
+    except ValueError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    try:
+        before = migrate.current(engine)
+        migrate.upgrade(engine, args.revision)
+        after = migrate.current(engine)
+    except Exception as exc:  # alembic and the driver raise many kinds: one line, never the DSN
+        return _fail(f"migration failed: {exc.__class__.__name__}: {_one_line(exc)}".replace(dsn, "<dsn>"),
+                     EXIT_FAILED)
+    finally:
+        engine.dispose()
+    print(f"migrated: {before or 'empty'} -> {after}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "faults":
         return _list_faults(args.json)
+    if args.command == "migrate":
+        return _migrate(args)
     return _serve(args)

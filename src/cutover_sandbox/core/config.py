@@ -43,3 +43,5 @@ class Settings(BaseSettings):
     psp_delay_seconds: float = 0.3
     """How long the mock PSP waits before delivering a webhook."""
     max_amount: Decimal = Decimal("1000000.00")
+    sandbox_maintenance_flag: str | None = None
+    """While this file exists the player-facing routes answer the maintenance page (see `maintenance`)."""
