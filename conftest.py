@@ -1,5 +1,6 @@
 """The gate's step implementations, one module per area (each serves the English and the Turkish wording)."""
 
-pytest_plugins = ["steps.common", "steps.preflight", "steps.backup", "steps.smoke", "steps.canary", "steps.psp_deposit",
-                  "steps.ledger", "steps.webhooks", "steps.webhook_replay", "steps.idempotency", "steps.discovery",
-                  "steps.footprint", "steps.hypercare", "steps.rollback"]
+pytest_plugins = ["steps.common", "steps.preflight", "steps.backup", "steps.restore", "steps.smoke",
+                  "steps.maintenance", "steps.canary", "steps.psp_deposit", "steps.ledger", "steps.webhooks",
+                  "steps.webhook_replay", "steps.idempotency", "steps.discovery", "steps.footprint",
+                  "steps.hypercare", "steps.rollback"]

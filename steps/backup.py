@@ -1,10 +1,15 @@
 """T-30 backup (runbook §4 T-30, checklist section 2): snapshot with id/path, timestamp, checksum; readable; restore
-procedure reachable. Never a restore drill against prod: nothing here restores anything."""
+procedure reachable. Nothing here restores anything; the restore drill (steps/restore.py, never in prod) restores the
+snapshot this module takes, kept for it in `t30_snapshots`. Outside prod the dump also records what its source holds
+(every table's row count and the alembic version, through the profile's SQL) at the dump's own snapshot, for the
+drill to compare with; in prod nothing more than the dump is read."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
+import pytest
 from pytest_bdd import then, when
 
 from cutover_gate.checks.backup import (
@@ -16,16 +21,23 @@ from cutover_gate.checks.backup import (
     verify_readable,
 )
 from cutover_gate.checks.preflight import Status
+from cutover_gate.checks.restore_drill import DrillSql, read_state
 from cutover_gate.core.clock import iso
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
 
 
+@pytest.fixture(scope="session")
+def t30_snapshots() -> list[Snapshot]:
+    """The snapshots this session took, newest last: the restore drill restores the newest."""
+    return []
+
+
 @when("the DB owner records a snapshot of the target database", target_fixture="snapshot")
 @when("DB Owner hedef veritabanının snapshot'ını kaydeder", target_fixture="snapshot")
 @proves("t30_snapshot_taken")
-def _(gate: Gate, evidence: Evidence) -> Snapshot | None:
+def _(gate: Gate, evidence: Evidence, t30_snapshots: list[Snapshot]) -> Snapshot | None:
     backup = gate.settings.cutover.backup
     if backup.snapshot_id:
         # a provider snapshot (no dump access): recorded as given, with who attests it
@@ -40,10 +52,14 @@ def _(gate: Gate, evidence: Evidence) -> Snapshot | None:
     if gate.dsn is None:
         raise CheckFailed("no database DSN for pg_dump: set CUTOVER_DB_DSN, or give [backup] snapshot_id for a "
                           "provider snapshot")
+    # prod: nothing is read beyond the dump (no count(*) over prod's tables; the drill never runs there)
+    prod = gate.settings.env_name == "prod"
+    reader = None if prod else partial(read_state, queries=DrillSql.of(gate.settings.profile))
     try:
-        snap = take_dump(gate.dsn.reveal(), Path(out_dir))
+        snap = take_dump(gate.dsn.reveal(), Path(out_dir), at_snapshot=reader)
     except BackupError as exc:
         raise CheckFailed(f"pg_dump failed: {exc}") from None
+    t30_snapshots.append(snap)
     evidence.put("snapshot_id", snap.id)
     evidence.put("snapshot_path", str(snap.path))
     evidence.put("created_at", iso(snap.created_at))

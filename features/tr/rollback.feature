@@ -1,6 +1,6 @@
 # language: tr
 @rollback @read_only
-Özellik: Rollback doğrulaması (rollback planı adım 4)
+Özellik: Rollback doğrulaması (rollback planı adım 1, 4 ve 5)
   Rollback'ten sonra (runbook §3: maintenance açık, önceki Docker tag / commit, snapshot geri yüklendi veya migration
   geri alındı) ve trafik yeniden açılmadan önce, geri yüklenen release üzerinde login ve salt-okunur endpoint'leri
   doğrula. Yalnızca `pytest -m rollback` ile çalışır; GO kararının parçası değildir.
@@ -10,6 +10,10 @@
   vermeyen her endpoint adıyla bildirilir (çekim, payout veya cüzdan okumalarında 404/5xx
   payout_withdraw_http_error tetikler). Çalışan git_sha kaydedilir: cutover dosyası [rollback] previous_sha
   verdiğinde ona eşit olmalıdır.
+  - rb_maintenance_page (adım 1, yalnızca `pytest -m "rollback and maintenance"` ile): profilin [maintenance]
+  bölümündeki public route bakım sayfası ile yanıt verir.
+  - rb_traffic_reopened (adım 5, yalnızca `pytest -m "rollback and reopened"` ile, trafik yeniden açıldığında): o
+  route'u yeniden platform servis eder, bakım sayfası değil.
 
   Geçmiş:
     Diyelim ki cutover hedefi erişilebilir
@@ -26,3 +30,13 @@
     Eğer ki tüm salt-okunur endpoint'leri okurum
     O zaman her salt-okunur endpoint yanıt verir
     Ve çalışan sürüm önceki release'tir
+
+  @rb_maintenance_page @maintenance
+  Senaryo: Rollback sırasında bakım sayfası yanıt verir
+    Eğer ki bakım sayfasının arkasındaki public route'u çağırırım
+    O zaman bakım sayfası ile yanıt verir
+
+  @rb_traffic_reopened @reopened
+  Senaryo: Rollback sonrası trafik yeniden açılır
+    Eğer ki bakım sayfasının arkasındaki public route'u çağırırım
+    O zaman bakım sayfası değil platform yanıt verir

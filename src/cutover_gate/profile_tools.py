@@ -29,6 +29,8 @@ SQL_COLUMNS: dict[str, tuple[str, ...]] = {
     "alembic_version": (),
     "wallet": ("available", "held"),
     "event_applications": (),
+    "user_tables": (),
+    "table_rows": (),
 }
 """The columns the gate reads from each [sql] query (empty: the first column, whatever its name)."""
 INVARIANT_COLUMNS: tuple[str, ...] = ("ref",)
@@ -113,13 +115,16 @@ def sql_problems(data: dict[str, Any], dsn: Secret) -> list[str]:
         return [f"database: {exc}"]
     problems = []
     for where, sql, wanted, params in queries:
+        text = str(sql).replace("{table}", "(SELECT 1) AS one_table")  # table_rows: any table will do
         try:
-            names = database.columns(str(sql), params, what=where)
+            names = database.columns(text, params, what=where)
         except CheckFailed as exc:
             problems.append(str(exc))
             continue
         if not names:
             problems.append(f"{where}: answers no column")
+        elif where == "sql.user_tables" and len(names) < 2:
+            problems.append(f"{where}: must answer a schema and a table name per row")
         missing = [c for c in wanted if c not in names]
         if missing:
             problems.append(f"{where}: lacks the column(s) {', '.join(missing)} (it answers {', '.join(names)})")

@@ -23,6 +23,7 @@ from cutover_gate.core.catalogue import (
     MONEY_LOOP,
     OPTIONAL_PHASES,
     READ_ONLY_TAG,
+    SELECTED_ONLY_TAGS,
     TRIGGERS,
     lines_of,
 )
@@ -91,6 +92,8 @@ def register_markers(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"trigger_{row.id}: rollback matrix row - {row.title_en}")
     config.addinivalue_line("markers", f"{READ_ONLY_TAG}: the scenario changes no data on the platform")
     config.addinivalue_line("markers", "undeclared_routes: the scenario probes routes the profile does not declare")
+    for tag, meaning in SELECTED_ONLY_TAGS.items():
+        config.addinivalue_line("markers", f"{tag}: {meaning} (runs only when selected with -m)")
 
 
 def check_rootdir(config: pytest.Config) -> None:
@@ -194,12 +197,16 @@ def ignore_collect(run: GateRun, collection_path: Path) -> bool | None:
 
 
 def select(run: GateRun, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Hypercare and rollback only when selected; every kept item gets its recorder."""
+    """Hypercare, rollback and the SELECTED_ONLY_TAGS scenarios only when selected; every kept item gets its
+    recorder."""
     markexpr = config.option.markexpr or ""
     keep, drop = [], []
     for item in items:
         optional = [p for p in item_phases(item) if p in OPTIONAL_PHASES]
         if optional and not any(p in markexpr for p in optional):
+            drop.append(item)
+            continue
+        if any(item.get_closest_marker(tag) and tag not in markexpr for tag in SELECTED_ONLY_TAGS):
             drop.append(item)
             continue
         item.stash[RECORDER] = Recorder(item.nodeid, item_lines(item))

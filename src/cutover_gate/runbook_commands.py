@@ -1,6 +1,6 @@
 """The runbook's own commands, word for word (`python3 scripts/verify_prod_env.py`, `bash scripts/go_live_smoke.sh`,
-...): each is a thin wrapper that runs the suite's own scenarios for its lines, with the same inputs, variables and
-options, and answers as a scheduler expects.
+`bash scripts/db_restore_drill.sh`, ...): each is a thin wrapper that runs the suite's own scenarios for its lines,
+with the same inputs, variables and options, and answers as a scheduler expects.
 
     python3 -m cutover_gate.runbook_commands NAME [pytest options ...]
 
@@ -8,14 +8,21 @@ Exit codes: 0 clean (every line of the command PASS or WAIVED), 1 findings (a li
 target or the database unreachable, a usage error, a line that did not run). Without options it runs against the
 embedded sandbox and its fixtures, as a bare `pytest` does. It prints a short summary in the run's language (`--lang`)
 and never a secret: the summary is made of the decision file's redacted lines.
+
+A command's optional lines (the restore drill's migration dry-run, run only when the cutover file names the command)
+are reported and a FAIL of one is a finding, but one that did not run leaves the command clean. A command that must
+never run in prod (the restore drill: the runbook's T-30 "do not run the restore drill in prod") refuses before it
+starts anything when the run's environment is prod (`--env-name=prod`, or a target given without `--env-name`, as the
+gate itself decides): exit 2 with the reason.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +31,8 @@ import pytest
 from cutover_gate.core.catalogue import LINES_BY_ID
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNCHECKED = 0, 1, 2
-UNREACHABLE = ("target unreachable", "cannot connect to the database", "no database DSN")
+UNREACHABLE = ("target unreachable", "cannot connect to the database", "no database DSN", "cannot reach PostgreSQL",
+               "cannot reach the restore server")
 
 
 @dataclass(frozen=True)
@@ -35,14 +43,25 @@ class Command:
     """The pytest selection that runs the command's scenarios (a marker expression and keywords)."""
     lines: tuple[str, ...]
     """The checklist lines whose results the command answers for."""
+    optional: tuple[str, ...] = ()
+    """Lines reported too, whose NOT_RUN leaves the command clean (a FAIL is a finding)."""
+    never_in_prod: bool = False
 
 
 COMMANDS: dict[str, Command] = {
     "verify_prod_env": Command("prod configuration check", "prod konfigürasyon kontrolü",
                                ("-m", "t60", "-k", "verify_prod_env"), ("t60_prod_env_verified",)),
     "go_live_smoke": Command("go-live smoke", "go-live smoke", ("-m", "t15"),
-                             tuple(line.id for line in LINES_BY_ID.values() if line.phase == "t15")),
+                             tuple(line.id for line in LINES_BY_ID.values() if line.phase == "t15" and line.mandatory)),
+    "db_restore_drill": Command("restore drill", "yedekten geri yükleme tatbikatı",
+                                ("-m", "t30_snapshot_taken or t30_restore_drill or t30_migration_dry_run"),
+                                ("t30_snapshot_taken", "t30_restore_drill"), ("t30_migration_dry_run",),
+                                never_in_prod=True),
 }
+REFUSED = {"en": "refused: never in prod (the runbook, T-30: do not run the restore drill in prod); run it with "
+                 "--env-name=staging or --env-name=sandbox",
+           "tr": "reddedildi: prod'da asla (runbook T-30: prod'da restore drill çalıştırmayın); --env-name=staging "
+                 "veya --env-name=sandbox ile çalıştırın"}
 
 
 def reports_dir(args: Sequence[str]) -> Path:
@@ -50,6 +69,18 @@ def reports_dir(args: Sequence[str]) -> Path:
         if arg.startswith("--reports-dir="):
             return Path(arg.split("=", 1)[1])
     return Path.cwd() / "reports"
+
+
+def env_name_of(args: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The run's environment as the gate decides it: `--env-name`, else prod against a target, else the sandbox."""
+    args = list(args)
+    for i, arg in enumerate(args):
+        if arg.startswith("--env-name="):
+            return arg.split("=", 1)[1]
+        if arg == "--env-name" and i + 1 < len(args):
+            return args[i + 1]
+    target = any(a.startswith("--target-url") for a in args) or bool(environ.get("CUTOVER_TARGET_URL"))
+    return "prod" if target else "sandbox"
 
 
 def lang_of(args: Sequence[str]) -> str:
@@ -63,7 +94,7 @@ def verdict(command: Command, pytest_code: int, decision: dict[str, object] | No
     checklist = decision.get("checklist")
     rows = {str(r["id"]): r for r in checklist if isinstance(r, dict)} if isinstance(checklist, list) else {}
     out, failed, unchecked = [], False, False
-    for lid in command.lines:
+    for lid in (*command.lines, *command.optional):
         row = rows.get(lid, {"result": "NOT_RUN", "message": "not in the decision"})
         result, message = str(row.get("result")), str(row.get("message") or "")
         if result == "FAIL":
@@ -71,7 +102,7 @@ def verdict(command: Command, pytest_code: int, decision: dict[str, object] | No
                 unchecked = True
             else:
                 failed = True
-        elif result == "NOT_RUN":
+        elif result == "NOT_RUN" and lid not in command.optional:
             unchecked = True
         out.append(f"  {result:7} {lid}" + (f": {message.splitlines()[0][:200]}" if message else ""))
     code = EXIT_FINDINGS if failed else EXIT_UNCHECKED if unchecked else EXIT_CLEAN
@@ -89,6 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNCHECKED
     name, rest = args[0], args[1:]
     command = COMMANDS[name]
+    lang = lang_of(rest) if lang_of(rest) in WORDS else "en"
+    title = command.title_tr if lang == "tr" else command.title_en
+    if command.never_in_prod and env_name_of(rest, os.environ) == "prod":
+        print(f"{name} ({title}): {WORDS[lang][EXIT_UNCHECKED]}: {REFUSED[lang]}")
+        return EXIT_UNCHECKED
     reports = reports_dir(rest)
     (reports / "decision.json").unlink(missing_ok=True)  # this run must write its own
     # the suite itself, as its own process: the same plugin, features, steps and options as `pytest` from here
@@ -97,8 +133,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = reports / "decision.json"
     decision = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
     exit_code, lines = verdict(command, code, decision)
-    lang = lang_of(rest) if lang_of(rest) in WORDS else "en"
-    title = command.title_tr if lang == "tr" else command.title_en
     print(f"{name} ({title}): {WORDS[lang][exit_code]}")
     print("\n".join(lines))
     return exit_code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -13,6 +14,7 @@ from cutover_sandbox.api.alt import main as alt
 from cutover_sandbox.api.main import api_router
 from cutover_sandbox.core.context import AppContext
 from cutover_sandbox.errors import ApiError
+from cutover_sandbox.maintenance import MaintenanceMiddleware
 from cutover_sandbox.metrics import MetricsMiddleware, Registry
 
 log = logging.getLogger("cutover_sandbox.app")
@@ -31,6 +33,9 @@ def create_app(ctx: AppContext) -> FastAPI:
         app.state.metrics = Registry()
         app.include_router(api_router(ctx.faults))
         _contract_errors(app)
+
+    if ctx.settings.sandbox_maintenance_flag:  # innermost: CORS and metrics see the maintenance answers too
+        app.add_middleware(MaintenanceMiddleware, flag=Path(ctx.settings.sandbox_maintenance_flag))
 
     origins = list(ctx.settings.cors_origins)
     credentials = True

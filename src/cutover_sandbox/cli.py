@@ -1,7 +1,14 @@
-"""`cutover-sandbox` (also `python -m cutover_sandbox`): serve the sandbox, or list the fault catalogue.
+"""`cutover-sandbox` (also `python -m cutover_sandbox`): serve the sandbox, migrate a database, list the faults.
 
     cutover-sandbox serve [--port N] [--fault NAME ...] [--git-sha SHA] [--dialect default|alt]
+                          [--maintenance-flag FILE]
+    cutover-sandbox migrate [--dsn DSN] [--revision REV]
     cutover-sandbox faults [--json]
+
+`migrate` runs the sandbox's alembic migrations on a database (its DSN from `--dsn` or `DATABASE_URL`, never printed):
+the release's migration command of the sandbox, which the gate's restore drill dry-runs on a restored copy.
+`--maintenance-flag FILE` (or `CUTOVER_SANDBOX_MAINTENANCE_FLAG`): while FILE exists, the player-facing routes answer
+the maintenance page (503 `MAINTENANCE`); `touch FILE` opens the maintenance window, `rm FILE` reopens traffic.
 
 `serve` prints `CUTOVER_SANDBOX_URL=...`, `CUTOVER_DB_DSN=...` and one machine-readable line
 `CUTOVER_SANDBOX_READY {"url", "dsn", "bindir", "faults", "git_sha", "dialect"}`, then runs until Ctrl-C or SIGTERM.
@@ -32,6 +39,7 @@ EPILOG = """environment:
   CUTOVER_SANDBOX_DIALECT     the API to speak: default (CONTRACT §1) or alt (--dialect wins)
   CUTOVER_VERIFY_CODE         alt: the fixed verification code every e-mail and SMS sends (default 424242)
   CUTOVER_SANDBOX_GIT_SHA     the release SHA /api/version reports (--git-sha wins)
+  CUTOVER_SANDBOX_MAINTENANCE_FLAG   maintenance page while this file exists (--maintenance-flag wins)
   CUTOVER_ADMIN_EMAIL, CUTOVER_ADMIN_PASSWORD     the seeded admin
   CUTOVER_WEBHOOK_SECRET, CUTOVER_ADYEN_HMAC_KEY, CUTOVER_STRIPE_WEBHOOK_SECRET   webhook secrets
   CUTOVER_PG_BINDIR           force the directory of initdb / pg_ctl / postgres
@@ -54,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--dialect", default=None, metavar="NAME",
                        help=f"the API to speak: {' or '.join(dialects.DIALECTS)} "
                             f"(default: ${dialects.ENV_VAR} or {dialects.DEFAULT})")
+    serve.add_argument("--maintenance-flag", default=None, metavar="FILE",
+                       help="answer the maintenance page on player-facing routes while FILE exists "
+                            "(default: $CUTOVER_SANDBOX_MAINTENANCE_FLAG)")
+    migrate = sub.add_parser("migrate", help="run the sandbox's migrations on a database (alembic upgrade)")
+    migrate.add_argument("--dsn", default=None, help="the database (default: $DATABASE_URL); never printed")
+    migrate.add_argument("--revision", default="head", help="the revision to upgrade to (default: head)")
     listing = sub.add_parser("faults", help="list the fault catalogue")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
@@ -99,7 +113,8 @@ def _serve(args: argparse.Namespace) -> int:
     sandbox: Sandbox | None = None
     try:
         try:
-            sandbox = Sandbox(faults=names, port=args.port, git_sha=args.git_sha, dialect=dialect).start()
+            sandbox = Sandbox(faults=names, port=args.port, git_sha=args.git_sha, dialect=dialect,
+                              maintenance_flag=args.maintenance_flag).start()
         except (SandboxError, PgError) as exc:
             return _fail(str(exc), EXIT_FAILED)
         except Exception as exc:  # anything else that stops the start: still one line, no traceback
@@ -128,8 +143,35 @@ def _watched_parent() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    dsn = args.dsn or os.environ.get("DATABASE_URL")
+    if not dsn:
+        return _fail("no database: give --dsn or set DATABASE_URL", EXIT_USAGE)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    from cutover_sandbox import migrate
+    from cutover_sandbox.core.db import make_engine
+
+    try:
+        engine = make_engine(dsn)
+    except ValueError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    try:
+        before = migrate.current(engine)
+        migrate.upgrade(engine, args.revision)
+        after = migrate.current(engine)
+    except Exception as exc:  # alembic and the driver raise many kinds: one line, never the DSN
+        return _fail(f"migration failed: {exc.__class__.__name__}: {_one_line(exc)}".replace(dsn, "<dsn>"),
+                     EXIT_FAILED)
+    finally:
+        engine.dispose()
+    print(f"migrated: {before or 'empty'} -> {after}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "faults":
         return _list_faults(args.json)
+    if args.command == "migrate":
+        return _migrate(args)
     return _serve(args)

@@ -81,6 +81,9 @@ CATALOGUE: tuple[Fault, ...] = (
           "an undeclared, unauthenticated POST /api/v1/debug/reset-wallets is mounted (listed in /openapi.json)"),
     Fault("unsigned_callback_route", "t0_webhook_signature", "security_incident",
           "an undeclared PSP callback POST /api/v1/payments/psp2/callback accepts unsigned bodies"),
+    Fault("dump_not_restorable", "t30_restore_drill", None,
+          "a CHECK on wallets calls a function naming players without a schema: the platform and pg_dump work, but "
+          "pg_restore (search_path '') cannot load wallets, so the restored copy lacks them (customers are seeded)"),
 )
 
 BY_NAME: Mapping[str, Fault] = {fault.name: fault for fault in CATALOGUE}

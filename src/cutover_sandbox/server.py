@@ -61,13 +61,16 @@ class Sandbox:
     """The reference platform, running in this process (uvicorn in a background thread)."""
 
     def __init__(self, faults: Iterable[str] | None = None, port: int = 0, git_sha: str | None = None,
-                 dsn: str | None = None, settings: Settings | None = None, dialect: str | None = None) -> None:
+                 dsn: str | None = None, settings: Settings | None = None, dialect: str | None = None,
+                 maintenance_flag: str | None = None) -> None:
         names = fault_catalogue.from_env() if faults is None else faults
         self.faults = Faults(names)  # raises UnknownFault before anything starts
         self.dialect = dialects.from_env() if dialect is None else dialects.parse(dialect)  # or UnknownDialect
         self.settings = settings or Settings()
         if git_sha:
             self.settings = self.settings.model_copy(update={"sandbox_git_sha": git_sha})
+        if maintenance_flag:
+            self.settings = self.settings.model_copy(update={"sandbox_maintenance_flag": maintenance_flag})
         self.port = port
         self._external_dsn = dsn
         self.cluster: PgCluster | None = None
@@ -112,6 +115,8 @@ class Sandbox:
                              psp=self.psp, dialect=self.dialect)
             if self.faults.active("payout_failure_spike"):  # FAULT: the last hour's payouts, mostly failed
                 seed_payout_failure_spike(ctx)
+            if self.faults.active("dump_not_restorable"):  # FAULT: customers, so that wallets hold rows to restore
+                seed_customers(ctx)
             config = uvicorn.Config(create_app(ctx), log_config=None, access_log=False, lifespan="off",
                                     timeout_graceful_shutdown=5)
             self._server = uvicorn.Server(config)
@@ -187,4 +192,17 @@ def seed_payout_failure_spike(ctx: AppContext, total: int = 10, failed: int = 8)
             status: withdrawals.PayoutStatus = "failed" if i < failed else "paid"
             withdrawals.start_payout(session, tx.id, f"spike-payout-{i}", "mockpsp", status)
             withdrawals.apply_payout_result(session, ctx, tx.id, "mockpsp", f"spike-event-{i}", status, {"seed": True})
+        session.commit()
+
+
+def seed_customers(ctx: AppContext, count: int = 3) -> None:
+    """FAULT `dump_not_restorable` only: a platform with customers (players with their wallets), as prod has."""
+    with ctx.sessions() as session:
+        for i in range(count):
+            player = Player(tenant_id="default", email=f"customer-{i}@players.sandbox.invalid", username=f"customer{i}",
+                            phone=f"+9055510{i:04d}", password_hash="!", email_verified=True, phone_verified=True,
+                            kyc_status="verified")
+            session.add(player)
+            session.flush()
+            session.add(Wallet(player_id=player.id, currency=ctx.settings.currency))
         session.commit()

@@ -56,3 +56,30 @@ def test_go_live_smoke_against_a_dead_target_could_not_check(tmp_path: Path) -> 
 def test_a_usage_error_could_not_check(tmp_path: Path) -> None:
     done = command("bash", "scripts/go_live_smoke.sh", "--lang=de", tmp=tmp_path)
     assert done.returncode == 2 and "could not check" in done.stdout
+
+
+def test_db_restore_drill_is_clean_on_the_sandbox(tmp_path: Path) -> None:
+    done = command("bash", "scripts/db_restore_drill.sh", tmp=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "db_restore_drill (restore drill): clean" in done.stdout
+    for line in ("PASS    t30_snapshot_taken", "PASS    t30_restore_drill", "PASS    t30_migration_dry_run"):
+        assert line in done.stdout
+    no_secret(done.stdout + done.stderr)
+
+
+def test_db_restore_drill_finds_a_dump_that_does_not_restore(tmp_path: Path) -> None:
+    done = command("bash", "scripts/db_restore_drill.sh", "--lang=tr", faults="dump_not_restorable", tmp=tmp_path)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert "db_restore_drill (yedekten geri yükleme tatbikatı): bulgu var" in done.stdout
+    assert "FAIL    t30_restore_drill" in done.stdout and "public.wallets: 3 rows in the source, 0 restored" in \
+        done.stdout
+    assert "PASS    t30_snapshot_taken" in done.stdout  # pg_dump itself succeeded: only a restore shows it
+    no_secret(done.stdout + done.stderr)
+
+
+def test_db_restore_drill_refuses_prod_before_starting_anything(tmp_path: Path) -> None:
+    for args in (["--target-url=http://127.0.0.1:9"], ["--target-url=http://127.0.0.1:9", "--env-name=prod"]):
+        done = command("bash", "scripts/db_restore_drill.sh", *args, tmp=tmp_path / "r")
+        assert done.returncode == 2, done.stdout[-2000:]
+        assert "could not check: refused: never in prod" in done.stdout
+        assert not (tmp_path / "r").exists()  # no pytest run, no snapshot, no report

@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 
 import requests
 
-from cutover_sandbox import dialects, faults
+from cutover_sandbox import dialects, faults, migrate
+from cutover_sandbox.pg import PgCluster
 
 CLI = [sys.executable, "-m", "cutover_sandbox"]
 
@@ -128,3 +129,33 @@ def test_faults_lists_the_catalogue() -> None:
                                        timeout=60).stdout)
     assert [entry["name"] for entry in listed] == [fault.name for fault in faults.CATALOGUE]
     assert set(listed[0]) == {"name", "line", "trigger", "description"}
+
+
+def test_migrate_upgrades_a_database_from_database_url_and_never_prints_the_dsn(cluster: PgCluster) -> None:
+    dsn = cluster.create_database("migrate_cli")
+    try:
+        done = subprocess.run([*CLI, "migrate"], env={**_env(), "DATABASE_URL": dsn}, capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == f"migrated: empty -> {migrate.head()}"
+        again = subprocess.run([*CLI, "migrate", "--dsn", dsn], env=_env(), capture_output=True, text=True,
+                               timeout=120, check=False)
+        assert again.returncode == 0 and again.stdout.strip() == f"migrated: {migrate.head()} -> {migrate.head()}"
+        assert cluster.password not in done.stdout + done.stderr + again.stdout + again.stderr
+    finally:
+        cluster.drop_database("migrate_cli")
+
+
+def test_migrate_failures_are_one_line_without_the_dsn(cluster: PgCluster) -> None:
+    missing = subprocess.run([*CLI, "migrate"], env={k: v for k, v in _env().items() if k != "DATABASE_URL"},
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert missing.returncode == 2 and "give --dsn or set DATABASE_URL" in missing.stderr
+    dsn = cluster.create_database("migrate_cli_bad")
+    try:
+        bad = subprocess.run([*CLI, "migrate", "--dsn", dsn, "--revision", "nosuchrev"], env=_env(),
+                             capture_output=True, text=True, timeout=120, check=False)
+        assert bad.returncode == 1
+        assert len(bad.stderr.strip().splitlines()) == 1 and "migration failed" in bad.stderr
+        assert cluster.password not in bad.stderr
+    finally:
+        cluster.drop_database("migrate_cli_bad")

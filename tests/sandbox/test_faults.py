@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from cutover_gate.core.catalogue import LINES_BY_ID, TRIGGERS_BY_ID
+from cutover_pg import find_tool
 from cutover_sandbox import DEFAULT_GIT_SHA, faults, migrate
+from cutover_sandbox.pg import PgCluster
 from cutover_sandbox.server import Sandbox
 
 from .sandbox_support import (
@@ -285,3 +292,50 @@ def test_healthy_sandbox_mounts_no_debug_or_unsigned_route(api: Api) -> None:
     assert not [p for p in paths if "debug" in p or "psp2" in p or "bootstrap" in p]
     r = api.post("/api/v1/auth/login", json={"email": api.sandbox.settings.admin_email, "password": "wrong-pw-1"})
     assert r.status_code == 401
+
+
+def _dump_and_restore(api: Api, cluster: PgCluster, tmp: Path, name: str) -> tuple[subprocess.CompletedProcess[str],
+                                                                               str]:
+    """pg_dump the sandbox's database as the gate does (custom format), pg_restore it as the drill does (no owner, no
+    privileges, every error seen) into a fresh database; the restore's outcome and the copy's DSN."""
+    params = conninfo_to_dict(api.dsn)
+    env = {**os.environ, "PGPASSWORD": str(params.pop("password"))}
+    archive = tmp / f"{name}.dump"
+    dumped = subprocess.run([str(find_tool("pg_dump")), "-Fc", "--no-password", "-f", str(archive), "--dbname",
+                             make_conninfo("", **params)], env=env, capture_output=True, text=True, check=False)
+    assert dumped.returncode == 0, dumped.stderr
+    copy = cluster.create_database(name)
+    restored = subprocess.run([str(find_tool("pg_restore")), "--no-owner", "--no-privileges", "--no-password",
+                               "--dbname", make_conninfo("", **{**params, "dbname": name}), str(archive)], env=env,
+                              capture_output=True, text=True, check=False)
+    return restored, copy
+
+
+def test_fault_dump_not_restorable(make_api: MakeApi, cluster: PgCluster, tmp_path: Path) -> None:
+    api = make_api("dump_not_restorable")
+    api.new_player()  # the live platform lives with the CHECK: a new customer gets a wallet
+    live = api.scalar("SELECT count(*) FROM wallets")
+    assert live == 4  # three seeded customers and this one
+    restored, copy = _dump_and_restore(api, cluster, tmp_path, "restore_faulty")
+    try:
+        assert restored.returncode != 0
+        assert 'COPY failed for table "wallets"' in restored.stderr and 'relation "players" does not exist' in \
+            restored.stderr
+        with psycopg.connect(copy) as conn:
+            assert conn.execute("SELECT count(*) FROM wallets").fetchone() == (0,)
+            assert conn.execute("SELECT count(*) FROM players").fetchone() == (live,)
+    finally:
+        cluster.drop_database("restore_faulty")
+
+
+def test_a_healthy_sandbox_dump_restores_every_row(api: Api, cluster: PgCluster, tmp_path: Path) -> None:
+    api.new_player()
+    restored, copy = _dump_and_restore(api, cluster, tmp_path, "restore_healthy")
+    try:
+        assert restored.returncode == 0, restored.stderr
+        with psycopg.connect(copy) as conn:
+            for table in ("players", "wallets", "admins"):
+                assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (api.scalar(
+                    f"SELECT count(*) FROM {table}"),)
+    finally:
+        cluster.drop_database("restore_healthy")

@@ -50,3 +50,23 @@ def test_unreadable_or_broken_toml_is_a_usage_error(tmp_path: Path) -> None:
         load_cutover(tmp_path / "absent.toml")
     with pytest.raises(UsageError, match="is not valid TOML"):
         load_cutover(write(tmp_path, "[canary\n"))
+
+
+def test_the_migration_dry_run_command_is_split_like_a_shell_and_validated(tmp_path: Path) -> None:
+    cutover = load_cutover(write(tmp_path, '[migrations]\ndry_run_command = "alembic -c \'deploy/alembic.ini\' '
+                                           'upgrade head"\ndry_run_dsn_env = "APP_DB"\n'))
+    assert cutover.migrations.dry_run_command == ["alembic", "-c", "deploy/alembic.ini", "upgrade", "head"]
+    assert cutover.migrations.dry_run_dsn_env == "APP_DB" and cutover.migrations.dry_run_timeout_s == 900
+    assert load_cutover(FIXTURE).migrations.dry_run_command == ["python", "-m", "cutover_sandbox", "migrate"]
+    assert load_cutover(None).migrations.dry_run_command is None
+    path = write(tmp_path, '[migrations]\ndry_run_command = "alembic \\"upgrade"\ndry_run_dsn_env = "DB-URL"\n'
+                           'dry_run_timeout_s = 0\n')
+    with pytest.raises(UsageError) as info:
+        load_cutover(path)
+    message = str(info.value)
+    assert "migrations.dry_run_command: cannot split the command (no closing quotation)" in message
+    assert "migrations.dry_run_dsn_env: not an environment variable name" in message
+    assert "migrations.dry_run_timeout_s: input should be greater than 0" in message
+    for bad, phrase in (('""', "an empty command"), ("[]", "empty"), ("7", "not a string or a list of strings")):
+        with pytest.raises(UsageError, match=f"migrations.dry_run_command: {phrase}"):
+            load_cutover(write(tmp_path, f"[migrations]\ndry_run_command = {bad}\n"))

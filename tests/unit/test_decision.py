@@ -144,3 +144,13 @@ def test_checklist_lists_every_line_with_the_contract_fields() -> None:
 ])
 def test_phase_result(got: dict[str, Result], expected: Result) -> None:
     assert phase_result("t30", {lid: LineResult(lid, r) for lid, r in got.items()}) is expected
+
+
+def test_optional_lines_of_the_cutover_phases_never_hold_go_but_their_fail_is_no_go() -> None:
+    optional = [line.id for line in LINES if line.phase in PHASES and not line.mandatory]
+    assert {"t30_restore_drill", "t30_migration_dry_run", "t15_maintenance_page", "t0_traffic_open"} <= set(optional)
+    prod = run(results())  # prod: the drill NOT_RUN "never in prod", the maintenance page not selected
+    assert prod.decision is Verdict.GO and row(prod, "t30_restore_drill")["result"] == "NOT_RUN"
+    failed = run(results({"t30_restore_drill": Result.FAIL}))
+    assert failed.decision is Verdict.NO_GO and failed.phases["t30"] == "FAIL"
+    assert failed.reasons == ["t30_restore_drill FAIL: t30_restore_drill said so"]

@@ -8,6 +8,11 @@ The password travels only through the `PGPASSWORD` environment variable of the `
 connection string on the command line (visible in `ps`), and every error names the host and database through
 `masked_conninfo`, which masks it as `***`. Text coming back from the server or the tools is scrubbed of it as well.
 `pg_dump` must be at least the server's major version, so the server is asked `SHOW server_version_num` first.
+
+`at_snapshot` (outside prod, for the restore drill) reads the source at the dump's own MVCC snapshot: a read-only
+REPEATABLE READ transaction exports its snapshot (`pg_export_snapshot()`), the reader runs in it, and `pg_dump
+--snapshot` dumps exactly that state, so what the archive holds is known even while the database takes writes. A server
+that cannot export a snapshot is dumped as before and read right after the dump (`source_at_dump` False).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import re
 import subprocess
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +59,10 @@ class Snapshot:
     sha256: str
     tool_version: str
     """`pg_dump --version` output, e.g. `pg_dump (PostgreSQL) 15.8`."""
+    source: Any = None
+    """What `take_dump(at_snapshot=...)` read from the source (None without a reader)."""
+    source_at_dump: bool = False
+    """True when `source` was read at the dump's own snapshot, False when read after the dump."""
 
     def as_record(self) -> dict[str, str | int]:
         """The runbook's record: snapshot ID/path + timestamp + checksum (JSON-ready)."""
@@ -79,8 +90,10 @@ def masked_conninfo(dsn: str) -> str:
 
 
 def take_dump(dsn: str, out_dir: Path, *, pg_dump: Path | None = None, label: str = "cutover",
-              timeout: float = 3600.0) -> Snapshot:
-    """Dump the database in custom format to `out_dir/<label>-<UTC yyyymmddTHHMMSSZ>.dump`."""
+              timeout: float = 3600.0, at_snapshot: Callable[[psycopg.Connection[Any]], Any] | None = None
+              ) -> Snapshot:
+    """Dump the database in custom format to `out_dir/<label>-<UTC yyyymmddTHHMMSSZ>.dump`; with `at_snapshot`,
+    also what it reads of the source at the dump's snapshot (see the module's doc)."""
     if not _LABEL.fullmatch(label):
         raise ValueError("label must be 1-64 characters of letters, digits, '.', '_' or '-'")
     params = _parse(dsn)
@@ -104,16 +117,64 @@ def take_dump(dsn: str, out_dir: Path, *, pg_dump: Path | None = None, label: st
         env["PGPASSWORD"] = str(params["password"])
     cli = make_conninfo("", **{k: v for k, v in params.items() if k != "password"})
     cmd = [str(tool), "-Fc", "--no-password", "-f", str(path), "--dbname", cli]
-    try:
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
-        path.unlink(missing_ok=True)
-        raise BackupError(f"pg_dump could not run against {where}: {type(exc).__name__}") from None
+    source, at_dump = None, False
+    with _exported(dsn, where, secrets) if at_snapshot else _nothing() as exported:
+        if exported is not None and at_snapshot is not None:
+            conn, snapshot_name = exported
+            source, at_dump = at_snapshot(conn), True
+            cmd.insert(1, f"--snapshot={snapshot_name}")
+        try:
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        except (OSError, subprocess.SubprocessError) as exc:
+            path.unlink(missing_ok=True)
+            raise BackupError(f"pg_dump could not run against {where}: {type(exc).__name__}") from None
     if proc.returncode != 0 or not path.is_file():
         path.unlink(missing_ok=True)
         raise BackupError(f"pg_dump failed against {where} (exit {proc.returncode}): "
                           f"{_scrub(_tail(proc.stderr), secrets)}")
-    return Snapshot(snapshot_id, path, created, path.stat().st_size, sha256_file(path), version)
+    if at_snapshot is not None and not at_dump:
+        source = _read_after(dsn, at_snapshot)
+    return Snapshot(snapshot_id, path, created, path.stat().st_size, sha256_file(path), version, source, at_dump)
+
+
+@contextmanager
+def _exported(dsn: str, where: str, secrets: list[str]) -> Iterator[tuple[psycopg.Connection[Any], str] | None]:
+    """A read-only REPEATABLE READ transaction and the name of its exported snapshot, held open until the dump is
+    done; None when the server cannot export one (the dump then runs on its own snapshot)."""
+    try:
+        conn = psycopg.connect(dsn, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise BackupError(f"cannot reach PostgreSQL at {where}: {_scrub(_tail(str(exc)), secrets)}") from None
+    with conn:
+        try:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            row = conn.execute("SELECT pg_export_snapshot()").fetchone()
+        except psycopg.Error:
+            conn.rollback()
+            yield None
+            return
+        try:
+            yield (conn, str(row[0])) if row else None
+        finally:
+            conn.rollback()
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield None
+
+
+def _read_after(dsn: str, reader: Callable[[psycopg.Connection[Any]], Any]) -> Any:
+    try:
+        with psycopg.connect(dsn, connect_timeout=10) as conn:
+            conn.read_only = True
+            try:
+                return reader(conn)
+            finally:
+                conn.rollback()
+    except psycopg.Error:
+        return None  # the drill says the source was not read; the snapshot itself is fine
 
 
 def verify_readable(snapshot_or_path: Snapshot | Path | str, *, pg_restore: Path | None = None,

@@ -6,12 +6,13 @@ with its key path (`canary.max_amount: not a decimal`), so a typo never silently
 
 from __future__ import annotations
 
+import shlex
 import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cutover_gate.core.errors import UsageError
 
@@ -70,6 +71,28 @@ class Backup(Section):
 
 class Migrations(Section):
     head: str | None = None
+    """The release's migration head: T-15 and the dry-run must reach it."""
+    dry_run_command: Annotated[list[str], Field(min_length=1)] | None = None
+    """The release's migration command (runbook A.4), run by the T-30 restore drill against its scratch copy, never
+    against the target: a string split like a shell would (`"alembic upgrade head"`, no shell runs it) or a list."""
+    dry_run_cwd: str | None = None
+    """Where the command runs (relative to the cutover file), e.g. the release checkout holding `alembic.ini`."""
+    dry_run_dsn_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = "DATABASE_URL"
+    """The environment variable that carries the scratch copy's DSN to the command."""
+    dry_run_timeout_s: Seconds = 900.0
+
+    @field_validator("dry_run_command", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                words = shlex.split(value)
+            except ValueError as exc:
+                raise ValueError(f"cannot split the command ({exc})") from None
+            if not words:
+                raise ValueError("an empty command")
+            return words
+        return value
 
 
 class Rollback(Section):
@@ -133,6 +156,9 @@ _PHRASES: dict[str, str] = {
     "dict_type": "not a table",
     "model_type": "not a table",
     "literal_error": "not a phase (t60, t30, t15, t0, hypercare, rollback)",
+    "list_type": "not a string or a list of strings",
+    "too_short": "empty",
+    "string_pattern_mismatch": "not an environment variable name",
 }
 
 
@@ -143,7 +169,7 @@ def problems(exc: ValidationError) -> list[str]:
         path = ".".join(str(part) for part in err["loc"] if part != "[key]")
         phrase = _PHRASES.get(err["type"])
         if phrase is None:
-            phrase = str(err["msg"]).lower()
+            phrase = str(err["msg"]).removeprefix("Value error, ").lower()
         out.append(f"{path}: {phrase}")
     return out
 

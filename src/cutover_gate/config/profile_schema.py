@@ -142,6 +142,14 @@ class ProdEnv(Strict):
     """Each flag's required value in prod (false: must be off)."""
 
 
+class Maintenance(Strict):
+    call: str = "wallet_balance"
+    """The public call behind the maintenance page, sent as a GET without credentials; "" turns the checks off."""
+    status: int = 503
+    marker: str = ""
+    """Text of the maintenance page's body ("" when the status alone tells it)."""
+
+
 class Meta(Strict):
     name: str = ""
     replace: list[str] = Field(default_factory=list)
@@ -162,6 +170,7 @@ class ProfileModel(Strict):
     canary: Canary
     webhooks: Webhooks = Webhooks()
     prod_env: ProdEnv = ProdEnv()
+    maintenance: Maintenance = Maintenance()
     hypercare: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -276,6 +285,11 @@ def _semantic(model: ProfileModel) -> list[str]:
             problems.append(f"webhooks.routes.{name}.deposit_method: missing (the method whose deposits it completes)")
         if route.scheme == "adyen" and not (route.signed_fields and route.signature_path and route.item_path):
             problems.append(f"webhooks.routes.{name}: the adyen scheme needs signed_fields, signature_path, item_path")
+    probe = model.maintenance.call
+    if probe and probe not in model.calls:
+        problems.append(f"maintenance.call: no call '{probe}' in [calls]")
+    elif probe and set(placeholders(model.calls[probe].path)):
+        problems.append(f"maintenance.call: '{probe}' has placeholders in its path; the probe needs a fixed route")
     method = model.flows.deposit.psp_method
     if method and model.flows.deposit.methods.get(method) not in ("webhook", "poll"):
         problems.append(f"flows.deposit.psp_method: '{method}' is not an asynchronous method of flows.deposit.methods")

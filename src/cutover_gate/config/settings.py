@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+from psycopg.conninfo import conninfo_to_dict
 
 from cutover_gate.config.cutover_file import CanaryFile, CutoverFile, load_cutover
 from cutover_gate.config.target_profile import Profile, load_profile
@@ -28,7 +29,11 @@ SECRET_ENV = {
     "adyen_hmac_key": "CUTOVER_ADYEN_HMAC_KEY",
     "stripe_webhook_secret": "CUTOVER_STRIPE_WEBHOOK_SECRET",
     "verify_code": "CUTOVER_VERIFY_CODE",
+    "restore_dsn": "CUTOVER_RESTORE_DSN",
 }
+"""`restore_dsn`: the server of the T-30 restore drill (a database there it may connect to and CREATE DATABASE from);
+never the target's own database. Unset against the embedded sandbox: its own PostgreSQL, another database name."""
+DSN_SECRETS = ("db_dsn", "restore_dsn")
 
 
 @dataclass
@@ -147,7 +152,18 @@ def resolve(option: Any, rootdir: Path) -> GateSettings:
         plan=bool(option.plan),
         faults=[f for f in os.environ.get("CUTOVER_SANDBOX_FAULTS", "").split(",") if f.strip()],
     )
-    for secret in secrets.values():
+    for name, secret in secrets.items():
         if secret is not None:
             REDACTOR.register(secret.reveal())
+            if name in DSN_SECRETS:
+                REDACTOR.register(dsn_password(secret.reveal()))
     return settings
+
+
+def dsn_password(dsn: str) -> str | None:
+    """The password inside a DSN (URL or key=value form), so that it is masked wherever it appears on its own."""
+    try:
+        value = conninfo_to_dict(dsn).get("password")
+    except Exception:  # an unparseable DSN: the whole value is registered anyway
+        return None
+    return str(value) if value else None

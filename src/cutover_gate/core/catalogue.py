@@ -37,6 +37,8 @@ class Line:
     mandatory: bool = True
     parent: str | None = None
     """A smoke sub-line names its parent line (the runbook nests them under `go_live_smoke.sh`)."""
+    only_with: str | None = None
+    """The SELECTED_ONLY_TAGS tag its scenario carries: it runs only when the operator selects that tag."""
 
     def title(self, lang: str) -> str:
         return self.title_tr if lang == "tr" else self.title_en
@@ -72,7 +74,17 @@ LINES: tuple[Line, ...] = (
     Line("t30_snapshot_readable", "t30", 2, "Snapshot accessibility verified", "Snapshot erişilebilirliği doğrulandı"),
     Line("t30_restore_procedure", "t30", 2, "Rollback restore procedure reachable",
          "Rollback restore prosedürü erişilebilir"),
+    # runbook A.3 "snapshot taken (restore tested)" and A.4 "dry-run `alembic upgrade head` on a prod copy", outside
+    # prod only (T-30: "do not run the restore drill in prod"): in prod NOT_RUN, never holding GO
+    Line("t30_restore_drill", "t30", 2, "Restore drill on a scratch database: row counts and alembic version match",
+         "Scratch veritabanında restore drill: satır sayıları ve alembic sürümü eşleşiyor", mandatory=False),
+    Line("t30_migration_dry_run", "t30", 2, "Migration dry-run on the restored copy (alembic upgrade head)",
+         "Restore edilen kopyada migration dry-run (alembic upgrade head)", mandatory=False),
     # 3) Deploy + migration + smoke (T-15)
+    # runbook B.1: the maintenance page is up while the deploy window is open (`pytest -m maintenance`)
+    Line("t15_maintenance_page", "t15", 3, "Maintenance page answers while the deploy window is open",
+         "Deploy penceresi açıkken bakım sayfası (maintenance page) yanıt veriyor", mandatory=False,
+         only_with="maintenance"),
     Line("t15_deploy_completed", "t15", 3, "Deploy completed (deployed SHA = release SHA)",
          "Deploy tamamlandı (deploy edilen SHA = release SHA)"),
     Line("t15_migrations_at_head", "t15", 3, "Migrations at head", "Migration'lar head'de", parent="smoke"),
@@ -83,6 +95,9 @@ LINES: tuple[Line, ...] = (
     Line("t15_admin_auth_enforced", "t15", 3, "Admin endpoints reject a missing or invalid token",
          "Admin endpoint'leri eksik veya geçersiz token'ı reddediyor", parent="smoke"),
     # 4) Canary money loop (T-0)
+    # runbook B.4 ends with "open traffic": by T-0 the maintenance page is off again
+    Line("t0_traffic_open", "t0", 4, "Traffic open (no maintenance page)", "Trafik açık (bakım sayfası yok)",
+         mandatory=False),
     Line("t0_deposit", "t0", 4, "Deposit", "Deposit"),
     Line("t0_withdraw_request", "t0", 4, "Withdraw request", "Withdraw isteği"),
     Line("t0_admin_approve", "t0", 4, "Admin approve", "Admin onayı"),
@@ -109,11 +124,15 @@ LINES: tuple[Line, ...] = (
          "İlk 6 saatlik izleme periyodu uygulandı", mandatory=False),
     Line("hc_control_report_24h", "hypercare", 5, "24-hour control report", "24 saat kontrol raporu", mandatory=False),
     Line("hc_stable_72h", "hypercare", 5, "72 hours stable", "72 saat stabil", mandatory=False),
-    # Rollback plan step 4
+    # Rollback plan steps 1, 4 and 5
+    Line("rb_maintenance_page", "rollback", 6, "Rollback: maintenance page answers (step 1)",
+         "Rollback: bakım sayfası yanıt veriyor (adım 1)", mandatory=False, only_with="maintenance"),
     Line("rb_login", "rollback", 6, "After rollback: login works", "Rollback sonrası: login çalışıyor",
          mandatory=False),
     Line("rb_readonly_endpoints", "rollback", 6, "After rollback: read-only endpoints answer",
          "Rollback sonrası: salt-okunur endpoint'ler yanıt veriyor", mandatory=False),
+    Line("rb_traffic_reopened", "rollback", 6, "After rollback: traffic reopened (step 5)",
+         "Rollback sonrası: trafik yeniden açıldı (adım 5)", mandatory=False, only_with="reopened"),
 )
 
 LINES_BY_ID: dict[str, Line] = {line.id: line for line in LINES}
@@ -143,6 +162,13 @@ MONEY_LOOP: tuple[str, ...] = ("t0_deposit", "t0_withdraw_request", "t0_admin_ap
 CLOSING_LINES: tuple[str, ...] = ("t0_canary_report",)
 """Lines whose scenario closes its phase: it runs after every other scenario of the phase (the canary report's
 footprint reads what the phase left on the platform)."""
+
+SELECTED_ONLY_TAGS: dict[str, str] = {
+    "maintenance": "the maintenance window is open: the maintenance page must answer",
+    "reopened": "traffic was reopened after a rollback",
+}
+"""Tags of scenarios that hold only at one moment of the cutover, so they run only when the operator names the tag
+(`pytest -m maintenance`, `pytest -m "rollback and reopened"`), as the optional phases do."""
 
 READ_ONLY_TAG = "read_only"
 """The tag of a scenario that changes no data on the platform. An earlier phase's mandatory FAIL blocks every later

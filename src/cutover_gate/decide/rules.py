@@ -55,10 +55,12 @@ class Decision:
 
 
 def phase_result(phase: str, results: Mapping[str, LineResult]) -> Result:
+    """FAIL when any line of the phase FAILed (an optional one too: its FAIL is NO-GO as well); PASS when every
+    mandatory line is PASS or WAIVED; NOT_RUN otherwise."""
+    if any(results[line.id].result is Result.FAIL for line in lines_of(phase) if line.id in results):
+        return Result.FAIL
     lines = [line for line in lines_of(phase) if line.mandatory]
     got = [results[line.id].result if line.id in results else Result.NOT_RUN for line in lines]
-    if any(r is Result.FAIL for r in got):
-        return Result.FAIL
     if got and all(r.ok for r in got):
         return Result.PASS
     return Result.NOT_RUN

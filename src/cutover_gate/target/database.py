@@ -35,7 +35,7 @@ class Database:
         with self._connect() as conn:
             try:
                 with conn.cursor() as cur:
-                    cur.execute(sql.encode(), params or {})
+                    cur.execute(sql.encode(), params or None)
                     return list(cur.fetchall())
             except psycopg.Error as exc:
                 raise CheckFailed(f"{what}: SQL failed: {REDACTOR.scrub(str(exc)).strip()}") from None
@@ -48,7 +48,7 @@ class Database:
         with self._connect() as conn:
             try:
                 with conn.cursor() as cur:
-                    cur.execute(wrapped.encode(), params or {})
+                    cur.execute(wrapped.encode(), params or None)
                     return [col.name for col in cur.description or ()]
             except psycopg.Error as exc:
                 raise CheckFailed(f"{what}: SQL failed: {REDACTOR.scrub(str(exc)).strip()}") from None

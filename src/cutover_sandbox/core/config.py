@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     psp_delay_seconds: float = 0.3
     """How long the mock PSP waits before delivering a webhook."""
     max_amount: Decimal = Decimal("1000000.00")
+    sandbox_maintenance_flag: str | None = None
+    """While this file exists the player-facing routes answer the maintenance page (see `maintenance`)."""
     verify_code: str = DEFAULT_VERIFY_CODE
     """alt: the code every e-mail and SMS verification sends (staging providers are stubbed)."""
     tenants: list[str] = Field(default_factory=lambda: list(DEFAULT_TENANTS))

@@ -1,0 +1,54 @@
+"""The maintenance window (runbook B.1 "enable the maintenance page / block ingress", B.4 "open traffic", rollback
+steps 1 and 5), judged from one public call the profile names (`[maintenance] call`).
+
+While the window is open the route answers with the maintenance page: the profile's `status` and, when the profile
+gives one, its `marker` in the body. Once traffic is open the platform serves the route itself: any answer that is
+not the maintenance page, not a 404 (a probe route the platform does not have proves nothing) and not a 5xx (a 401
+to the gate's call without credentials is the platform answering).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cutover_gate.config.target_profile import Profile
+
+
+@dataclass(frozen=True)
+class MaintenanceProbe:
+    path: str
+    status: int
+    marker: str
+
+    def is_page(self, status: int, body: str) -> bool:
+        """The answer is the maintenance page."""
+        return status == self.status and (not self.marker or self.marker in body)
+
+    def page_problem(self, status: int, body: str) -> str:
+        """Why the answer is not the maintenance page ("" when it is)."""
+        if self.is_page(status, body):
+            return ""
+        if status == self.status:
+            return (f"{self.path} answered {status} without the maintenance marker '{self.marker}': not the "
+                    "maintenance page")
+        return (f"{self.path} answered {status}, not the maintenance page ({self.status}"
+                f"{f' with {self.marker!r}' if self.marker else ''}): ingress is not blocked")
+
+    def open_problem(self, status: int, body: str) -> str:
+        """Why traffic is not open ("" when the platform serves the route)."""
+        if self.is_page(status, body):
+            return f"{self.path} still answers with the maintenance page ({status}): traffic is not open"
+        if status >= 500:
+            return f"{self.path} answered {status}: the platform does not serve the public route"
+        if status == 404:
+            return (f"{self.path} answered 404: not a route of this platform, so it proves nothing about traffic "
+                    "(the profile's [maintenance] call)")
+        return ""
+
+
+def probe_of(profile: Profile) -> MaintenanceProbe | None:
+    """The profile's maintenance probe; None when the profile names none (an empty `[maintenance] call`)."""
+    section = profile.model.maintenance
+    if not section.call:
+        return None
+    return MaintenanceProbe(profile.path(section.call), section.status, section.marker)

@@ -1,0 +1,47 @@
+"""The maintenance window (runbook B.1 and B.4, rollback steps 1 and 5) through the profile's public probe route.
+
+Which state is expected comes from the scenario: the maintenance page while the window is open (`@maintenance`
+scenarios, run only with `pytest -m maintenance` / `-m "rollback and maintenance"`), the platform itself once traffic
+is open (T-0, and `-m "rollback and reopened"` after a rollback). The call is a GET without credentials.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pytest_bdd import then, when
+
+from cutover_gate.checks.maintenance import MaintenanceProbe, probe_of
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.evidence.recording import Evidence
+from cutover_gate.target.client import Response, TargetClient
+
+
+@when("I call the public route behind the maintenance page", target_fixture="public_probe")
+@when("bakım sayfasının arkasındaki public route'u çağırırım", target_fixture="public_probe")
+def _(target: TargetClient, evidence: Evidence) -> tuple[MaintenanceProbe, Response]:
+    probe = probe_of(target.profile)
+    if probe is None:
+        pytest.skip("the profile names no maintenance probe ([maintenance] call is empty)")
+    resp = target.get(probe.path)
+    evidence.put("probe", f"GET {probe.path}")
+    evidence.put("status", resp.status)
+    evidence.put("maintenance_page", probe.is_page(resp.status, resp.text))
+    return probe, resp
+
+
+@then("it answers with the maintenance page")
+@then("bakım sayfası ile yanıt verir")
+def _(public_probe: tuple[MaintenanceProbe, Response]) -> None:
+    probe, resp = public_probe
+    problem = probe.page_problem(resp.status, resp.text)
+    if problem:
+        raise CheckFailed(problem)
+
+
+@then("the platform answers it, not the maintenance page")
+@then("bakım sayfası değil platform yanıt verir")
+def _(public_probe: tuple[MaintenanceProbe, Response]) -> None:
+    probe, resp = public_probe
+    problem = probe.open_problem(resp.status, resp.text)
+    if problem:
+        raise CheckFailed(problem)
