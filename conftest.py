@@ -1,5 +1,5 @@
 """The gate's step implementations, one module per area (each serves the English and the Turkish wording)."""
 
 pytest_plugins = ["steps.common", "steps.preflight", "steps.backup", "steps.smoke", "steps.canary", "steps.ledger",
-                  "steps.webhooks", "steps.idempotency", "steps.discovery", "steps.footprint", "steps.hypercare",
-                  "steps.rollback"]
+                  "steps.webhooks", "steps.idempotency", "steps.discovery", "steps.footprint", "steps.metrics_baseline",
+                  "steps.hypercare", "steps.hypercare_alerting", "steps.reconciliation", "steps.rollback"]

@@ -39,10 +39,12 @@ Feature: Hypercare (T+0 -> T+72h)
     Given the watch rounds on record for this release are carried forward
     And the admin is logged in
     When I take a hypercare watch round
+    And I write the daily reconciliation report
     Then the round is kept in the hypercare record
     And every rollback-matrix row the round observed is raised
     And the payout failure rate is within the rollback threshold
     And the random ledger reconciliation holds
+    And the transactions of the day reconcile with the ledger
     And no finance job is stuck
     And the 5xx rate is under its threshold
     And every signal of the round was read

@@ -39,10 +39,12 @@
     Diyelim ki bu release'in kayıtlı izleme turları devralınır
     Ve admin giriş yapmış
     Eğer ki bir hypercare izleme turu yaparım
+    Ve günlük mutabakat raporunu yazarım
     O zaman tur hypercare kaydına eklenir
     Ve turun gözlediği her rollback matrisi satırı bildirilir
     Ve payout hata oranı rollback eşiğinin içindedir
     Ve rastgele ledger mutabakatı tutar
+    Ve günün işlemleri ledger ile mutabıktır
     Ve takılı kalmış finans işi yoktur
     Ve 5xx oranı eşiğinin altındadır
     Ve turun tüm sinyalleri okundu

@@ -22,8 +22,8 @@ from types import TracebackType
 import uvicorn
 from sqlalchemy import Engine
 
+from cutover_sandbox import fault_seeds, migrate, payments, withdrawals
 from cutover_sandbox import faults as fault_catalogue
-from cutover_sandbox import migrate, payments, withdrawals
 from cutover_sandbox.app import create_app
 from cutover_sandbox.core.config import Settings
 from cutover_sandbox.core.context import AppContext
@@ -109,6 +109,10 @@ class Sandbox:
                              psp=self.psp)
             if self.faults.active("payout_failure_spike"):  # FAULT: the last hour's payouts, mostly failed
                 seed_payout_failure_spike(ctx)
+            if self.faults.active("finance_jobs_stuck"):  # FAULT: a payout and a deposit stuck for a while
+                fault_seeds.seed_finance_jobs_stuck(ctx)
+            if self.faults.active("deposit_completed_unbooked"):  # FAULT: a completed deposit never booked
+                fault_seeds.seed_deposit_completed_unbooked(ctx)
             config = uvicorn.Config(create_app(ctx), log_config=None, access_log=False, lifespan="off",
                                     timeout_graceful_shutdown=5)
             self._server = uvicorn.Server(config)
@@ -116,6 +120,8 @@ class Sandbox:
                                             name=f"sandbox-{self.port}", daemon=True)
             self._thread.start()
             self._wait_started()
+            if self.faults.active("error_burst_before_round"):  # FAULT: a 5xx burst before anyone looks
+                fault_seeds.error_burst(self.url)
             self.psp.start(self.url)
         except BaseException:
             sock.close()
