@@ -83,6 +83,8 @@ def _focused(command: Command, row: dict[str, Any]) -> tuple[bool, bool, list[st
     findings = [f for f in evidence.get("findings") or [] if isinstance(f, dict)]
     ours = [str(f.get("message")) for f in findings if f.get("check") in command.checks and f.get("severity") == "FAIL"]
     unavailable = {k: v for k, v in (evidence.get("unavailable") or {}).items() if k in command.needs}
+    if "findings" not in evidence:  # the scenario stopped before its round was judged (a login that failed, ...)
+        unavailable["round"] = str(row.get("message") or "the watch round was not taken")
     queue = evidence.get("queue") if isinstance(evidence.get("queue"), dict) else {}
     if "queue" in command.needs and queue and not queue.get("complete", True):
         unavailable["queue"] = str(queue.get("note") or "the withdrawal queue was read incompletely")

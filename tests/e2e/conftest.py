@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,26 +73,32 @@ SEEDED = {
 }
 
 
-@pytest.fixture
-def standalone_sandbox() -> Any:
-    """`cutover-sandbox serve` as a user starts it, seeded with distinctive secrets; stopped with SIGTERM."""
-    import json as _json
-    import signal
-
+@contextmanager
+def serve_sandbox(*faults: str) -> Iterator[Standalone]:
+    """`cutover-sandbox serve` as a user starts it (with the given faults), seeded with distinctive secrets; stopped
+    with SIGTERM."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CUTOVER_")}, **SEEDED}
+    args = [arg for fault in faults for arg in ("--fault", fault)]
     proc = subprocess.Popen([sys.executable, "-m", "cutover_sandbox", "serve", "--port", "0", "--git-sha",
-                             "060f1658c0f32b260ef61eddb625805d5849d8b7"], stdout=subprocess.PIPE,
+                             "060f1658c0f32b260ef61eddb625805d5849d8b7", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=env)
     assert proc.stdout is not None
     info: dict[str, Any] = {}
     for line in proc.stdout:
         if line.startswith(READY):
-            info = _json.loads(line[len(READY):])
+            info = json.loads(line[len(READY):])
             break
-    assert info, "sandbox did not start"
     try:
+        assert info, "sandbox did not start"
         yield Standalone(url=info["url"], dsn=info["dsn"], env=dict(SEEDED))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         proc.stdout.close()
+
+
+@pytest.fixture
+def standalone_sandbox() -> Iterator[Standalone]:
+    """`cutover-sandbox serve` as a user starts it, seeded with distinctive secrets; stopped with SIGTERM."""
+    with serve_sandbox() as sandbox:
+        yield sandbox

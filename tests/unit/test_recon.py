@@ -207,3 +207,7 @@ def test_a_half_read_queue_or_a_missing_signal_could_not_be_checked() -> None:
     assert verdict(recon_cmd, 1, decision("NOT_RUN", []))[0] == EXIT_UNCHECKED
     unreachable = decision("FAIL", [], message="target unreachable since 2026-03-01T12:00:00Z")
     assert verdict(recon_cmd, 1, unreachable)[0] == EXIT_UNCHECKED
+    no_round = {"checklist": [{"id": "hc_first_6h_watch", "result": "FAIL", "evidence": {},
+                               "message": "step 'And the admin is logged in': login answered 500"}]}
+    code, lines = verdict(stuck, 1, no_round)
+    assert code == EXIT_UNCHECKED and any("UNCHECKED round: step 'And the admin is logged in'" in x for x in lines)
