@@ -88,6 +88,8 @@ def _focused(command: Command, row: dict[str, Any]) -> tuple[bool, bool, list[st
     queue = evidence.get("queue") if isinstance(evidence.get("queue"), dict) else {}
     if "queue" in command.needs and queue and not queue.get("complete", True):
         unavailable["queue"] = str(queue.get("note") or "the withdrawal queue was read incompletely")
+    if "queue" in command.needs and queue and queue.get("deposits") is False:
+        unavailable["deposits"] = "the admin API lists no deposits: stuck deposits need CUTOVER_DB_DSN"
     others = [str(f.get("message")) for f in findings if f.get("check") not in command.checks
               and f.get("severity") == "FAIL"]
     out = [f"  FINDING {m.splitlines()[0][:300]}" for m in ours]

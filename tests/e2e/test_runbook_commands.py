@@ -123,4 +123,5 @@ def test_hypercare_commands_that_cannot_read_what_they_answer_for_could_not_chec
     assert "UNCHECKED database: no database DSN: set CUTOVER_DB_DSN" in recon.stdout
     assert half.returncode == 2, half.stdout[-2000:]
     assert "UNCHECKED queue: incomplete: read" in half.stdout and "payout_failed (3 of 8 read)" in half.stdout
+    assert "UNCHECKED deposits: the admin API lists no deposits" in half.stdout
     no_secret(recon.stdout + half.stdout)

@@ -201,6 +201,9 @@ def test_a_half_read_queue_or_a_missing_signal_could_not_be_checked() -> None:
     code, lines = verdict(stuck, 1, half)
     assert code == EXIT_UNCHECKED and any("UNCHECKED queue: incomplete: read 4000" in line for line in lines)
     assert verdict(stuck, 1, decision("FAIL", [STUCK], queue={"complete": False}))[0] == EXIT_FINDINGS
+    whole_api = decision("FAIL", [], queue={"source": "api", "complete": True, "deposits": False})
+    code, lines = verdict(stuck, 1, whole_api)  # every withdrawal read, but no deposit can be seen
+    assert code == EXIT_UNCHECKED and any("UNCHECKED deposits: the admin API lists no deposits" in x for x in lines)
     no_dsn = decision("FAIL", [], unavailable={"database": "no database DSN: set CUTOVER_DB_DSN"})
     assert verdict(recon_cmd, 1, no_dsn)[0] == EXIT_UNCHECKED
     assert verdict(recon_cmd, 1, decision("FAIL", [DIFF]))[0] == EXIT_FINDINGS

@@ -53,7 +53,8 @@ class QueueView:
     """Players with recent activity, for the random wallet recon."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "complete": self.complete, "read": self.read, "note": self.note}
+        return {"source": self.source, "complete": self.complete, "read": self.read, "note": self.note,
+                "deposits": self.stuck_deposits is not None}
 
 
 def _age(row: Mapping[str, Any], now: datetime) -> float:
@@ -84,7 +85,7 @@ def payout_since(now: datetime, interval_start: datetime | None, cfg: HypercareC
 def from_database(database: Database, cfg: HypercareConfig, now: datetime, payouts_from: datetime) -> QueueView:
     """Every queue signal in the database. CheckFailed (the SQL or the connection failed) propagates."""
     limit = cfg.list_limit
-    view = QueueView(SQL)
+    view = QueueView(SQL, note="computed in the database through the profile's SQL")
     view.backlog = listing(_query(database, "hc_backlog", {
         "before": now - timedelta(minutes=cfg.backlog_sla_minutes), "limit": limit}), now)
     view.stuck_payouts = listing(_query(database, "hc_stuck_payouts", {

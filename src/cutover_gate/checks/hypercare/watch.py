@@ -118,9 +118,12 @@ def take_round(target: TargetClient, token: Secret, database: Database, cfg: Hyp
     if database.dsn is not None:
         try:
             obs.queue = finance.from_database(database, cfg, obs.at, payouts_from)
-            obs.recon = recon.read(database, cfg, obs.at, obs.queue.stuck_deposits)
         except CheckFailed as exc:
-            obs.unavailable["withdrawals" if obs.queue is None else "recon"] = str(exc)
+            obs.unavailable["withdrawals"] = str(exc)
+        try:
+            obs.recon = recon.read(database, cfg, obs.at, obs.queue.stuck_deposits if obs.queue else None)
+        except CheckFailed as exc:
+            obs.unavailable["recon"] = str(exc)
     else:
         try:
             items, view = paging.read_withdrawals(target, token, cfg, obs.at)
