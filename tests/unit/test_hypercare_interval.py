@@ -161,6 +161,15 @@ def test_first_hours_not_yet_watched_or_watched_from_too_late_stay_open() -> Non
     assert rounds.first_hours([rnd(T0 + timedelta(hours=3), None)], T0).holds is True
 
 
+def test_a_restart_in_the_first_two_hours_leaves_them_unproven() -> None:
+    kept = chain(30, 60, 90, 120, 150)
+    kept[1]["interval"]["reset"] = "request counters fell (/api/health 2xx)"
+    got = rounds.first_hours(kept, T0)
+    assert got.holds is None and "restarted in the first 2 h (the round at 2026-03-01T10:00:00Z" in got.message
+    kept[1]["interval"]["reset"], kept[4]["interval"]["reset"] = None, "the process start time changed"
+    assert rounds.first_hours(kept, T0).holds is True  # a restart after the first 2 h does not matter here
+
+
 def test_the_record_keeps_the_counter_state_of_the_latest_rounds_only() -> None:
     kept = [{"at": iso(T0 + timedelta(minutes=m)), "counters": {"at": "x"}} for m in range(10)]
     latest = {"at": iso(NOW), "counters": {"at": "now"}}

@@ -108,6 +108,10 @@ def first_hours(rounds: Sequence[Mapping[str, Any]], start: datetime | None, *, 
         return Window(False, f"a 5xx spike in the first {hours:g} h after T-0 ({iso(start)}): " + "; ".join(spikes))
     if not overlapping:
         return Window(None, f"no watch round yet covers the first {hours:g} h after T-0 ({iso(start)})")
+    restarts = [f"{iso(ts)} ({r['interval'].get('reset')})" for ts, _, r in overlapping if r["interval"].get("reset")]
+    if restarts:
+        return Window(None, f"the platform restarted in the first {hours:g} h (the round at {restarts[0]}): what it "
+                      "served before the restart is unseen, so no spike can be ruled out")
     first_from = overlapping[0][1]
     if first_from is not None and first_from > start + timedelta(minutes=1):
         return Window(None, f"the watch intervals start at {iso(first_from)}, after T-0 ({iso(start)}): the time "
