@@ -1,8 +1,10 @@
 """Hypercare (runbook §4 "Hypercare routine (72 h)", checklist section 5): one watch round per run.
 
-A watch round is gathered by cutover_gate.checks.hypercare.watch (/metrics, the finance withdrawal queue, the ledger
-over SQL) and judged by checks.hypercare.judge; the control report is reports/hypercare.py. A round is taken once per
-process and shared by the scenarios that need it.
+A watch round is gathered by cutover_gate.checks.hypercare.watch (/metrics against the previous round or the T-0
+baseline, the finance queue and the day's reconciliation in the database, the ledger invariants) and judged by
+checks.hypercare.judge; the control report is reports/hypercare.py, the daily reconciliation report
+steps/reconciliation.py, the alerting line steps/hypercare_alerting.py. A round is taken once per process and shared
+by the scenarios that need it.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from typing import Any
 import pytest
 from pytest_bdd import given, then, when
 
-from cutover_gate.checks.hypercare import judge
-from cutover_gate.checks.hypercare import signals as sig
+from cutover_gate.checks.hypercare import judge, rounds
+from cutover_gate.checks.hypercare.config import HypercareConfig
+from cutover_gate.checks.hypercare.interval import CounterState
 from cutover_gate.checks.hypercare.watch import Round, config, take_round
-from cutover_gate.config.target_profile import dig
 from cutover_gate.core.clock import iso, parse_iso, utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
@@ -26,12 +28,13 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.reports import hypercare as report
 from cutover_gate.reports.writer import write_json, write_text
-from cutover_gate.target.client import Response, TargetClient
+from cutover_gate.target.client import TargetClient
 from cutover_gate.target.database import Database
+from steps.metrics_baseline import BASELINE_KEY
 
 WATCH_LINE = "hc_first_6h_watch"
 REPORT_LINE = "hc_control_report_24h"
-MAX_ROUNDS = 200
+BASELINE_LINE = "t0_canary_report"
 REPORT_MD, REPORT_JSON = "hypercare_report.md", "hypercare_report.json"
 
 @pytest.fixture(scope="session")
@@ -59,8 +62,7 @@ def line_evidence(rel: dict[str, Any], line: str) -> dict[str, Any]:
 @given("bu release'in hypercare kaydı", target_fixture="hypercare_history")
 def _(gate: Gate, evidence: Evidence) -> dict[str, Any]:
     rel = release_record(gate)
-    rounds = list(line_evidence(rel, WATCH_LINE).get("rounds", []))
-    evidence.put("rounds_on_record", len(rounds))
+    evidence.put("rounds_on_record", len(line_evidence(rel, WATCH_LINE).get("rounds", [])))
     return rel
 
 
@@ -69,41 +71,63 @@ def _(gate: Gate, evidence: Evidence) -> dict[str, Any]:
 def _(gate: Gate, evidence: Evidence) -> dict[str, Any]:
     rel = release_record(gate)
     # kept even if this round never happens: the record replaces a line's evidence with the latest run's
-    evidence.put("rounds", list(line_evidence(rel, WATCH_LINE).get("rounds", []))[-MAX_ROUNDS:])
+    evidence.put("rounds", list(line_evidence(rel, WATCH_LINE).get("rounds", []))[-rounds.MAX_ROUNDS:])
     return rel
+
+
+def previous_state(history: dict[str, Any]) -> CounterState | None:
+    """The latest counter state the record keeps of this release's rounds (the next interval starts there)."""
+    kept = [r for r in line_evidence(history, WATCH_LINE).get("rounds", []) if isinstance(r, dict)]
+    states = [s for r in kept if (s := CounterState.from_json(r.get("counters"))) is not None]
+    return max(states, key=lambda s: s.at, default=None)
+
+
+def baseline_state(history: dict[str, Any], cache: dict[str, CounterState]) -> CounterState | None:
+    """The T-0 baseline: this run's if T-0 ran in it, else the one on record for this release."""
+    return cache.get("baseline") or CounterState.from_json(line_evidence(history, BASELINE_LINE).get(BASELINE_KEY))
 
 
 @when("I take a hypercare watch round", target_fixture="watch_round")
 @when("bir hypercare izleme turu yaparım", target_fixture="watch_round")
 def _(target: TargetClient, admin_token: Secret, database: Database, hypercare_round_cache: dict[str, Round],
-      evidence: Evidence) -> Round:
+      hypercare_history: dict[str, Any], metrics_baseline_cache: dict[str, CounterState], evidence: Evidence
+      ) -> Round:
     if "round" not in hypercare_round_cache:
-        hypercare_round_cache["round"] = take_round(target, admin_token, database, config(target))
+        hypercare_round_cache["round"] = take_round(
+            target, admin_token, database, config(target), previous=previous_state(hypercare_history),
+            baseline=baseline_state(hypercare_history, metrics_baseline_cache))
     obs, findings = hypercare_round_cache["round"]
     evidence.put("round", judge.round_summary(obs, findings))
     return obs, findings
 
 
 # -- hc_first_6h_watch -----------------------------------------------------------------------------------------------
-def rounds_with(history: dict[str, Any], summary: dict[str, Any]) -> list[dict[str, Any]]:
-    rounds = [r for r in line_evidence(history, WATCH_LINE).get("rounds", []) if r.get("at") != summary["at"]]
-    return [*rounds, summary][-MAX_ROUNDS:]
+def rounds_with(history: dict[str, Any], summary: dict[str, Any], cfg: HypercareConfig) -> list[dict[str, Any]]:
+    return rounds.kept(line_evidence(history, WATCH_LINE).get("rounds", []), summary,
+                       states_kept=cfg.metrics_rounds_kept)
 
 
 @then("the round is kept in the hypercare record")
 @then("tur hypercare kaydına eklenir")
 def _(watch_round: Round, hypercare_history: dict[str, Any], target: TargetClient, evidence: Evidence) -> None:
     obs, findings = watch_round
-    evidence.put("rounds", rounds_with(hypercare_history, judge.round_summary(obs, findings)))
-    evidence.put("thresholds", {k: v for k, v in asdict(config(target)).items()
-                                if k.endswith(("_max", "_max_s", "_minutes", "_sample", "_hours", "_seconds"))})
+    cfg = config(target)
+    evidence.put("rounds", rounds_with(hypercare_history, judge.round_summary(obs, findings), cfg))
+    evidence.put("thresholds", {k: v for k, v in asdict(cfg).items()
+                                if k.endswith(("_max", "_max_s", "_minutes", "_sample", "_hours", "_percent"))})
     evidence.put("findings", [asdict(f) for f in findings])
-    evidence.put("window_s", round(obs.window_s, 2) if obs.window_s else None)
+    evidence.put("interval", obs.interval.describe() if obs.interval else None)
+    evidence.put("queue", obs.queue.to_json() if obs.queue else None)
     evidence.put("payouts", obs.payouts.describe() if obs.payouts else None)
-    evidence.put("backlog", [i.describe() for i in obs.backlog[:20]])
-    evidence.put("stuck", [i.describe() for i in obs.stuck[:20]])
+    if obs.queue is not None:
+        evidence.put("backlog", [i.describe() for i in obs.queue.backlog.items])
+        evidence.put("stuck", [i.describe() for i in obs.queue.stuck_payouts.items])
+        evidence.put("stuck_deposits", [i.describe() for i in obs.queue.stuck_deposits.items]
+                     if obs.queue.stuck_deposits is not None else None)
     evidence.put("wallets_sampled", obs.wallets_sampled)
     evidence.put("invariants_checked", obs.invariants_checked)
+    evidence.put("invariant_scope", obs.invariant_scope)
+    evidence.put("unavailable", obs.unavailable)
 
 
 @then("every rollback-matrix row the round observed is raised")
@@ -114,7 +138,7 @@ def _(watch_round: Round, evidence: Evidence) -> None:
             evidence.trigger(finding.trigger, finding.message)
 
 
-def _check(watch_round: Round, *checks: str) -> None:
+def check_findings(watch_round: Round, *checks: str) -> None:
     failed = [f.message for f in watch_round[1] if f.check in checks and f.severity == judge.FAIL]
     if failed:
         raise CheckFailed("; ".join(failed))
@@ -123,38 +147,38 @@ def _check(watch_round: Round, *checks: str) -> None:
 @then("the payout failure rate is within the rollback threshold")
 @then("payout hata oranı rollback eşiğinin içindedir")
 def _(watch_round: Round) -> None:
-    _check(watch_round, "payout_failure_rate")
+    check_findings(watch_round, "payout_failure_rate")
 
 
 @then("the random ledger reconciliation holds")
 @then("rastgele ledger mutabakatı tutar")
 def _(watch_round: Round) -> None:
-    _check(watch_round, "ledger_recon")
+    check_findings(watch_round, "ledger_recon")
 
 
 @then("no finance job is stuck")
 @then("takılı kalmış finans işi yoktur")
 def _(watch_round: Round) -> None:
-    _check(watch_round, "stuck_jobs")
+    check_findings(watch_round, "stuck_jobs")
 
 
 @then("the 5xx rate is under its threshold")
 @then("5xx oranı eşiğinin altındadır")
 def _(watch_round: Round) -> None:
-    _check(watch_round, "error_rate")
+    check_findings(watch_round, "error_rate")
 
 
 @then("every signal of the round was read")
 @then("turun tüm sinyalleri okundu")
 def _(watch_round: Round) -> None:
-    _check(watch_round, "signals")
+    check_findings(watch_round, "signals")
 
 
 # -- hc_control_report_24h --------------------------------------------------------------------------------------------
-def t0_reference(history: dict[str, Any], rounds: list[dict[str, Any]]) -> datetime:
+def t0_reference(history: dict[str, Any], kept: list[dict[str, Any]]) -> datetime:
     """T-0: the canary's time on record for this release, else the first watch round."""
     stamps = [line["at"] for lid, line in history.get("lines", {}).items() if lid.startswith("t0_") and line.get("at")]
-    first = min(stamps) if stamps else rounds[0]["at"]
+    first = min(stamps) if stamps else kept[0]["at"]
     return parse_iso(first)
 
 
@@ -164,22 +188,26 @@ def _(watch_round: Round, hypercare_history: dict[str, Any], gate: Gate, target:
       evidence: Evidence) -> str:
     obs, findings = watch_round
     cfg, settings = config(target), gate.settings
-    rounds = rounds_with(hypercare_history, judge.round_summary(obs, findings))
+    kept = rounds_with(hypercare_history, judge.round_summary(obs, findings), cfg)
     number = int(line_evidence(hypercare_history, REPORT_LINE).get("report_number", 0)) + 1
-    stable = judge.stability(rounds, hours=cfg.stable_hours, max_gap_hours=cfg.max_round_gap_hours)
+    stable = rounds.stability(kept, hours=cfg.stable_hours, max_gap_hours=cfg.max_round_gap_hours)
     now = utcnow()
-    reference = t0_reference(hypercare_history, rounds)
+    reference = t0_reference(hypercare_history, kept)
     text = report.render_report(lang=settings.lang, number=number, release_sha=settings.release_sha,
                                 target=settings.target_name, generated_at=now, reference=reference, obs=obs,
-                                findings=findings, cfg=cfg, rounds=rounds, stable=stable)
+                                findings=findings, cfg=cfg, rounds=kept, stable=stable)
     write_text(settings.reports_dir / REPORT_MD, text)
     write_json(settings.reports_dir / REPORT_JSON, {
         "report_number": number, "release_sha": settings.release_sha, "generated_at": iso(now),
         "round": judge.round_summary(obs, findings), "findings": [asdict(f) for f in findings],
         "metrics": report.metric_rows(obs, findings, cfg),
         "actions": report.report_actions(findings, obs.at, (now - reference).total_seconds() / 3600, settings.lang),
+        "interval": obs.interval.to_json() if obs.interval else None,
+        "queue": obs.queue.to_json() if obs.queue else None,
         "stable_72h": asdict(stable), "unavailable": obs.unavailable})
     evidence.put("report_number", number)
+    evidence.put("hours_covered", round(max(0.0, (now - reference).total_seconds() / 3600), 2))
+    evidence.put("reference", iso(reference))
     evidence.put("first_report", number == 1)
     evidence.put("hypercare_report", REPORT_MD)
     evidence.put("report_status", {"WATCH": "MONITOR"}.get(status := report.status_of(findings), status))
@@ -193,10 +221,12 @@ def _(control_report: str, watch_round: Round, gate: Gate) -> None:
     missing = [h for h in headings if f"## {h}" not in control_report]
     if missing:
         raise CheckFailed(f"the control report lacks its sections: {', '.join(missing)}")
-    unavailable = watch_round[0].unavailable
-    if unavailable:
-        raise CheckFailed("the control report was written without all its metrics: " +
-                          "; ".join(f"{k}: {v}" for k, v in unavailable.items()))
+    obs = watch_round[0]
+    missing_metrics = [f"{k}: {v}" for k, v in obs.unavailable.items()]
+    if obs.queue is not None and not obs.queue.complete:
+        missing_metrics.append(f"withdrawals {obs.queue.note}")
+    if missing_metrics:
+        raise CheckFailed("the control report was written without all its metrics: " + "; ".join(missing_metrics))
 
 
 # -- hc_stable_72h ---------------------------------------------------------------------------------------------------
@@ -207,108 +237,12 @@ def _(watch_round: Round, hypercare_history: dict[str, Any], gate: Gate, target:
     cfg = config(target)
     if not gate.settings.release_sha:
         pytest.skip("72 hours stable: release SHA not pinned, so no watch round can be kept on record")
-    rounds = rounds_with(hypercare_history, judge.round_summary(*watch_round))
-    stable = judge.stability(rounds, hours=cfg.stable_hours, max_gap_hours=cfg.max_round_gap_hours)
+    kept = rounds_with(hypercare_history, judge.round_summary(*watch_round), cfg)
+    stable = rounds.stability(kept, hours=cfg.stable_hours, max_gap_hours=cfg.max_round_gap_hours)
     evidence.put("stability", asdict(stable))
-    evidence.put("rounds_considered", len(rounds))
+    evidence.put("rounds_considered", len(kept))
     if stable.verdict == "FAIL":
         raise CheckFailed(stable.message)
     if stable.verdict != "PASS":
         # not a failure of the platform: the 72 h have not been watched yet (NOT_RUN, never PASS)
         pytest.skip(f"72 hours stable not yet proven: {stable.message}")
-
-
-# -- hc_alerting_active ----------------------------------------------------------------------------------------------
-@when("I send an unsigned request to every webhook route", target_fixture="webhook_answers")
-@when("her webhook route'una imzasız bir istek gönderirim", target_fixture="webhook_answers")
-def _(target: TargetClient) -> dict[str, Response]:
-    return {key: target.post(target.profile.path(key), json={}) for key in config(target).webhook_routes}
-
-
-@then("every webhook route answers and refuses it")
-@then("her webhook route'u yanıt verir ve isteği reddeder")
-def _(webhook_answers: dict[str, Response], evidence: Evidence) -> None:
-    evidence.put("webhook_routes", {k: r.status for k, r in webhook_answers.items()})
-    bad = []
-    for key, resp in webhook_answers.items():
-        where = f"{key} ({resp.exchange.url})"
-        if resp.status in (404, 405):
-            bad.append(f"{where} is not mounted: {resp.status}")
-        elif resp.status >= 500:
-            bad.append(f"{where} is broken: {resp.status}")
-        elif resp.status < 400:
-            bad.append(f"{where} accepted an unsigned request: {resp.status}")
-    if bad:
-        raise CheckFailed("webhook routes cannot raise webhook errors: " + "; ".join(bad))
-
-
-@when("I scrape the metrics endpoint", target_fixture="metrics_text")
-@when("metrics endpoint'ini okurum", target_fixture="metrics_text")
-def _(target: TargetClient, evidence: Evidence) -> sig.Exposition:
-    path = target.profile.path("metrics")
-    resp = target.get(path)
-    evidence.put("metrics_status", resp.status)
-    if resp.status != 200:
-        raise CheckFailed(f"no metrics for alerting: GET {path} answered {resp.status}")
-    try:
-        return sig.parse_metrics(resp.text)
-    except sig.MetricsError as exc:
-        raise CheckFailed(f"GET {path} is not Prometheus text: {exc}") from None
-
-
-@then("the request counter carries handler, method and status-class labels")
-@then("istek sayacı handler, method ve durum sınıfı etiketlerini taşır")
-def _(metrics_text: sig.Exposition, target: TargetClient, evidence: Evidence) -> None:
-    cfg = config(target)
-    series = metrics_text.series(cfg.requests_counter)
-    if not series:
-        raise CheckFailed(f"/metrics has no {cfg.requests_counter} series: 5xx alerting has nothing to count")
-    labels = (cfg.handler_label, cfg.method_label, cfg.status_label)
-    unlabeled = [s.labels for s in series if any(k not in s.labels for k in labels)]
-    odd = sorted({s.labels.get(cfg.status_label, "") for s in series} - {""}
-                 - {v for s in series if sig.status_class(v := s.labels.get(cfg.status_label, ""))})
-    classes = sorted({c for s in series if (c := sig.status_class(s.labels.get(cfg.status_label, "")))})
-    evidence.put("status_classes", classes)
-    evidence.put("request_series", len(series))
-    if unlabeled:
-        raise CheckFailed(f"{cfg.requests_counter} series without the labels {', '.join(labels)}: {unlabeled[:3]}")
-    if odd:
-        raise CheckFailed(f"{cfg.requests_counter} has status values that are not a status class: {odd[:5]}")
-    if not classes:
-        raise CheckFailed(f"{cfg.requests_counter} has no series with a status class: nothing to alert on")
-
-
-@then("the request latency histogram has buckets, a sum and a count")
-@then("istek gecikme histogramı bucket, sum ve count içerir")
-def _(metrics_text: sig.Exposition, target: TargetClient, evidence: Evidence) -> None:
-    name = config(target).latency_histogram
-    declared = metrics_text.types.get(name)
-    if declared not in (None, "histogram"):
-        raise CheckFailed(f"{name} is declared a {declared}, not a histogram: no latency quantiles")
-    buckets = metrics_text.series(f"{name}_bucket")
-    counts = {tuple(sorted(s.labels.items())): s.value for s in metrics_text.series(f"{name}_count")}
-    if not buckets or not counts or not metrics_text.series(f"{name}_sum"):
-        raise CheckFailed(f"/metrics lacks the {name} histogram (_bucket, _sum and _count)")
-    per_series: dict[tuple[tuple[str, str], ...], dict[float, float]] = {}
-    for s in buckets:
-        key = tuple(sorted((k, v) for k, v in s.labels.items() if k != "le"))
-        per_series.setdefault(key, {})[float(s.labels.get("le", "nan"))] = s.value
-    for key, series in per_series.items():
-        ordered = [series[b] for b in sorted(series)]
-        if float("inf") not in series or ordered != sorted(ordered) or counts.get(key) != series[float("inf")]:
-            raise CheckFailed(f"{name} series {dict(key)} is not a valid histogram (+Inf bucket = count, cumulative)")
-    evidence.put("latency_buckets", sorted({b for s in per_series.values() for b in s if b != float("inf")}))
-
-
-@then("the readiness reports the database connected")
-@then("hazır olma durumu veritabanının bağlı olduğunu bildirir")
-def _(target: TargetClient, evidence: Evidence) -> None:
-    cfg = config(target)
-    resp = target.get(target.profile.path("readiness"))
-    try:
-        state = dig(resp.json(), cfg.readiness_database)
-    except KeyError as exc:
-        raise CheckFailed(f"readiness (HTTP {resp.status}) does not report the database: {exc.args[0]}") from None
-    evidence.put("readiness_database", state)
-    if state != cfg.database_ok:
-        raise CheckFailed(f"readiness reports the database '{state}', not '{cfg.database_ok}'")

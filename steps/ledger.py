@@ -1,4 +1,5 @@
-"""Ledger invariants over SQL (read-only), from the profile's queries."""
+"""Ledger invariants over SQL (read-only), from the profile's queries. What each invariant covered (the whole ledger,
+or every row changed in the window and a block sample of the rest, see checks/invariants.py) is in the evidence."""
 
 from __future__ import annotations
 
@@ -6,17 +7,23 @@ from typing import Any
 
 from pytest_bdd import then, when
 
+from cutover_gate.checks import invariants
+from cutover_gate.checks.hypercare.watch import config
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
+from cutover_gate.target.client import TargetClient
 from cutover_gate.target.database import Database
 
 
 @when("I run the profile's ledger invariant queries", target_fixture="invariant_rows")
 @when("profilin ledger invariant sorgularını çalıştırırım", target_fixture="invariant_rows")
-def _(database: Database) -> dict[str, list[dict[str, Any]]]:
-    found = database.invariants()
+def _(database: Database, target: TargetClient, evidence: Evidence) -> dict[str, list[dict[str, Any]]]:
+    cfg = config(target)
+    bound = invariants.params(window_hours=cfg.invariant_window_hours, sample_percent=cfg.invariant_sample_percent)
+    found, scope = invariants.run(database, bound)
     if not found:
         raise CheckFailed("the profile defines no ledger invariant queries")
+    evidence.put("invariant_scope", scope)
     return found
 
 

@@ -9,13 +9,17 @@ Feature: Hypercare (T+0 -> T+72h)
   method and status-class labels (2xx/4xx/5xx, or status codes that map onto them) and the
   http_request_duration_seconds histogram (buckets up to +Inf, _sum, _count); readiness reports the database; every webhook route answers
   and refuses an unsigned request (a missing route cannot raise webhook errors).
-  - hc_first_6h_watch: one watch round. The 5xx rate between two /metrics scrapes is under its threshold (a 5xx on a
-  payout/withdraw route raises payout_withdraw_http_error); p95 latency from the histogram over its threshold raises
-  latency_spike (MONITOR, not a failure); withdrawals waiting in requested/approved/payout_pending past the SLA raise
-  queue_backlog (MONITOR); payouts stuck in payout_pending past the stuck limit FAIL; a payout failure rate over 15%
-  in the recent window FAILs and raises payout_failure_rate (immediate rollback), while too few payouts to call a
+  - hc_first_6h_watch: one watch round. It judges the whole interval since the previous round on record, the first
+  since the /metrics baseline T-0's closing scenario stored (a counter reset, a restart, is reported, never a negative
+  rate): the 5xx rate is under its threshold (a 5xx on a payout/withdraw route raises payout_withdraw_http_error); p95
+  latency from the histogram's bucket deltas over its threshold raises latency_spike (MONITOR, not a failure). In the
+  database, through the profile's SQL (the admin API paged instead without a DSN, and a queue read in part is never
+  complete): withdrawals waiting in requested/approved/payout_pending past the SLA raise queue_backlog (MONITOR);
+  payouts stuck in payout_pending and PSP deposits stuck pending past their limits FAIL; a payout failure rate over
+  15% over the interval FAILs and raises payout_failure_rate (immediate rollback), while too few payouts to call a
   rate is "no data", never a failure; the random ledger recon (the profile's invariant SQL, and randomly chosen
-  wallets read through the admin API and SQL) must hold, else ledger_invariant_breach. The round is kept in the
+  wallets read through the admin API and SQL) and the day's reconciliation of transactions against the ledger
+  (reconciliation_report.md/json) must hold, else ledger_invariant_breach. The round and its counters are kept in the
   cutover record of the release (this line's evidence, "rounds").
   - hc_control_report_24h: the control report (summary + metrics + actions) is written to hypercare_report.md and
   hypercare_report.json in the reports dir; the first one of a release is the runbook's T+60 first hypercare report.
@@ -39,10 +43,12 @@ Feature: Hypercare (T+0 -> T+72h)
     Given the watch rounds on record for this release are carried forward
     And the admin is logged in
     When I take a hypercare watch round
+    And I write the daily reconciliation report
     Then the round is kept in the hypercare record
     And every rollback-matrix row the round observed is raised
     And the payout failure rate is within the rollback threshold
     And the random ledger reconciliation holds
+    And the transactions of the day reconcile with the ledger
     And no finance job is stuck
     And the 5xx rate is under its threshold
     And every signal of the round was read

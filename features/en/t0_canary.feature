@@ -30,7 +30,7 @@ Feature: T-0 canary money loop
     Then the deposit completes once the PSP's signed webhook arrives
 
   @t0_ledger_invariants @read_only
-  Scenario: Ledger invariants hold over the whole ledger
+  Scenario: Ledger invariants hold over the ledger
     When I run the profile's ledger invariant queries
     Then no ledger invariant is broken
 
@@ -39,3 +39,4 @@ Feature: T-0 canary money loop
     Given the admin is logged in
     When I read what the run left on the platform
     Then the canary's balances, open withdrawals and the gate's transactions are on record
+    And the metrics are kept as the hypercare baseline

@@ -10,13 +10,17 @@
   etiketleriyle http_requests_total (2xx/4xx/5xx ya da bunlara eşlenen durum kodları) ve
   http_request_duration_seconds histogramını (+Inf'e kadar bucket'lar, _sum, _count) sunar; readiness veritabanını bildirir; her webhook route'u yanıt
   verir ve imzasız isteği reddeder (olmayan bir route webhook hatası üretemez).
-  - hc_first_6h_watch: bir izleme turu. İki /metrics okuması arasındaki 5xx oranı eşiğin altında (payout/withdraw
-  route'unda 5xx payout_withdraw_http_error tetikler); histogramdan p95 gecikme eşiği aşarsa latency_spike (İZLE,
-  hata değil); SLA'yı aşan requested/approved/payout_pending çekimler queue_backlog (İZLE); takılı limitini aşan
-  payout_pending payout'lar FAIL; son penceredeki payout hata oranı %15'i aşarsa FAIL ve payout_failure_rate (hemen
-  rollback), oran hesaplamaya yetmeyecek kadar az payout "veri yok"tur, asla hata değil; rastgele ledger mutabakatı
-  (profilin invariant SQL'i ve admin API ile SQL'den okunan rastgele cüzdanlar) tutmalı, yoksa
-  ledger_invariant_breach. Tur, release'in cutover kaydında tutulur (bu satırın kanıtı, "rounds").
+  - hc_first_6h_watch: bir izleme turu. Kayıttaki önceki turdan bu yana tüm aralığı değerlendirir, ilk tur T-0'ın
+  kapanış senaryosunun sakladığı /metrics baseline'ından bu yana (sayaç sıfırlanması, yani yeniden başlama, bildirilir,
+  asla negatif oran sayılmaz): 5xx oranı eşiğin altında (payout/withdraw route'unda 5xx payout_withdraw_http_error
+  tetikler); histogram bucket farklarından p95 gecikme eşiği aşarsa latency_spike (İZLE, hata değil). Veritabanında,
+  profilin SQL'i ile (DSN yoksa admin API sayfalanır, kısmen okunan kuyruk asla tam sayılmaz): SLA'yı aşan
+  requested/approved/payout_pending çekimler queue_backlog (İZLE); limitini aşan payout_pending payout'lar ve bekleyen
+  PSP deposit'leri FAIL; aralıktaki payout hata oranı %15'i aşarsa FAIL ve payout_failure_rate (hemen rollback), oran
+  hesaplamaya yetmeyecek kadar az payout "veri yok"tur, asla hata değil; rastgele ledger mutabakatı (profilin
+  invariant SQL'i ve admin API ile SQL'den okunan rastgele cüzdanlar) ve günün işlemlerinin ledger ile mutabakatı
+  (reconciliation_report.md/json) tutmalı, yoksa ledger_invariant_breach. Tur ve sayaçları release'in cutover
+  kaydında tutulur (bu satırın kanıtı, "rounds").
   - hc_control_report_24h: kontrol raporu (özet + metrikler + aksiyonlar) rapor dizinine hypercare_report.md ve
   hypercare_report.json olarak yazılır; bir release'in ilk raporu runbook'un T+60 ilk hypercare raporudur.
   - hc_stable_72h: yalnızca kayıt, en az 72 saat geriye uzanan, 8 saatten uzun boşluğu olmayan temiz izleme turları
@@ -39,10 +43,12 @@
     Diyelim ki bu release'in kayıtlı izleme turları devralınır
     Ve admin giriş yapmış
     Eğer ki bir hypercare izleme turu yaparım
+    Ve günlük mutabakat raporunu yazarım
     O zaman tur hypercare kaydına eklenir
     Ve turun gözlediği her rollback matrisi satırı bildirilir
     Ve payout hata oranı rollback eşiğinin içindedir
     Ve rastgele ledger mutabakatı tutar
+    Ve günün işlemleri ledger ile mutabıktır
     Ve takılı kalmış finans işi yoktur
     Ve 5xx oranı eşiğinin altındadır
     Ve turun tüm sinyalleri okundu

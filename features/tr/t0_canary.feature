@@ -31,7 +31,7 @@
     O zaman deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır
 
   @t0_ledger_invariants @read_only
-  Senaryo: Ledger invariant'ları tüm ledger üzerinde geçerli
+  Senaryo: Ledger invariant'ları ledger üzerinde geçerli
     Eğer ki profilin ledger invariant sorgularını çalıştırırım
     O zaman hiçbir ledger invariant'ı ihlal edilmemiştir
 
@@ -40,3 +40,4 @@
     Diyelim ki admin giriş yapmış
     Eğer ki çalıştırmanın platformda bıraktıklarını okurum
     O zaman canary'nin bakiyeleri, açık çekimleri ve gate'in işlemleri kayda geçer
+    Ve metrikler hypercare baseline'ı olarak saklanır

@@ -9,20 +9,24 @@ import uuid
 from pathlib import Path
 
 from cutover_gate.config.settings import GateSettings
-from cutover_gate.core.catalogue import LINES_BY_ID
+from cutover_gate.core.catalogue import ALL_PHASES, LINES_BY_ID
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.redact import REDACTOR
+from cutover_gate.decide.completion import Completion, completion
 from cutover_gate.decide.derived import canary_report_line
 from cutover_gate.decide.rules import Decision, Verdict, decide
 from cutover_gate.evidence import timeline
 from cutover_gate.evidence.history import CutoverRecord
-from cutover_gate.evidence.model import LineResult
+from cutover_gate.evidence.model import LineResult, TriggerObservation
 from cutover_gate.evidence.results import ScenarioRun, line_results, triggers_of
 from cutover_gate.reports import allure_results, render, scribe
 from cutover_gate.reports.context import ReportContext
 from cutover_gate.reports.writer import EVIDENCE_DIR, evidence_files, executor_name, write_json, write_text
 
 TIMELINE = "timeline.jsonl"
+UNBOUNDED_H = dict.fromkeys(ALL_PHASES, 24.0 * 365 * 100)
+"""Go-live completion counts what happened whenever it happened: no phase window (a later earlier-phase run still
+overtakes a result)."""
 
 
 def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | None = None) -> Decision:
@@ -46,6 +50,7 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | No
             if lid not in refs and (reports / EVIDENCE_DIR / f"{lid}.json").is_file():
                 refs[lid] = f"{EVIDENCE_DIR}/{lid}.json"
     results["t0_canary_report"] = canary_report_line(results)
+    done = go_live_completion(record, settings, this_run, triggers)
     decision = decide(results, all_triggers, release_sha=settings.release_sha, target=settings.target_name,
                       lang=settings.lang, decider=settings.decider, env_name=settings.env_name,
                       selected_phases={LINES_BY_ID[lid].phase for lid in this_run if lid in LINES_BY_ID}, refs=refs)
@@ -53,10 +58,11 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | No
                         release_sha=settings.release_sha, decider=settings.decider, executor=executor_name(),
                         run_id=run_id, owners=dict(settings.cutover.owners), results=results,
                         events=sorted((s for run in runs for s in run.steps), key=lambda s: s.at), refs=refs,
-                        reports_dir=reports)
+                        reports_dir=reports, completion=done)
     scribe.append_timeline(ctx, reports / TIMELINE)
     anchor = timeline.anchor(reports / TIMELINE)  # kept in the reports: a timeline cut short is detected
-    write_json(reports / "decision.json", {**decision.to_json(), "timeline": anchor})
+    write_json(reports / "decision.json", {**decision.to_json(), "completion": done.to_json(settings.lang),
+                                           "timeline": anchor})
     write_json(reports / "checklist.json", {"release_sha": settings.release_sha, "lang": settings.lang,
                                             "generated_at": decision.generated_at, "checklist": decision.checklist,
                                             "timeline": anchor})
@@ -66,6 +72,17 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | No
     if alluredir is not None:
         allure_results.write_allure_extras(alluredir, ctx)
     return decision
+
+
+def go_live_completion(record: CutoverRecord | None, settings: GateSettings, this_run: dict[str, LineResult],
+                       triggers: list[TriggerObservation]) -> Completion:
+    """The runbook's go-live completion criteria over the release's whole record (this run's alone without a SHA)."""
+    if record is None or not settings.release_sha:
+        results, seen = dict(this_run), list(triggers)
+    else:
+        results, seen = record.results_for(settings.release_sha, UNBOUNDED_H)
+    results["t0_canary_report"] = canary_report_line(results)
+    return completion(results, seen)
 
 
 def fail_closed(settings: GateSettings, error: BaseException) -> Decision:

@@ -1,6 +1,11 @@
 """The runbook's own commands, word for word (`python3 scripts/verify_prod_env.py`, `bash scripts/go_live_smoke.sh`,
-`bash scripts/db_restore_drill.sh`, ...): each is a thin wrapper that runs the suite's own scenarios for its lines,
-with the same inputs, variables and options, and answers as a scheduler expects.
+`bash scripts/db_restore_drill.sh`, `python3 scripts/detect_stuck_finance_jobs.py`,
+`python3 scripts/daily_reconciliation_report.py`): each is a thin wrapper that runs the suite's own scenarios for its
+lines, with the same inputs, variables and options, and answers as a scheduler expects.
+
+The two hypercare commands run the hypercare watch round (`hc_first_6h_watch`: the round is kept in the record, its
+rollback rows raised, the daily reconciliation report written) and answer for their own checks of it: the stuck
+finance jobs, or the reconciliation. Another finding of the round is printed, not counted.
 
     python3 -m cutover_gate.runbook_commands NAME [pytest options ...]
 
@@ -25,6 +30,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,6 +52,13 @@ class Command:
     optional: tuple[str, ...] = ()
     """Lines reported too, whose NOT_RUN leaves the command clean (a FAIL is a finding)."""
     never_in_prod: bool = False
+    checks: tuple[str, ...] = ()
+    """When set, the command answers only for these checks of its lines' findings (evidence `findings`)."""
+    needs: tuple[str, ...] = ()
+    """The signals those checks read: one unavailable (evidence `unavailable`) or a queue read incompletely ("queue")
+    is a "could not check"."""
+    reports: tuple[str, ...] = ()
+    """Files the run writes for the command, named in the summary."""
 
 
 COMMANDS: dict[str, Command] = {
@@ -57,6 +70,13 @@ COMMANDS: dict[str, Command] = {
                                 ("-m", "t30_snapshot_taken or t30_restore_drill or t30_migration_dry_run"),
                                 ("t30_snapshot_taken", "t30_restore_drill"), ("t30_migration_dry_run",),
                                 never_in_prod=True),
+    "detect_stuck_finance_jobs": Command("stuck finance job detector", "takılı finans işi dedektörü",
+                                         ("-m", "hypercare", "-k", "hc_first_6h_watch"), ("hc_first_6h_watch",),
+                                         checks=("stuck_jobs",), needs=("withdrawals", "queue")),
+    "daily_reconciliation_report": Command("daily reconciliation report", "günlük mutabakat raporu",
+                                           ("-m", "hypercare", "-k", "hc_first_6h_watch"), ("hc_first_6h_watch",),
+                                           checks=("daily_recon", "ledger_recon"), needs=("recon", "database"),
+                                           reports=("reconciliation_report.md", "reconciliation_report.json")),
 }
 REFUSED = {"en": "refused: never in prod (the runbook, T-30: do not run the restore drill in prod); run it with "
                  "--env-name=staging or --env-name=sandbox",
@@ -87,6 +107,28 @@ def lang_of(args: Sequence[str]) -> str:
     return next((a.split("=", 1)[1] for a in reversed(list(args)) if a.startswith("--lang=")), "en")
 
 
+def _focused(command: Command, row: dict[str, Any]) -> tuple[bool, bool, list[str]]:
+    """(findings, could not check, lines to print) of a command that answers for some checks of a line."""
+    raw = row.get("evidence")
+    evidence: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    findings = [f for f in evidence.get("findings") or [] if isinstance(f, dict)]
+    ours = [str(f.get("message")) for f in findings if f.get("check") in command.checks and f.get("severity") == "FAIL"]
+    unavailable = {k: v for k, v in (evidence.get("unavailable") or {}).items() if k in command.needs}
+    if "findings" not in evidence:  # the scenario stopped before its round was judged (a login that failed, ...)
+        unavailable["round"] = str(row.get("message") or "the watch round was not taken")
+    queue = evidence.get("queue") if isinstance(evidence.get("queue"), dict) else {}
+    if "queue" in command.needs and queue and not queue.get("complete", True):
+        unavailable["queue"] = str(queue.get("note") or "the withdrawal queue was read incompletely")
+    if "queue" in command.needs and queue and queue.get("deposits") is False:
+        unavailable["deposits"] = "the admin API lists no deposits: stuck deposits need CUTOVER_DB_DSN"
+    others = [str(f.get("message")) for f in findings if f.get("check") not in command.checks
+              and f.get("severity") == "FAIL"]
+    out = [f"  FINDING {m.splitlines()[0][:300]}" for m in ours]
+    out += [f"  UNCHECKED {k}: {v.splitlines()[0][:300]}" for k, v in unavailable.items()]
+    out += [f"  (the round also found: {m.splitlines()[0][:200]})" for m in others[:3]]
+    return bool(ours), bool(unavailable), out
+
+
 def verdict(command: Command, pytest_code: int, decision: dict[str, object] | None) -> tuple[int, list[str]]:
     """(exit code, the summary's lines) from pytest's exit code and the decision file the run wrote."""
     if decision is None or pytest_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
@@ -97,14 +139,17 @@ def verdict(command: Command, pytest_code: int, decision: dict[str, object] | No
     for lid in (*command.lines, *command.optional):
         row = rows.get(lid, {"result": "NOT_RUN", "message": "not in the decision"})
         result, message = str(row.get("result")), str(row.get("message") or "")
-        if result == "FAIL":
-            if any(m in message for m in UNREACHABLE):
-                unchecked = True
-            else:
-                failed = True
-        elif result == "NOT_RUN" and lid not in command.optional:
-            unchecked = True
         out.append(f"  {result:7} {lid}" + (f": {message.splitlines()[0][:200]}" if message else ""))
+        if result == "NOT_RUN" and lid in command.optional:
+            continue  # an optional line that did not run leaves the command clean
+        if result == "NOT_RUN" or (result == "FAIL" and any(m in message for m in UNREACHABLE)):
+            unchecked = True
+        elif command.checks:
+            ours, cannot, lines = _focused(command, row)
+            failed, unchecked = failed or ours, unchecked or (cannot and not ours)
+            out.extend(lines)
+        elif result == "FAIL":
+            failed = True
     code = EXIT_FINDINGS if failed else EXIT_UNCHECKED if unchecked else EXIT_CLEAN
     return code, out
 
@@ -135,6 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     exit_code, lines = verdict(command, code, decision)
     print(f"{name} ({title}): {WORDS[lang][exit_code]}")
     print("\n".join(lines))
+    for report in command.reports:
+        if (reports / report).is_file():
+            print(f"  {reports / report}")
     return exit_code
 
 

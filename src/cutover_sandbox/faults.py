@@ -71,6 +71,15 @@ CATALOGUE: tuple[Fault, ...] = (
           "review approve answers 200 with state 'approved' but stores nothing"),
     Fault("payout_failure_spike", "hc_first_6h_watch", "payout_failure_rate",
           "the mock PSP fails every payout; the sandbox starts with the last hour's payouts: 8 of 10 failed"),
+    Fault("error_burst_before_round", "hc_first_6h_watch", None,
+          "right after start the platform answered a burst of 40 requests with 503, then healthy again: a watch "
+          "round sees it only by judging the whole interval, not its own seconds"),
+    Fault("finance_jobs_stuck", "hc_first_6h_watch", None,
+          "the sandbox starts with a provider payout pending for 45 min and a card deposit pending with its PSP for "
+          "2 h (stuck finance jobs)"),
+    Fault("deposit_completed_unbooked", "hc_first_6h_watch", "ledger_invariant_breach",
+          "the sandbox starts with a card deposit completed 3 h ago whose credit never reached the ledger nor the "
+          "wallet: every ledger invariant holds, only the reconciliation of transactions against the ledger sees it"),
     Fault("metrics_missing", "hc_alerting_active", None,
           "GET /metrics is not mounted (404): nothing for 5xx/latency alerting to read"),
     Fault("readonly_endpoint_5xx", "rb_readonly_endpoints", "payout_withdraw_http_error",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Numeric, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -81,7 +81,7 @@ class Wallet(Base):
     currency: Mapped[str] = mapped_column(String(3))
     available_real: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     held_real: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True)
 
     @property
     def total_real(self) -> Decimal:
@@ -92,6 +92,9 @@ class Transaction(Base):
     __tablename__ = "transactions"
     __table_args__ = (
         UniqueConstraint("player_id", "type", "idempotency_key", name="uq_transactions_idempotency"),
+        # hypercare's time windows (migration 0003): the queue by state and age, payout outcomes by last change
+        Index("ix_transactions_type_state_created_at", "type", "state", "created_at"),
+        Index("ix_transactions_type_state_updated_at", "type", "state", "updated_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -126,12 +129,13 @@ class PayoutAttempt(Base):
 
 class LedgerMovement(Base):
     __tablename__ = "ledger_movements"
+    __table_args__ = (Index("ix_ledger_movements_kind_tx_id", "kind", "tx_id"),)  # external events applied once
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     kind: Mapped[str] = mapped_column(String(32))
     tx_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     external_event_id: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     entries: Mapped[list[LedgerEntry]] = relationship(lazy="raise")
 
 

@@ -23,7 +23,7 @@ from types import TracebackType
 import uvicorn
 from sqlalchemy import Engine
 
-from cutover_sandbox import accounts, dialects, migrate, payments, withdrawals
+from cutover_sandbox import accounts, dialects, fault_seeds, migrate, payments, withdrawals
 from cutover_sandbox import faults as fault_catalogue
 from cutover_sandbox.api.alt.wire import AltWire
 from cutover_sandbox.app import create_app
@@ -117,6 +117,10 @@ class Sandbox:
                 seed_payout_failure_spike(ctx)
             if self.faults.active("dump_not_restorable"):  # FAULT: customers, so that wallets hold rows to restore
                 seed_customers(ctx)
+            if self.faults.active("finance_jobs_stuck"):  # FAULT: a payout and a deposit stuck for a while
+                fault_seeds.seed_finance_jobs_stuck(ctx)
+            if self.faults.active("deposit_completed_unbooked"):  # FAULT: a completed deposit never booked
+                fault_seeds.seed_deposit_completed_unbooked(ctx)
             config = uvicorn.Config(create_app(ctx), log_config=None, access_log=False, lifespan="off",
                                     timeout_graceful_shutdown=5)
             self._server = uvicorn.Server(config)
@@ -124,6 +128,8 @@ class Sandbox:
                                             name=f"sandbox-{self.port}", daemon=True)
             self._thread.start()
             self._wait_started()
+            if self.faults.active("error_burst_before_round"):  # FAULT: a 5xx burst before anyone looks
+                fault_seeds.error_burst(self.url)
             self.psp.start(self.url)
         except BaseException:
             sock.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -73,22 +74,20 @@ SEEDED = {
 
 
 @contextlib.contextmanager
-def serve(extra: dict[str, str] | None = None) -> Iterator[Standalone]:
-    """`cutover-sandbox serve` as a user starts it, seeded with distinctive secrets (and `extra` settings); stopped
-    with SIGTERM."""
-    import json as _json
-    import signal
-
+def serve_sandbox(*faults: str, extra: dict[str, str] | None = None) -> Iterator[Standalone]:
+    """`cutover-sandbox serve` as a user starts it (with the given faults and `extra` settings), seeded with distinctive
+    secrets; stopped with SIGTERM."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CUTOVER_")}, **SEEDED, **(extra or {})}
+    args = [arg for fault in faults for arg in ("--fault", fault)]
     proc = subprocess.Popen([sys.executable, "-m", "cutover_sandbox", "serve", "--port", "0", "--git-sha",
-                             "060f1658c0f32b260ef61eddb625805d5849d8b7"], stdout=subprocess.PIPE,
+                             "060f1658c0f32b260ef61eddb625805d5849d8b7", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=env)
     assert proc.stdout is not None
     info: dict[str, Any] = {}
     try:
         for line in proc.stdout:
             if line.startswith(READY):
-                info = _json.loads(line[len(READY):])
+                info = json.loads(line[len(READY):])
                 break
         assert info, "sandbox did not start"
         yield Standalone(url=info["url"], dsn=info["dsn"], env=dict(SEEDED))
@@ -100,5 +99,6 @@ def serve(extra: dict[str, str] | None = None) -> Iterator[Standalone]:
 
 @pytest.fixture
 def standalone_sandbox() -> Iterator[Standalone]:
-    with serve() as box:
-        yield box
+    """`cutover-sandbox serve` as a user starts it, seeded with distinctive secrets; stopped with SIGTERM."""
+    with serve_sandbox() as sandbox:
+        yield sandbox

@@ -12,7 +12,7 @@ import pytest
 from cutover_gate.core.catalogue import LINES_BY_ID
 from cutover_sandbox.faults import CATALOGUE, Fault
 
-from .conftest import ROOT, GateRun, serve
+from .conftest import ROOT, GateRun, serve_sandbox
 
 ALT = {"CUTOVER_SANDBOX_DIALECT": "alt"}
 PROFILE = f"--profile={ROOT / 'fixtures' / 'profiles' / 'alt.toml'}"
@@ -78,7 +78,7 @@ def test_a_registration_rate_limit_is_waited_out_within_its_retry_after(gate: Ca
     answered 429 with Retry-After, waited out, and its canary money loop passes."""
     limit = {"CUTOVER_SANDBOX_DIALECT": "alt", "CUTOVER_REGISTER_RATE_LIMIT": "1",
              "CUTOVER_REGISTER_RATE_WINDOW_SECONDS": "4"}
-    with serve(limit) as box:
+    with serve_sandbox(extra=limit) as box:
         env = {**box.env, "CUTOVER_DB_DSN": box.dsn, "CUTOVER_VERIFY_CODE": "424242"}
         args = (PROFILE, f"--target-url={box.url}", "--env-name=staging",
                 f"--cutover-file={ROOT / 'fixtures' / 'alt.cutover.toml'}", "-m", "t0", "-k", "money_loop")

@@ -3,16 +3,21 @@ each, exit 0 clean, 1 findings, 2 could not check, a short summary and never a s
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import tomllib
 from pathlib import Path
 
-from .conftest import ROOT, SEEDED
+from .conftest import ROOT, SEEDED, serve_sandbox
+
+RELEASE_SHA = tomllib.loads((ROOT / "fixtures" / "cutover.toml").read_text(encoding="utf-8"))["release"]["sha"]
 
 
-def command(*argv: str, faults: str = "", tmp: Path) -> subprocess.CompletedProcess[str]:
+def command(*argv: str, faults: str = "", tmp: Path, env_extra: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CUTOVER_", "RELEASE_SHA", "PYTEST_"))}
-    env.update(SEEDED, CUTOVER_SANDBOX_FAULTS=faults)
+    env.update(SEEDED, CUTOVER_SANDBOX_FAULTS=faults, **(env_extra or {}))
     return subprocess.run([*argv, f"--reports-dir={tmp}"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600, check=False)
 
@@ -83,3 +88,67 @@ def test_db_restore_drill_refuses_prod_before_starting_anything(tmp_path: Path) 
         assert done.returncode == 2, done.stdout[-2000:]
         assert "could not check: refused: never in prod" in done.stdout
         assert not (tmp_path / "r").exists()  # no pytest run, no snapshot, no report
+
+
+# -- hypercare: the stuck job detector (every 30 minutes) and the daily reconciliation report (daily) ----------------
+def test_detect_stuck_finance_jobs_is_clean_and_its_round_joins_the_record(tmp_path: Path) -> None:
+    done = command("python3", "scripts/detect_stuck_finance_jobs.py", tmp=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "detect_stuck_finance_jobs (stuck finance job detector): clean" in done.stdout
+    record = json.loads((tmp_path / "cutover_record.json").read_text(encoding="utf-8"))
+    assert len(record["releases"][RELEASE_SHA]["lines"]["hc_first_6h_watch"]["evidence"]["rounds"]) == 1
+    no_secret(done.stdout + done.stderr)
+
+
+def test_detect_stuck_finance_jobs_names_the_stuck_payout_and_deposit(tmp_path: Path) -> None:
+    done = command("python3", "scripts/detect_stuck_finance_jobs.py", "--lang=tr", faults="finance_jobs_stuck",
+                   tmp=tmp_path)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert "detect_stuck_finance_jobs (takılı finans işi dedektörü): bulgu var" in done.stdout
+    assert "FINDING stuck finance jobs: 1 payout(s) stuck over 30 min" in done.stdout
+    assert "1 deposit(s) waiting for their PSP over 60 min" in done.stdout
+    no_secret(done.stdout + done.stderr)
+
+
+def test_daily_reconciliation_report_is_clean_and_written(tmp_path: Path) -> None:
+    done = command("python3", "scripts/daily_reconciliation_report.py", tmp=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "daily_reconciliation_report (daily reconciliation report): clean" in done.stdout
+    assert f"{tmp_path / 'reconciliation_report.md'}" in done.stdout
+    data = json.loads((tmp_path / "reconciliation_report.json").read_text(encoding="utf-8"))
+    assert data["result"] == "CLEAN" and data["window"]["since"] < data["window"]["until"]
+
+
+def test_daily_reconciliation_report_exits_1_on_a_difference(tmp_path: Path) -> None:
+    done = command("python3", "scripts/daily_reconciliation_report.py", "--lang=tr",
+                   faults="deposit_completed_unbooked", tmp=tmp_path)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert "daily_reconciliation_report (günlük mutabakat raporu): bulgu var" in done.stdout
+    data = json.loads((tmp_path / "reconciliation_report.json").read_text(encoding="utf-8"))
+    assert data["result"] == "DIFFERENCES" and data["differences"]["transactions_total"] == 1
+    assert data["differences"]["groups"] == ["1 deposit completed (25.00): available expected 25.00, ledger 0 "
+                                             "(difference -25.00)"]
+    text = (tmp_path / "reconciliation_report.md").read_text(encoding="utf-8")
+    assert text.startswith("# Günlük mutabakat raporu") and "**FARK VAR** (1)" in text
+    decision = json.loads((tmp_path / "decision.json").read_text(encoding="utf-8"))
+    assert "ledger_invariant_breach" in {t["row"] for t in decision["triggers"]}
+    no_secret(done.stdout + done.stderr + text)
+
+
+def test_hypercare_commands_that_cannot_read_what_they_answer_for_could_not_check(tmp_path: Path) -> None:
+    dead = command("python3", "scripts/detect_stuck_finance_jobs.py", "--target-url=http://127.0.0.1:9",
+                   "--env-name=staging", tmp=tmp_path / "dead")
+    assert dead.returncode == 2 and "could not check" in dead.stdout, dead.stdout[-2000:]
+    small = tmp_path / "small-pages.toml"
+    small.write_text("[hypercare]\npage_limit = 3\nmax_pages = 1\n", encoding="utf-8")
+    with serve_sandbox("payout_failure_spike") as sandbox:  # without a DSN: only the admin API, 3 items a state
+        target = ("--target-url=" + sandbox.url, "--env-name=staging", f"--release-sha={RELEASE_SHA}")
+        recon = command("python3", "scripts/daily_reconciliation_report.py", *target, tmp=tmp_path / "recon")
+        half = command("python3", "scripts/detect_stuck_finance_jobs.py", *target, f"--profile={small}",
+                       tmp=tmp_path / "half")
+    assert recon.returncode == 2, recon.stdout[-2000:]
+    assert "UNCHECKED database: no database DSN: set CUTOVER_DB_DSN" in recon.stdout
+    assert half.returncode == 2, half.stdout[-2000:]
+    assert "UNCHECKED queue: incomplete: read" in half.stdout and "payout_failed (3 of 8 read)" in half.stdout
+    assert "UNCHECKED deposits: the admin API lists no deposits" in half.stdout
+    no_secret(recon.stdout + half.stdout)

@@ -250,6 +250,39 @@ def test_fault_payout_failure_spike(make_api: MakeApi) -> None:
     assert api.payout_status(tx_id) == "payout_failed"  # the PSP fails every live payout too
 
 
+def test_fault_error_burst_before_round(make_api: MakeApi) -> None:
+    api = make_api("error_burst_before_round")
+    metrics = api.get("/metrics").text
+    assert 'http_requests_total{handler="/api/health",method="GET",status="5xx"} 40.0' in metrics
+    r = api.get("/api/health")  # the burst is over: healthy to anyone who looks now
+    assert r.status_code == 200 and r.json()["status"] == "healthy"
+    assert api.get("/api/health", headers={"X-Sandbox-Burst": "1"}).status_code == 503  # the burst's requests
+    healthy = make_api()
+    assert healthy.get("/api/health", headers={"X-Sandbox-Burst": "1"}).status_code == 200
+    assert 'status="5xx"' not in healthy.get("/metrics").text
+
+
+def test_fault_finance_jobs_stuck(make_api: MakeApi) -> None:
+    api = make_api("finance_jobs_stuck")
+    rows = api.sql("""SELECT type, state, provider, now() - updated_at > interval '44 minutes',
+                             now() - updated_at < interval '46 minutes', now() - updated_at > interval '119 minutes'
+                      FROM transactions WHERE state IN ('payout_pending', 'pending_provider') ORDER BY type""")
+    assert rows == [("deposit", "pending_provider", "stripe", True, False, True),
+                    ("withdrawal", "payout_pending", "mockpsp", True, True, False)]
+    assert api.ledger_violations() == []  # stuck, not broken: the held payout is on the player's held balance
+
+
+def test_fault_deposit_completed_unbooked(make_api: MakeApi) -> None:
+    api = make_api("deposit_completed_unbooked")
+    ((tx_id, amount, booked, available),) = api.sql(
+        """SELECT t.id, t.amount, (SELECT count(*) FROM ledger_movements m WHERE m.tx_id = t.id), w.available_real
+           FROM transactions t JOIN wallets w ON w.player_id = t.player_id
+           WHERE t.type = 'deposit' AND t.state = 'completed' AND t.created_at < now() - interval '2 hours'""")
+    assert (amount, booked, available) == (D("25.00"), 0, D("0.00"))
+    assert api.ledger_violations() == []  # every ledger invariant holds: only a reconciliation sees it
+    assert tx_id is not None
+
+
 def test_fault_metrics_missing(make_api: MakeApi) -> None:
     api = make_api("metrics_missing")
     assert api.get("/metrics").status_code == 404

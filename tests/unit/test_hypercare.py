@@ -1,4 +1,6 @@
-"""The hypercare logic without HTTP: Prometheus parsing, deltas, p95, queue and payout rates, thresholds, stability."""
+"""The hypercare logic without HTTP: Prometheus parsing, deltas, p95, queue and payout rates, thresholds, a round's
+findings, stability, the control report. The interval against the previous round or the T-0 baseline is in
+test_hypercare_interval.py, the reconciliation in test_recon.py, go-live completion in test_completion.py."""
 
 from __future__ import annotations
 
@@ -10,7 +12,10 @@ from typing import Any
 
 import pytest
 
-from cutover_gate.checks.hypercare import judge, signals
+from cutover_gate.checks.hypercare import judge, rounds, signals
+from cutover_gate.checks.hypercare.config import HypercareConfig
+from cutover_gate.checks.hypercare.finance import Listing, QueueView
+from cutover_gate.checks.hypercare.interval import BASELINE, Interval
 from cutover_gate.core import clock
 from cutover_gate.reports import hypercare as report
 
@@ -32,8 +37,31 @@ http_request_duration_seconds_count{handler="/api/health",method="GET"} 10
 """
 
 
-def cfg(**over: Any) -> judge.HypercareConfig:
-    return judge.HypercareConfig.from_mapping(over)
+def cfg(**over: Any) -> HypercareConfig:
+    return HypercareConfig.from_mapping(over)
+
+
+def interval(errors: float = 0, total: float = 50, *, slow: float = 0, handler_5xx: str = "/api/health",
+             reset: str | None = None) -> Interval:
+    """An interval of `total` requests since the T-0 baseline an hour ago, `errors` of them 5xx on `handler_5xx`,
+    `slow` of them slower than 2 s."""
+    counts = {("/api/health", "2xx"): total - errors}
+    if errors:
+        counts[(handler_5xx, "5xx")] = errors
+    buckets = {0.1: total - slow, 2.5: total, math.inf: total}
+    return Interval(NOW - timedelta(hours=1), NOW, BASELINE, counts, buckets, reset)
+
+
+def queue(*, backlog: int = 0, stuck: int = 0, deposits: int = 0, payouts: signals.PayoutRate | None = None,
+          complete: bool = True) -> QueueView:
+    def listing(n: int, state: str, minutes: float) -> Listing:
+        return Listing(n, [signals.QueueItem(f"tx{i}", state, minutes) for i in range(min(n, 20))])
+
+    return QueueView("sql" if complete else "api", complete=complete, backlog=listing(backlog, "requested", 95),
+                     stuck_payouts=listing(stuck, "payout_pending", 45),
+                     stuck_deposits=listing(deposits, "pending_provider", 120),
+                     payouts=payouts or signals.PayoutRate(0, 0, 60, 5),
+                     note="" if complete else "incomplete: read 4000 withdrawals through the admin API")
 
 
 # -- parsing -------------------------------------------------------------------------------------------------------
@@ -181,7 +209,7 @@ def test_payout_rate_at_exactly_the_limit_does_not_exceed_it() -> None:
 # -- configuration ---------------------------------------------------------------------------------------------------
 def test_the_default_profile_section_is_valid_and_matches_the_runbook() -> None:
     text = resources.files("cutover_gate").joinpath("config/profiles/default.toml").read_text(encoding="utf-8")
-    c = judge.HypercareConfig.from_mapping(tomllib.loads(text)["hypercare"])
+    c = HypercareConfig.from_mapping(tomllib.loads(text)["hypercare"])
     assert c.payout_failure_rate_max == 0.15 and c.stable_hours == 72 and c.max_round_gap_hours == 8
     assert c.backlog_states == ("requested", "approved", "payout_pending") and c.stuck_states == ("payout_pending",)
 
@@ -193,37 +221,36 @@ def test_the_default_profile_section_is_valid_and_matches_the_runbook() -> None:
                                              ({"payout_handler_pattern": "("}, "regular expression")])
 def test_config_errors_name_the_key(data: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
-        judge.HypercareConfig.from_mapping(data)
+        HypercareConfig.from_mapping(data)
 
 
 # -- evaluation of a round -------------------------------------------------------------------------------------------
 def test_a_healthy_round_has_no_finding() -> None:
-    obs = judge.Observation(at=NOW, window=signals.ErrorRate(0, 50), p95_s=0.05,
-                         payouts=signals.PayoutRate(0, 0, 60, 5))
+    obs = judge.Observation(at=NOW, interval=interval(0, 50), queue=queue())
     assert judge.evaluate(obs, cfg()) == []
-    assert judge.round_summary(obs, [])["ok"] is True
+    summary = judge.round_summary(obs, [])
+    assert summary["ok"] is True and summary["spike"] is None
+    assert summary["interval"]["basis"] == BASELINE and summary["interval"]["requests"] == 50
 
 
 def test_payout_failure_rate_over_15_percent_fails_with_the_rollback_trigger() -> None:
-    obs = judge.Observation(at=NOW, payouts=signals.PayoutRate(8, 2, 60, 5))
+    obs = judge.Observation(at=NOW, queue=queue(payouts=signals.PayoutRate(8, 2, 60, 5)))
     (finding,) = judge.evaluate(obs, cfg())
     assert (finding.check, finding.severity, finding.trigger) == ("payout_failure_rate", "FAIL", "payout_failure_rate")
 
 
 def test_latency_spike_and_queue_backlog_are_monitor_rows_not_failures() -> None:
-    obs = judge.Observation(at=NOW, window=signals.ErrorRate(0, 40), p95_s=2.5, latency_samples=40,
-                         backlog=[signals.QueueItem("tx1", "requested", 95)])
+    obs = judge.Observation(at=NOW, interval=interval(0, 40, slow=40), queue=queue(backlog=1))
     findings = judge.evaluate(obs, cfg())
     assert {(f.trigger, f.severity) for f in findings} == {("latency_spike", "MONITOR"), ("queue_backlog", "MONITOR")}
     summary = judge.round_summary(obs, findings)
     assert summary["ok"] is True and summary["triggers"] == ["latency_spike", "queue_backlog"]
+    assert summary["backlog"] == 1 and summary["p95_s"] > 1
 
 
 def test_failures_stuck_jobs_5xx_recon_and_unreadable_signals() -> None:
-    obs = judge.Observation(at=NOW, window=signals.ErrorRate(6, 100), window_s=2.0,
-                            handlers_5xx={"/api/v1/player/wallet/withdraw": 2.0, "/api/health": 4.0},
-                            stuck=[signals.QueueItem("tx9", "payout_pending", 45)],
-                            invariants_broken={"movement_balanced": 1},
+    obs = judge.Observation(at=NOW, interval=interval(6, 100, handler_5xx="/api/v1/player/wallet/withdraw"),
+                            queue=queue(stuck=1, deposits=2), invariants_broken={"movement_balanced": 1},
                             unavailable={"withdrawals": "GET /api/v1/finance/withdrawals?state=paid -> 500",
                                          "metrics": "GET /metrics -> 404"})
     findings = judge.evaluate(obs, cfg())
@@ -232,7 +259,28 @@ def test_failures_stuck_jobs_5xx_recon_and_unreadable_signals() -> None:
     assert ("error_rate", None) in by_check and ("error_rate", "payout_withdraw_http_error") in by_check
     assert ("signals", "payout_withdraw_http_error") in by_check and ("signals", None) in by_check
     assert all(f.severity == "FAIL" for f in findings)
-    assert "6.0% (6 of 100 requests in 2.0 s)" in next(f.message for f in findings if f.check == "error_rate")
+    rate = next(f.message for f in findings if f.check == "error_rate")
+    assert "6.0% (6 of 100 requests since the T-0 baseline at 2026-03-01T11:00:00Z (1.0 h))" in rate
+    stuck = next(f.message for f in findings if f.check == "stuck_jobs")
+    assert "1 payout(s) stuck over 30 min" in stuck and "2 deposit(s) waiting for their PSP over 60 min" in stuck
+    assert judge.spike(findings) is not None  # a 5xx over the threshold is the first hours' "spike"
+
+
+def test_a_half_read_queue_is_never_judged_complete() -> None:
+    obs = judge.Observation(at=NOW, interval=interval(), queue=queue(complete=False))
+    (finding,) = judge.evaluate(obs, cfg())
+    assert (finding.check, finding.severity) == ("signals", "FAIL")
+    assert finding.message.startswith("withdrawals incomplete: read 4000")
+    assert judge.round_summary(obs, [finding])["queue"]["complete"] is False
+
+
+def test_a_restart_inside_the_interval_is_reported_and_no_failure() -> None:
+    obs = judge.Observation(at=NOW, interval=interval(reset="request counters fell (/api/health 2xx)"))
+    (finding,) = judge.evaluate(obs, cfg())
+    assert (finding.check, finding.severity, finding.trigger) == ("restart", "MONITOR", None)
+    assert "the platform restarted" in finding.message and "only what it served since the restart" in finding.message
+    summary = judge.round_summary(obs, [finding])
+    assert summary["ok"] is True and summary["restart"].startswith("request counters fell")
 
 
 # -- 72 hours stable -------------------------------------------------------------------------------------------------
@@ -242,41 +290,41 @@ def rnd(hours_ago: float, ok: bool = True, triggers: tuple[str, ...] = ()) -> di
 
 
 def test_no_round_or_a_single_run_never_passes() -> None:
-    assert judge.stability([]).verdict == "OPEN"
-    single = judge.stability([rnd(0)])
+    assert rounds.stability([]).verdict == "OPEN"
+    single = rounds.stability([rnd(0)])
     assert single.verdict == "OPEN" and "0.0 h of 72 h" in single.message
 
 
 def test_clean_rounds_over_72_hours_at_the_runbook_cadence_pass() -> None:
-    rounds = [rnd(h) for h in (73, 66, 58, 50, 42, 34, 26, 20, 12, 6, 3, 1, 0.5, 0)]
-    result = judge.stability(list(reversed(rounds)))  # order on record does not matter
+    kept = [rnd(h) for h in (73, 66, 58, 50, 42, 34, 26, 20, 12, 6, 3, 1, 0.5, 0)]
+    result = rounds.stability(list(reversed(kept)))  # order on record does not matter
     assert result.verdict == "PASS" and result.clean_rounds == 14 and result.clean_hours == pytest.approx(73)
 
 
 def test_a_failed_latest_round_is_fail() -> None:
-    result = judge.stability([rnd(80), rnd(40), rnd(0, ok=False, triggers=("payout_failure_rate",))])
+    result = rounds.stability([rnd(80), rnd(40), rnd(0, ok=False, triggers=("payout_failure_rate",))])
     assert result.verdict == "FAIL" and "payout failure rate" in result.message
 
 
 def test_a_monitor_row_in_the_latest_round_restarts_the_clock_without_failing() -> None:
     clean = [rnd(h) for h in (80, 72, 64, 56, 48, 40, 32, 24, 16, 8)]
-    result = judge.stability([*clean, rnd(0, triggers=("latency_spike",))])
+    result = rounds.stability([*clean, rnd(0, triggers=("latency_spike",))])
     assert result.verdict == "OPEN" and "latency_spike" in result.message
 
 
 def test_an_earlier_incident_or_a_long_gap_restarts_the_clock() -> None:
-    incident = judge.stability([rnd(100), rnd(50, ok=False, triggers=("ledger_invariant_breach",))]
+    incident = rounds.stability([rnd(100), rnd(50, ok=False, triggers=("ledger_invariant_breach",))]
                             + [rnd(h) for h in (45, 40, 32, 24, 16, 8, 0)])
     assert incident.verdict == "OPEN" and "ledger_invariant_breach" in incident.message
     assert incident.clean_hours == pytest.approx(45)
-    gap = judge.stability([rnd(h) for h in (90, 84, 78)] + [rnd(h) for h in (60, 52, 44, 36, 28, 20, 12, 4, 0)])
+    gap = rounds.stability([rnd(h) for h in (90, 84, 78)] + [rnd(h) for h in (60, 52, 44, 36, 28, 20, 12, 4, 0)])
     assert gap.verdict == "OPEN" and "18.0 h gap" in gap.message
 
 
 @pytest.mark.parametrize(("hours", "minutes"), [(0, 30), (5.9, 30), (6, 60), (23.9, 60), (24, 480), (71, 480),
                                                 (72, None)])
 def test_next_check_follows_the_runbook_cadence(hours: float, minutes: int | None) -> None:
-    assert judge.next_check_minutes(hours) == minutes
+    assert rounds.next_check_minutes(hours) == minutes
 
 
 # -- the control report ----------------------------------------------------------------------------------------------
@@ -285,9 +333,9 @@ def test_next_check_follows_the_runbook_cadence(hours: float, minutes: int | Non
                                              ("tr", ("T+60 ilk hypercare raporu", "## Özet", "## Metrikler",
                                                      "## Aksiyonlar"))])
 def test_report_has_summary_metrics_and_actions(lang: str, heads: tuple[str, ...]) -> None:
-    obs = judge.Observation(at=NOW, window=signals.ErrorRate(0, 20), p95_s=0.1, payouts=signals.PayoutRate(4, 1, 60, 5))
+    obs = judge.Observation(at=NOW, interval=interval(0, 20), queue=queue(payouts=signals.PayoutRate(4, 1, 60, 5)))
     findings = judge.evaluate(obs, cfg())
-    stable = judge.stability([rnd(0)])
+    stable = rounds.stability([rnd(0)])
     text = report.render_report(lang=lang, number=1, release_sha="a" * 40, target="https://pay.example",
                                 generated_at=NOW, reference=NOW - timedelta(hours=1), obs=obs, findings=findings,
                                 cfg=cfg(), rounds=[judge.round_summary(obs, findings)], stable=stable)
@@ -296,6 +344,7 @@ def test_report_has_summary_metrics_and_actions(lang: str, heads: tuple[str, ...
     assert "T+1.0 h" in text and "80.00%" not in text and "80.0% (4 failed of 5" in text
     assert "2026-03-01T12:05:00Z" in text  # the IC decides within 5 minutes of the observation
     assert "`payout_failure_rate`" in text
+    assert "since the T-0 baseline at 2026-03-01T11:00:00Z" in text  # the interval the round judged
 
 
 def test_report_actions_without_findings_continue_the_routine() -> None:

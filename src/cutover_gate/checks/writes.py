@@ -86,8 +86,8 @@ def _scenario(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
                 "hc_control_report_24h", "hc_stable_72h", "t0_canary_report"}:
         plan.admin_session()
     if "hc_alerting_active" in lines:
-        for key in plan.settings.profile.value("hypercare", "webhook_routes"):
-            plan.add(key, "an unsigned request every webhook route must refuse")
+        for route in plan.settings.profile.webhooks.routes.values():
+            plan.add(route.call, "an unsigned request every webhook route must refuse")
     if "t0_deposit" in lines:
         _money_loop(plan)
     if "t0_psp_deposit" in lines:

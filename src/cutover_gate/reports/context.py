@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cutover_gate.decide.completion import Completion
 from cutover_gate.decide.rules import Decision
 from cutover_gate.evidence.model import LineResult, StepRecord
 
@@ -29,6 +30,8 @@ class ReportContext:
     """Line id -> path (relative to the reports dir) of the evidence file of that line."""
     reports_dir: Path = Path("reports")
     plan: bool = False
+    completion: Completion | None = None
+    """The runbook's go-live completion criteria over the release's record (decision.json `completion`)."""
 
     def evidence(self, line: str) -> dict[str, Any]:
         res = self.results.get(line)

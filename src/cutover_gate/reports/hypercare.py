@@ -11,14 +11,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from cutover_gate.checks.hypercare.judge import (
-    FAIL,
-    Finding,
-    HypercareConfig,
-    Observation,
-    Stability,
-    next_check_minutes,
-)
+from cutover_gate.checks.hypercare.config import HypercareConfig
+from cutover_gate.checks.hypercare.judge import FAIL, Finding, Observation
+from cutover_gate.checks.hypercare.rounds import Stability, next_check_minutes
 from cutover_gate.core.catalogue import DECIDE_WITHIN
 from cutover_gate.core.clock import iso
 from cutover_gate.reports.render import environment
@@ -40,25 +35,40 @@ def heading(lang: str, section: str) -> str:
 
 def metric_rows(obs: Observation, findings: Sequence[Finding], cfg: HypercareConfig) -> list[dict[str, str]]:
     """The metrics table: signal key, value, threshold and result of each signal of the round."""
-    bad = {f.check: f.severity for f in findings}
-    w = obs.window
+    bad: dict[str, str] = {}
+    for f in findings:
+        bad.setdefault(f.check, f.severity)
+    iv, queue, recon = obs.interval, obs.queue, obs.recon
 
     def res(check: str, signal: str | None = None) -> str:
         return "N/A" if signal in obs.unavailable else bad.get(check, "OK")
 
-    recon = (f"{len(obs.invariants_checked)} invariant(s), {len(obs.wallets_sampled)} wallet(s) sampled, "
-             f"{len(obs.invariants_broken) + len(obs.wallet_mismatches)} broken")
+    invariants = (f"{len(obs.invariants_checked)} invariant(s), {len(obs.wallets_sampled)} wallet(s) sampled, "
+                  f"{len(obs.invariants_broken) + len(obs.wallet_mismatches)} broken")
+    rate = iv.rate if iv else None
+    stuck = "-"
+    if queue is not None:
+        deposits = f", {queue.stuck_deposits.total} deposit(s)" if queue.stuck_deposits is not None else ""
+        stuck = f"{queue.stuck_payouts.total} payout(s){deposits}"
     rows = [
-        ("5xx_rate", f"{_pct(w.rate if w else None)} ({w.errors:g}/{w.total:g} in {obs.window_s or 0:.1f} s)"
-         if w else "-", f"<= {cfg.error_rate_max:.1%}", res("error_rate", "metrics")),
+        ("interval", iv.describe() if iv else "-", "-", "RESTART" if iv and iv.reset else "-"),
+        ("5xx_rate", f"{_pct(rate.rate)} ({rate.errors:g}/{rate.total:g})" if rate else "-",
+         f"<= {cfg.error_rate_max:.1%}", res("error_rate", "metrics")),
         ("5xx_rate_since_start", f"{_pct(obs.cumulative.rate)}" if obs.cumulative else "-", "-", "-"),
-        ("latency_p95", f"{obs.p95_s:.3f} s ({obs.latency_samples:g} requests)" if obs.p95_s is not None else
+        ("latency_p95", f"{iv.p95_s:.3f} s ({iv.observations:g} requests)" if iv and iv.p95_s is not None else
          "no data", f"<= {cfg.latency_p95_max_s:g} s", res("latency", "metrics")),
-        ("backlog", str(len(obs.backlog)), f"{cfg.backlog_sla_minutes:g} min", res("queue_backlog", "withdrawals")),
-        ("stuck", str(len(obs.stuck)), f"{cfg.stuck_minutes:g} min", res("stuck_jobs", "withdrawals")),
+        ("queue_read", (queue.note or queue.source) if queue else "-", "complete",
+         ("OK" if queue.complete else "INCOMPLETE") if queue else "N/A"),
+        ("backlog", str(queue.backlog.total) if queue else "-", f"{cfg.backlog_sla_minutes:g} min",
+         res("queue_backlog", "withdrawals")),
+        ("stuck", stuck, f"{cfg.stuck_minutes:g} / {cfg.stuck_deposit_minutes:g} min",
+         res("stuck_jobs", "withdrawals")),
         ("payout_failure_rate", obs.payouts.describe() if obs.payouts else "-",
          f"<= {cfg.payout_failure_rate_max:.0%}", res("payout_failure_rate", "withdrawals")),
-        ("ledger_recon", recon, "0 broken", res("ledger_recon", "database")),
+        ("ledger_recon", invariants, "0 broken", res("ledger_recon", "database")),
+        ("daily_recon", f"{recon.difference_count} difference(s) in {sum(g.count for g in recon.groups)} "
+         f"transaction(s) of the last {cfg.recon_hours:g} h" if recon else "-", "0 differences",
+         res("daily_recon", "recon") if recon else "N/A"),
     ]
     return [dict(zip(("signal", "value", "threshold", "result"), row, strict=True)) for row in rows]
 

@@ -196,6 +196,15 @@ def phases_view(ctx: ReportContext) -> list[dict[str, Any]]:
     return rows
 
 
+def completion_view(ctx: ReportContext) -> dict[str, Any] | None:
+    """The go-live completion criteria (runbook "Go-live completion criteria"), when the run computed them."""
+    done = ctx.completion
+    if done is None:
+        return None
+    return {"status": done.status, "criteria": [{"id": c.id, "title": c.title(ctx.lang), "holds": c.holds,
+                                                  "detail": one_line(c.detail)} for c in done.criteria]}
+
+
 def base_view(ctx: ReportContext) -> dict[str, Any]:
     """What every template gets."""
     mandatory = [line for line in LINES if line.mandatory and line.phase in PHASES]
@@ -227,6 +236,7 @@ def base_view(ctx: ReportContext) -> dict[str, Any]:
         "owners": owners_view(ctx.owners),
         "snapshot": filled(ctx.evidence("t30_snapshot_taken"), SNAPSHOT_KEYS),
         "canary": canary_view(ctx),
+        "completion": completion_view(ctx),
     }
 
 

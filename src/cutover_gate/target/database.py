@@ -58,6 +58,8 @@ class Database:
     def query(self, key: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.rows(self.profile.sql(key), params, what=f"profile SQL '{key}'")
 
-    def invariants(self) -> dict[str, list[dict[str, Any]]]:
-        """Each invariant query of the profile with the rows that break it (empty list: it holds)."""
-        return {name: self.rows(sql, what=f"invariant '{name}'") for name, sql in self.profile.invariants().items()}
+    def invariants(self, params: dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Each invariant query of the profile with the rows that break it (empty list: it holds). `params` are
+        bound to the queries that use them (a scoped invariant's window and sample, see checks/invariants.py)."""
+        return {name: self.rows(sql, params, what=f"invariant '{name}'")
+                for name, sql in self.profile.invariants().items()}

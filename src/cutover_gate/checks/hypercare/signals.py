@@ -233,11 +233,12 @@ class PayoutRate:
         return self.rate is not None and self.rate > limit
 
     def describe(self) -> str:
+        window = (f"{self.window_minutes / 60:.1f} h" if self.window_minutes >= 120
+                  else f"{self.window_minutes:.0f} min")
         if self.rate is None:
-            return (f"no data: {self.total} payout outcome(s) in the last {self.window_minutes:g} min, fewer than "
+            return (f"no data: {self.total} payout outcome(s) in the last {window}, fewer than "
                     f"the {self.min_sample} needed")
-        return (f"{self.rate:.1%} ({self.failed} failed of {self.total} payouts in the last "
-                f"{self.window_minutes:g} min)")
+        return f"{self.rate:.1%} ({self.failed} failed of {self.total} payouts in the last {window})"
 
 
 def payout_rate(items: Iterable[Mapping[str, Any]], *, now: datetime, window_minutes: float, min_sample: int,

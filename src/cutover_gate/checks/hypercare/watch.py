@@ -1,18 +1,20 @@
-"""One hypercare watch round, gathered from the target: /metrics twice, the finance withdrawal queue (paged), the
-profile's ledger invariants and a random sample of wallets (admin API against SQL). checks/hypercare/judge.py
-judges what it gathered."""
+"""One hypercare watch round, gathered from the target: one /metrics scrape judged against the previous round's (or
+the T-0 baseline), the finance queue and the day's reconciliation computed in the database through the profile's
+SQL (the admin API paged instead when no DSN is given), the profile's ledger invariants and a random sample of
+wallets (admin API against SQL). checks/hypercare/judge.py judges what it gathered."""
 
 from __future__ import annotations
 
 import random
-import time
-from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
+from cutover_gate.checks import invariants
+from cutover_gate.checks.hypercare import finance, paging, recon
+from cutover_gate.checks.hypercare import interval as iv
 from cutover_gate.checks.hypercare import signals as sig
-from cutover_gate.checks.hypercare.judge import Finding, HypercareConfig, Observation, evaluate
-from cutover_gate.core.clock import parse_time, utcnow
+from cutover_gate.checks.hypercare.config import HypercareConfig
+from cutover_gate.checks.hypercare.judge import Finding, Observation, evaluate
+from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.target.client import TargetClient, to_decimal
@@ -28,72 +30,36 @@ def config(target: TargetClient) -> HypercareConfig:
         raise CheckFailed(f"profile '{target.profile.name}': {exc}") from None
 
 
-def scrape(target: TargetClient, obs: Observation) -> sig.Exposition | None:
-    path = target.profile.call("metrics").path
+def scrape(target: TargetClient, obs: Observation | None = None) -> sig.Exposition | None:
+    """One /metrics scrape; None (and the reason in `obs.unavailable`) when it cannot be read."""
+    path = target.profile.path("metrics")
     resp = target.call("metrics")
+    why = ""
     if resp.status != 200:
-        obs.unavailable["metrics"] = f"GET {path} -> {resp.status}"
+        why = f"GET {path} -> {resp.status}"
+    else:
+        try:
+            return sig.parse_metrics(resp.text)
+        except sig.MetricsError as exc:
+            why = f"GET {path}: not Prometheus text ({exc})"
+    if obs is not None:
+        obs.unavailable["metrics"] = why
+    return None
+
+
+def counters(target: TargetClient, cfg: HypercareConfig, obs: Observation) -> iv.CounterState | None:
+    expo = scrape(target, obs)
+    if expo is None:
         return None
     try:
-        return sig.parse_metrics(resp.text)
-    except sig.MetricsError as exc:
-        obs.unavailable["metrics"] = f"GET {path}: not Prometheus text ({exc})"
-        return None
-
-
-def rates(before: sig.Exposition, after: sig.Exposition, cfg: HypercareConfig, obs: Observation) -> None:
-    """5xx rate and p95 latency over the window between the two scrapes (counter and bucket deltas)."""
-
-    def counts(expo: sig.Exposition) -> dict[tuple[str, str], float]:
-        return sig.request_counts(expo, cfg.requests_counter, status_label=cfg.status_label,
-                                 handler_label=cfg.handler_label, exclude=cfg.exclude_handlers)
-
-    def buckets(expo: sig.Exposition) -> dict[float, float]:
-        return sig.histogram_buckets(expo, cfg.latency_histogram, handler_label=cfg.handler_label,
-                                    exclude=cfg.exclude_handlers)
-
-    now = counts(after)
-    if not now:
-        obs.unavailable["metrics"] = f"no {cfg.requests_counter} series with a status class"
-        return
-    delta = sig.counter_delta(counts(before), now)
-    obs.window, obs.cumulative = sig.ErrorRate.of(delta), sig.ErrorRate.of(now)
-    obs.handlers_5xx = {h: n for (h, cls), n in delta.items() if cls == "5xx" and n > 0}
-    try:
-        window = sig.counter_delta(buckets(before), buckets(after))
-        obs.p95_s = sig.quantile(0.95, window)
-        obs.latency_samples = window[max(window)]
+        state = iv.state_of(expo, cfg, obs.at)
     except sig.MetricsError as exc:
         obs.unavailable["metrics"] = f"{cfg.latency_histogram}: {exc}"
-
-
-def withdrawals(target: TargetClient, token: Secret, cfg: HypercareConfig, obs: Observation
-                ) -> list[dict[str, Any]] | None:
-    """Every withdrawal in a watched state (paged); closed ones only back to the payout lookback."""
-    p = target.profile
-    path, id_field = p.call("withdrawals").path, p.call("withdrawals").item["tx_id"]
-    closed = {*cfg.payout_paid_states, *cfg.payout_failed_states}
-    lookback = obs.at - timedelta(hours=max(cfg.payout_lookback_hours, cfg.payout_window_minutes / 60))
-    seen: set[str] = set()
-    out: list[dict[str, Any]] = []
-    for state in dict.fromkeys([*cfg.backlog_states, *cfg.stuck_states, *closed]):
-        for page in range(cfg.max_pages):
-            resp = target.call("withdrawals", admin=token, state=state, limit=cfg.page_limit,
-                               offset=page * cfg.page_limit)
-            if resp.status != 200:
-                obs.unavailable["withdrawals"] = f"GET {path} for state {state} -> {resp.status}"
-                return None
-            batch = resp.items()
-            new = [i for i in batch if str(i.get(id_field)) not in seen]
-            seen.update(str(i.get(id_field)) for i in new)
-            out.extend(new)
-            times = [parse_time(i.get(cfg.created_field)) for i in batch]
-            old = bool(times) and all(t is not None and t < lookback for t in times)
-            if len(batch) < cfg.page_limit or not new or (state in closed and old):
-                break
-        else:
-            obs.queue_truncated = True
-    return out
+        return None
+    if not state.requests:
+        obs.unavailable["metrics"] = f"no {cfg.requests_counter} series with a status class"
+        return None
+    return state
 
 
 def _wallet_views(target: TargetClient, token: Secret, database: Database, player_id: str
@@ -108,11 +74,13 @@ def _wallet_views(target: TargetClient, token: Secret, database: Database, playe
     return api, sql
 
 
-def recon(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig,
-          items: list[dict[str, Any]] | None, obs: Observation) -> None:
+def ledger(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig, players: list[str],
+           obs: Observation) -> None:
     """Random ledger recon: the profile's invariant SQL, and a random sample of wallets, admin API against SQL."""
+    bound = invariants.params(window_hours=cfg.invariant_window_hours, sample_percent=cfg.invariant_sample_percent,
+                              now=obs.at)
     try:
-        found = database.invariants()
+        found, obs.invariant_scope = invariants.run(database, bound)
     except CheckFailed as exc:
         obs.unavailable["database"] = str(exc)
         return
@@ -120,7 +88,6 @@ def recon(target: TargetClient, token: Secret, database: Database, cfg: Hypercar
         obs.unavailable["database"] = "the profile defines no ledger invariant queries"
     obs.invariants_checked = sorted(found)
     obs.invariants_broken = {name: len(rows) for name, rows in found.items() if rows}
-    players = sorted({str(i[cfg.player_field]) for i in items or [] if i.get(cfg.player_field)})
     for pid in random.sample(players, min(cfg.recon_sample, len(players))):
         obs.wallets_sampled.append(pid)
         try:
@@ -135,28 +102,31 @@ def recon(target: TargetClient, token: Secret, database: Database, cfg: Hypercar
                                          "(available/held)")
 
 
-def take_round(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig) -> Round:
+def take_round(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig, *,
+               previous: iv.CounterState | None = None, baseline: iv.CounterState | None = None) -> Round:
+    """One round. `previous` is the latest round's counter state on record, `baseline` the one T-0 stored: the
+    interval runs from the newer of them (older than now) to this round's scrape."""
     obs = Observation(at=utcnow())
-    started = time.monotonic()
-    before = scrape(target, obs)
-    items = withdrawals(target, token, cfg, obs)
-    recon(target, token, database, cfg, items, obs)
-    if before is not None:
-        time.sleep(max(0.0, cfg.sample_seconds - (time.monotonic() - started)))
-        after = scrape(target, obs)
-        obs.window_s = time.monotonic() - started
-        if after is not None:
-            rates(before, after, cfg, obs)
-    if items is not None:
-        p, now = target.profile, utcnow()
-        item = p.call("withdrawals").item
-        common: dict[str, Any] = {"now": now, "id_field": item["tx_id"], "state_field": item["state"]}
-        obs.backlog = sig.overdue(items, states=cfg.backlog_states, minutes=cfg.backlog_sla_minutes,
-                                  time_field=cfg.created_field, **common)
-        obs.stuck = sig.overdue(items, states=cfg.stuck_states, minutes=cfg.stuck_minutes,
-                                time_field=cfg.updated_field, fallback_time_field=cfg.created_field, **common)
-        obs.payouts = sig.payout_rate(items, window_minutes=cfg.payout_window_minutes,
-                                      min_sample=cfg.payout_min_sample, paid_states=cfg.payout_paid_states,
-                                      failed_states=cfg.payout_failed_states, time_field=cfg.updated_field,
-                                      provider_field=cfg.provider_field, **common)
+    obs.counters = counters(target, cfg, obs)
+    if obs.counters is not None:
+        before, basis = iv.latest({iv.PREVIOUS: previous, iv.BASELINE: baseline}, obs.at)
+        obs.interval = iv.between(before, obs.counters, basis)
+        obs.cumulative = sig.ErrorRate.of(obs.counters.requests)
+    payouts_from = finance.payout_since(obs.at, obs.interval.start if obs.interval else None, cfg)
+    if database.dsn is not None:
+        try:
+            obs.queue = finance.from_database(database, cfg, obs.at, payouts_from)
+        except CheckFailed as exc:
+            obs.unavailable["withdrawals"] = str(exc)
+        try:
+            obs.recon = recon.read(database, cfg, obs.at, obs.queue.stuck_deposits if obs.queue else None)
+        except CheckFailed as exc:
+            obs.unavailable["recon"] = str(exc)
+    else:
+        try:
+            items, view = paging.read_withdrawals(target, token, cfg, obs.at)
+            obs.queue = paging.judge_items(items, view, target, cfg, obs.at, payouts_from)
+        except paging.PagingError as exc:
+            obs.unavailable["withdrawals"] = str(exc)
+    ledger(target, token, database, cfg, obs.queue.players if obs.queue else [], obs)
     return obs, evaluate(obs, cfg)

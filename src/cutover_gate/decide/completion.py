@@ -1,0 +1,160 @@
+"""Go-Live completion (runbook "Go-live completion criteria"): go-live is COMPLETED when all of these hold.
+
+- smoke tests (health, auth, payouts) PASS;
+- the canary money loop PASS and its report on record;
+- no 5xx spike in the first 2 hours (against the T-0 baseline: the watch intervals on record cover them);
+- the withdraw/payout queue under control (the latest watch round: nothing over the SLA, nothing stuck, read whole);
+- no rollback trigger observed (none on record for the release, none in any watch round);
+- the 24-hour control report published (summary + metrics + actions, covering 24 h after T-0).
+
+They are computed from the cutover record of the release: lines measured long ago still count here (completion is
+about what happened), only a result overtaken by a later run of an earlier phase does not. Otherwise OPEN, naming
+each criterion still open and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cutover_gate.checks.hypercare import rounds
+from cutover_gate.core.catalogue import TRIGGERS_BY_ID, Action, smoke_lines
+from cutover_gate.core.clock import parse_time
+from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
+from cutover_gate.evidence.results import result_of, smoke_result
+
+COMPLETED, OPEN = "COMPLETED", "OPEN"
+FIRST_HOURS = 2.0
+REPORT_HOURS = 24.0
+WATCH_LINE, REPORT_LINE, CANARY_REPORT = "hc_first_6h_watch", "hc_control_report_24h", "t0_canary_report"
+
+CRITERIA: dict[str, tuple[str, str]] = {
+    "smoke_pass": ("Smoke tests (health, auth, payouts) PASS", "Smoke testleri (Health, Auth, Payouts) PASS"),
+    "canary_pass_report_recorded": ("Canary money loop PASS and the report on record",
+                                    "Canary Money Loop PASS ve rapor kayda alındı"),
+    "no_5xx_spike_first_2h": ("No 5xx spike in the first 2 hours (normal baseline)",
+                              "İlk 2 saatte 5xx sıçraması yok (normal baseline)"),
+    "queue_under_sla": ("Withdraw/payout queue under control (no SLA breach)",
+                        "Withdraw/Payout queue kontrol altında (SLA ihlali yok)"),
+    "no_rollback_trigger": ("No rollback trigger observed", "Rollback tetikleyicisi gözlenmedi"),
+    "control_report_24h": ("24-hour control report published (summary + metrics + actions)",
+                           "24 saat kontrol raporu yayınlandı (Özet + Metrikler + Aksiyonlar)"),
+}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    holds: bool
+    detail: str
+
+    def title(self, lang: str) -> str:
+        en, tr = CRITERIA[self.id]
+        return tr if lang == "tr" else en
+
+
+@dataclass
+class Completion:
+    status: str
+    criteria: list[Criterion] = field(default_factory=list)
+
+    @property
+    def open(self) -> list[str]:
+        return [c.id for c in self.criteria if not c.holds]
+
+    def to_json(self, lang: str = "en") -> dict[str, Any]:
+        return {"status": self.status, "open": self.open,
+                "criteria": [{"id": c.id, "title": c.title(lang), "holds": c.holds, "detail": c.detail}
+                             for c in self.criteria]}
+
+
+def _evidence(results: Mapping[str, LineResult], line: str) -> dict[str, Any]:
+    res = results.get(line)
+    return res.evidence if res else {}
+
+
+def t0_time(results: Mapping[str, LineResult]) -> datetime | None:
+    """T-0: the baseline scrape at the end of T-0, else the earliest T-0 result on record."""
+    baseline = _evidence(results, CANARY_REPORT).get("metrics_baseline")
+    at = parse_time(baseline.get("at")) if isinstance(baseline, Mapping) else None
+    stamps = [ts for lid, r in results.items() if lid.startswith("t0_") and (ts := parse_time(r.at))]
+    return at or min(stamps, default=None)
+
+
+def _line(results: Mapping[str, LineResult], line: str, what: str) -> Criterion | None:
+    """None when the line PASSed, else the open criterion saying what it is."""
+    res = results.get(line)
+    result = res.result if res else Result.NOT_RUN
+    if result.ok:
+        return None
+    why = f": {res.message.splitlines()[0][:200]}" if res and res.message else ""
+    return Criterion(what, False, f"{line} is {result.value}{why}")
+
+
+def _smoke(results: Mapping[str, LineResult]) -> Criterion:
+    result = smoke_result(results)
+    if result.ok:
+        return Criterion("smoke_pass", True, "every smoke line PASS")
+    open_lines = [f"{line.id} {result_of(results, line.id).value}" for line in smoke_lines()
+                  if not result_of(results, line.id).ok]
+    return Criterion("smoke_pass", False, "not PASS: " + ", ".join(open_lines))
+
+
+def _queue(kept: list[Mapping[str, Any]]) -> Criterion:
+    dated = rounds.dated(kept)
+    if not dated:
+        return Criterion("queue_under_sla", False, "no watch round on record")
+    latest = dated[-1][1]
+    queue = latest.get("queue") if isinstance(latest.get("queue"), Mapping) else None
+    problems = []
+    if latest.get("backlog"):
+        problems.append(f"{latest['backlog']} withdrawal(s) over the SLA")
+    if latest.get("stuck"):
+        problems.append(f"{latest['stuck']} stuck finance job(s)")
+    if queue is None or latest.get("backlog") is None:
+        problems.append("the queue was not read")
+    elif not queue.get("complete", False):
+        problems.append(f"the queue was read incompletely ({queue.get('note') or 'the page budget ran out'})")
+    if problems:
+        return Criterion("queue_under_sla", False, f"the latest watch round ({latest.get('at')}): " +
+                         "; ".join(problems))
+    return Criterion("queue_under_sla", True, f"the latest watch round ({latest.get('at')}) found nothing over the "
+                     "SLA and nothing stuck, the queue read whole")
+
+
+def _triggers(triggers: Iterable[TriggerObservation], kept: list[Mapping[str, Any]]) -> Criterion:
+    def rollback(row: str) -> bool:
+        spec = TRIGGERS_BY_ID.get(row)
+        return spec is None or spec.action is Action.IMMEDIATE_ROLLBACK
+
+    seen = [f"{t.row} at {t.observed_at}" for t in triggers if t.action == Action.IMMEDIATE_ROLLBACK.value]
+    seen += [f"{row} in the watch round at {r.get('at')}" for r in kept for row in r.get("triggers") or []
+             if rollback(str(row))]
+    if seen:
+        return Criterion("no_rollback_trigger", False, "observed: " + "; ".join(dict.fromkeys(seen)))
+    return Criterion("no_rollback_trigger", True, "none on record for the release, none in any watch round")
+
+
+def _report(results: Mapping[str, LineResult]) -> Criterion:
+    missing = _line(results, REPORT_LINE, "control_report_24h")
+    if missing is not None:
+        return missing
+    hours = _evidence(results, REPORT_LINE).get("hours_covered")
+    number = _evidence(results, REPORT_LINE).get("report_number")
+    if not isinstance(hours, int | float) or hours < REPORT_HOURS:
+        covered = f"{hours:.1f} h" if isinstance(hours, int | float) else "an unknown time"
+        return Criterion("control_report_24h", False, f"the latest control report (#{number}) covers {covered} "
+                         f"after T-0, not yet {REPORT_HOURS:g} h")
+    return Criterion("control_report_24h", True, f"control report #{number} covers {hours:.1f} h after T-0")
+
+
+def completion(results: Mapping[str, LineResult], triggers: Iterable[TriggerObservation]) -> Completion:
+    kept = [r for r in _evidence(results, WATCH_LINE).get("rounds") or [] if isinstance(r, Mapping)]
+    canary = _line(results, CANARY_REPORT, "canary_pass_report_recorded") or Criterion(
+        "canary_pass_report_recorded", True, "the money loop PASS, canary_report.md on record")
+    window = rounds.first_hours(kept, t0_time(results), hours=FIRST_HOURS)
+    spike = Criterion("no_5xx_spike_first_2h", window.holds is True, window.message)
+    criteria = [_smoke(results), canary, spike, _queue(kept), _triggers(triggers, kept), _report(results)]
+    return Completion(COMPLETED if all(c.holds for c in criteria) else OPEN, criteria)

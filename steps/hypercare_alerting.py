@@ -1,0 +1,110 @@
+"""Hypercare's `hc_alerting_active` (checklist section 5 "Alerting active (5xx/latency/DB/webhook)"): the signals
+the platform's alerts are built on exist. Every webhook route answers and refuses an unsigned request (a missing
+route cannot raise webhook errors); /metrics carries the request counter with its labels and a valid latency
+histogram; readiness reports the database."""
+
+from __future__ import annotations
+
+from pytest_bdd import then, when
+
+from cutover_gate.checks.hypercare import signals as sig
+from cutover_gate.checks.hypercare.watch import config
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.evidence.recording import Evidence
+from cutover_gate.target.client import Response, TargetClient
+
+
+@when("I send an unsigned request to every webhook route", target_fixture="webhook_answers")
+@when("her webhook route'una imzasız bir istek gönderirim", target_fixture="webhook_answers")
+def _(target: TargetClient) -> dict[str, Response]:
+    return {name: target.post(target.profile.path(route.call), json={})
+            for name, route in target.profile.webhooks.routes.items()}
+
+
+@then("every webhook route answers and refuses it")
+@then("her webhook route'u yanıt verir ve isteği reddeder")
+def _(webhook_answers: dict[str, Response], evidence: Evidence) -> None:
+    evidence.put("webhook_routes", {k: r.status for k, r in webhook_answers.items()})
+    bad = []
+    for key, resp in webhook_answers.items():
+        where = f"{key} ({resp.exchange.url})"
+        if resp.status in (404, 405):
+            bad.append(f"{where} is not mounted: {resp.status}")
+        elif resp.status >= 500:
+            bad.append(f"{where} is broken: {resp.status}")
+        elif resp.status < 400:
+            bad.append(f"{where} accepted an unsigned request: {resp.status}")
+    if bad:
+        raise CheckFailed("webhook routes cannot raise webhook errors: " + "; ".join(bad))
+
+
+@when("I scrape the metrics endpoint", target_fixture="metrics_text")
+@when("metrics endpoint'ini okurum", target_fixture="metrics_text")
+def _(target: TargetClient, evidence: Evidence) -> sig.Exposition:
+    path = target.profile.path("metrics")
+    resp = target.call("metrics")
+    evidence.put("metrics_status", resp.status)
+    if resp.status != 200:
+        raise CheckFailed(f"no metrics for alerting: GET {path} answered {resp.status}")
+    try:
+        return sig.parse_metrics(resp.text)
+    except sig.MetricsError as exc:
+        raise CheckFailed(f"GET {path} is not Prometheus text: {exc}") from None
+
+
+@then("the request counter carries handler, method and status-class labels")
+@then("istek sayacı handler, method ve durum sınıfı etiketlerini taşır")
+def _(metrics_text: sig.Exposition, target: TargetClient, evidence: Evidence) -> None:
+    cfg = config(target)
+    series = metrics_text.series(cfg.requests_counter)
+    if not series:
+        raise CheckFailed(f"/metrics has no {cfg.requests_counter} series: 5xx alerting has nothing to count")
+    labels = (cfg.handler_label, cfg.method_label, cfg.status_label)
+    unlabeled = [s.labels for s in series if any(k not in s.labels for k in labels)]
+    odd = sorted({s.labels.get(cfg.status_label, "") for s in series} - {""}
+                 - {v for s in series if sig.status_class(v := s.labels.get(cfg.status_label, ""))})
+    classes = sorted({c for s in series if (c := sig.status_class(s.labels.get(cfg.status_label, "")))})
+    evidence.put("status_classes", classes)
+    evidence.put("request_series", len(series))
+    if unlabeled:
+        raise CheckFailed(f"{cfg.requests_counter} series without the labels {', '.join(labels)}: {unlabeled[:3]}")
+    if odd:
+        raise CheckFailed(f"{cfg.requests_counter} has status values that are not a status class: {odd[:5]}")
+    if not classes:
+        raise CheckFailed(f"{cfg.requests_counter} has no series with a status class: nothing to alert on")
+
+
+@then("the request latency histogram has buckets, a sum and a count")
+@then("istek gecikme histogramı bucket, sum ve count içerir")
+def _(metrics_text: sig.Exposition, target: TargetClient, evidence: Evidence) -> None:
+    name = config(target).latency_histogram
+    declared = metrics_text.types.get(name)
+    if declared not in (None, "histogram"):
+        raise CheckFailed(f"{name} is declared a {declared}, not a histogram: no latency quantiles")
+    buckets = metrics_text.series(f"{name}_bucket")
+    counts = {tuple(sorted(s.labels.items())): s.value for s in metrics_text.series(f"{name}_count")}
+    if not buckets or not counts or not metrics_text.series(f"{name}_sum"):
+        raise CheckFailed(f"/metrics lacks the {name} histogram (_bucket, _sum and _count)")
+    per_series: dict[tuple[tuple[str, str], ...], dict[float, float]] = {}
+    for s in buckets:
+        key = tuple(sorted((k, v) for k, v in s.labels.items() if k != "le"))
+        per_series.setdefault(key, {})[float(s.labels.get("le", "nan"))] = s.value
+    for key, series in per_series.items():
+        ordered = [series[b] for b in sorted(series)]
+        if float("inf") not in series or ordered != sorted(ordered) or counts.get(key) != series[float("inf")]:
+            raise CheckFailed(f"{name} series {dict(key)} is not a valid histogram (+Inf bucket = count, cumulative)")
+    evidence.put("latency_buckets", sorted({b for s in per_series.values() for b in s if b != float("inf")}))
+
+
+@then("the readiness reports the database connected")
+@then("hazır olma durumu veritabanının bağlı olduğunu bildirir")
+def _(target: TargetClient, evidence: Evidence) -> None:
+    resp = target.call("readiness")
+    try:
+        state = resp.word("database")
+    except CheckFailed as exc:
+        raise CheckFailed(f"readiness (HTTP {resp.status}) does not report the database: {exc}") from None
+    evidence.put("readiness_database", state)
+    wanted = target.profile.state("database_ok")
+    if state != wanted:
+        raise CheckFailed(f"readiness reports the database '{state}', not '{wanted}'")
