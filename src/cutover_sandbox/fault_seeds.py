@@ -70,10 +70,10 @@ def seed_deposit_completed_unbooked(ctx: AppContext) -> None:
         session.commit()
 
 
-def error_burst(url: str) -> None:
-    """The burst: requests to the health route carrying the burst header, each answered 503."""
+def error_burst(url: str, health_path: str = "/api/health") -> None:
+    """The burst: requests to the dialect's health route carrying the burst header, each answered 503."""
     for _ in range(BURST_REQUESTS):
-        request = urllib.request.Request(f"{url}/api/health", headers={BURST_HEADER: "1"})
+        request = urllib.request.Request(f"{url}{health_path}", headers={BURST_HEADER: "1"})
         try:
             urllib.request.urlopen(request, timeout=5).close()  # loopback: the sandbox's own server
         except urllib.error.HTTPError:

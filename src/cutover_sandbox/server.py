@@ -129,7 +129,7 @@ class Sandbox:
             self._thread.start()
             self._wait_started()
             if self.faults.active("error_burst_before_round"):  # FAULT: a 5xx burst before anyone looks
-                fault_seeds.error_burst(self.url)
+                fault_seeds.error_burst(self.url, "/status/health" if self.dialect == dialects.ALT else "/api/health")
             self.psp.start(self.url)
         except BaseException:
             sock.close()

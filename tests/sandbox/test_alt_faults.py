@@ -222,6 +222,33 @@ def _payout_failure_spike(api: AltApi) -> None:
     assert api.phase(ref) == "DISPATCH_FAILED"  # the PSP fails every live payout too, through the alt wire
 
 
+def _dump_not_restorable(api: AltApi) -> None:
+    member = api.funded_member("20.00")  # the live alt platform lives with the CHECK: a new member has funds
+    assert api.funds(member)["free"] == D("20.00")
+    assert api.sql("SELECT count(*) FROM pg_constraint WHERE conname = 'wallets_player_exists'") == [(1,)]
+    assert api.sql("SELECT count(*) FROM alt.accounts")[0][0] >= 2  # customers whose wallets a restore must carry
+
+
+def _error_burst_before_round(api: AltApi) -> None:
+    text = api.get("/internal/metrics").text
+    burst = [line for line in text.splitlines() if line.startswith("http_requests_total{")
+             and 'code="5xx"' in line and "/status/health" in line]
+    assert burst and float(burst[0].rsplit(" ", 1)[1]) >= 40, burst  # the burst, in alt's own labels
+    assert api.get("/status/health").json()["state"] == "UP"  # and the platform healthy after it
+
+
+def _finance_jobs_stuck(api: AltApi) -> None:
+    rows = api.sql("SELECT kind, status FROM alt.txns WHERE changed_at < now() - interval '40 minutes' "
+                   "ORDER BY kind")
+    assert ("CASHOUT", "DISPATCHED") in rows and ("TOPUP", "AWAITING_PSP") in rows
+
+
+def _deposit_completed_unbooked(api: AltApi) -> None:
+    rows = api.sql("SELECT t.ref FROM alt.txns t WHERE t.kind = 'TOPUP' AND t.status = 'SETTLED' "
+                   "AND NOT EXISTS (SELECT 1 FROM alt.batches b WHERE b.txn = t.ref)")
+    assert len(rows) == 1
+
+
 CHECKS: dict[str, Callable[[AltApi], None]] = {
     name.removeprefix("_"): check for name, check in dict(globals()).items()
     if name.startswith("_") and callable(check) and name.removeprefix("_") in faults.BY_NAME

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,14 +12,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from cutover_sandbox import __version__, migrate
 from cutover_sandbox.api.deps import ContextDep, FaultsDep, SettingsDep
 from cutover_sandbox.api.routes.health import reported_sha
+from cutover_sandbox.fault_seeds import BURST_HEADER
 
 router = APIRouter(prefix="/status", tags=["status"])
 
 SCHEMA_STATES = {"ok": "current", "behind": "behind", "failed": "failed"}
 
 
-@router.get("/health")
-def health(settings: SettingsDep, faults: FaultsDep) -> dict[str, Any]:
+@router.get("/health", response_model=None)
+def health(settings: SettingsDep, faults: FaultsDep, request: Request) -> dict[str, Any] | JSONResponse:
+    if faults.active("error_burst_before_round") and request.headers.get(BURST_HEADER):  # FAULT: the burst's 503s
+        return JSONResponse({"state": "DOWN"}, status_code=503)
     state = "UP"
     if faults.active("health_unhealthy"):  # FAULT
         state = "DEGRADED"
