@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +37,15 @@ SQL_COLUMNS: dict[str, tuple[str, ...]] = {
 """The columns the gate reads from each [sql] query (empty: the first column, whatever its name)."""
 INVARIANT_COLUMNS: tuple[str, ...] = ("ref",)
 """Every invariant names the row that breaks it in a `ref` column."""
-SQL_PARAMS: dict[str, dict[str, Any]] = {
-    "wallet": {"player_id": None},
-    "event_applications": {"tx_id": None, "kind": None},
-}
+PARAM = re.compile(r"%\((\w+)\)s")
+SAMPLE_VALUES: dict[str, Any] = {"limit": 1, "sample_percent": 1.0, "seed": 1}
+"""What a query's parameters are bound to when it is prepared for its columns (times: now; others: NULL)."""
+
+
+def sample_params(sql: str) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    names = set(PARAM.findall(sql))
+    return {name: SAMPLE_VALUES.get(name, now if name in ("since", "before", "until") else None) for name in names}
 
 STARTER = '''\
 # A target profile for the cutover gate: only what differs from the built-in default (CONTRACT section 1).
@@ -106,18 +113,17 @@ def sql_problems(data: dict[str, Any], dsn: Secret) -> list[str]:
     """Each [sql] and [invariants] query prepared read-only against the database: a failure or a missing column."""
     profile = load_profile(None)
     database = Database(dsn, profile, connect_timeout=5)
-    queries = [(f"sql.{key}", sql, SQL_COLUMNS.get(key, ()), SQL_PARAMS.get(key, {}))
-               for key, sql in data.get("sql", {}).items()]
-    queries += [(f"invariants.{key}", sql, INVARIANT_COLUMNS, {}) for key, sql in data.get("invariants", {}).items()]
+    queries = [(f"sql.{key}", str(sql), SQL_COLUMNS.get(key, ())) for key, sql in data.get("sql", {}).items()]
+    queries += [(f"invariants.{key}", str(sql), INVARIANT_COLUMNS) for key, sql in data.get("invariants", {}).items()]
     try:
         database.rows("SELECT 1", what="database")
     except CheckFailed as exc:
         return [f"database: {exc}"]
     problems = []
-    for where, sql, wanted, params in queries:
-        text = str(sql).replace("{table}", "(SELECT 1) AS one_table")  # table_rows: any table will do
+    for where, sql, wanted in queries:
+        text = sql.replace("{table}", "(SELECT 1) AS one_table")  # table_rows: any table will do
         try:
-            names = database.columns(text, params, what=where)
+            names = database.columns(text, sample_params(text), what=where)
         except CheckFailed as exc:
             problems.append(str(exc))
             continue

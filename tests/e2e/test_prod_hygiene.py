@@ -15,12 +15,14 @@ import requests
 
 from cutover_gate.checks.discovery import words_of
 from cutover_gate.checks.writes import DISCOVERED
-from cutover_gate.config.target_profile import load_profile
+from cutover_gate.config.target_profile import Profile, load_profile
 from cutover_proxy import FaultProxy
 
-from .conftest import ROOT, GateRun, Standalone
+from .conftest import ROOT, GateRun, Standalone, serve_sandbox
 
 PROFILE = load_profile(None)
+ALT_PROFILE_FILE = ROOT / "fixtures" / "profiles" / "alt.toml"
+ALT_PROFILE = load_profile(ALT_PROFILE_FILE)
 
 
 def provision_canary(sandbox: Standalone) -> dict[str, str]:
@@ -42,12 +44,36 @@ def provision_canary(sandbox: Standalone) -> dict[str, str]:
     return {"CUTOVER_CANARY_EMAIL": email, "CUTOVER_CANARY_PASSWORD": password}
 
 
+def provision_alt_canary(sandbox: Standalone) -> dict[str, str]:
+    """The same by hand on the alt platform: a member of an existing tenant (KYC at onboarding), mail and mobile
+    verified with the staging code."""
+    base, nonce = sandbox.url, secrets.token_hex(4)
+    mail, password, mobile = f"canary-{nonce}@ops.invalid", f"Canary-{nonce}-pass", f"+9055512{nonce[:5]}"
+    http = requests.Session()
+    http.trust_env = False
+    assert http.post(f"{base}/v2/members", json={"mail": mail, "pass": password, "handle": f"canary{nonce}",
+                                                 "mobile": mobile, "tenant": "casino-eu"}).status_code == 201
+    for channel, target in (("email", mail), ("sms", mobile)):
+        assert http.post(f"{base}/v2/members/verify", json={"channel": channel, "target": target}).status_code == 202
+        assert http.post(f"{base}/v2/members/verify/confirm",
+                         json={"channel": channel, "target": target, "code": "424242"}).ok
+    return {"CUTOVER_CANARY_EMAIL": mail, "CUTOVER_CANARY_PASSWORD": password, "CUTOVER_VERIFY_CODE": "424242"}
+
+
 @pytest.fixture
 def prod_through_proxy(standalone_sandbox: Standalone) -> Iterator[tuple[FaultProxy, dict[str, str]]]:
     canary = provision_canary(standalone_sandbox)
     env = {**standalone_sandbox.env, **canary, "CUTOVER_DB_DSN": standalone_sandbox.dsn}
     with FaultProxy(standalone_sandbox.url) as proxy:
         yield proxy, env
+
+
+@pytest.fixture
+def alt_prod_through_proxy() -> Iterator[tuple[FaultProxy, dict[str, str]]]:
+    with serve_sandbox(extra={"CUTOVER_SANDBOX_DIALECT": "alt"}) as box:
+        env = {**box.env, **provision_alt_canary(box), "CUTOVER_DB_DSN": box.dsn}
+        with FaultProxy(box.url) as proxy:
+            yield proxy, env
 
 
 def template_regex(path: str) -> re.Pattern[str]:
@@ -64,7 +90,20 @@ def test_prod_run_makes_exactly_the_planned_writes(gate: Callable[..., GateRun],
                                                    prod_through_proxy: tuple[FaultProxy, dict[str, str]]) -> None:
     proxy, env = prod_through_proxy
     args = (f"--target-url={proxy.url}", "--env-name=prod", f"--cutover-file={ROOT / 'fixtures' / 'cutover.toml'}")
+    prod_writes_are_the_plan(gate, tmp_path, proxy, env, args, PROFILE)
 
+
+def test_prod_run_on_the_alt_dialect_makes_exactly_the_planned_writes(
+        gate: Callable[..., GateRun], tmp_path: Path, alt_prod_through_proxy: tuple[FaultProxy, dict[str, str]]
+        ) -> None:
+    proxy, env = alt_prod_through_proxy
+    args = (f"--target-url={proxy.url}", "--env-name=prod", f"--profile={ALT_PROFILE_FILE}",
+            f"--cutover-file={ROOT / 'fixtures' / 'alt.cutover.toml'}")
+    prod_writes_are_the_plan(gate, tmp_path, proxy, env, args, ALT_PROFILE)
+
+
+def prod_writes_are_the_plan(gate: Callable[..., GateRun], tmp_path: Path, proxy: FaultProxy, env: dict[str, str],
+                             args: tuple[str, ...], profile: Profile) -> None:
     plan = gate(tmp_path / "plan", "--plan", *args, env=env)
     assert plan.returncode == 0 and not proxy.log, "--plan sent something"
     run = gate(tmp_path / "reports", *args, env=env)
@@ -72,7 +111,7 @@ def test_prod_run_makes_exactly_the_planned_writes(gate: Callable[..., GateRun],
     assert run.decision["decision"] == "GO", (run.decision["reasons"], run.output[-3000:])
     assert run.decision["env_name"] == "prod"
     expected = planned(tmp_path / "plan" / "plan.md")
-    webhook_words = set(PROFILE.probe("webhook_route_words"))
+    webhook_words = set(profile.probe("webhook_route_words"))
     # the discovery probes send `{}` to every webhook-like route the OpenAPI document lists, the profile's included
     writes = [(e.method, DISCOVERED if e.body == {} and words_of(e.path) & webhook_words else e.path.split("?")[0])
               for e in proxy.log if e.method not in ("GET", "HEAD", "OPTIONS")]
@@ -92,13 +131,13 @@ def test_prod_run_makes_exactly_the_planned_writes(gate: Callable[..., GateRun],
     assert wanted_discovered == 1 and discovered > 0 and discovered % 2 == 0  # an unsigned and a forged {} each
 
     # one admin session and one canary login serve the run; prod registers nobody
-    logins = Counter(p for _, p in writes if p.endswith("/login"))
-    assert logins[PROFILE.path("admin_login")] == 2  # the login check (its token is the run's session), a wrong one
-    assert logins[PROFILE.path("player_login")] == 1
-    assert not [p for _, p in writes if p == PROFILE.path("player_register") or "/kyc/" in p]
+    logins = Counter(p for _, p in writes if p in (profile.path("admin_login"), profile.path("player_login")))
+    assert logins[profile.path("admin_login")] == 2  # the login check (its token is the run's session), a wrong one
+    assert logins[profile.path("player_login")] == 1
+    assert not [p for _, p in writes if p == profile.path("player_register") or "/kyc/" in p]
 
     # nothing but a bodiless OPTIONS ever reached a route that must be disabled
-    disabled = {spec.split()[-1] for spec in PROFILE.probe("disabled_endpoints")}
-    seed_words = set(PROFILE.probe("seed_route_words"))
+    disabled = {spec.split()[-1] for spec in profile.probe("disabled_endpoints")}
+    seed_words = set(profile.probe("seed_route_words"))
     touched = [e for e in proxy.log if e.path.split("?")[0] in disabled or words_of(e.path) & seed_words]
     assert touched and all(e.method == "OPTIONS" and not e.body_length for e in touched), touched

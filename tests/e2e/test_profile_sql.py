@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import Standalone
+from .conftest import ROOT, Standalone, serve_sandbox
 
 
 def profile_check(path: Path, dsn: str) -> subprocess.CompletedProcess[str]:
@@ -43,3 +43,9 @@ def test_an_unreachable_database_is_one_clear_problem(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "database: cannot connect to the database at 127.0.0.1:1/none" in run.stdout, run.stdout
     assert "s3cret-pass-771" not in run.stdout + run.stderr
+
+
+def test_the_alt_profiles_sql_answers_the_gates_columns_on_the_alt_dialect() -> None:
+    with serve_sandbox(extra={"CUTOVER_SANDBOX_DIALECT": "alt"}) as box:
+        run = profile_check(ROOT / "fixtures" / "profiles" / "alt.toml", box.dsn)
+    assert run.returncode == 0, run.stdout + run.stderr
