@@ -3,7 +3,6 @@ webhooks signed from the formulas (independently of cutover_sandbox.signatures a
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -19,7 +18,7 @@ import requests
 from cutover_sandbox.core.config import Settings
 from cutover_sandbox.server import Sandbox
 
-from .sandbox_support import Http
+from .sandbox_support import Http, adyen_item
 
 SETTINGS = Settings()
 TENANT = "casino-eu"
@@ -205,16 +204,5 @@ def card_headers(body: bytes, *, secret: str = SETTINGS.stripe_webhook_secret,
 
 def acquirer_batch(ref: str, amount_minor: int, *, psp_reference: str | None = None,
                    key_b64: str = SETTINGS.adyen_hmac_key, signature: str | None = "sign") -> bytes:
-    item: dict[str, Any] = {
-        "pspReference": psp_reference or uuid.uuid4().hex[:16].upper(), "originalReference": "",
-        "merchantAccountCode": "SandboxCasinoECOM", "merchantReference": ref,
-        "amount": {"value": amount_minor, "currency": "USD"}, "eventCode": "AUTHORISATION", "success": "true",
-    }
-    signed = ":".join(str(v) for v in (item["pspReference"], "", item["merchantAccountCode"], ref, amount_minor,
-                                       "USD", "AUTHORISATION", "true"))
-    if signature == "sign":
-        digest = hmac.new(base64.b64decode(key_b64), signed.encode(), hashlib.sha256).digest()
-        signature = base64.b64encode(digest).decode()
-    if signature is not None:
-        item["additionalData"] = {"hmacSignature": signature}
+    item = adyen_item(ref, amount_minor, psp_reference=psp_reference, key_b64=key_b64, signature=signature)
     return json.dumps({"batch": [item]}).encode()

@@ -214,8 +214,9 @@ def stripe_event(tx_id: str, amount_minor: int, event_id: str | None = None) -> 
     return json.dumps(event).encode()
 
 
-def adyen_notification(tx_id: str, amount_minor: int, *, psp_reference: str | None = None,
-                       key_b64: str = SETTINGS.adyen_hmac_key, signature: str | None = "sign") -> bytes:
+def adyen_item(tx_id: str, amount_minor: int, *, psp_reference: str | None = None,
+               key_b64: str = SETTINGS.adyen_hmac_key, signature: str | None = "sign") -> dict[str, Any]:
+    """One Adyen NotificationRequestItem for the deposit, HMAC-signed ("sign"), with a given signature, or none."""
     item: dict[str, Any] = {
         "pspReference": psp_reference or uuid.uuid4().hex[:16].upper(), "originalReference": "",
         "merchantAccountCode": "SandboxCasinoECOM", "merchantReference": tx_id,
@@ -228,6 +229,12 @@ def adyen_notification(tx_id: str, amount_minor: int, *, psp_reference: str | No
         signature = base64.b64encode(digest).decode()
     if signature is not None:
         item["additionalData"] = {"hmacSignature": signature}
+    return item
+
+
+def adyen_notification(tx_id: str, amount_minor: int, *, psp_reference: str | None = None,
+                       key_b64: str = SETTINGS.adyen_hmac_key, signature: str | None = "sign") -> bytes:
+    item = adyen_item(tx_id, amount_minor, psp_reference=psp_reference, key_b64=key_b64, signature=signature)
     return json.dumps({"live": "false", "notificationItems": [{"NotificationRequestItem": item}]}).encode()
 
 

@@ -33,6 +33,9 @@ def guards(settings: GateSettings) -> list[str]:
            "circuit breaker: once the target is shown unreachable, every later call and scenario is refused at once; "
            "a write with no answer blocks every later writer",
            "routes that must be disabled are probed with OPTIONS, never sent a body"]
+    out.append("restore drill (t30_restore_drill): never in prod; elsewhere it creates one scratch database "
+               "cutover_drill_<UTC>_<hex> on the restore server (CUTOVER_RESTORE_DSN), never the target's own "
+               "database, and always drops it")
     if settings.env_name == "prod":
         out += ["prod: no canary is registered (the pre-provisioned one logs in)",
                 "prod: webhook probes target the canary's completed transactions; no forged event funds anything"]
