@@ -6,6 +6,10 @@ unix socket (inside the temp dir) trusts local clients and is how the launcher c
 PostgreSQL refuses to run as root, so as root every server program runs as the `postgres` user (created with
 `useradd` when missing, as the pgserver wheel does).
 
+A cluster whose owning process died without stopping it (killed hard: SIGKILL, an interrupted CI job) is swept by
+the next `start()` under the same parent dir: each cluster dir records its owner's pid and start time, and a dir
+whose owner is gone has its server stopped and is deleted. Live owners' clusters (parallel workers) are left alone.
+
 Boot speed: the cluster lives on /dev/shm when it is a tmpfs with at least 1 GiB free (`CUTOVER_PG_TMPDIR` picks
 another parent dir), and a pristine initdb result is reused from a cache (`CUTOVER_PG_CACHE_DIR`, see `pgcache`).
 """
@@ -127,6 +131,59 @@ def base_dir(as_root: bool) -> str | None:
     return "/tmp" if as_root else None
 
 
+OWNER_FILE = "owner"
+
+
+def _process_start(pid: int) -> str | None:
+    """The start time of process `pid` (field 22 of /proc/<pid>/stat), or None when no such process runs."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat_line.rsplit(")", 1)[-1].split()[19]
+
+
+def _owner_record() -> str:
+    return f"{os.getpid()} {_process_start(os.getpid()) or ''}".strip()
+
+
+def _owner_alive(record: str) -> bool:
+    parts = record.split()
+    if not parts or not parts[0].isdigit():
+        return False
+    started = _process_start(int(parts[0]))
+    return started is not None and (len(parts) < 2 or parts[1] == started)
+
+
+def _stop_orphan_server(datadir: Path) -> None:
+    """SIGQUIT the postmaster serving `datadir`, if one still runs. The pid is trusted only when that process's
+    working directory is the data dir (a postmaster's is), so a recycled pid is never signalled."""
+    try:
+        pid = int((datadir / "postmaster.pid").read_text().split()[0])
+        if Path(f"/proc/{pid}/cwd").resolve() != datadir.resolve():
+            return
+    except (OSError, ValueError, IndexError):
+        return
+    PgCluster._kill(datadir / "postmaster.pid")
+
+
+def sweep_orphans(parent: Path) -> list[Path]:
+    """Stop and delete the cluster dirs under `parent` whose owner process is gone; return what was swept.
+    Only dirs this launcher made are considered (the `cutover-pg-` prefix with an owner file)."""
+    swept: list[Path] = []
+    for tmpdir in sorted(parent.glob("cutover-pg-*")):
+        try:
+            record = (tmpdir / OWNER_FILE).read_text()
+        except OSError:
+            continue  # not (or not yet) a cluster dir of ours: a sibling between mkdtemp and writing its owner
+        if _owner_alive(record):
+            continue
+        _stop_orphan_server(tmpdir / "data")
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        swept.append(tmpdir)
+    return swept
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -186,9 +243,12 @@ class PgCluster:
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
     def start(self) -> PgCluster:
-        self.tmpdir = Path(tempfile.mkdtemp(prefix="cutover-pg-", dir=base_dir(as_root=self._run_as is not None)))
+        parent = base_dir(as_root=self._run_as is not None)
+        sweep_orphans(Path(parent or tempfile.gettempdir()))
+        self.tmpdir = Path(tempfile.mkdtemp(prefix="cutover-pg-", dir=parent))
         atexit.register(self.stop)
         try:
+            (self.tmpdir / OWNER_FILE).write_text(_owner_record())
             self.socket_dir.mkdir()
             if self._run_as is not None:
                 for path in (self.tmpdir, self.socket_dir):

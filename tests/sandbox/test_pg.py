@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -100,3 +106,44 @@ def test_initdb_results_are_cached_and_reused(monkeypatch: pytest.MonkeyPatch, t
     assert pgcache.cache_root() is None
     with PgCluster() as uncached:
         _exercise(uncached)
+
+
+@pytest.fixture
+def parent_dir() -> Iterator[Path]:
+    """A parent dir of its own (as root, the postgres user must reach it: pytest's tmp_path is private)."""
+    path = Path(tempfile.mkdtemp(prefix="pg-parent-", dir="/tmp"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_cluster_whose_owner_died_is_stopped_and_swept_by_the_next_start(
+        monkeypatch: pytest.MonkeyPatch, parent_dir: Path) -> None:
+    """A parent killed hard (SIGKILL) cannot stop its cluster; the next launcher under the same dir does."""
+    tmp_path = parent_dir
+    monkeypatch.setenv("CUTOVER_PG_TMPDIR", str(tmp_path))
+    orphan = PgCluster().start()
+    alive = PgCluster().start()
+    try:
+        assert orphan.tmpdir is not None and alive.tmpdir is not None
+        orphan_dir = orphan.tmpdir
+        postmaster = int((orphan_dir / "data" / "postmaster.pid").read_text().split()[0])
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        (orphan_dir / "owner").write_text(f"{dead.pid} 0")  # its owner has exited
+        orphan.tmpdir = None  # forget it, as a killed owner would
+        stranger = tmp_path / "cutover-pg-notours"
+        stranger.mkdir()  # no owner file: not a cluster dir of this launcher, never touched
+        with PgCluster() as third:
+            assert third.tmpdir is not None and (third.tmpdir / "owner").read_text().split()[0] == str(os.getpid())
+        assert not orphan_dir.exists()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{postmaster}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{postmaster}").exists() or "zombie" in Path(f"/proc/{postmaster}/status").read_text()
+        assert alive.tmpdir.exists() and stranger.exists()  # a live owner's cluster and foreign dirs stay
+        with psycopg.connect(alive.dsn) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        alive.stop()
+        orphan.stop()

@@ -193,3 +193,24 @@ def test_reading_a_table_the_role_may_not_read_names_it(cluster: PgCluster, sour
         seen = read_state(conn, QUERIES)
     assert seen.tables["public.players"] == 5 and seen.alembic == ("0002_ledger",)
     assert "permission denied" in str(seen.tables["Odd Schema.ledger \"entries\""])
+
+
+def test_a_drill_sweeps_the_stale_scratch_databases_a_killed_drill_left_and_nothing_else(
+        cluster: PgCluster, source: str, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from cutover_gate.checks.scratch import STALE_AFTER
+
+    old = f"{SCRATCH_PREFIX}{datetime.now(UTC) - STALE_AFTER - timedelta(minutes=5):%Y%m%dt%H%M%Sz}_abcdef"
+    recent = f"{SCRATCH_PREFIX}{datetime.now(UTC) - timedelta(minutes=10):%Y%m%dt%H%M%Sz}_123456"
+    lookalike = f"{SCRATCH_PREFIX}kept_by_hand"
+    for name in (old, recent, lookalike):
+        cluster.create_database(name)
+    try:
+        report = run_drill(dump(source, tmp_path), server_of(cluster), QUERIES)
+        assert report.problems() == [], report.problems()
+        assert report.swept == [old] and report.evidence()["leftovers_swept"] == [old]
+        assert sorted(scratch_databases(cluster)) == sorted([recent, lookalike])  # a drill may still run on those
+    finally:
+        for name in (old, recent, lookalike):
+            cluster.drop_database(name)

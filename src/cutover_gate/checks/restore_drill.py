@@ -223,6 +223,9 @@ class DrillReport:
     dry_run: DryRunResult | None = None
     dropped: bool = False
     drop_error: str = ""
+    swept: list[str] = field(default_factory=list)
+    """Scratch databases of earlier drills (killed before they could drop them) that this drill dropped."""
+    sweep_problems: list[str] = field(default_factory=list)
     error: str = ""
     """The drill could not run (the restore server unreachable, CREATE DATABASE refused, no pg_restore)."""
     duration_s: float = 0.0
@@ -255,6 +258,7 @@ class DrillReport:
                 "alembic_restored": list(self.restored.alembic) if self.restored else None,
                 "pg_restore_exit": self.restore_exit, "pg_restore_errors": self.restore_errors[:MAX_LISTED],
                 "differences": self.differences, "scratch_dropped": self.dropped,
+                "leftovers_swept": self.swept, "leftover_sweep_problems": self.sweep_problems,
                 "duration_s": round(self.duration_s, 3), "error": self.error}
 
 
@@ -287,5 +291,7 @@ def run_drill(snapshot: Snapshot, server: RestoreServer, queries: DrillSql, *, d
             report.dropped = not report.drop_error
             if not report.scratch and report.drop_error:
                 report.drop_error = ""  # nothing was created: nothing to drop
+            if not report.error:
+                report.swept, report.sweep_problems = server.sweep_stale()
         report.duration_s = time.monotonic() - started
     return report

@@ -5,6 +5,10 @@ DROP DATABASE). Every database this module creates, restores into or drops is na
 other name passes `_scratch()`, so nothing else can be dropped. As in backup.py, the password reaches `pg_restore`
 only through `PGPASSWORD`, and errors name host and database, never the password.
 
+A drill that was killed (the gate stopped hard mid-restore) cannot drop its scratch database. Each drill therefore
+sweeps the scratch databases of earlier drills that are older than `STALE_AFTER` (or twice the restore timeout,
+whichever is longer): no drill still running can be that old, and the sweep only ever matches the scratch pattern.
+
 `pg_restore` runs with `--no-owner --no-privileges`, so a role with CREATEDB (no superuser) can restore; it does not
 stop at the first error, so that every error is seen, and its exit code is the drill's to judge.
 """
@@ -16,7 +20,7 @@ import re
 import secrets
 import subprocess
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -32,6 +36,7 @@ from cutover_pg import PgToolNotFound, find_tool
 SCRATCH_PREFIX = "cutover_drill_"
 _SCRATCH = re.compile(rf"{SCRATCH_PREFIX}\d{{8}}t\d{{6}}z_[0-9a-f]{{6}}")
 MAX_ERRORS = 20
+STALE_AFTER = timedelta(hours=6)
 T = TypeVar("T")
 
 
@@ -136,6 +141,31 @@ class RestoreServer:
                 return str(again)
         return ""
 
+    def sweep_stale(self, now: datetime | None = None) -> tuple[list[str], list[str]]:
+        """Drop the scratch databases earlier drills left behind: (dropped names, problems). Only names of the
+        scratch pattern whose timestamp is older than the stale age are considered."""
+        now = now or datetime.now(UTC)
+        cutoff = now - max(STALE_AFTER, timedelta(seconds=2 * self.restore_timeout))
+        try:
+            with psycopg.connect(self._dsn, autocommit=True, connect_timeout=self.connect_timeout) as conn:
+                pattern = SCRATCH_PREFIX.replace("_", r"\_") + "%"
+                names = [str(row[0]) for row in
+                         conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (pattern,))]
+        except psycopg.Error as exc:
+            return [], [f"cannot list leftover scratch databases on {self.where}: {self._why(exc)}"]
+        dropped: list[str] = []
+        problems: list[str] = []
+        for name in sorted(names):
+            created = scratch_time(name)
+            if created is None or created >= cutoff:
+                continue
+            why = self.drop(name)
+            if why:
+                problems.append(why)
+            else:
+                dropped.append(name)
+        return dropped, problems
+
     # -- internals -------------------------------------------------------------------------------------------------
     def _admin(self, statement: sql.Composed, what: str) -> None:
         try:
@@ -150,6 +180,13 @@ class RestoreServer:
 
     def _why(self, exc: BaseException) -> str:
         return _scrub(_tail(str(exc), 2), self._secrets)
+
+
+def scratch_time(name: str) -> datetime | None:
+    """When a scratch database was made (from its name), or None when the name is not the scratch pattern."""
+    if not _SCRATCH.fullmatch(name):
+        return None
+    return datetime.strptime(name[len(SCRATCH_PREFIX):len(SCRATCH_PREFIX) + 16], "%Y%m%dt%H%M%Sz").replace(tzinfo=UTC)
 
 
 def _scratch(name: str) -> str:

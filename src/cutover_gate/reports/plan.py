@@ -35,7 +35,8 @@ def guards(settings: GateSettings) -> list[str]:
            "routes that must be disabled are probed with OPTIONS, never sent a body"]
     out.append("restore drill (t30_restore_drill): never in prod; elsewhere it creates one scratch database "
                "cutover_drill_<UTC>_<hex> on the restore server (CUTOVER_RESTORE_DSN), never the target's own "
-               "database, and always drops it")
+               "database, and always drops it; it also drops scratch databases of earlier, killed drills once "
+               "they are over 6 hours old")
     if settings.env_name == "prod":
         out += ["prod: no canary is registered (the pre-provisioned one logs in)",
                 "prod: webhook probes target the canary's completed transactions; no forged event funds anything"]
