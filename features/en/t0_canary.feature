@@ -23,6 +23,12 @@ Feature: T-0 canary money loop
     And the database and the admin view agree with the player's balances
     And replaying mark-paid moves no money
 
+  @t0_player_scope
+  Scenario: A player's session opens no admin endpoint
+    Given the run's canary player is logged in
+    When the canary's session calls every admin-only endpoint
+    Then every one refuses it while the admin's own session is served
+
   @t0_psp_deposit
   Scenario: A PSP deposit completes once the PSP's signed webhook arrives
     Given a verified canary player with KYC approved

@@ -24,6 +24,12 @@
     Ve veritabanı ve admin görünümü oyuncunun bakiyeleriyle uyuşur
     Ve mark-paid tekrarı para hareket ettirmez
 
+  @t0_player_scope
+  Senaryo: Oyuncu oturumu hiçbir admin endpoint'ini açmaz
+    Diyelim ki koşunun canary oyuncusu giriş yapmış
+    Eğer ki canary'nin oturumu yalnızca admin'e açık her endpoint'i çağırır
+    O zaman her biri onu reddeder, admin'in kendi oturumu ise yanıt alır
+
   @t0_psp_deposit
   Senaryo: PSP deposit'i, PSP'nin imzalı webhook'u geldiğinde tamamlanır
     Diyelim ki KYC'si onaylanmış doğrulanmış bir canary oyuncusu

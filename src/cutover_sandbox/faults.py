@@ -86,6 +86,9 @@ CATALOGUE: tuple[Fault, ...] = (
           "the finance withdrawals list (GET /api/v1/finance/withdrawals) answers 500"),
     Fault("admin_login_any_password", "t15_admin_login", "security_incident",
           "admin login accepts any password for the admin's e-mail"),
+    Fault("player_token_admin_access", "t0_player_scope", "security_incident",
+          "admin endpoints accept any valid token: a player's token acts as the admin (dashboard, finance lists, "
+          "reviews)"),
     Fault("debug_route_mounted", "t60_bootstrap_disabled", "security_incident",
           "an undeclared, unauthenticated POST /api/v1/debug/reset-wallets is mounted (listed in /openapi.json)"),
     Fault("unsigned_callback_route", "t0_webhook_signature", "security_incident",

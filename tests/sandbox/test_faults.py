@@ -303,6 +303,22 @@ def test_fault_admin_login_any_password(make_api: MakeApi) -> None:
     assert api.post("/api/v1/auth/login", json={"email": "someone@else.invalid", "password": "x"}).status_code == 401
 
 
+def test_fault_player_token_admin_access(make_api: MakeApi) -> None:
+    api = make_api("player_token_admin_access")
+    player = api.new_player()
+    assert api.get("/api/v1/admin/dashboard", token=player.token).status_code == 200
+    assert api.get("/api/v1/finance/withdrawals", token=player.token).status_code == 200
+    assert api.get("/api/v1/admin/dashboard", token="not-a-token").status_code == 401  # a valid token is still needed
+    assert api.get("/api/v1/admin/dashboard").status_code == 401
+
+
+def test_no_fault_a_player_token_is_refused_on_admin_endpoints(make_api: MakeApi) -> None:
+    api = make_api()
+    player = api.new_player()
+    assert api.get("/api/v1/admin/dashboard", token=player.token).status_code == 401
+    assert api.get("/api/v1/finance/withdrawals", token=player.token).status_code == 401
+
+
 def test_fault_debug_route_mounted(make_api: MakeApi) -> None:
     api = make_api("debug_route_mounted")
     assert api.post("/api/v1/debug/reset-wallets").status_code == 200

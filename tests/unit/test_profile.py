@@ -124,3 +124,15 @@ def test_invariants_and_probes_come_from_the_profile() -> None:
     assert profile.invariants() == {"a": "select 1"}
     assert profile.probe("x") == [1, 2]
     assert Profile("q", {}).invariants() == {}
+
+
+def test_admin_only_calls_must_be_admin_reads_the_profile_declares(tmp_path: Path) -> None:
+    path = write(tmp_path, '[probes]\nadmin_only_calls = ["dashboard", "withdrawal_review", "wallet_balance", '
+                           '"nope"]\n')
+    _data, problems = problems_of(path)
+    assert "probes.admin_only_calls: no call 'nope' in [calls]" in problems
+    assert "probes.admin_only_calls: 'withdrawal_review' is a POST; the probe only reads" in problems
+    assert "probes.admin_only_calls: 'wallet_balance' does not take the admin session" in problems
+    assert not [p for p in problems if "'dashboard'" in p]
+    _data, problems = problems_of(write(tmp_path, '[probes]\nadmin_only_calls = []\n'))
+    assert problems == ["probes.admin_only_calls: not a non-empty list of call names"]

@@ -88,6 +88,8 @@ def _scenario(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
     if "hc_alerting_active" in lines:
         for route in plan.settings.profile.webhooks.routes.values():
             plan.add(route.call, "an unsigned request every webhook route must refuse")
+    if "t0_player_scope" in lines:
+        plan.canary_player()  # then only reads
     if "t0_deposit" in lines:
         _money_loop(plan)
     if "t0_psp_deposit" in lines:

@@ -260,6 +260,25 @@ def check(data: dict[str, Any]) -> tuple[ProfileModel | None, list[str]]:
     return (model if not problems else None), problems
 
 
+def _admin_only_problems(model: ProfileModel) -> list[str]:
+    """`[probes] admin_only_calls`: admin calls that only read (the player's token is sent to them)."""
+    names = model.probes.get("admin_only_calls", [])
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        return ["probes.admin_only_calls: not a non-empty list of call names"]
+    problems = []
+    for name in names:
+        call = model.calls.get(name)
+        if call is None:
+            problems.append(f"probes.admin_only_calls: no call '{name}' in [calls]")
+            continue
+        token = call.auth if isinstance(call.auth, str) else call.auth.token
+        if token != "admin":
+            problems.append(f"probes.admin_only_calls: '{name}' does not take the admin session")
+        if call.method not in ("GET", "HEAD"):
+            problems.append(f"probes.admin_only_calls: '{name}' is a {call.method}; the probe only reads")
+    return problems
+
+
 def _semantic(model: ProfileModel) -> list[str]:
     problems: list[str] = []
     needed = set(REQUIRED_CALLS)
@@ -285,6 +304,7 @@ def _semantic(model: ProfileModel) -> list[str]:
             problems.append(f"webhooks.routes.{name}.deposit_method: missing (the method whose deposits it completes)")
         if route.scheme == "adyen" and not (route.signed_fields and route.signature_path and route.item_path):
             problems.append(f"webhooks.routes.{name}: the adyen scheme needs signed_fields, signature_path, item_path")
+    problems += _admin_only_problems(model)
     probe = model.maintenance.call
     if probe and probe not in model.calls:
         problems.append(f"maintenance.call: no call '{probe}' in [calls]")

@@ -104,6 +104,8 @@ LINES: tuple[Line, ...] = (
     Line("t0_mark_paid", "t0", 4, "Admin mark paid", "Admin ödendi olarak işaretleme"),
     Line("t0_ledger_settlement", "t0", 4, "Ledger settlement / invariant", "Ledger settlement / invariant"),
     Line("t0_ledger_invariants", "t0", 4, "Ledger invariants over SQL", "SQL üzerinden ledger invariant'ları"),
+    Line("t0_player_scope", "t0", 4, "A player's session opens no admin endpoint",
+         "Oyuncu oturumu hiçbir admin endpoint'ini açmıyor"),
     Line("t0_psp_deposit", "t0", 4, "PSP deposit completed by its signed webhook",
          "PSP deposit'i imzalı webhook ile tamamlandı"),
     Line("t0_idempotency", "t0", 4, "Idempotency keys (replay, conflict, missing)",

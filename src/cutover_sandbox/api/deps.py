@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cutover_sandbox.core.config import Settings
@@ -71,8 +72,17 @@ def _bearer_of(model: type[User], session: Session, settings: Settings, authoriz
     return found
 
 
-def get_current_admin(session: SessionDep, settings: SettingsDep,
+def get_current_admin(session: SessionDep, settings: SettingsDep, faults: FaultsDep,
                       authorization: Annotated[str | None, Header()] = None) -> Admin:
+    if faults.active("player_token_admin_access"):  # FAULT: any valid token passes, a player's acts as the admin
+        try:
+            return _bearer_of(Admin, session, settings, authorization, "admin")
+        except ApiError:
+            player = _bearer_of(Player, session, settings, authorization, "player")
+            admin = session.scalars(select(Admin).order_by(Admin.created_at)).first()
+            if admin is None:
+                raise ApiError(401, "INVALID_TOKEN", f"no admin to act for player {player.id}") from None
+            return admin
     return _bearer_of(Admin, session, settings, authorization, "admin")
 
 

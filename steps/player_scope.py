@@ -1,0 +1,67 @@
+"""T-0: a player's session opens no admin endpoint (checklist section 4, beside the money loop).
+
+The money loop proves the canary can move its own money; this proves its token cannot act as the admin. The
+canary's own token is presented where each admin-only call of the profile (`[probes] admin_only_calls`: read-only
+GETs such as the dashboard and the finance withdrawals list) expects the admin session, with that call's own auth
+header and scheme. Each must refuse it: 401 or 403, or another 4xx (a platform may hide admin routes behind a 404),
+which serves nothing either; a 2xx is a privilege escalation, `security_incident`. The
+admin's own session is sent first as the control: a call the admin is not served on proves nothing either way.
+Nothing is written: the calls are reads, and the canary is the run's shared one.
+"""
+
+from __future__ import annotations
+
+from pytest_bdd import given, then, when
+
+from cutover_gate.checks.canary import CanaryPlayer
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.evidence.recording import Evidence
+from cutover_gate.fixtures import Gate
+from cutover_gate.target.client import TargetClient
+from steps.common import Shared, admin_session, canary_of
+
+
+@given("the run's canary player is logged in", target_fixture="canary_player")
+@given("koşunun canary oyuncusu giriş yapmış", target_fixture="canary_player")
+def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> CanaryPlayer:
+    player = canary_of(target, gate, shared)
+    evidence.put("canary_player_id", player.player_id)
+    return player
+
+
+@when("the canary's session calls every admin-only endpoint", target_fixture="scope_answers")
+@when("canary'nin oturumu yalnızca admin'e açık her endpoint'i çağırır", target_fixture="scope_answers")
+def _(target: TargetClient, gate: Gate, shared: Shared, canary_player: CanaryPlayer, evidence: Evidence
+      ) -> dict[str, tuple[int, int]]:
+    admin = admin_session(target, gate, shared)
+    answers: dict[str, tuple[int, int]] = {}
+    for name in target.profile.probe("admin_only_calls"):
+        control = target.call(name, admin=admin, player_id=canary_player.player_id).status
+        as_player = target.call(name, admin=canary_player.token, player_id=canary_player.player_id).status
+        answers[name] = (control, as_player)
+        evidence.put(f"{name}_admin_session", control)
+        evidence.put(f"{name}_player_session", as_player)
+    return answers
+
+
+@then("every one refuses it while the admin's own session is served")
+@then("her biri onu reddeder, admin'in kendi oturumu ise yanıt alır")
+def _(scope_answers: dict[str, tuple[int, int]], target: TargetClient, evidence: Evidence) -> None:
+    if not scope_answers:
+        raise CheckFailed("the profile names no admin-only call to probe ([probes] admin_only_calls)")
+    escalated = [name for name, (_, status) in scope_answers.items() if 200 <= status < 300]
+    if escalated:
+        evidence.trigger("security_incident", f"a player's token was served on admin-only call(s) {escalated}")
+    problems = []
+    for name, (control, status) in scope_answers.items():
+        path = target.profile.call(name).path
+        if 200 <= status < 300:
+            problems.append(f"{name} ({path}) served the canary player's token ({status}): a player acts as admin")
+        elif not 400 <= status < 500:
+            problems.append(f"{name} ({path}) answered the canary player's token {status}, expected a refusal "
+                            "(401 or 403)")
+        elif not 200 <= control < 300:
+            problems.append(f"{name} ({path}) answered the admin's own session {control}: the refusal proves "
+                            "nothing")
+    if problems:
+        raise CheckFailed("; ".join(problems))
