@@ -166,6 +166,8 @@ def _refused_without_valid_token(target: TargetClient, evidence: Evidence, token
         spec = target.profile.call(key)
         resp = target.request(spec.method, spec.path, token=token)  # the declared call, with or without a token
         evidence.put(f"{key}_{suffix}", resp.status)
+        if 200 <= resp.status < 300:
+            evidence.trigger("security_incident", f"{key} ({spec.path}) {what} was served ({resp.status})")
         if resp.status not in (401, 403):
             raise CheckFailed(f"{key} ({spec.path}) {what} answered {resp.status}, expected 401 or 403")
 

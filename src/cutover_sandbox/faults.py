@@ -86,6 +86,8 @@ CATALOGUE: tuple[Fault, ...] = (
           "the finance withdrawals list (GET /api/v1/finance/withdrawals) answers 500"),
     Fault("admin_login_any_password", "t15_admin_login", "security_incident",
           "admin login accepts any password for the admin's e-mail"),
+    Fault("admin_routes_open", "t15_admin_auth_enforced", "security_incident",
+          "admin endpoints serve a request without any token as the admin (a missing auth dependency)"),
     Fault("player_token_admin_access", "t0_player_scope", "security_incident",
           "admin endpoints accept any valid token: a player's token acts as the admin (dashboard, finance lists, "
           "reviews)"),

@@ -55,6 +55,11 @@ def _admin_login_any_password(api: AltApi) -> None:
     assert api.post("/v2/backoffice/sessions", json={"login": "x@else.invalid", "secret": "x"}).status_code == 401
 
 
+def _admin_routes_open(api: AltApi) -> None:
+    assert api.get("/v2/backoffice/overview").status_code == 200
+    assert api.get("/v2/backoffice/overview", token="not-a-token").status_code == 401
+
+
 def _player_token_admin_access(api: AltApi) -> None:
     member = api.new_member()
     assert api.get("/v2/backoffice/overview", token=member.token).status_code == 200

@@ -303,6 +303,13 @@ def test_fault_admin_login_any_password(make_api: MakeApi) -> None:
     assert api.post("/api/v1/auth/login", json={"email": "someone@else.invalid", "password": "x"}).status_code == 401
 
 
+def test_fault_admin_routes_open(make_api: MakeApi) -> None:
+    api = make_api("admin_routes_open")
+    assert api.get("/api/v1/admin/dashboard").status_code == 200
+    assert api.get("/api/v1/auth/me").status_code == 200
+    assert api.get("/api/v1/admin/dashboard", token="not-a-token").status_code == 401
+
+
 def test_fault_player_token_admin_access(make_api: MakeApi) -> None:
     api = make_api("player_token_admin_access")
     player = api.new_player()

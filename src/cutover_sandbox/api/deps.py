@@ -72,17 +72,23 @@ def _bearer_of(model: type[User], session: Session, settings: Settings, authoriz
     return found
 
 
+def _first_admin(session: Session) -> Admin:
+    admin = session.scalars(select(Admin).order_by(Admin.created_at)).first()
+    if admin is None:
+        raise ApiError(401, "INVALID_TOKEN", "no admin to act for")
+    return admin
+
+
 def get_current_admin(session: SessionDep, settings: SettingsDep, faults: FaultsDep,
                       authorization: Annotated[str | None, Header()] = None) -> Admin:
+    if faults.active("admin_routes_open") and not authorization:  # FAULT: no token at all passes as the admin
+        return _first_admin(session)
     if faults.active("player_token_admin_access"):  # FAULT: any valid token passes, a player's acts as the admin
         try:
             return _bearer_of(Admin, session, settings, authorization, "admin")
         except ApiError:
-            player = _bearer_of(Player, session, settings, authorization, "player")
-            admin = session.scalars(select(Admin).order_by(Admin.created_at)).first()
-            if admin is None:
-                raise ApiError(401, "INVALID_TOKEN", f"no admin to act for player {player.id}") from None
-            return admin
+            _bearer_of(Player, session, settings, authorization, "player")
+            return _first_admin(session)
     return _bearer_of(Admin, session, settings, authorization, "admin")
 
 
