@@ -190,3 +190,80 @@ def test_a_missing_field_names_the_call_and_the_field(target: tuple[str, Recorde
                                           "answer"):
         resp.field("user.name")
     client.close()
+
+
+@pytest.fixture
+def trickler() -> Iterator[str]:
+    """A target whose answers come a few bytes at a time: fast enough for every socket read, never done in time.
+    `/trickle` sends 1 byte per 0.1 s of a 200-byte body; `/chunked` answers whole, gzip-free and chunked, at once;
+    `/twice` is keep-alive and fast, to prove whole bodies are still read and the connection reused."""
+    import time as _time
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            if self.path == "/trickle":
+                body = b"x" * 200
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    for byte in body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        _time.sleep(0.1)
+                except OSError:
+                    return  # the client gave up: as it must
+            elif self.path == "/chunked":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for part in (b'{"status":', b'"healthy"}'):
+                    self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+            else:
+                body = json.dumps({"status": "healthy", "port": self.client_address[1]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_a_body_trickled_past_the_deadline_is_a_timeout_not_a_wait(trickler: str) -> None:
+    import time as _time
+
+    exchanges: list[Exchange] = []
+    client = TargetClient(trickler, PROFILE, timeout=1.0, on_exchange=exchanges.append)
+    started = _time.monotonic()
+    with pytest.raises(TargetUnreachable, match="timed out"):
+        client.request("GET", "/trickle")  # each byte is 0.1 s apart: no socket read ever times out
+    assert _time.monotonic() - started < 3  # the 200-byte body alone would take 20 s
+    assert exchanges[0].status is None and exchanges[0].error == "timed out"
+    client.close()
+
+
+def test_whole_bodies_plain_and_chunked_are_read_and_the_connection_reused(trickler: str) -> None:
+    client = TargetClient(trickler, PROFILE, timeout=2.0)
+    first, second = client.request("GET", "/twice"), client.request("GET", "/twice")
+    assert first.status == second.status == 200
+    assert first.json()["port"] == second.json()["port"]  # one keep-alive connection served both
+    assert client.request("GET", "/chunked").json() == {"status": "healthy"}
+    client.close()

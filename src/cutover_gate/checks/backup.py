@@ -37,6 +37,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from cutover_gate.checks.preflight import Finding, Status
 from cutover_gate.checks.preflight.artifacts import sha256_file
 from cutover_gate.core.clock import iso
+from cutover_gate.target.database import LIVENESS
 from cutover_pg import PgToolNotFound, find_tool, tool_major
 
 MASK = "***"
@@ -142,7 +143,7 @@ def _exported(dsn: str, where: str, secrets: list[str]) -> Iterator[tuple[psycop
     """A read-only REPEATABLE READ transaction and the name of its exported snapshot, held open until the dump is
     done; None when the server cannot export one (the dump then runs on its own snapshot)."""
     try:
-        conn = psycopg.connect(dsn, connect_timeout=10)
+        conn = psycopg.connect(dsn, connect_timeout=10, **LIVENESS)
     except psycopg.Error as exc:
         raise BackupError(f"cannot reach PostgreSQL at {where}: {_scrub(_tail(str(exc)), secrets)}") from None
     with conn:
@@ -167,7 +168,7 @@ def _nothing() -> Iterator[None]:
 
 def _read_after(dsn: str, reader: Callable[[psycopg.Connection[Any]], Any]) -> Any:
     try:
-        with psycopg.connect(dsn, connect_timeout=10) as conn:
+        with psycopg.connect(dsn, connect_timeout=10, **LIVENESS) as conn:
             conn.read_only = True
             try:
                 return reader(conn)
@@ -308,7 +309,7 @@ def _tail(text: str, lines: int = 5) -> str:
 
 
 def _server_major(dsn: str, params: dict[str, Any], where: str, secrets: list[str]) -> int:
-    extra: dict[str, Any] = {} if "connect_timeout" in params else {"connect_timeout": 10}
+    extra: dict[str, Any] = {**LIVENESS, **({} if "connect_timeout" in params else {"connect_timeout": 10})}
     try:
         with psycopg.connect(dsn, autocommit=True, **extra) as conn:
             row = conn.execute("SHOW server_version_num").fetchone()

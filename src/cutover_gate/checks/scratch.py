@@ -31,6 +31,7 @@ from psycopg.conninfo import make_conninfo
 
 from cutover_gate.checks.backup import BackupError, _parse, _scrub, _secrets, _tail, _where
 from cutover_gate.core.redact import REDACTOR
+from cutover_gate.target.database import LIVENESS
 from cutover_pg import PgToolNotFound, find_tool
 
 SCRATCH_PREFIX = "cutover_drill_"
@@ -118,7 +119,8 @@ class RestoreServer:
     def read(self, name: str, reader: Callable[[psycopg.Connection[Any]], T]) -> T:
         """Run `reader` in a read-only transaction on the scratch database."""
         try:
-            with psycopg.connect(with_dbname(self._dsn, _scratch(name)), connect_timeout=self.connect_timeout) as conn:
+            with psycopg.connect(with_dbname(self._dsn, _scratch(name)), connect_timeout=self.connect_timeout,
+                                 **LIVENESS) as conn:
                 conn.read_only = True
                 try:
                     return reader(conn)
@@ -147,7 +149,7 @@ class RestoreServer:
         now = now or datetime.now(UTC)
         cutoff = now - max(STALE_AFTER, timedelta(seconds=2 * self.restore_timeout))
         try:
-            with psycopg.connect(self._dsn, autocommit=True, connect_timeout=self.connect_timeout) as conn:
+            with psycopg.connect(self._dsn, autocommit=True, connect_timeout=self.connect_timeout, **LIVENESS) as conn:
                 pattern = SCRATCH_PREFIX.replace("_", r"\_") + "%"
                 names = [str(row[0]) for row in
                          conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (pattern,))]
@@ -169,7 +171,7 @@ class RestoreServer:
     # -- internals -------------------------------------------------------------------------------------------------
     def _admin(self, statement: sql.Composed, what: str) -> None:
         try:
-            conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=self.connect_timeout)
+            conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=self.connect_timeout, **LIVENESS)
         except psycopg.Error as exc:
             raise DrillError(f"cannot reach the restore server at {self.where}: {self._why(exc)}") from None
         with conn:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+import urllib3
 from tenacity import (
     RetryError,
     Retrying,
@@ -231,7 +232,8 @@ class TargetClient:
                                     retry=retry_if_exception_type(requests.ConnectionError)):
                 with attempt:
                     raw = self.session.request(method, url, data=data, headers=hdrs, timeout=self.timeout,
-                                               allow_redirects=False)
+                                               allow_redirects=False, stream=True)
+                    _read_body(raw, time.monotonic() + self.timeout)
         except requests.RequestException as exc:
             cause = _cause(exc)
             ex = Exchange(method, url, None, (time.perf_counter() - start) * 1000, _redacted_headers(hdrs),
@@ -314,6 +316,37 @@ def _retry_after(resp: Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - utcnow()).total_seconds())
+
+
+def _read_body(raw: requests.Response, deadline: float) -> None:
+    """Read the whole answer by `deadline` (monotonic). The socket timeout bounds each read only, so a server that
+    trickles its body a byte at a time could hold a call for ever; each `read1` returns what one read brings, and
+    the deadline is checked between them. A body still incomplete at the deadline is a read timeout."""
+    read1 = getattr(raw.raw, "read1", None)
+    if read1 is None:  # urllib3 < 2: no single-read call; the socket timeout alone bounds the body
+        _ = raw.content
+        return
+    chunks: list[bytes] = []
+    try:
+        while True:
+            if chunks and time.monotonic() > deadline:
+                raise requests.exceptions.ReadTimeout(
+                    f"the answer's body was still arriving when the call's deadline passed (read timed out; "
+                    f"{sum(map(len, chunks))} bytes by then)")
+            chunk = read1(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except BaseException as exc:
+        raw.close()  # the connection is in an unknown state: never reused
+        if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+            raise requests.exceptions.ReadTimeout(str(exc)) from None
+        if isinstance(exc, urllib3.exceptions.ProtocolError | urllib3.exceptions.DecodeError | OSError):
+            raise requests.exceptions.ChunkedEncodingError(f"the answer's body broke off: {exc}") from None
+        raise
+    raw._content = b"".join(chunks)  # what `raw.content` would have read, read under the deadline
+    raw._content_consumed = True  # type: ignore[attr-defined]
+    raw.raw.release_conn()  # the body is read whole: the connection goes back to the pool
 
 
 def _cause(exc: BaseException) -> str:

@@ -1,4 +1,10 @@
-"""Read-only SQL against the target's database, through the profile's queries only."""
+"""Read-only SQL against the target's database, through the profile's queries only.
+
+No query may hang the gate: each transaction sets `statement_timeout` and `lock_timeout` (SET LOCAL, so a pooler
+in transaction mode keeps no trace of them), and every connection asks for TCP keepalives and a TCP user timeout, so
+a database host that vanishes mid-query (no reset, no answer) is an error within seconds, not a wait for the
+kernel's retransmission timeout.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,14 @@ from psycopg.rows import dict_row
 from cutover_gate.config.target_profile import Profile
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import REDACTOR, Secret, redact_dsn
+
+STATEMENT_TIMEOUT_S: float = 60
+"""The longest a profile query may run (the hypercare and invariant queries take about a second at 1M rows)."""
+LOCK_TIMEOUT_S: float = 10
+LIVENESS: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
+                            "tcp_user_timeout": 20_000}
+"""libpq connection parameters that turn a silent database host into an error (dead after ~11 s idle, or 20 s of
+unacknowledged data)."""
 
 
 class Database:
@@ -23,7 +37,7 @@ class Database:
             raise CheckFailed("no database DSN: set CUTOVER_DB_DSN (read-only access is enough)")
         try:
             conn = psycopg.connect(self.dsn.reveal(), connect_timeout=self.connect_timeout, row_factory=dict_row,
-                                   autocommit=False)
+                                   autocommit=False, **LIVENESS)
         except psycopg.Error as exc:
             where = redact_dsn(self.dsn.reveal()).split("@")[-1]
             cause = REDACTOR.scrub(str(exc)).strip()
@@ -31,10 +45,16 @@ class Database:
         conn.read_only = True
         return conn
 
+    @staticmethod
+    def _bounded(cur: psycopg.Cursor[dict[str, Any]]) -> None:
+        cur.execute(f"SET LOCAL statement_timeout = '{int(STATEMENT_TIMEOUT_S * 1000)}ms'".encode())
+        cur.execute(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_S * 1000)}ms'".encode())
+
     def rows(self, sql: str, params: dict[str, Any] | None = None, *, what: str) -> list[dict[str, Any]]:
         with self._connect() as conn:
             try:
                 with conn.cursor() as cur:
+                    self._bounded(cur)
                     cur.execute(sql.encode(), params or None)
                     return list(cur.fetchall())
             except psycopg.Error as exc:
@@ -48,6 +68,7 @@ class Database:
         with self._connect() as conn:
             try:
                 with conn.cursor() as cur:
+                    self._bounded(cur)
                     cur.execute(wrapped.encode(), params or None)
                     return [col.name for col in cur.description or ()]
             except psycopg.Error as exc:
