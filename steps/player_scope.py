@@ -49,13 +49,12 @@ def _(target: TargetClient, gate: Gate, shared: Shared, canary_player: CanaryPla
 def _(scope_answers: dict[str, tuple[int, int]], target: TargetClient, evidence: Evidence) -> None:
     if not scope_answers:
         raise CheckFailed("the profile names no admin-only call to probe ([probes] admin_only_calls)")
-    escalated = [name for name, (_, status) in scope_answers.items() if 200 <= status < 300]
-    if escalated:
-        evidence.trigger("security_incident", f"a player's token was served on admin-only call(s) {escalated}")
+    escalated: list[str] = []
     problems = []
     for name, (control, status) in scope_answers.items():
         path = target.profile.call(name).path
         if 200 <= status < 300:
+            escalated.append(name)
             problems.append(f"{name} ({path}) served the canary player's token ({status}): a player acts as admin")
         elif not 400 <= status < 500:
             problems.append(f"{name} ({path}) answered the canary player's token {status}, expected a refusal "
@@ -63,5 +62,7 @@ def _(scope_answers: dict[str, tuple[int, int]], target: TargetClient, evidence:
         elif not 200 <= control < 300:
             problems.append(f"{name} ({path}) answered the admin's own session {control}: the refusal proves "
                             "nothing")
+    if escalated:
+        evidence.trigger("security_incident", f"a player's token was served on admin-only call(s) {escalated}")
     if problems:
         raise CheckFailed("; ".join(problems))

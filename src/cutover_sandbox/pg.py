@@ -164,7 +164,7 @@ def _stop_orphan_server(datadir: Path) -> None:
             return
     except (OSError, ValueError, IndexError):
         return
-    PgCluster._kill(datadir / "postmaster.pid")
+    PgCluster._kill_pid(pid)
 
 
 def sweep_orphans(parent: Path) -> list[Path]:
@@ -351,8 +351,16 @@ class PgCluster:
     def _kill(pidfile: Path) -> None:
         try:
             pid = int(pidfile.read_text().split()[0])
-            os.kill(pid, signal.SIGQUIT)
         except (OSError, ValueError, IndexError):
+            return
+        PgCluster._kill_pid(pid)
+
+    @staticmethod
+    def _kill_pid(pid: int) -> None:
+        """SIGQUIT the postmaster (immediate shutdown) and wait up to 10 s for it to go."""
+        try:
+            os.kill(pid, signal.SIGQUIT)
+        except OSError:
             return
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

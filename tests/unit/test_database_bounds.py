@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 import pytest
 
@@ -12,19 +10,7 @@ from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.target import database
 from cutover_gate.target.database import Database
-from cutover_sandbox.pg import PgCluster, PgError
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[PgCluster]:
-    try:
-        pg = PgCluster().start()
-    except PgError as exc:
-        pytest.skip(f"no PostgreSQL to start: {exc}")
-    try:
-        yield pg
-    finally:
-        pg.stop()
+from cutover_sandbox.pg import PgCluster
 
 
 @pytest.fixture

@@ -21,21 +21,9 @@ from cutover_gate.checks.scratch import SCRATCH_PREFIX, RestoreServer
 from cutover_gate.config.target_profile import load_profile
 from cutover_sandbox import migrate
 from cutover_sandbox.core.db import make_engine
-from cutover_sandbox.pg import PgCluster, PgError
+from cutover_sandbox.pg import PgCluster
 
 QUERIES = DrillSql.of(load_profile(None))
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[PgCluster]:
-    try:
-        pg = PgCluster().start()
-    except PgError as exc:
-        pytest.skip(f"no PostgreSQL to start: {exc}")
-    try:
-        yield pg
-    finally:
-        pg.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ kernel's retransmission timeout.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
@@ -17,6 +18,7 @@ from cutover_gate.config.target_profile import Profile
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import REDACTOR, Secret, redact_dsn
 
+T = TypeVar("T")
 STATEMENT_TIMEOUT_S: float = 60
 """The longest a profile query may run (the hypercare and invariant queries take about a second at 1M rows)."""
 LOCK_TIMEOUT_S: float = 10
@@ -45,36 +47,29 @@ class Database:
         conn.read_only = True
         return conn
 
-    @staticmethod
-    def _bounded(cur: psycopg.Cursor[dict[str, Any]]) -> None:
-        cur.execute(f"SET LOCAL statement_timeout = '{int(STATEMENT_TIMEOUT_S * 1000)}ms'".encode())
-        cur.execute(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_S * 1000)}ms'".encode())
-
-    def rows(self, sql: str, params: dict[str, Any] | None = None, *, what: str) -> list[dict[str, Any]]:
+    def _execute(self, sql: str, params: dict[str, Any] | None, what: str,
+                 result: Callable[[psycopg.Cursor[dict[str, Any]]], T]) -> T:
+        """Run one statement in a read-only transaction bounded by the statement and lock timeouts (SET LOCAL),
+        return `result(cursor)`, and roll back."""
         with self._connect() as conn:
             try:
                 with conn.cursor() as cur:
-                    self._bounded(cur)
+                    cur.execute(f"SET LOCAL statement_timeout = '{int(STATEMENT_TIMEOUT_S * 1000)}ms'".encode())
+                    cur.execute(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_S * 1000)}ms'".encode())
                     cur.execute(sql.encode(), params or None)
-                    return list(cur.fetchall())
+                    return result(cur)
             except psycopg.Error as exc:
                 raise CheckFailed(f"{what}: SQL failed: {REDACTOR.scrub(str(exc)).strip()}") from None
             finally:
                 conn.rollback()
+
+    def rows(self, sql: str, params: dict[str, Any] | None = None, *, what: str) -> list[dict[str, Any]]:
+        return self._execute(sql, params, what, lambda cur: list(cur.fetchall()))
 
     def columns(self, sql: str, params: dict[str, Any] | None = None, *, what: str) -> list[str]:
         """The column names the query answers, from running it read-only wrapped to return no row."""
         wrapped = f"SELECT * FROM ({sql.strip().rstrip(';')}) AS profile_query LIMIT 0"
-        with self._connect() as conn:
-            try:
-                with conn.cursor() as cur:
-                    self._bounded(cur)
-                    cur.execute(wrapped.encode(), params or None)
-                    return [col.name for col in cur.description or ()]
-            except psycopg.Error as exc:
-                raise CheckFailed(f"{what}: SQL failed: {REDACTOR.scrub(str(exc)).strip()}") from None
-            finally:
-                conn.rollback()
+        return self._execute(wrapped, params, what, lambda cur: [col.name for col in cur.description or ()])
 
     def query(self, key: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.rows(self.profile.sql(key), params, what=f"profile SQL '{key}'")
