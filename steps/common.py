@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import given, then, when
 
-from cutover_gate.checks.canary import CanaryPlayer, Footprint, provision_canary
+from cutover_gate.checks.canary import Balance, CanaryPlayer, Footprint, provision_canary
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
@@ -29,6 +29,11 @@ class Shared:
     paid_withdrawal: str | None = None
     """A withdrawal of the canary that is paid (the money loop's)."""
     footprint: Footprint = field(default_factory=Footprint)
+    probe_baseline: Balance | None = None
+    """The canary's balances before the run's first webhook probe: T-0 ends by explaining every change since."""
+    baseline_marks: tuple[int, int, int] = (0, 0, 0)
+    """How many deposits, withdrawals and webhooks the footprint held at the baseline: the later ones are the
+    probes' own."""
 
 
 @pytest.fixture(scope="session")

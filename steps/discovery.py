@@ -1,70 +1,145 @@
-"""Webhook-like routes nobody declared (T-0, `t0_webhook_signature`): every route of the platform's OpenAPI document
-with a webhook word in its path (webhook, callback, notify, ...) must refuse an unsigned and a wrongly signed body,
-and no money may move. Not only the three routes of the profile: a second PSP's forgotten callback is the same hole.
+"""Webhook-like routes nobody declared (T-0, `t0_webhook_signature`): a second PSP's forgotten callback is the same
+hole as an unsigned declared one. Found in the OpenAPI document when the platform serves one (path parameters filled
+with PSP names or [discovery] path_values), and always by the built-in catalogue of callback shapes, asked with a
+bodiless OPTIONS (checks/discovery.py). Each route found gets unsigned events shaped like real ones (every declared
+route's template, the generic event, and the generic event wrongly signed), filled with the canary's own values;
+what its answers prove is checks/unsigned.py's rule: a PASS needs proof, anything unproven leaves the line NOT_RUN.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
+from typing import Any
 
+import pytest
 from pytest_bdd import then, when
 
-from cutover_gate.checks import discovery
+from cutover_gate.checks import discovery, unsigned
 from cutover_gate.checks.canary import balance
+from cutover_gate.config import route_catalogue
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
+from cutover_gate.target import signing
+from cutover_gate.target.calls import fill
 from cutover_gate.target.client import TargetClient
-from steps.webhooks import Kit
+from steps.webhooks import Kit, event_values, routes
 
 BOGUS_SIGNATURE = "0" * 64
 
 
 @dataclass
 class Found:
-    probe: list[discovery.Route] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
-    """Found but not probed, with the reason."""
+    probe: dict[str, str] = field(default_factory=dict)
+    """Path -> how the gate knows it (the OpenAPI document, the catalogue)."""
+    unproven: dict[str, str] = field(default_factory=dict)
+    """Found or possible but not probed, with the reason."""
+    acknowledged: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    survey: discovery.Survey = field(default_factory=discovery.Survey)
 
 
-@when("I list the webhook-like routes the platform documents", target_fixture="webhook_like")
-@when("platformun belgelediği webhook benzeri route'ları listelerim", target_fixture="webhook_like")
+@when("I look for the webhook-like routes nobody declared", target_fixture="webhook_like")
+@when("kimsenin bildirmediği webhook benzeri route'ları ararım", target_fixture="webhook_like")
 def _(target: TargetClient, evidence: Evidence) -> Found:
-    routes, source = discovery.documented_routes(target)
+    p = target.profile
+    acknowledged = p.model.discovery.acknowledged
+    declared = {p.call(r.call).path for r in routes(target).values()}
+    documented, source = discovery.documented_routes(target)
     found = Found(source=source)
-    for route in discovery.matching(routes or [], target.profile.probe("webhook_route_words")):
-        if route.parameters:
-            found.skipped[route.path] = f"has path parameter(s) {', '.join(route.parameters)} the gate cannot fill"
-        elif "POST" not in route.methods:
-            found.skipped[route.path] = f"serves {', '.join(route.methods) or 'no method'}, not POST"
-        else:
-            found.probe.append(route)
+    for route in discovery.matching(documented or [], p.probe("webhook_route_words")):
+        if "POST" not in route.methods:
+            continue  # it takes no event
+        concrete, unfilled = route_catalogue.fill_parameters(route.path, p)
+        if unfilled:
+            found.unproven[route.path] = (f"documented, with path parameter(s) {', '.join(unfilled)} nothing fills: "
+                                          "give values in [discovery] path_values")
+        found.probe.update((c, "the OpenAPI document") for c in concrete if c not in declared)
+    candidates = [c for c in route_catalogue.callback_candidates(p) if c not in declared and c not in found.probe]
+    survey = discovery.survey(target, candidates)
+    found.probe.update((e.path, f"the route catalogue ({e.why})") for e in survey.of("mounted"))
+    found.survey = survey
+    for path in [*found.probe, *found.unproven]:
+        if path in acknowledged:
+            found.acknowledged[path] = acknowledged[path]
+            found.probe.pop(path, None)
+            found.unproven.pop(path, None)
     evidence.put("openapi", source)
-    evidence.put("found", [r.path for r in found.probe] + list(found.skipped))
-    evidence.put("not_probed", found.skipped)
+    evidence.put("discovery", survey.summary())
+    evidence.put("found", found.probe)
+    evidence.put("acknowledged", found.acknowledged)
+    evidence.put("not_probed", dict(list(found.unproven.items())[:20]))
     return found
 
 
-@then("each refuses an unsigned and a wrongly signed body, and no money moved")
-@then("her biri imzasız ve yanlış imzalı gövdeyi reddeder ve para hareket etmez")
-def _(webhook_like: Found, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
-    body = json.dumps({}).encode()
-    forged = dict.fromkeys(target.profile.probe("signature_headers"), BOGUS_SIGNATURE)
-    answers: dict[str, list[int]] = {}
-    bad: list[str] = []
+def events(target: TargetClient, kit: Kit) -> list[tuple[str, bytes, dict[str, str]]]:
+    """(which, raw body, headers): every declared route's event unsigned, then the generic event unsigned and
+    wrongly signed; all name the canary and its completed transactions, nobody else."""
+    out = []
+    for name, route in routes(target).items():
+        subject = (kit.shared.paid_withdrawal if route.completes == "payout" else None) or kit.shared.completed_deposit
+        values = event_values(target, kit, subject or "", route.outcomes.get("paid", "paid"))
+        forged = signing.forge(name, route, values, None)
+        out.append((f"unsigned {name}-shaped", forged.body, forged.headers))
+    values = event_values(target, kit, kit.shared.completed_deposit or "")
+    generic = signing.encode(fill(route_catalogue.catalogue().generic_event, values, "the generic event"))
+    plain = {"Content-Type": "application/json"}
+    forged_headers = dict.fromkeys(target.profile.probe("signature_headers"), BOGUS_SIGNATURE)
+    out += [("unsigned generic", generic, plain), ("wrongly signed generic", generic, {**plain, **forged_headers})]
+    return out
+
+
+def probe_route(target: TargetClient, kit: Kit, path: str, source: str) -> unsigned.RouteJudgement:
+    judged = unsigned.RouteJudgement(path, source)
     before = balance(target, kit.player.token)
-    for route in webhook_like.probe:
-        for kind, headers in (("unsigned", {}), ("wrongly signed", forged)):
-            resp = target.post(route.path, data=body, headers={"Content-Type": "application/json", **headers})
-            kit.shared.footprint.webhook(route.path, "-", f"{kind} {{}}", resp.status)
-            answers.setdefault(route.path, []).append(resp.status)
-            if not 400 <= resp.status < 500:
-                bad.append(f"{route.path} answered {resp.status} to an {kind} body")
+    for which, body, headers in events(target, kit):
+        try:
+            resp = target.request("POST", path, data=body, headers=headers, may_move_money=False)
+        except CheckFailed as exc:
+            if target.breaker.down_since is not None:
+                raise
+            kit.shared.footprint.webhook(path, "-", which, None)
+            judged.answers.append(unsigned.Answer(path, which, None, "", "unproven",
+                                                  f"no answer proves nothing ({exc})"))
+            continue
+        kit.shared.footprint.webhook(path, "-", which, resp.status)
+        body_json: Any
+        try:
+            body_json = resp.json()
+        except CheckFailed:
+            body_json = None
+        code = unsigned.error_code(body_json, target.profile)
+        verdict, why = unsigned.verdict(resp.status, code, target.profile.webhooks)
+        judged.answers.append(unsigned.Answer(path, which, resp.status, code, verdict, why,
+                                              unsigned.quote_of(resp.text)))
+        if verdict in ("accepted", "crashed"):
+            break  # proven a hole: another event would only move more of the canary's money
     after = balance(target, kit.player.token)
-    evidence.put("probed", answers)
-    moved = (after.available, after.held) != (before.available, before.held)
-    if bad or moved:
-        evidence.trigger("security_incident", "; ".join(bad) + ("; money moved" if moved else ""))
-        raise CheckFailed("webhook-like routes accept what nobody signed: " + "; ".join(bad)
-                          + (f"; the canary's balance moved ({before} -> {after})" if moved else ""))
+    judged.moved = unsigned.balance_change(vars(before), vars(after))
+    return judged
+
+
+@then("each refuses an unsigned event shaped like a real one, and no money moved")
+@then("her biri gerçeğine benzeyen imzasız bir olayı reddeder ve para hareket etmez")
+def _(webhook_like: Found, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
+    judged: list[unsigned.RouteJudgement] = []
+    for path, source in webhook_like.probe.items():
+        if any(j.moved for j in judged):
+            webhook_like.unproven[path] = "not probed: the gate stopped once a route moved the canary's money"
+            continue
+        judged.append(probe_route(target, kit, path, source))
+    evidence.put("probed", [j.to_json() for j in judged])
+    failed = [j for j in judged if j.outcome == "fail"]
+    if failed:
+        message = unsigned.failure_message(failed)
+        evidence.trigger("security_incident", f"webhook-like routes nobody declared act on what nobody signed: "
+                                              f"{message}")
+        raise CheckFailed(f"webhook-like routes nobody declared act on what nobody signed: {message}")
+    unproven = [j for j in judged if j.outcome == "unproven"]
+    reasons = [unsigned.unproven_message(unproven)] if unproven else []
+    reasons += [f"unproven: {path}: {why}" for path, why in webhook_like.unproven.items()]
+    acknowledged = target.profile.model.discovery.acknowledged
+    blind = [e for e in webhook_like.survey.of("cannot_tell") if e.path not in acknowledged]
+    if blind or webhook_like.survey.not_asked:
+        reasons.append(discovery.cannot_tell_message(webhook_like.survey, blind))
+    if reasons:
+        pytest.skip("; ".join(reasons))

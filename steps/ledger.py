@@ -1,18 +1,74 @@
-"""Ledger invariants over SQL (read-only), from the profile's queries. What each invariant covered (the whole ledger,
-or every row changed in the window and a block sample of the rest, see checks/invariants.py) is in the evidence."""
+"""The ledger's last word on T-0 (read-only, after every scenario that could move money): the canary's balances are
+explained by the run's own transactions (checks/footprint.py), and the profile's ledger invariants hold over SQL.
+What each invariant covered (the whole ledger, or every row changed in the window and a block sample of the rest,
+see checks/invariants.py) is in the evidence."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any
 
 from pytest_bdd import then, when
 
-from cutover_gate.checks import invariants
+from cutover_gate.checks import footprint, invariants, unsigned
+from cutover_gate.checks.canary import balance, deposit_states, withdrawal_state
 from cutover_gate.checks.hypercare.watch import config
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
+from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient
 from cutover_gate.target.database import Database
+from steps.common import Shared, admin_session
+
+READ_CONCURRENCY = 8
+
+
+@when("I compare the canary's balances with what the run's own transactions explain", target_fixture="unexplained")
+@when("canary'nin bakiyelerini çalıştırmanın kendi işlemlerinin açıkladığıyla karşılaştırırım",
+      target_fixture="unexplained")
+def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> str:
+    if shared.probe_baseline is None or shared.canary is None:
+        evidence.put("footprint_check", "no webhook probe ran in this run: nothing of the canary's money to explain")
+        return ""
+    token, base = shared.canary.token, shared.probe_baseline
+    d0, w0, h0 = shared.baseline_marks
+    deposits, withdrawals = shared.footprint.deposits[d0:], shared.footprint.withdrawals[w0:]
+    admin = admin_session(target, gate, shared)
+    with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="footprint") as pool:
+        now = pool.submit(balance, target, token)
+        listed = pool.submit(deposit_states, target, token, [d["tx_id"] for d in deposits])
+        w_states = list(pool.map(lambda w: withdrawal_state(target, admin, w["tx_id"]), withdrawals))
+        after = now.result()
+        d_states = [listed.result()[d["tx_id"]] for d in deposits]
+    explained = footprint.explain(
+        base.available, base.held,
+        [footprint.Moved(d["tx_id"], Decimal(d["amount"]), s) for d, s in zip(deposits, d_states, strict=True)],
+        [footprint.Moved(w["tx_id"], Decimal(w["amount"]), s) for w, s in zip(withdrawals, w_states, strict=True)],
+        target.profile)
+    evidence.put("canary_before_first_probe", {"available": f"{base.available:.2f}", "held": f"{base.held:.2f}"})
+    evidence.put("canary_after_last_probe", {"available": f"{after.available:.2f}", "held": f"{after.held:.2f}"})
+    evidence.put("explained_by", {"deposits": dict(zip((d["tx_id"] for d in deposits), d_states, strict=True)),
+                                  "withdrawals": dict(zip((w["tx_id"] for w in withdrawals), w_states, strict=True))})
+    gap = unsigned.balance_change({"available": explained.available, "held": explained.held}, vars(after))
+    if not gap:
+        return ""
+    sent = shared.footprint.webhooks[h0:]
+    suspects = [h for h in sent if h["answer"].startswith("2") and not h["kind"].startswith("valid")]
+    named = suspects or sent
+    probes = "; ".join(f"{h['kind']} event to POST {h['route']} answered {h['answer']}" for h in named[:8])
+    unknown = f" (not counted: {', '.join(explained.unknown)})" if explained.unknown else ""
+    return (f"the canary's balances differ from what the run's own transactions explain: {gap}{unknown}; "
+            f"{'the probes answered 2xx without a valid signature' if suspects else 'the probes sent'}: "
+            f"{probes or 'none'}")
+
+
+@then("no change of the canary's money is unexplained")
+@then("canary'nin parasındaki hiçbir değişiklik açıklamasız değildir")
+def _(unexplained: str, evidence: Evidence) -> None:
+    if unexplained:
+        evidence.trigger("ledger_invariant_breach", unexplained)
+        raise CheckFailed(unexplained)
 
 
 @when("I run the profile's ledger invariant queries", target_fixture="invariant_rows")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import pytest
 from pytest_bdd import then, when
 
 from cutover_gate.checks import discovery
@@ -13,6 +14,7 @@ from cutover_gate.checks.preflight.artifacts import verify_artifacts
 from cutover_gate.checks.preflight.owners import check_owners, check_release_sha
 from cutover_gate.checks.preflight.prodenv import env_git_sha, verify_prod_env
 from cutover_gate.checks.preflight.waivers import WaiverRegisterError, load_waivers
+from cutover_gate.config import route_catalogue
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
@@ -115,10 +117,11 @@ def _(cors_response: Response, target: TargetClient, evidence: Evidence) -> None
 
 @dataclass
 class Probes:
-    """Bootstrap, seed and test routes: those the profile declares, those the OpenAPI document lists."""
+    """Bootstrap, seed and test routes: those the profile declares, those the OpenAPI document lists, and the built-in
+    catalogue's shapes under every API prefix, each asked with a bodiless OPTIONS."""
 
     documented: list[str] = field(default_factory=list)
-    existence: list[discovery.Existence] = field(default_factory=list)
+    survey: discovery.Survey = field(default_factory=discovery.Survey)
     source: str = ""
 
 
@@ -127,29 +130,36 @@ class Probes:
 def _(target: TargetClient, evidence: Evidence) -> Probes:
     p = target.profile
     routes, source = discovery.documented_routes(target)
-    found = [r.path for r in discovery.matching(routes or [], p.probe("seed_route_words"))]
-    control = discovery.control_answer(target)
-    declared = discovery.declared_paths(p.probe("disabled_endpoints"))
-    probes = Probes(documented=found, source=source)
     # a route the document lists is mounted by definition: it is judged without a request to it
-    probes.existence = [discovery.existence(target, path, control) for path in dict.fromkeys(declared)
-                        if path not in found]
+    documented = [r.path for r in routes or [] if route_catalogue.seed_like(r.path, p)]
+    declared = discovery.declared_paths(p.probe("disabled_endpoints"))
+    candidates = [c for c in dict.fromkeys([*declared, *route_catalogue.seed_candidates(p)]) if c not in documented]
+    probes = Probes(documented=documented, survey=discovery.survey(target, candidates), source=source)
     evidence.put("openapi", source)
-    evidence.put("control_answer", control.status)
+    evidence.put("discovery", probes.survey.summary())
     return probes
 
 
 @then("none of them is live")
 @then("hiçbiri canlı değildir")
-def _(probe_answers: Probes, evidence: Evidence) -> None:
-    evidence.put("documented_seed_routes", probe_answers.documented)
-    evidence.put("probed", {e.path: e.why for e in probe_answers.existence})
+def _(probe_answers: Probes, target: TargetClient, evidence: Evidence) -> None:
+    acknowledged = target.profile.model.discovery.acknowledged
+    survey = probe_answers.survey
     mounted = [f"{path} (listed in the OpenAPI document)" for path in probe_answers.documented]
-    mounted += [f"{e.path} ({e.why})" for e in probe_answers.existence if e.mounted]
+    mounted += [f"{e.path} ({e.why})" for e in survey.of("mounted")]
+    evidence.put("documented_seed_routes", probe_answers.documented)
+    evidence.put("mounted", mounted)
+    evidence.put("acknowledged", {path: why for path, why in acknowledged.items()
+                                  if any(m.startswith(f"{path} ") for m in mounted)})
+    mounted = [m for m in mounted if m.split(" ")[0] not in acknowledged]
     if mounted:
         shown = ", ".join(mounted)
         evidence.trigger("security_incident", f"routes that must be disabled are mounted: {shown}")
         raise CheckFailed(f"bootstrap, seed or test routes are mounted in the target: {shown}")
+    blind = [e for e in survey.of("cannot_tell") if e.path not in acknowledged]
+    if blind or survey.not_asked:
+        evidence.put("cannot_tell", {e.path: e.why for e in blind[:20]})
+        pytest.skip(discovery.cannot_tell_message(survey, blind))
 
 
 @when("I verify the RC artifacts against their SHA256SUMS manifest", target_fixture="artifact_findings")

@@ -36,7 +36,9 @@ Feature: T-0 canary money loop
     Then the deposit completes once the PSP's signed webhook arrives
 
   @t0_ledger_invariants @read_only
-  Scenario: Ledger invariants hold over the ledger
+  Scenario: The ledger has the last word on everything T-0 did
+    When I compare the canary's balances with what the run's own transactions explain
+    Then no change of the canary's money is unexplained
     When I run the profile's ledger invariant queries
     Then no ledger invariant is broken
 

@@ -14,9 +14,9 @@ Feature: T-0 webhooks and idempotency
     Then every one is refused and no money moved
 
   @t0_webhook_signature @undeclared_routes
-  Scenario: Every webhook-like route the platform documents refuses what nobody signed
-    When I list the webhook-like routes the platform documents
-    Then each refuses an unsigned and a wrongly signed body, and no money moved
+  Scenario: Every webhook-like route nobody declared refuses what nobody signed
+    When I look for the webhook-like routes nobody declared
+    Then each refuses an unsigned event shaped like a real one, and no money moved
 
   @t0_webhook_timestamp
   Scenario: Every timestamped webhook route refuses a stale event

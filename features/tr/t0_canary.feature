@@ -37,7 +37,9 @@
     O zaman deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır
 
   @t0_ledger_invariants @read_only
-  Senaryo: Ledger invariant'ları ledger üzerinde geçerli
+  Senaryo: T-0'ın yaptığı her şeyde son söz ledger'ındır
+    Eğer ki canary'nin bakiyelerini çalıştırmanın kendi işlemlerinin açıkladığıyla karşılaştırırım
+    O zaman canary'nin parasındaki hiçbir değişiklik açıklamasız değildir
     Eğer ki profilin ledger invariant sorgularını çalıştırırım
     O zaman hiçbir ledger invariant'ı ihlal edilmemiştir
 

@@ -15,9 +15,9 @@
     O zaman her biri reddedilir ve para hareket etmez
 
   @t0_webhook_signature @undeclared_routes
-  Senaryo: Platformun belgelediği her webhook benzeri route kimsenin imzalamadığını reddeder
-    Eğer ki platformun belgelediği webhook benzeri route'ları listelerim
-    O zaman her biri imzasız ve yanlış imzalı gövdeyi reddeder ve para hareket etmez
+  Senaryo: Kimsenin bildirmediği her webhook benzeri route kimsenin imzalamadığını reddeder
+    Eğer ki kimsenin bildirmediği webhook benzeri route'ları ararım
+    O zaman her biri gerçeğine benzeyen imzasız bir olayı reddeder ve para hareket etmez
 
   @t0_webhook_timestamp
   Senaryo: Zaman damgalı her webhook route'u eski bir olayı reddeder

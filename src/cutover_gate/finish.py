@@ -58,7 +58,7 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | No
                         release_sha=settings.release_sha, decider=settings.decider, executor=executor_name(),
                         run_id=run_id, owners=dict(settings.cutover.owners), results=results,
                         events=sorted((s for run in runs for s in run.steps), key=lambda s: s.at), refs=refs,
-                        reports_dir=reports, completion=done)
+                        reports_dir=reports, completion=done, profile=settings.profile)
     scribe.append_timeline(ctx, reports / TIMELINE)
     anchor = timeline.anchor(reports / TIMELINE)  # kept in the reports: a timeline cut short is detected
     write_json(reports / "decision.json", {**decision.to_json(), "completion": done.to_json(settings.lang),

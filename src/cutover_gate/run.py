@@ -220,7 +220,8 @@ def runbook_order(item: pytest.Item) -> tuple[int, int]:
     """T-60 -> T-30 -> T-15 -> T-0 -> hypercare -> rollback (untagged last); a closing line's scenario ends its phase.
     The sort is stable: within a phase the feature files' order stands."""
     rank = min((ALL_PHASES.index(p) for p in item_phases(item)), default=len(ALL_PHASES))
-    return rank, int(any(lid in CLOSING_LINES for lid in item_lines(item)))
+    closing = [CLOSING_LINES.index(lid) + 1 for lid in item_lines(item) if lid in CLOSING_LINES]
+    return rank, max(closing, default=0)
 
 
 def one_chain_scheduler(config: pytest.Config, log: Any) -> Any:

@@ -1,4 +1,5 @@
-"""Admins and players: log in, register. Shared by every dialect's routes (errors carry the default codes).
+"""Admins and players: log in, register, (not) reset a password. Shared by every dialect's routes (errors carry the
+default codes).
 
 Admin and player tokens carry different audiences and never cross over.
 """
@@ -6,6 +7,7 @@ Admin and player tokens carry different audiences and never cross over.
 from __future__ import annotations
 
 import uuid
+from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -72,3 +74,15 @@ def player_login(session: Session, settings: Settings, tenant_id: str, email: st
     token = create_token(settings.jwt_secret, str(player.id), "player", settings.token_ttl_seconds,
                          tenant_id=player.tenant_id)
     return player, token
+
+
+def request_password_reset(email: str) -> None:
+    """Nothing at all: the sandbox sends no mail, and the answer (always "sent") never tells whether `email` is
+    known (no account enumeration)."""
+    del email
+
+
+def reset_password(token: str, new_password: str) -> NoReturn:
+    """No reset token is ever issued (no mail is sent), so every token is refused: 400 INVALID_RESET_TOKEN."""
+    del token, new_password
+    raise ApiError(400, "INVALID_RESET_TOKEN", "the reset token is invalid or expired")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from cutover_sandbox import __version__, dialects
 from cutover_sandbox.api.alt import main as alt
@@ -19,11 +20,23 @@ from cutover_sandbox.metrics import MetricsMiddleware, Registry
 
 log = logging.getLogger("cutover_sandbox.app")
 
+APP_SHELL = ('<!doctype html>\n<html><head><meta charset="utf-8"><title>Casino</title></head>'
+             '<body><div id="root">app shell</div><script src="/static/app.js"></script></body></html>\n')
+"""What a single-page-app host answers to every path it does not know (the fault `catch_all_200`)."""
+
+
+async def app_shell(scope: Scope, receive: Receive, send: Send) -> None:
+    """The router's default (no route matched): 200 with the app shell, whatever the method."""
+    await HTMLResponse(APP_SHELL)(scope, receive, send)
+
 
 def create_app(ctx: AppContext) -> FastAPI:
     # /openapi.json is served as FastAPI serves it unless disabled: the gate reads it to find undeclared routes
+    openapi_url: str | None = "/openapi.json"
+    if ctx.faults.active("openapi_hidden"):  # FAULT: no defect, production often serves no OpenAPI document
+        openapi_url = None
     app = FastAPI(title="cutover sandbox (reference payments platform)", version=__version__, docs_url=None,
-                  redoc_url=None)
+                  redoc_url=None, openapi_url=openapi_url)
     app.state.ctx = ctx
     if ctx.dialect == dialects.ALT:
         app.state.metrics = Registry(alt.METRIC_LABELS)
@@ -33,6 +46,8 @@ def create_app(ctx: AppContext) -> FastAPI:
         app.state.metrics = Registry()
         app.include_router(api_router(ctx.faults))
         _contract_errors(app)
+    if ctx.faults.active("catch_all_200"):  # FAULT: a path no route matches answers 200 with an HTML app shell
+        app.router.default = app_shell  # the router's "no route matched" only: 405s and the routes' own 404s stay
 
     if ctx.settings.sandbox_maintenance_flag:  # innermost: CORS and metrics see the maintenance answers too
         app.add_middleware(MaintenanceMiddleware, flag=Path(ctx.settings.sandbox_maintenance_flag))

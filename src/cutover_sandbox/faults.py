@@ -1,7 +1,10 @@
-"""The fault catalogue: named, deliberate defects, each breaking one runbook checklist line.
+"""The fault catalogue: named, deliberate conditions of the platform, most of them defects breaking one runbook
+checklist line.
 
-Like schemathesis' faulty test apps: every fault names the checklist line it must make FAIL and the rollback trigger
-row it must raise (or None). The code paths honour a fault through small, marked branches:
+Like schemathesis' faulty test apps: every fault names the checklist line it concerns, what the gate must answer on
+that line (`expect`: FAIL for a defect; NOT_RUN for a healthy condition the gate cannot prove; GO for a condition real
+platforms have, which the gate must pass) and the rollback trigger row it must raise (or None). The code paths honour
+a fault through small, marked branches:
 
     if faults.active("withdraw_5xx"):  # FAULT
         ...
@@ -17,16 +20,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 ENV_VAR = "CUTOVER_SANDBOX_FAULTS"
+EXPECTS = ("FAIL", "NOT_RUN", "GO")
+"""What the gate must answer on a fault's line (`Fault.expect`)."""
 
 
 @dataclass(frozen=True)
 class Fault:
     name: str
     line: str
-    """The checklist line id (cutover_gate.core.catalogue) the fault must make FAIL."""
+    """The checklist line id (cutover_gate.core.catalogue) the fault concerns (the one it must make FAIL, mostly)."""
     trigger: str | None
     """The rollback trigger row the suite must raise, if any."""
     description: str
+    expect: str = "FAIL"
+    """What the gate must answer on `line`: "FAIL" = the line must FAIL (a defect); "NOT_RUN" = the line must be
+    NOT_RUN (the gate cannot prove it and must say so; decision PENDING, never GO); "GO" = not a defect: a condition
+    real platforms have, under which the line must PASS and the healthy gate still reach GO."""
+
+    def __post_init__(self) -> None:
+        if self.expect not in EXPECTS:
+            raise ValueError(f"fault {self.name}: expect {self.expect!r} is not one of {', '.join(EXPECTS)}")
 
 
 CATALOGUE: tuple[Fault, ...] = (
@@ -98,6 +111,29 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("dump_not_restorable", "t30_restore_drill", None,
           "a CHECK on wallets calls a function naming players without a schema: the platform and pg_dump work, but "
           "pg_restore (search_path '') cannot load wallets, so the restored copy lacks them (customers are seeded)"),
+    Fault("openapi_hidden", "t60_bootstrap_disabled", None,
+          "not a defect: the app serves no OpenAPI document (GET /openapi.json answers 404, docs and redoc off), as "
+          "many production deployments do", expect="GO"),
+    Fault("undeclared_seed_route", "t60_bootstrap_disabled", "security_incident",
+          "an undeclared, unauthenticated POST /api/v1/ci/seed (not in /openapi.json; OPTIONS answers 405) creates a "
+          "player and credits it 1,000.00 in a real ledger movement"),
+    Fault("generic_provider_webhook", "t0_webhook_signature", "security_incident",
+          "an undeclared, unsigned POST /api/v1/payments/webhook/{provider} (not in /openapi.json; the declared Stripe "
+          "route still wins for 'stripe') credits player_id/user_id + amount, or completes the pending deposit "
+          "transaction_id/tx_id; 400 MISSING_IDS without either"),
+    Fault("webhook_shape_first", "t0_webhook_signature", None,
+          "a healthy, undeclared PayPal callback POST /api/v1/webhooks/paypal (not in /openapi.json) checks the body's "
+          "shape before the signature: 400 INVALID_PAYLOAD unless {event_type 'PAYMENT.*', resource {id}}, then 401 "
+          "WEBHOOK_SIGNATURE_MISSING / _INVALID; it never moves money, but the gate cannot prove it without its "
+          "payload", expect="NOT_RUN"),
+    Fault("catch_all_200", "t60_bootstrap_disabled", None,
+          "a request no route matches (any method, OPTIONS too) answers 200 with an HTML app shell, like a "
+          "single-page-app host; mounted routes still answer 405 to other methods and missing records 404",
+          expect="NOT_RUN"),
+    Fault("password_reset_routes", "t60_bootstrap_disabled", None,
+          "not a defect: password-reset routes listed in /openapi.json: POST /api/v1/auth/request-password-reset "
+          "answers 202 'sent' always, POST /api/v1/auth/reset-password 400 INVALID_RESET_TOKEN; they change nothing",
+          expect="GO"),
 )
 
 BY_NAME: Mapping[str, Fault] = {fault.name: fault for fault in CATALOGUE}
@@ -144,10 +180,10 @@ class Faults:
 
 
 def table() -> str:
-    """The catalogue as an aligned text table (name, line, trigger, description)."""
-    rows = [("NAME", "LINE", "TRIGGER", "DESCRIPTION")]
-    rows += [(f.name, f.line, f.trigger or "-", f.description) for f in CATALOGUE]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    """The catalogue as an aligned text table (name, line, trigger, expect, description)."""
+    rows = [("NAME", "LINE", "TRIGGER", "EXPECT", "DESCRIPTION")]
+    rows += [(f.name, f.line, f.trigger or "-", f.expect, f.description) for f in CATALOGUE]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] for row in rows
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] for row in rows
     )

@@ -34,6 +34,26 @@ class GateRun:
     def trigger_rows(self) -> set[str]:
         return {t["row"] for t in self.decision["triggers"]}
 
+    def caught(self, fault: Any) -> None:
+        """The run answered the fault as the catalogue says (`Fault.expect`): its line FAILs with its trigger row
+        (NO-GO); its line is NOT_RUN, never PASS, and the decision PENDING; or, for a condition that is no defect,
+        its line PASSes and nothing is raised."""
+        decision, line = self.decision, self.line(fault.line)
+        shown = (line, self.output[-3000:])
+        if fault.expect == "FAIL":
+            assert decision["decision"] == "NO-GO", shown
+            assert line["result"] == "FAIL", shown
+            if fault.trigger:
+                assert fault.trigger in self.trigger_rows(), decision["triggers"]
+            assert self.returncode != 0
+        elif fault.expect == "NOT_RUN":
+            assert line["result"] == "NOT_RUN" and line["message"], shown
+            assert decision["decision"] == "PENDING" and decision["triggers"] == [], shown
+        else:
+            assert line["result"] == "PASS", shown
+            assert decision["decision"] != "NO-GO" and decision["triggers"] == [], shown
+            assert not [c for c in decision["checklist"] if c["result"] == "FAIL"], shown
+
 
 def run_gate(reports: Path, *args: str, faults: tuple[str, ...] = (), env: dict[str, str] | None = None,
              timeout: float = 600) -> GateRun:

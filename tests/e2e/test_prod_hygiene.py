@@ -4,6 +4,7 @@ Proven through the product's recording proxy in front of a real sandbox, in prod
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections import Counter
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from cutover_gate.checks.discovery import words_of
 from cutover_gate.checks.writes import DISCOVERED
+from cutover_gate.config import route_catalogue
 from cutover_gate.config.target_profile import Profile, load_profile
 from cutover_proxy import FaultProxy
 
@@ -102,33 +103,63 @@ def test_prod_run_on_the_alt_dialect_makes_exactly_the_planned_writes(
     prod_writes_are_the_plan(gate, tmp_path, proxy, env, args, ALT_PROFILE)
 
 
+def test_a_route_discovery_finds_gets_exactly_the_planned_unsigned_events_and_nothing_else(
+        gate: Callable[..., GateRun], tmp_path: Path) -> None:
+    """A platform without an OpenAPI document whose undeclared PayPal callback checks the body's shape first: the
+    catalogue finds it with OPTIONS alone; it gets the planned unsigned events; it stays unproven (PENDING)."""
+    with serve_sandbox("webhook_shape_first", "openapi_hidden") as box:
+        env = {**box.env, **provision_canary(box), "CUTOVER_DB_DSN": box.dsn}
+        with FaultProxy(box.url) as proxy:
+            args = (f"--target-url={proxy.url}", "--env-name=prod",
+                    f"--cutover-file={ROOT / 'fixtures' / 'cutover.toml'}")
+            prod_writes_are_the_plan(gate, tmp_path, proxy, env, args, PROFILE, decision="PENDING", found=1)
+    line = json.loads((tmp_path / "reports" / "decision.json").read_text())["checklist"]
+    signature = next(c for c in line if c["id"] == "t0_webhook_signature")
+    assert signature["result"] == "NOT_RUN"
+    assert "unproven: POST /api/v1/webhooks/paypal answered 400 INVALID_PAYLOAD" in signature["message"]
+
+
 def prod_writes_are_the_plan(gate: Callable[..., GateRun], tmp_path: Path, proxy: FaultProxy, env: dict[str, str],
-                             args: tuple[str, ...], profile: Profile) -> None:
+                             args: tuple[str, ...], profile: Profile, *, decision: str = "GO",
+                             found: int = 0) -> None:
     plan = gate(tmp_path / "plan", "--plan", *args, env=env)
     assert plan.returncode == 0 and not proxy.log, "--plan sent something"
     run = gate(tmp_path / "reports", *args, env=env)
 
-    assert run.decision["decision"] == "GO", (run.decision["reasons"], run.output[-3000:])
+    assert run.decision["decision"] == decision, (run.decision["reasons"], run.output[-3000:])
     assert run.decision["env_name"] == "prod"
     expected = planned(tmp_path / "plan" / "plan.md")
-    webhook_words = set(profile.probe("webhook_route_words"))
-    # the discovery probes send `{}` to every webhook-like route the OpenAPI document lists, the profile's included
-    writes = [(e.method, DISCOVERED if e.body == {} and words_of(e.path) & webhook_words else e.path.split("?")[0])
-              for e in proxy.log if e.method not in ("GET", "HEAD", "OPTIONS")]
     templates = [(method, path, template_regex(path)) for method, path in dict.fromkeys(expected)
                  if path != DISCOVERED]
 
     def template_of(method: str, path: str) -> str:
-        if path == DISCOVERED:
-            return path
-        return next((template for m, template, regex in templates if m == method and regex.match(path)),
-                    f"UNPLANNED {method} {path}")
+        planned_as = next((template for m, template, regex in templates if m == method and regex.match(path)), None)
+        if planned_as is not None:
+            return planned_as
+        # a webhook-like route nobody declared, found by discovery: the plan's DISCOVERED row covers it
+        return DISCOVERED if path in found_routes else f"UNPLANNED {method} {path}"
 
+    evidence = json.loads((tmp_path / "reports" / "evidence" / "t0_webhook_signature.json").read_text())
+    found_routes = set(evidence["result"]["evidence"]["found"])
+    assert len(found_routes) == found, found_routes
+    writes = [(e.method, e.path.split("?")[0]) for e in proxy.log if e.method not in ("GET", "HEAD", "OPTIONS")]
     made = Counter(template_of(m, p) for m, p in writes)
     wanted = Counter(path for _, path in expected)
     discovered, wanted_discovered = made.pop(DISCOVERED, 0), wanted.pop(DISCOVERED, 0)
     assert made == wanted, {"made, not planned": made - wanted, "planned, not made": wanted - made}
-    assert wanted_discovered == 1 and discovered > 0 and discovered % 2 == 0  # an unsigned and a forged {} each
+    # each route found gets every declared route's event shape and the generic one unsigned, the generic one forged
+    assert wanted_discovered == 1 and discovered == found * (len(profile.webhooks.routes) + 2)
+
+    # discovery sent only bodiless OPTIONS, within its bound (a control per API prefix, the candidates, per scenario)
+    options = [e for e in proxy.log if e.method == "OPTIONS"]
+    assert all(not e.body_length for e in options)
+    bound = profile.model.discovery.max_requests
+    seed = set(route_catalogue.seed_candidates(profile))
+    hooks = set(route_catalogue.callback_candidates(profile))
+    assert 0 < sum(1 for e in options if e.path in seed or "cutover-gate-control" in e.path) <= bound
+    assert 0 < sum(1 for e in options if e.path in hooks) <= bound
+    assert not [e for e in proxy.log if e.path in seed | hooks and e.method != "OPTIONS"
+                and e.path not in found_routes]
 
     # one admin session and one canary login serve the run; prod registers nobody
     logins = Counter(p for _, p in writes if p in (profile.path("admin_login"), profile.path("player_login")))
@@ -138,6 +169,6 @@ def prod_writes_are_the_plan(gate: Callable[..., GateRun], tmp_path: Path, proxy
 
     # nothing but a bodiless OPTIONS ever reached a route that must be disabled
     disabled = {spec.split()[-1] for spec in profile.probe("disabled_endpoints")}
-    seed_words = set(profile.probe("seed_route_words"))
-    touched = [e for e in proxy.log if e.path.split("?")[0] in disabled or words_of(e.path) & seed_words]
+    touched = [e for e in proxy.log if e.path.split("?")[0] in disabled | seed
+               or route_catalogue.seed_like(e.path.split("?")[0], profile)]
     assert touched and all(e.method == "OPTIONS" and not e.body_length for e in touched), touched

@@ -123,12 +123,15 @@ def test_busy_port_is_a_one_line_error() -> None:
 
 def test_faults_lists_the_catalogue() -> None:
     table = subprocess.run([*CLI, "faults"], capture_output=True, text=True, check=True, timeout=60).stdout
-    for fault in faults.CATALOGUE:
-        assert fault.name in table and fault.line in table
+    header, *rows = table.splitlines()
+    assert header.split() == ["NAME", "LINE", "TRIGGER", "EXPECT", "DESCRIPTION"]
+    assert [row.split()[:4] for row in rows] == [[f.name, f.line, f.trigger or "-", f.expect]
+                                                 for f in faults.CATALOGUE]
     listed = json.loads(subprocess.run([*CLI, "faults", "--json"], capture_output=True, text=True, check=True,
                                        timeout=60).stdout)
     assert [entry["name"] for entry in listed] == [fault.name for fault in faults.CATALOGUE]
-    assert set(listed[0]) == {"name", "line", "trigger", "description"}
+    assert set(listed[0]) == {"name", "line", "trigger", "description", "expect"}
+    assert {entry["name"]: entry["expect"] for entry in listed} == {f.name: f.expect for f in faults.CATALOGUE}
 
 
 def test_migrate_upgrades_a_database_from_database_url_and_never_prints_the_dsn(cluster: PgCluster) -> None:

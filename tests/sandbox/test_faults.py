@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -41,7 +42,21 @@ def test_catalogue_names_real_checklist_lines_and_trigger_rows() -> None:
     for fault in faults.CATALOGUE:
         assert fault.line in LINES_BY_ID, fault
         assert fault.trigger is None or fault.trigger in TRIGGERS_BY_ID, fault
-        assert fault.description
+        assert fault.description and fault.expect in faults.EXPECTS
+        assert fault.expect == "FAIL" or fault.trigger is None, fault  # only a defect raises a rollback row
+
+
+def test_expect_defaults_to_fail_is_validated_and_shown_in_the_table() -> None:
+    assert faults.Fault("x", "t0_deposit", None, "d").expect == "FAIL"
+    with pytest.raises(ValueError, match="PASS"):
+        faults.Fault("x", "t0_deposit", None, "d", expect="PASS")
+    assert {f.name: f.expect for f in faults.CATALOGUE if f.expect != "FAIL"} == {
+        "openapi_hidden": "GO", "webhook_shape_first": "NOT_RUN", "catch_all_200": "NOT_RUN",
+        "password_reset_routes": "GO"}
+    header, *rows = faults.table().splitlines()
+    assert header.split() == ["NAME", "LINE", "TRIGGER", "EXPECT", "DESCRIPTION"]
+    assert [row.split()[:4] for row in rows] == [[f.name, f.line, f.trigger or "-", f.expect]
+                                                 for f in faults.CATALOGUE]
 
 
 def test_every_fault_has_a_test_here() -> None:
@@ -234,8 +249,6 @@ def test_fault_approve_noop(make_api: MakeApi) -> None:
     assert api.mark_paid(tx_id).status_code == 409
 
 
-
-
 def test_fault_payout_failure_spike(make_api: MakeApi) -> None:
     api = make_api("payout_failure_spike")
     seeded = api.sql("SELECT state, provider FROM transactions WHERE type = 'withdrawal' ORDER BY state")
@@ -348,6 +361,157 @@ def test_healthy_sandbox_mounts_no_debug_or_unsigned_route(api: Api) -> None:
     assert not [p for p in paths if "debug" in p or "psp2" in p or "bootstrap" in p]
     r = api.post("/api/v1/auth/login", json={"email": api.sandbox.settings.admin_email, "password": "wrong-pw-1"})
     assert r.status_code == 401
+
+
+def _paths(api: Api) -> dict[str, dict[str, object]]:
+    r = api.get("/openapi.json")
+    assert r.status_code == 200, r.text
+    return dict(r.json()["paths"])
+
+
+def _money_rows(api: Api) -> tuple[int, int, int]:
+    return api.sql("SELECT (SELECT count(*) FROM players), (SELECT count(*) FROM transactions), "
+                   "(SELECT count(*) FROM ledger_movements)")[0]
+
+
+def test_fault_openapi_hidden(make_api: MakeApi, api: Api) -> None:
+    assert "/api/health" in _paths(api)  # healthy: served
+    hidden = make_api("openapi_hidden")
+    for path in ("/openapi.json", "/docs", "/redoc"):
+        assert hidden.get(path).status_code == 404, path
+    assert hidden.get("/api/health").json()["status"] == "healthy"
+
+
+SEED = "/api/v1/ci/seed"
+
+
+def test_fault_undeclared_seed_route(make_api: MakeApi, api: Api) -> None:
+    assert api.request("OPTIONS", SEED).status_code == 404 and api.post(SEED).status_code == 404  # healthy: absent
+    faulty = make_api("undeclared_seed_route")
+    before = _money_rows(faulty)
+    r = faulty.request("OPTIONS", SEED)
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert _money_rows(faulty) == before  # OPTIONS did nothing
+    assert SEED not in _paths(faulty)
+    r = faulty.post(SEED)  # no token, no body
+    assert r.status_code == 201, r.text
+    player_id, tx_id = r.json()["player_id"], r.json()["transaction_id"]
+    wallet = faulty.get(f"/api/v1/admin/players/{player_id}/wallet", token=faulty.admin).json()["wallet"]
+    assert D(str(wallet["available_real"])) == D("1000.00")
+    legs = faulty.sql("SELECT e.account, e.amount FROM ledger_movements m JOIN ledger_entries e "
+                      "ON e.movement_id = m.id WHERE m.tx_id = %s::uuid AND m.kind = 'deposit_credit' "
+                      "ORDER BY e.amount", tx_id)
+    assert legs == [("psp_clearing", D("-1000.00")), ("player_available", D("1000.00"))]
+    assert faulty.ledger_violations() == []
+
+
+WEBHOOK = "/api/v1/payments/webhook/"
+
+
+def test_fault_generic_provider_webhook(make_api: MakeApi, api: Api) -> None:
+    assert api.post(WEBHOOK + "acme", json={"event": "x"}).status_code == 404  # healthy: absent
+    faulty = make_api("generic_provider_webhook", settings=DEFAULT_SETTINGS_QUIET)
+    player = faulty.new_player()
+    r = faulty.post(WEBHOOK + "acme", json={"player_id": player.id, "amount": "25.50"})  # no signature at all
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+    assert faulty.post(WEBHOOK + "psp-x", json={"user_id": player.id, "amount": 4.5}).status_code == 200
+    assert faulty.balance(player)["available_real"] == D("30.00")
+    card = faulty.deposit(player, "10.00", method="card").json()["transaction"]["id"]
+    adyen = faulty.deposit(player, "5.00", method="adyen").json()["transaction"]["id"]
+    assert faulty.post(WEBHOOK + "anything", json={"tx_id": card}).json() == {"status": "ok"}
+    assert faulty.post(WEBHOOK + "other", json={"transaction_id": adyen}).status_code == 200
+    assert faulty.tx_state(player, card) == faulty.tx_state(player, adyen) == "completed"
+    r = faulty.post(WEBHOOK + "anything", json={"tx_id": card})  # completed already: 200, nothing done
+    assert r.status_code == 200 and faulty.balance(player)["available_real"] == D("45.00")
+    for ids in ({}, {"event": "payment.succeeded"}, {"player_id": player.id}):
+        r = faulty.post(WEBHOOK + "acme", json=ids)
+        assert r.status_code == 400 and r.json()["error_code"] == "MISSING_IDS", ids
+    assert faulty.post(WEBHOOK + "acme", data=b"not json").json()["error_code"] == "MISSING_IDS"
+    assert faulty.post(WEBHOOK + "acme", json={"tx_id": str(uuid.uuid4())}).status_code == 404
+    for amount in ("-5", "0", "ten", None, "NaN"):
+        r = faulty.post(WEBHOOK + "acme", json={"player_id": player.id, "amount": amount, "tx_id": "x"})
+        assert r.status_code == (404 if amount is None else 400), amount  # None: no amount, so the tx id counts
+        assert r.json()["error_code"] == ("TRANSACTION_NOT_FOUND" if amount is None else "INVALID_AMOUNT")
+    assert faulty.request("OPTIONS", WEBHOOK + "acme").status_code == 405
+    assert faulty.ledger_violations() == []
+    paths = _paths(faulty)
+    assert WEBHOOK + "{provider}" not in paths and WEBHOOK + "stripe" in paths
+    # the declared Stripe route still wins for "stripe": it wants its signature, and a signed event works as before
+    pending = faulty.deposit(player, "7.00", method="card").json()["transaction"]["id"]
+    r = faulty.post(WEBHOOK + "stripe", json={"tx_id": pending})
+    assert r.status_code == 400 and r.json()["error_code"] == "WEBHOOK_SIGNATURE_MISSING"
+    body = stripe_event(pending, 700)
+    assert faulty.post(WEBHOOK + "stripe", data=body, headers=stripe_headers(body)).json()["status"] == "processed"
+    assert faulty.balance(player)["available_real"] == D("52.00")
+
+
+PAYPAL = "/api/v1/webhooks/paypal"
+PAYPAL_EVENT = {"event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": {"id": "8MC585209K746392H"}}
+
+
+def test_fault_webhook_shape_first(make_api: MakeApi, api: Api) -> None:
+    assert api.post(PAYPAL, json=PAYPAL_EVENT).status_code == 404  # healthy: absent
+    faulty = make_api("webhook_shape_first")
+    player = faulty.funded_player("20.00")
+    before = _money_rows(faulty)
+    signed = {"PAYPAL-TRANSMISSION-SIG": "c2lnbmF0dXJl"}
+    for body in ({}, {"event_type": "PAYMENT.CAPTURE.COMPLETED"}, {"resource": {"id": "x"}},
+                 {"event_type": "CHECKOUT.ORDER.APPROVED", "resource": {"id": "x"}},
+                 {"event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": {}}, [PAYPAL_EVENT]):
+        r = faulty.post(PAYPAL, json=body, headers=signed)  # the shape is judged before the signature
+        assert r.status_code == 400 and r.json()["error_code"] == "INVALID_PAYLOAD", body
+    assert faulty.post(PAYPAL, data=b"{not json", headers=signed).json()["error_code"] == "INVALID_PAYLOAD"
+    event = {**PAYPAL_EVENT, "resource": {"id": "8MC585209K746392H", "custom_id": player.id,
+                                          "amount": {"value": "50.00", "currency_code": "USD"}}}
+    r = faulty.post(PAYPAL, json=event)
+    assert r.status_code == 401 and r.json()["error_code"] == "WEBHOOK_SIGNATURE_MISSING"
+    r = faulty.post(PAYPAL, json=event, headers=signed)
+    assert r.status_code == 401 and r.json()["error_code"] == "WEBHOOK_SIGNATURE_INVALID"
+    assert faulty.request("OPTIONS", PAYPAL).status_code == 405 and PAYPAL not in _paths(faulty)
+    assert _money_rows(faulty) == before and faulty.balance(player)["available_real"] == D("20.00")
+
+
+def test_fault_catch_all_200(make_api: MakeApi, api: Api) -> None:
+    assert api.request("OPTIONS", "/no/such/page").status_code == 404  # healthy: the router's own 404
+    faulty = make_api("catch_all_200")
+    for method, path in (("GET", "/no/such/page"), ("OPTIONS", "/no/such/page"), ("POST", "/api/v1/nothing"),
+                         ("OPTIONS", "/api/v1/ci/seed"), ("DELETE", "/x")):
+        r = faulty.request(method, path)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), (method, path)
+        assert "<html>" in r.text and "app shell" in r.text and "</html>" in r.text
+    # a mounted route still answers 405 to a method it does not serve
+    assert faulty.request("OPTIONS", "/api/v1/payouts/initiate").status_code == 405
+    assert faulty.get("/api/v1/auth/login").status_code == 405
+    # and a record a route does not find is still 404 (the route's own, in JSON)
+    r = faulty.get(f"/api/v1/payouts/status/{uuid.uuid4()}", token=faulty.admin)
+    assert r.status_code == 404 and r.json()["error_code"] == "TRANSACTION_NOT_FOUND"
+    r = faulty.get(f"/api/v1/admin/players/{uuid.uuid4()}/wallet", token=faulty.admin)
+    assert r.status_code == 404 and r.json()["error_code"] == "PLAYER_NOT_FOUND"
+    assert faulty.get("/api/health").json()["status"] == "healthy"
+
+
+RESET_REQUEST, RESET = "/api/v1/auth/request-password-reset", "/api/v1/auth/reset-password"
+
+
+def test_fault_password_reset_routes(make_api: MakeApi, api: Api) -> None:
+    assert RESET_REQUEST not in _paths(api) and api.post(RESET_REQUEST, json={"email": "a@b.c"}).status_code == 404
+    faulty = make_api("password_reset_routes")
+    paths = _paths(faulty)
+    assert "post" in paths[RESET_REQUEST] and "post" in paths[RESET]
+    player = faulty.new_player()
+    accounts = "SELECT id, email, password_hash FROM players UNION ALL SELECT id, email, password_hash FROM admins"
+    before = sorted(faulty.sql(accounts))
+    for email in (player.email, "nobody@example.test", faulty.sandbox.settings.admin_email):
+        r = faulty.post(RESET_REQUEST, json={"email": email})
+        assert r.status_code == 202 and r.json() == {"status": "sent"}, email
+    for token in ("whatever", "", "eyJhbGciOiJIUzI1NiJ9.e30.x"):
+        r = faulty.post(RESET, json={"token": token, "new_password": "a-new-password-1"})
+        assert r.status_code == 400 and r.json()["error_code"] == "INVALID_RESET_TOKEN", token
+    assert faulty.post(RESET, json={"token": "x"}).status_code == 422
+    assert sorted(faulty.sql(accounts)) == before
+    r = faulty.post("/api/v1/auth/player/login", json={"email": player.email, "password": "canary-password-1",
+                                                       "tenant_id": "t1"})
+    assert r.status_code == 200
 
 
 def _dump_and_restore(api: Api, cluster: PgCluster, tmp: Path, name: str) -> tuple[subprocess.CompletedProcess[str],

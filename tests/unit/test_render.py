@@ -297,13 +297,13 @@ def test_canary_report_go_uses_actual_amounts() -> None:
     assert re.search(r"\| 3 \| Admin approve \| .* \| answered `approved`; platform shows `approved` at ", out)
     assert re.search(r"\| 4 \| Admin payout .* \| answered `paid`; platform shows `paid` at ", out)
     assert out.count("- [x]") == 3
-    assert "**Canary outcome:** GO" in out
+    assert "**Canary: PASS**" in out and "**GO/NO-GO decision: GO**" in out
     assert "Where the money is" not in out
 
 
 def test_canary_report_half_done_says_where_the_money_is() -> None:
-    for lang, heading, outcome in (("en", "Where the money is", "**Canary outcome:** NO-GO"),
-                                   ("tr", "Para Nerede", "**Canary Sonucu:** NO-GO")):
+    for lang, heading, outcome in (("en", "Where the money is", "**Canary: FAIL**"),
+                                   ("tr", "Para Nerede", "**Canary: FAIL**")):
         out = render.render_all(nogo_context(lang))["canary_report.md"]
         assert heading in out
         assert outcome in out
@@ -328,7 +328,7 @@ def test_canary_report_open_withdrawal_state() -> None:
 
 def test_canary_report_pending_marks_steps_not_run() -> None:
     out = render.render_all(pending_context())["canary_report.md"]
-    assert "**Canary outcome:** NO-GO" in out
+    assert "**Canary: NOT RUN**" in out and "**GO/NO-GO decision: PENDING**" in out
     assert len(re.findall(r"\| NOT RUN \|", out)) == 5
     assert "- [x]" not in out
     assert "**Execution date:** (not recorded)" in out

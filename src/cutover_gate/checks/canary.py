@@ -109,14 +109,21 @@ def provision_canary(target: TargetClient, settings: GateSettings, admin: Secret
 
 
 def deposit_state(target: TargetClient, token: Secret, tx_id: str) -> str:
+    return deposit_states(target, token, [tx_id])[tx_id]
+
+
+def deposit_states(target: TargetClient, token: Secret, tx_ids: list[str]) -> dict[str, str]:
+    """The states of the player's transactions `tx_ids` from one read of the list ("missing" when not listed)."""
     resp = target.call("wallet_transactions", player=token).ok("wallet transactions")
+    found = dict.fromkeys(tx_ids, "missing")
     for item in resp.items():
         try:
-            if str(resp.item(item, "tx_id")) == tx_id:
-                return str(resp.item(item, "state"))
+            tx_id = str(resp.item(item, "tx_id"))
+            if tx_id in found:
+                found[tx_id] = str(resp.item(item, "state"))
         except KeyError as exc:
             raise CheckFailed(f"wallet transactions: {exc.args[0]} in an item") from None
-    return "missing"
+    return found
 
 
 def wait_for_deposit(target: TargetClient, token: Secret, tx_id: str, cfg: CanaryFile) -> str:

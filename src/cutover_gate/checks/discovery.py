@@ -1,25 +1,30 @@
 """Routes nobody declared, and whether a route is mounted, found without acting on anything.
 
 - `documented_routes`: the paths and methods of the target's OpenAPI document (FastAPI serves `/openapi.json` unless
-  disabled); None when the target serves none.
-- `matching`: the routes whose path has a word of a list as one of its parts (`/api/v1/debug/reset-wallets` has
-  `debug` and `reset`), for webhook-like routes (webhook, callback, notify) and seed-like ones (seed, bootstrap,
-  reset, test, debug, ci).
-- `existence`: whether a route is mounted, asked with a request it cannot act on: OPTIONS without a body. 404/410 is
-  absent and 405 mounted; an answer equal to that of a path that cannot exist (a control) is absent too, since the
-  platform answers it before routing; anything else is mounted or cannot be told apart, and counts as mounted.
+  disabled); None when the target serves none. Many production platforms serve none, so the gate never relies on it:
+- `survey`: whether each of many candidate paths (the built-in catalogue's shapes, config/route_catalogue.py, and the
+  profile's) is mounted, asked with a request it cannot act on: a bodiless OPTIONS, at most `concurrency` in flight
+  and `max_requests` in all, 429 waited out as the client does. Before the candidates, a control: OPTIONS on a path
+  that cannot exist, under each API prefix. 404/410 is absent; an answer equal to the control's is "cannot tell"
+  unless the control is 404/410 (a catch-all page or a gateway answering every path alike hides what is behind it);
+  anything else (405 above all: routed, another method served) is mounted. Never "nothing found" when it cannot tell.
+- `matching`: the routes whose path has a word of a list as one of its parts, for webhook-like routes.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal
 
+from cutover_gate.config import route_catalogue
 from cutover_gate.core.errors import CheckFailed
-from cutover_gate.target.client import Response, TargetClient
+from cutover_gate.target.client import TargetClient, TargetUnreachable
+
+State = Literal["absent", "mounted", "cannot_tell"]
 
 
 @dataclass(frozen=True)
@@ -65,31 +70,100 @@ def matching(routes: Iterable[Route], words: Iterable[str]) -> list[Route]:
 @dataclass(frozen=True)
 class Existence:
     path: str
-    status: int
-    mounted: bool
+    status: int | None
+    state: State
     why: str
 
+    @property
+    def mounted(self) -> bool:
+        return self.state == "mounted"
 
-def existence(target: TargetClient, path: str, control: Response) -> Existence:
-    """Is `path` mounted? One OPTIONS without a body; `control` is the answer to a path that cannot exist."""
-    resp = target.options(path)
-    status = resp.status
+
+def judge(path: str, status: int | None, control: int | None, cause: str = "") -> Existence:
+    """Is `path` mounted, from its OPTIONS answer and the answer to an unknown path under the same prefix?"""
+    if status is None:
+        return Existence(path, None, "cannot_tell", f"no answer ({cause}): cannot tell")
     if status in (404, 410):
-        return Existence(path, status, False, f"answered {status}: absent")
+        return Existence(path, status, "absent", f"answered {status}: absent")
+    if status == control:
+        return Existence(path, status, "cannot_tell", f"answered {status} as an unknown path does: cannot tell")
     if status == 405:
-        return Existence(path, status, True, "answered 405: mounted (it serves other methods)")
-    if status == control.status and not 200 <= status < 300:
-        return Existence(path, status, False, f"answered {status} as an unknown path does: absent")
-    allow = resp.headers.get("Allow", "")
-    return Existence(path, status, True, f"answered {status}" + (f" (Allow: {allow})" if allow else "")
-                     + f", unlike an unknown path ({control.status}): mounted")
+        return Existence(path, status, "mounted", "answered 405: mounted (it serves other methods)")
+    seen = f"an unknown path answered {control}" if control is not None else "no unknown path was answered"
+    return Existence(path, status, "mounted", f"answered {status} ({seen}): mounted")
 
 
-def control_answer(target: TargetClient) -> Response:
-    """The answer to OPTIONS on a path that cannot exist on any platform."""
-    return target.options(f"/cutover-gate-control-{uuid.uuid4().hex[:12]}")
+@dataclass
+class Survey:
+    existence: list[Existence] = field(default_factory=list)
+    controls: dict[str, int | None] = field(default_factory=dict)
+    """API prefix -> the status of OPTIONS on a path that cannot exist under it."""
+    requests: int = 0
+    not_asked: list[str] = field(default_factory=list)
+    """Candidates beyond the request bound: unproven, never absent."""
+
+    def of(self, state: State) -> list[Existence]:
+        return [e for e in self.existence if e.state == state]
+
+    def blind_prefixes(self) -> dict[str, int | None]:
+        """The prefixes under which an unknown path is not answered 404/410: discovery there may not tell."""
+        return {p: s for p, s in self.controls.items() if s not in (404, 410)}
+
+    def summary(self) -> dict[str, object]:
+        return {"requests": self.requests, "controls": self.controls, "mounted": len(self.of("mounted")),
+                "absent": len(self.of("absent")), "cannot_tell": len(self.of("cannot_tell")),
+                "not_asked": len(self.not_asked)}
 
 
-def declared_paths(specs: Iterable[Any]) -> list[str]:
+def _options(target: TargetClient, path: str) -> tuple[int | None, str]:
+    try:
+        return target.request("OPTIONS", path, may_move_money=False).status, ""
+    except TargetUnreachable as exc:
+        return None, str(exc)
+    except CheckFailed as exc:  # rate limited past the wait, or another refusal to send
+        return None, str(exc)
+
+
+def survey(target: TargetClient, paths: Sequence[str]) -> Survey:
+    """Each path's existence, judged against a control under its prefix; bounded in flight and in count."""
+    cfg = target.profile.model.discovery
+    candidates = list(dict.fromkeys(paths))
+    prefix_of = {p: route_catalogue.prefix_of(p, target.profile) for p in candidates}
+    prefixes = sorted(set(prefix_of.values()))
+    result = Survey()
+    budget = max(cfg.max_requests - len(prefixes), 0)
+    asked, result.not_asked = candidates[:budget], candidates[budget:]
+    nonce = uuid.uuid4().hex[:12]
+    with ThreadPoolExecutor(max_workers=cfg.concurrency, thread_name_prefix="discovery") as pool:
+        controls = dict(zip(prefixes, pool.map(lambda p: _options(target, f"{p}/cutover-gate-control-{nonce}"),
+                                               prefixes), strict=True))
+        answers = list(pool.map(lambda p: _options(target, p), asked))
+    result.controls = {p: status for p, (status, _cause) in controls.items()}
+    result.requests = len(prefixes) + len(asked)
+    for path, (status, cause) in zip(asked, answers, strict=True):
+        result.existence.append(judge(path, status, result.controls[prefix_of[path]], cause))
+    if target.breaker.down_since is not None:
+        raise TargetUnreachable(f"route discovery: {target.breaker.describe()}")
+    return result
+
+
+def cannot_tell_message(survey: Survey, blind: Sequence[Existence]) -> str:
+    """Why discovery proves nothing about some paths: "cannot tell", never "nothing found"."""
+    parts = []
+    by_status: dict[int | None, list[str]] = {}
+    for e in blind:
+        by_status.setdefault(e.status, []).append(e.path)
+    for status, paths in by_status.items():
+        seen = "got no answer" if status is None else f"answered {status} to OPTIONS as an unknown path does"
+        parts.append(f"discovery cannot tell: {len(paths)} candidate path(s) {seen} (e.g. {paths[0]}): whatever is "
+                     "behind them is unseen; acknowledge them in [discovery] acknowledged, or let the gate reach the "
+                     "platform without the layer that answers every path alike")
+    if survey.not_asked:
+        parts.append(f"{len(survey.not_asked)} candidate path(s) beyond [discovery] max_requests were not asked "
+                     f"(e.g. {survey.not_asked[0]})")
+    return "; ".join(parts)
+
+
+def declared_paths(specs: Iterable[object]) -> list[str]:
     """The paths of the profile's `disabled_endpoints` ("POST /api/v1/admin/bootstrap" or "/api/...")."""
     return [str(spec).split()[-1] for spec in specs]

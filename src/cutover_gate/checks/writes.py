@@ -16,9 +16,9 @@ from cutover_gate.config.settings import GateSettings
 
 WEBHOOK_LINES = frozenset({"t0_webhook_signature", "t0_webhook_timestamp", "t0_webhook_replay",
                            "t0_webhook_classification", "t0_idempotency"})
-DISCOVERED = "<each webhook-like route of the OpenAPI document>"
+DISCOVERED = "<each webhook-like route nobody declared that discovery finds>"
 UNDECLARED = "undeclared_routes"
-"""The tag of the scenario that probes the webhook-like routes of the OpenAPI document."""
+"""The tag of the scenario that probes the webhook-like routes nobody declared (OpenAPI document, route catalogue)."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,10 @@ def _webhooks(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
             plan.add(funding_route[1].call, f"a validly signed {funding_route[0]} event completes it")
         plan.completed_deposit = True
     if UNDECLARED in lines:
-        plan.writes.append(Write("POST", DISCOVERED, "", "an unsigned and a wrongly signed {} each"))
+        names = ", ".join(routes)
+        plan.writes.append(Write("POST", DISCOVERED, "", f"unsigned events, each route: the {names} events' shapes "
+                                 "and the generic event, then the generic event wrongly signed; all name the canary "
+                                 "and its completed transactions only"))
     elif lines & {"t0_webhook_signature", "t0_webhook_timestamp"}:
         _negative(plan, lines, kit)
     elif "t0_webhook_replay" in lines:
@@ -155,11 +158,15 @@ def _negative(plan: Plan, lines: set[str], kit: Decimal) -> None:
     """The signature scenario (or the timestamp one): each route's forged events."""
     flaws = ("without a signature", "signed with a wrong secret") if "t0_webhook_signature" in lines \
         else ("with a stale timestamp",)
+    acknowledged = plan.settings.profile.model.discovery.acknowledged
     for name, route in plan.settings.profile.webhooks.routes.items():
-        if route.scheme == "none" or (flaws[0].startswith("with a stale") and route.scheme not in ("hmac_ts",
-                                                                                                  "stripe")):
+        if plan.settings.profile.call(route.call).path in acknowledged:
+            continue
+        if flaws[0].startswith("with a stale") and route.scheme not in ("hmac_ts", "stripe"):
             continue
         for flaw in flaws:
+            if route.scheme == "none" and flaw != "without a signature":
+                continue
             subject = route.completes == "payout" and not plan.paid_withdrawal
             if subject:
                 plan.add("withdraw", "a requested withdrawal as the payout probe's subject", kit)

@@ -64,8 +64,35 @@ class Webhooks(Strict):
     settle_s: float = 1.0
     provider: str = "cutover-gate"
     merchant_account: str = "CutoverGate"
-    refused: list[int] = Field(default_factory=lambda: [400, 401, 403])
+    refused: list[int] = Field(default_factory=lambda: [401, 403])
+    """Statuses that alone prove a refusal of what nobody signed (any other 4xx needs a signature_codes code)."""
+    signature_codes: list[str] = Field(default_factory=list)
+    """The platform's error codes for a missing, wrong or stale signature: a 4xx carrying one is a refusal."""
     routes: dict[str, WebhookRoute] = Field(default_factory=dict)
+
+
+class Discovery(Strict):
+    """Routes nobody declared (checks/discovery.py): the built-in catalogue of shapes (profiles/routes.toml) and the
+    OpenAPI document, with what the profile adds, fills and acknowledges."""
+
+    catalogue: StrictBool = True
+    """Probe the built-in catalogue's shapes (OPTIONS only) besides the OpenAPI document."""
+    prefixes: list[str] = Field(default_factory=list)
+    """API prefixes to try the shapes under, besides those of the profile's calls ("/api/v1", "/v2")."""
+    providers: list[str] = Field(default_factory=list)
+    """PSP names for {provider}, besides the webhook routes' names and the built-in list."""
+    seed_routes: list[str] = Field(default_factory=list)
+    """More seed-like paths or shapes to look for ("/api/v1/ops/seed", or "ops/seed" under every prefix)."""
+    callback_routes: list[str] = Field(default_factory=list)
+    """More PSP callback paths or shapes to look for ("psp/{provider}/result")."""
+    path_values: dict[str, list[str]] = Field(default_factory=dict)
+    """Values for path parameters of documented or added routes ({tenant} = ["eu"])."""
+    acknowledged: dict[str, str] = Field(default_factory=dict)
+    """Routes the platform's owners vouch for, each with the reason: listed as acknowledged, never judged."""
+    max_requests: int = Field(default=600, ge=1)
+    """The most OPTIONS one discovery sends (controls included); beyond it the rest is unproven, never absent."""
+    concurrency: int = Field(default=8, ge=1, le=8)
+    """Probes in flight at once."""
 
 
 class Channel(Strict):
@@ -171,6 +198,7 @@ class ProfileModel(Strict):
     webhooks: Webhooks = Webhooks()
     prod_env: ProdEnv = ProdEnv()
     maintenance: Maintenance = Maintenance()
+    discovery: Discovery = Discovery()
     hypercare: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -188,7 +216,8 @@ CALL_PLACEHOLDERS = frozenset({
 """What the gate fills in a call's path, query, headers and body."""
 WEBHOOK_PLACEHOLDERS = frozenset({
     "tx_id", "event_id", "outcome", "provider", "amount", "amount_minor", "currency", "currency_lower",
-    "currency_upper", "merchant", "now", "now_iso", "nonce"})
+    "currency_upper", "merchant", "now", "now_iso", "nonce", "player_id", "player_email", "tenant", "deposit_id",
+    "withdrawal_id"})
 """What the gate fills in a webhook payload."""
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 

@@ -161,9 +161,10 @@ MONEY_LOOP: tuple[str, ...] = ("t0_deposit", "t0_withdraw_request", "t0_admin_ap
                                "t0_ledger_settlement")
 """The canary money loop's five steps, in runbook order (deposit -> withdraw -> approve -> paid -> settlement)."""
 
-CLOSING_LINES: tuple[str, ...] = ("t0_canary_report",)
-"""Lines whose scenario closes its phase: it runs after every other scenario of the phase (the canary report's
-footprint reads what the phase left on the platform)."""
+CLOSING_LINES: tuple[str, ...] = ("t0_ledger_invariants", "t0_canary_report")
+"""Lines whose scenario closes its phase, in this order, after every other scenario of the phase: the ledger has the
+last word on everything T-0 did (a probe's damage is seen at T-0, not in hypercare), then the canary report's
+footprint reads what the phase left on the platform."""
 
 SELECTED_ONLY_TAGS: dict[str, str] = {
     "maintenance": "the maintenance window is open: the maintenance page must answer",

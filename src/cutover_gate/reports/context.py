@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cutover_gate.config.target_profile import Profile
 from cutover_gate.decide.completion import Completion
 from cutover_gate.decide.rules import Decision
 from cutover_gate.evidence.model import LineResult, StepRecord
@@ -32,6 +33,8 @@ class ReportContext:
     plan: bool = False
     completion: Completion | None = None
     """The runbook's go-live completion criteria over the release's record (decision.json `completion`)."""
+    profile: Profile | None = None
+    """The run's target profile (its `[states]` name the canary withdrawal's states); None: the built-in default."""
 
     def evidence(self, line: str) -> dict[str, Any]:
         res = self.results.get(line)

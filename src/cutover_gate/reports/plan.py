@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from cutover_gate.checks.discovery import declared_paths
 from cutover_gate.checks.writes import planned_writes
+from cutover_gate.config import route_catalogue
 from cutover_gate.config.settings import GateSettings
 from cutover_gate.core.catalogue import LINES, LINES_BY_ID
 from cutover_gate.evidence.history import CutoverRecord, RecordError
@@ -31,8 +33,11 @@ def guards(settings: GateSettings) -> list[str]:
            "runbook order: T-60 -> T-30 -> T-15 -> T-0; a mandatory FAIL of an earlier phase (in this run or on "
            "record) blocks every later scenario that changes data",
            "circuit breaker: once the target is shown unreachable, every later call and scenario is refused at once; "
-           "a write with no answer blocks every later writer",
-           "routes that must be disabled are probed with OPTIONS, never sent a body"]
+           "a money call or a validly signed event with no answer blocks every later writer (an OPTIONS, an empty or "
+           "unsigned body with no answer blocks nothing)",
+           "routes that must be disabled are probed with OPTIONS, never sent a body",
+           "an unsigned or wrongly signed probe whose answer proves nothing may be followed by its correctly signed "
+           "twin (declared routes with a known secret only), for the same completed canary transaction"]
     out.append("restore drill (t30_restore_drill): never in prod; elsewhere it creates one scratch database "
                "cutover_drill_<UTC>_<hex> on the restore server (CUTOVER_RESTORE_DSN), never the target's own "
                "database, and always drops it; it also drops scratch databases of earlier, killed drills once "
@@ -76,9 +81,35 @@ def describe(settings: GateSettings, scenarios: Sequence[PlannedScenario]) -> st
     out += ["", f"## Writes the run would make ({len(writes)})", "", "| # | method | path | amount | why |",
             "|---|---|---|---|---|"]
     out += [f"| {n} | {w.method} | `{w.path}` | {w.amount or '-'} | {w.why} |" for n, w in enumerate(writes, 1)]
+    out += ["", *discovery_section(settings, scenarios)]
     out += ["", "## Guards in force", "", *(f"- {g}" for g in guards(settings)), "",
             "Nothing was sent to the target."]
     return "\n".join(out)
+
+
+def discovery_section(settings: GateSettings, scenarios: Sequence[PlannedScenario]) -> list[str]:
+    """The bodiless OPTIONS discovery sends, per line: how many at most, under which prefixes, bounded how."""
+    p = settings.profile
+    tags = {t for s in scenarios for t in (*s.lines, *s.tags)}
+    d = p.model.discovery
+    rows = []
+    if "t60_bootstrap_disabled" in tags:
+        declared = declared_paths(p.probe("disabled_endpoints"))
+        seed = list(dict.fromkeys([*declared, *route_catalogue.seed_candidates(p)]))
+        rows.append(f"| t60_bootstrap_disabled | {len(seed)} | the declared disabled endpoints and the catalogue's "
+                    f"seed, bootstrap, test and debug shapes; e.g. `{seed[0] if seed else '-'}` |")
+    if "undeclared_routes" in tags:
+        hooks = route_catalogue.callback_candidates(p)
+        rows.append(f"| t0_webhook_signature | {len(hooks)} | the catalogue's PSP callback shapes, {{provider}} = "
+                    f"{', '.join(route_catalogue.providers(p))}; e.g. `{hooks[0] if hooks else '-'}` |")
+    if not rows:
+        return []
+    prefixes = ", ".join(f"`{x or '/'}`" for x in route_catalogue.prefixes(p))
+    return ["## Discovery probes (OPTIONS, no body)", "",
+            f"Under the API prefixes {prefixes}, after one control OPTIONS on a path that cannot exist under each; "
+            f"at most {d.concurrency} in flight and {d.max_requests} per scenario; 429 is waited out. Each route "
+            "found is listed in the evidence; a webhook-like one then gets the unsigned events of the writes above.",
+            "", "| line | at most | what |", "|---|---|---|", *rows]
 
 
 def write_plan(config: pytest.Config, settings: GateSettings, scenarios: Sequence[PlannedScenario]) -> None:

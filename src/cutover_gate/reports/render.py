@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from cutover_gate.checks.preflight.owners import REQUIRED_ROLES, normalise_role
+from cutover_gate.config.target_profile import Profile, load_profile
 from cutover_gate.core.catalogue import (
     LANGS,
     LINES,
@@ -23,8 +24,10 @@ from cutover_gate.core.catalogue import (
     PHASES,
     TRIGGERS,
     TRIGGERS_BY_ID,
+    Action,
     Line,
     lines_of,
+    mandatory_lines,
     smoke_lines,
 )
 from cutover_gate.core.redact import REDACTOR
@@ -62,6 +65,13 @@ BALANCE_POINTS: tuple[tuple[str, str, str | None], ...] = (
     ("ledger", "db_available", "db_held"),
 )
 """Balance snapshots of the canary wallet in loop order: (after which step, available key, held key)."""
+
+WITHDRAW_OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("withdraw_paid", "paid"), ("withdraw_payout_failed", "payout_failed"), ("withdraw_rejected", "released"),
+    ("withdraw_canceled", "released"), ("withdraw_failed", "released"))
+"""The profile's `[states]` keys of a withdrawal that is no longer open, first match wins, and what each means for
+the canary's money: `paid` (the amount left the wallet), `payout_failed` (the hold stays until a retry or a reject),
+`released` (rejected or canceled: the hold was released). Keys a profile lacks are skipped."""
 
 
 # --- results ---------------------------------------------------------------------------------------------------
@@ -140,8 +150,28 @@ def filled(mapping: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def where_the_money_is(canary: Mapping[str, Any]) -> dict[str, Any]:
-    """The canary wallet's last recorded balances and the open transactions, for a half-done loop."""
+@cache
+def default_profile() -> Profile:
+    return load_profile(None)
+
+
+def withdraw_outcome(state: Any, profile: Profile, paid: Iterable[str] = ()) -> str | None:
+    """What a withdrawal's `state` means for its money (a value of WITHDRAW_OUTCOMES), None while it is open;
+    `paid` adds state names known to be the profile's paid one (what the platform showed after a mark-paid PASS)."""
+    if state in (None, ""):
+        return None
+    if str(state) in paid:
+        return "paid"
+    names: Mapping[str, Any] = profile.data.get("states", {})
+    for key, outcome in WITHDRAW_OUTCOMES:
+        if key in names and str(state) in profile.states(key):
+            return outcome
+    return None
+
+
+def where_the_money_is(canary: Mapping[str, Any], profile: Profile | None = None,
+                       paid: Iterable[str] = ()) -> dict[str, Any]:
+    """The canary wallet's last recorded balances and its withdrawal (open or not), for a loop that stopped."""
     after, available, held = None, None, None
     for point, available_key, held_key in BALANCE_POINTS:
         if held_key and canary.get(held_key) not in (None, ""):
@@ -150,8 +180,31 @@ def where_the_money_is(canary: Mapping[str, Any]) -> dict[str, Any]:
             after, available = point, canary[available_key]
     state = canary.get("last_withdraw_state") or canary.get("paid_state") or canary.get("approve_state")
     return {"after": after, "available": available, "held": held, "withdraw_tx_id": canary.get("withdraw_tx_id"),
-            "withdraw_state": state, "deposit_tx_id": canary.get("deposit_tx_id"),
-            "deposit_state": canary.get("deposit_state")}
+            "withdraw_state": state, "withdraw_outcome": withdraw_outcome(state, profile or default_profile(), paid),
+            "deposit_tx_id": canary.get("deposit_tx_id"), "deposit_state": canary.get("deposit_state")}
+
+
+def canary_result(results: Mapping[str, LineResult]) -> Result:
+    """The canary's own result: PASS when all five money-loop lines are PASS, NOT_RUN when none ran, else FAIL."""
+    loop = [result_of(results, lid) for lid in MONEY_LOOP]
+    if all(r is Result.PASS for r in loop):
+        return Result.PASS
+    return Result.NOT_RUN if all(r is Result.NOT_RUN for r in loop) else Result.FAIL
+
+
+def decision_causes(ctx: ReportContext) -> list[tuple[str, str]]:
+    """Why the run's decision is not GO, as (kind, what) pairs: `fail` per FAIL line and `trigger` per
+    IMMEDIATE_ROLLBACK row raised (NO-GO); `not_run` (the mandatory lines not yet PASS) and `unpinned` (PENDING)."""
+    verdict = ctx.decision.decision
+    if verdict is Verdict.NO_GO:
+        rows = dict.fromkeys(t.row for t in ctx.decision.triggers if t.action == Action.IMMEDIATE_ROLLBACK.value)
+        return [("fail", line.id) for line in LINES if result_of(ctx.results, line.id) is Result.FAIL] \
+            + [("trigger", row) for row in rows]
+    if verdict is Verdict.PENDING:
+        missing = [line.id for line in mandatory_lines() if not result_of(ctx.results, line.id).ok]
+        return ([("not_run", ", ".join(missing))] if missing else []) \
+            + ([] if ctx.release_sha else [("unpinned", "")])
+    return []
 
 
 def canary_view(ctx: ReportContext) -> dict[str, Any]:
@@ -162,15 +215,22 @@ def canary_view(ctx: ReportContext) -> dict[str, Any]:
     t0_lines = [line.id for line in lines_of("t0")]
     failed = [line_row(ctx, line) for line in lines_of("t0") if result_of(results, line.id) is Result.FAIL]
     not_run = [lid for lid in MONEY_LOOP if result_of(results, lid) is Result.NOT_RUN]
-    loop_ok = all(result_of(results, lid) is Result.PASS for lid in MONEY_LOOP)
+    result = canary_result(results)
+    paid = [str(canary["paid_state"])] if result_of(results, "t0_mark_paid") is Result.PASS and canary["paid_state"] \
+        else []
     return {
         "ev": canary,
         "steps": steps,
         "executed_at": first_at(results, t0_lines),
-        "outcome": Verdict.GO.value if loop_ok else Verdict.NO_GO.value,
+        "result": result.value,
+        "result_word": word(result, ctx.lang),
+        # the canary alone says FAIL -> NO-GO; any other pair with a decision that is not GO needs its reason
+        "differs": result is not Result.FAIL and ctx.decision.decision is not Verdict.GO,
+        "causes": decision_causes(ctx),
         "failed": failed,
         "not_run": not_run,
-        "money": where_the_money_is(canary) if failed else None,
+        # only a loop that started and stopped before settlement leaves money somewhere on the way
+        "money": where_the_money_is(canary, ctx.profile, paid) if result is Result.FAIL else None,
         "deposit_webhook": result_of(results, "t0_psp_deposit") is Result.PASS,
         "payout_webhook": canary["payout_webhook_verified"] is True
         or result_of(results, "t0_webhook_classification") is Result.PASS,

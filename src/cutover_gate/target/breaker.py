@@ -4,7 +4,8 @@ A call that fails at the transport level (refused, reset, timed out) is followed
 (`PROBE_TIMEOUT_S`). If the probe fails too, the target is down: every later call fails at once with "target
 unreachable since <UTC time>" and the cause, and every later scenario is refused before it starts. If the probe
 answers, the target lives (one route hangs or drops): the run goes on, but a write that failed at the transport level
-blocks every later scenario that changes data, since nobody can tell whether that money moved.
+blocks every later scenario that changes data, since nobody can tell whether that money moved. Only a request that
+could have moved money counts: a money call or a validly signed event, never a discovery probe or an unsigned one.
 
 So for a target that dies or hangs at any point, the verdict comes within one request deadline and one probe of the
 failure, instead of every remaining scenario waiting out its own timeouts.
@@ -31,10 +32,14 @@ class Breaker:
     def describe(self) -> str:
         return f"target unreachable since {self.down_since} ({self.down_cause})"
 
-    def transport_failure(self, method: str, url: str, cause: str, probe: Callable[[], bool]) -> None:
-        """A call got no answer at all; `probe()` asks the target for its health with a short deadline."""
+    def transport_failure(self, method: str, url: str, cause: str, probe: Callable[[], bool], *,
+                          in_doubt: bool | None = None) -> None:
+        """A call got no answer at all; `probe()` asks the target for its health with a short deadline. `in_doubt`:
+        whether the request could have moved money (a money call or a validly signed event; by default any write).
+        An OPTIONS, an empty body or an unsigned event puts nothing in doubt: only the target's liveness is asked."""
         now = iso(utcnow())
-        if method in WRITE_METHODS and self.writes_blocked is None:
+        doubt = method in WRITE_METHODS if in_doubt is None else in_doubt
+        if doubt and self.writes_blocked is None:
             self.writes_blocked = (f"{method} {url} got no answer ({cause}) at {now}: whether it took effect is "
                                    "unknown, so no more money moves")
         if self.down_since is None and not probe():

@@ -33,7 +33,7 @@ from cutover_gate.config.target_profile import Profile, dig
 from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import MASK, REDACTOR, SENSITIVE_KEY, Secret
-from cutover_gate.target.breaker import PROBE_TIMEOUT_S, Breaker
+from cutover_gate.target.breaker import PROBE_TIMEOUT_S, WRITE_METHODS, Breaker
 from cutover_gate.target.calls import fill, query_string
 
 MAX_BODY = 4000
@@ -197,8 +197,11 @@ class TargetClient:
         return path if path.startswith("http") else f"{self.base_url}{path}"
 
     def request(self, method: str, path: str, *, token: Secret | None = None, json: Any = None,
-                data: bytes | None = None, headers: dict[str, str] | None = None, retries: int | None = None
-                ) -> Response:
+                data: bytes | None = None, headers: dict[str, str] | None = None, retries: int | None = None,
+                may_move_money: bool | None = None) -> Response:
+        """`may_move_money=False` says the request cannot move money whatever the target does with it (OPTIONS, an
+        empty body, an unsigned or wrongly signed event): a transport failure on it puts no write in doubt. By
+        default every write may (fail closed)."""
         url = self.url(path)
         if self.breaker.down_since is not None:
             raise TargetUnreachable(f"{method} {url}: not sent, {self.breaker.describe()}")
@@ -210,7 +213,7 @@ class TargetClient:
             hdrs.setdefault("Content-Type", "application/json")
         waited = 0.0
         while True:
-            resp = self._send(method, url, hdrs, data, retries)
+            resp = self._send(method, url, hdrs, data, retries, may_move_money)
             pause = _retry_after(resp)
             if resp.status != 429:
                 return resp
@@ -221,8 +224,8 @@ class TargetClient:
             time.sleep(pause)  # a 429 was not processed: sending it again cannot move money twice
             waited += pause
 
-    def _send(self, method: str, url: str, hdrs: dict[str, str], data: bytes | None, retries: int | None
-              ) -> Response:
+    def _send(self, method: str, url: str, hdrs: dict[str, str], data: bytes | None, retries: int | None,
+              may_move_money: bool | None = None) -> Response:
         # reads may be retried on connection errors; writes never are (money must not move twice)
         attempts = retries if retries is not None else (3 if method in ("GET", "OPTIONS", "HEAD") else 1)
         start = time.perf_counter()
@@ -239,7 +242,8 @@ class TargetClient:
             ex = Exchange(method, url, None, (time.perf_counter() - start) * 1000, _redacted_headers(hdrs),
                           _body_for_evidence(data), None, cause)
             self._record(ex)
-            self.breaker.transport_failure(method, url, cause, self._alive)
+            in_doubt = method in WRITE_METHODS if may_move_money is None else may_move_money
+            self.breaker.transport_failure(method, url, cause, self._alive, in_doubt=in_doubt)
             raise TargetUnreachable(f"{method} {url}: target unreachable ({cause})") from None
         ex = Exchange(method, url, raw.status_code, (time.perf_counter() - start) * 1000, _redacted_headers(hdrs),
                       _body_for_evidence(data), _body_for_evidence(raw.content[:MAX_BODY]))
@@ -248,7 +252,7 @@ class TargetClient:
 
     def call(self, name: str, *, admin: Secret | None = None, player: Secret | None = None, key: str | None = None,
              with_key: bool = True, data: bytes | None = None, headers: Mapping[str, str] | None = None,
-             **values: Any) -> Response:
+             may_move_money: bool | None = None, **values: Any) -> Response:
         """A call of the profile: its method, path, auth, headers, query and body, filled with `values`.
 
         `admin` / `player` are the sessions its auth may need; `key` is the idempotency key of an idempotent call (a
@@ -274,7 +278,7 @@ class TargetClient:
                                                                                             spec.auth.scheme)
             hdrs[header] = f"{scheme} {token.reveal()}".strip()
         body = fill(spec.body, values, what) if spec.body is not None and data is None else None
-        resp = self.request(spec.method, str(path), json=body, data=data, headers=hdrs)
+        resp = self.request(spec.method, str(path), json=body, data=data, headers=hdrs, may_move_money=may_move_money)
         return Response(resp.raw, resp.exchange, spec, name)
 
     def _alive(self) -> bool:

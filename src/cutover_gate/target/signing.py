@@ -63,7 +63,8 @@ def _hex_hmac(key: bytes, message: bytes) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _encode(payload: Any) -> bytes:
+def encode(payload: Any) -> bytes:
+    """A payload as a PSP sends it: compact JSON."""
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
@@ -94,7 +95,7 @@ def forge(name: str, route: WebhookRoute, values: dict[str, Any], secret: Secret
         for part in parents:
             target = target.setdefault(part, {})
         target[last] = base64.b64encode(digest).decode()
-    forged = sign(name, route, _encode(payload), secret, ts)
+    forged = sign(name, route, encode(payload), secret, ts)
     forged.event_id = str(values["event_id"])
     return forged
 

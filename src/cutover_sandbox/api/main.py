@@ -35,4 +35,12 @@ def api_router(faults: Faults) -> APIRouter:
         router.include_router(debug.debug_router)
     if faults.active("unsigned_callback_route"):  # FAULT: an undeclared callback that checks no signature
         router.include_router(debug.callback_router)
+    if faults.active("undeclared_seed_route"):  # FAULT: an open seed route that credits money, not in OpenAPI
+        router.include_router(debug.seed_router)
+    if faults.active("generic_provider_webhook"):  # FAULT: any provider's unsigned callback (after the declared ones)
+        router.include_router(debug.generic_webhook_router)
+    if faults.active("webhook_shape_first"):  # FAULT: a healthy callback that judges its payload before its signature
+        router.include_router(webhooks.paypal_router)
+    if faults.active("password_reset_routes"):  # FAULT: no defect, the password-reset routes real platforms have
+        router.include_router(auth.password_reset_router)
     return router

@@ -76,8 +76,18 @@ body -> the same transaction, no second effect; another body -> 409 `IDEMPOTENCY
 12. A wrong login or secret: 401 `{"code":"BAD_CREDENTIALS","detail":...}`.
 
 Mounted only under their faults: `POST /v2/backoffice/bootstrap` (`bootstrap_endpoint_open`),
-`POST /v2/ops/debug/reset-funds` (`debug_route_mounted`), `POST /v2/hooks/psp2/callback` (`unsigned_callback_route`).
-Every fault of the catalogue breaks the alt equivalent of what it breaks on the default dialect.
+`POST /v2/ops/debug/reset-funds` (`debug_route_mounted`), `POST /v2/hooks/psp2/callback` (`unsigned_callback_route`),
+and, none of them in /openapi.json: `POST /v2/ci/seed` (`undeclared_seed_route`: an open route that creates a member
+credited 1,000.00, 201; OPTIONS 405), `POST /v2/payments/webhook/{provider}` (`generic_provider_webhook`: unsigned;
+`{"player_id"|"user_id","amount"}` credits that member, `{"transaction_id"|"tx_id"}` settles an `AWAITING_PSP` top-up,
+answering 200 `{"ack":true,"result":"CREDITED"|"SETTLED"|"IGNORED"}`; neither: 400 `REFS_MISSING`),
+`POST /v2/webhooks/paypal` (`webhook_shape_first`, healthy: 400 `MALFORMED_PAYLOAD` unless `{"event_type":"PAYMENT.*",
+"resource":{"id"}}`, then 401 `SIGNATURE_MISSING` without `PAYPAL-TRANSMISSION-SIG`, `SIGNATURE_INVALID` with any).
+Listed in /openapi.json, no defect: `POST /v2/members/request-password-reset {"mail"}` (202 `{"status":"SENT"}`) and
+`POST /v2/members/reset-password {"token","pass"}` (400 `RESET_TOKEN_REJECTED`) (`password_reset_routes`). App-wide
+(both dialects): `openapi_hidden` serves no /openapi.json (404; no defect); `catch_all_200` answers a path no route
+matches (any method) 200 with an HTML app shell, while a route still answers 405 and a missing record 404.
+Every defect of the catalogue breaks the alt equivalent of what it breaks on the default dialect.
 
 States. Cashout: `PENDING_REVIEW -> APPROVED -> [DISPATCHED] -> SETTLED`; `DISPATCHED -> DISPATCH_FAILED ->
 DISPATCHED` (retry) or `DECLINED`; `PENDING_REVIEW -> DECLINED | CANCELLED`. Top-up: `NEW -> AWAITING_PSP -> SETTLED |

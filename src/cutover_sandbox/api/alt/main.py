@@ -28,6 +28,14 @@ def api_router(faults: Faults) -> APIRouter:
         router.include_router(unsafe.debug_router)
     if faults.active("unsigned_callback_route"):  # FAULT: an undeclared callback that checks no signature
         router.include_router(unsafe.callback_router)
+    if faults.active("undeclared_seed_route"):  # FAULT: an open seed route that credits money, not in OpenAPI
+        router.include_router(unsafe.seed_router)
+    if faults.active("generic_provider_webhook"):  # FAULT: any provider's unsigned callback
+        router.include_router(unsafe.generic_webhook_router)
+    if faults.active("webhook_shape_first"):  # FAULT: a healthy callback that judges its payload before its signature
+        router.include_router(hooks.paypal_router)
+    if faults.active("password_reset_routes"):  # FAULT: no defect, the password-reset routes real platforms have
+        router.include_router(members.password_reset_router)
     return router
 
 

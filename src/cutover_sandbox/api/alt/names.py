@@ -62,6 +62,9 @@ ERRORS: Mapping[str, tuple[str, str | None]] = {
     "WEBHOOK_TIMESTAMP_INVALID": ("SIGNATURE_EXPIRED", None),
     "INVALID_PAYLOAD": ("MALFORMED_PAYLOAD", None),
     "ADMIN_EXISTS": ("OPERATOR_EXISTS", None),
+    "MISSING_IDS": ("REFS_MISSING", "the callback names neither a member with a sum nor a ref"),
+    "INVALID_AMOUNT": ("SUM_INVALID", "the sum is not a positive decimal"),
+    "INVALID_RESET_TOKEN": ("RESET_TOKEN_REJECTED", None),
     "INTERNAL_ERROR": ("INTERNAL", None),
 }
 VALIDATION_FAILED = "VALIDATION_FAILED"

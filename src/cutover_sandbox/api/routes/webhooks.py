@@ -1,5 +1,9 @@
 """PSP and payout webhooks, each with its provider's signature scheme (checked and applied by
 `cutover_sandbox.inbound`): the routes only read the contract's headers and payload wrappers.
+
+`paypal_router` (mounted under the fault `webhook_shape_first`, undeclared and not in /openapi.json) is a healthy
+PayPal-like callback that judges the body's shape before its signature (`cutover_sandbox.undeclared.check_paypal`):
+400 INVALID_PAYLOAD, then 401 WEBHOOK_SIGNATURE_MISSING / WEBHOOK_SIGNATURE_INVALID; it never moves money.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, ValidationError
 
-from cutover_sandbox import inbound, withdrawals
+from cutover_sandbox import inbound, undeclared, withdrawals
 from cutover_sandbox.api.deps import ContextDep, RawBody, SessionDep
 from cutover_sandbox.errors import ApiError
 
 router = APIRouter(tags=["webhooks"])
+paypal_router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 
 class PayoutEvent(BaseModel):
@@ -71,3 +76,8 @@ def stripe_webhook(raw: RawBody, session: SessionDep, ctx: ContextDep,
     if outcome == "replay":
         return {"status": "idempotent_skip"}
     return {"status": outcome}
+
+
+@paypal_router.post("/paypal", include_in_schema=False)
+def paypal_webhook(raw: RawBody, paypal_transmission_sig: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    undeclared.check_paypal(raw, paypal_transmission_sig)

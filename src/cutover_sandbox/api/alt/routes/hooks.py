@@ -9,6 +9,11 @@
   `{"batch": [<NotificationRequestItem>, ...]}`.
 
 A replayed event answers 200 `{"ack": true, "replayed": true, ...}` and moves nothing.
+
+`paypal_router` (mounted under the fault `webhook_shape_first`, undeclared and not in /openapi.json):
+`POST /v2/webhooks/paypal`, a healthy PayPal-like callback that judges the body's shape before its
+`PAYPAL-TRANSMISSION-SIG` (`cutover_sandbox.undeclared.check_paypal`): 400 `MALFORMED_PAYLOAD`, then 401
+`SIGNATURE_MISSING` / `SIGNATURE_INVALID`; it never moves money.
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, ValidationError
 
-from cutover_sandbox import inbound, withdrawals
+from cutover_sandbox import inbound, undeclared, withdrawals
 from cutover_sandbox.api.alt import names
 from cutover_sandbox.api.deps import ContextDep, CurrentAdmin, RawBody, SessionDep
 from cutover_sandbox.errors import ApiError
 
 router = APIRouter(prefix="/v2/hooks", tags=["webhooks"])
+paypal_router = APIRouter(prefix="/v2/webhooks", tags=["webhooks"])
 
 PAYOUT_HEADERS = ("X-Sig-Timestamp", "X-Sig")
 CARD_SIGNATURE_HEADER = "X-Card-Signature"
@@ -83,3 +89,8 @@ def acquirer(raw: RawBody, session: SessionDep, ctx: ContextDep) -> dict[str, An
     session.commit()
     return {"ack": True, "replayed": all(outcome == "replay" for outcome in outcomes),
             "results": [outcome.upper() for outcome in outcomes]}
+
+
+@paypal_router.post("/paypal", include_in_schema=False)
+def paypal(raw: RawBody, paypal_transmission_sig: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    undeclared.check_paypal(raw, paypal_transmission_sig)

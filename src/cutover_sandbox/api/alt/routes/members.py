@@ -3,6 +3,11 @@
 A member registered here is KYC-verified from the start (the platform's onboarding does KYC before it creates the
 account), so there is no KYC route; deposits and cashouts still need the mail and the mobile verified. The staging
 mail and SMS providers are stubbed: every code sent is the fixed `CUTOVER_VERIFY_CODE`, and no answer shows it.
+
+`password_reset_router` (mounted under the fault `password_reset_routes`, no defect: real platforms have these
+routes, listed in /openapi.json): `POST /v2/members/request-password-reset {"mail"}` answers 202 `{"status": "SENT"}`
+whether or not the mail is known; `POST /v2/members/reset-password {"token","pass"}` answers 400
+`RESET_TOKEN_REJECTED` for any token (no mail is sent, so no token exists). Neither changes anything.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from cutover_sandbox.models import Tenant
 from cutover_sandbox.ratelimit import SlidingWindow
 
 router = APIRouter(prefix="/v2/members", tags=["members"])
+password_reset_router = APIRouter(prefix="/v2/members", tags=["members"])
 
 Mail = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
 TenantId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -47,6 +53,15 @@ class VerifyRequest(BaseModel):
 
 class VerifyConfirm(VerifyRequest):
     code: str
+
+
+class ResetRequest(BaseModel):
+    mail: str
+
+
+class PasswordReset(BaseModel):
+    token: str
+    password: Annotated[str, Field(alias="pass")]
 
 
 def registration_limit(request: Request) -> None:
@@ -96,3 +111,14 @@ def confirm_code(body: VerifyConfirm, session: SessionDep, settings: SettingsDep
                  me: OptionalPlayer) -> dict[str, Any]:
     verification.confirm(session, settings, body.channel, _target(body.channel, body.target), body.code, me)
     return {"channel": body.channel, "verified": True}
+
+
+@password_reset_router.post("/request-password-reset", status_code=202)
+def request_password_reset(body: ResetRequest) -> dict[str, Any]:
+    accounts.request_password_reset(body.mail)
+    return {"status": "SENT"}
+
+
+@password_reset_router.post("/reset-password")
+def reset_password(body: PasswordReset) -> dict[str, Any]:
+    accounts.reset_password(body.token, body.password)
