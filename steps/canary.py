@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from pytest_bdd import given, then, when
 
 from cutover_gate.checks.canary import (
@@ -32,7 +33,7 @@ from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient, TargetUnreachable, to_decimal
 from cutover_gate.target.database import Database
-from steps.common import Shared, admin_session, canary_of
+from steps.common import Shared, admin_session, canary_of, start_callback_survey
 
 
 @dataclass
@@ -49,6 +50,14 @@ class Canary:
     deposit_state: str | None = None
     deposit_key: str = field(default="", repr=False)
     withdraw_tx: str | None = None
+    settle: tuple[str, str] = ("withdrawal_mark_paid", "")
+    """The call that took the withdrawal to paid (flows.payout) and its idempotency key, for the replay."""
+
+
+def settle_call(target: TargetClient) -> str:
+    """The call that takes an approved withdrawal to paid: the payout call when it settles in its answer
+    (flows.payout = "sync"), else mark-paid (an admin marks it paid)."""
+    return "withdrawal_payout" if target.profile.flows.payout == "sync" else "withdrawal_mark_paid"
 
 
 def _fmt(value: Decimal) -> str:
@@ -70,7 +79,9 @@ def _money_call(target: TargetClient, evidence: Evidence, what: str, call: str, 
 
 @given("a verified canary player with KYC approved", target_fixture="canary")
 @given("KYC'si onaylanmış doğrulanmış bir canary oyuncusu", target_fixture="canary")
-def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> Canary:
+def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, request: pytest.FixtureRequest
+      ) -> Canary:
+    start_callback_survey(request, target, shared)
     settings = gate.settings
     cfg = settings.canary
     for name, amount in (("deposit", cfg.deposit_amount), ("withdraw", cfg.withdraw_amount)):
@@ -97,7 +108,8 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> C
 @proves("t0_deposit")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     key = f"canary-deposit-{uuid.uuid4()}"
-    resp = target.call("deposit", player=canary.player.token, key=key, amount=_fmt(canary.deposit_amount),
+    resp = target.call(target.profile.deposit_call(canary.deposit_method), player=canary.player.token, key=key,
+                       amount=_fmt(canary.deposit_amount),
                        method=canary.deposit_method).ok("canary deposit")
     canary.deposit_tx = str(resp.answer("tx_id"))
     canary.deposit_state = str(resp.answer("state"))
@@ -152,7 +164,8 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves("t0_deposit")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     before = balance(target, canary.player.token)
-    resp = target.call("deposit", player=canary.player.token, key=canary.deposit_key,
+    resp = target.call(target.profile.deposit_call(canary.deposit_method), player=canary.player.token,
+                       key=canary.deposit_key,
                        amount=_fmt(canary.deposit_amount), method=canary.deposit_method)
     resp.ok("deposit replay with the same Idempotency-Key")
     same = str(resp.answer("tx_id")) == canary.deposit_tx
@@ -248,8 +261,11 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @when("admin çekimi ödendi olarak işaretler")
 @proves("t0_mark_paid")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _admin_action(canary, target, evidence, "withdrawal_mark_paid", "mark paid", "paid_answer_state",
-                  reason="go-live canary")
+    call = settle_call(target)
+    canary.settle = (call, f"canary-payout-{uuid.uuid4()}")
+    _admin_action(canary, target, evidence, call, "mark paid" if call == "withdrawal_mark_paid" else "payout",
+                  "paid_answer_state", reason="go-live canary", key=canary.settle[1])
+    evidence.put("settled_by", f"calls.{call} (flows.payout = {target.profile.flows.payout})")
     evidence.put("paid_at", iso(utcnow()))
     evidence.put("payout_ref", canary.withdraw_tx)
 
@@ -311,10 +327,10 @@ def _(canary: Canary, target: TargetClient, database: Database, evidence: Eviden
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     assert canary.withdraw_tx is not None
     before = balance(target, canary.player.token)
-    resp = target.call("withdrawal_mark_paid", admin=canary.admin, tx_id=canary.withdraw_tx,
-                       reason="go-live canary replay")
+    call, key = canary.settle
+    resp = target.call(call, admin=canary.admin, tx_id=canary.withdraw_tx, reason="go-live canary replay", key=key)
     if resp.status not in (200, 409):
-        raise CheckFailed(f"mark-paid replay answered {resp.status}, expected 200 (idempotent) or 409")
+        raise CheckFailed(f"the {call} replay answered {resp.status}, expected 200 (idempotent) or 409")
     after = balance(target, canary.player.token)
     if (after.available, after.held) != (before.available, before.held):
         evidence.trigger("ledger_invariant_breach", "mark-paid replay moved money")

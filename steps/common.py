@@ -3,17 +3,27 @@ admin session and one canary player (registered at most once, never in prod), wi
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
 
 import pytest
 from pytest_bdd import given, then, when
 
+from cutover_gate.checks import discovery
 from cutover_gate.checks.canary import Balance, CanaryPlayer, Footprint, provision_canary
+from cutover_gate.config import route_catalogue
+from cutover_gate.config.cutover_file import KitBudget
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -31,21 +41,101 @@ class Shared:
     footprint: Footprint = field(default_factory=Footprint)
     probe_baseline: Balance | None = None
     """The canary's balances before the run's first webhook probe: T-0 ends by explaining every change since."""
+    kit_withdrawals: int = 0
+    kit_withdrawn: Decimal = Decimal(0)
+    """What the kit's own withdrawals used of the canary so far (the cutover file's [kit_budget] caps both)."""
+    background: dict[str, Future[Any]] = field(default_factory=dict)
+    """Read-only work started beside the scenarios (a discovery survey), by key."""
     baseline_marks: tuple[int, int, int] = (0, 0, 0)
     """How many deposits, withdrawals and webhooks the footprint held at the baseline: the later ones are the
     probes' own."""
 
 
 @pytest.fixture(scope="session")
-def shared() -> Shared:
-    return Shared()
+def shared() -> Iterator[Shared]:
+    run = Shared()
+    yield run
+    wait(list(run.background.values()), timeout=BACKGROUND_WAIT_S)  # stop nothing half-way
+
+
+BACKGROUND_WAIT_S = 30.0
+CALLBACK_SURVEY = "callback-survey"
+UNDECLARED_TAG = "undeclared_routes"
+
+
+def spend(shared: Shared, budget: KitBudget, amount: Decimal, why: str) -> None:
+    """Count one kit withdrawal of `amount` against the cutover file's [kit_budget]; beyond it the probe does not run
+    (NOT_RUN naming the budget), so a run never uses more of the canary than the plan says."""
+    if shared.kit_withdrawals + 1 > budget.withdrawals or shared.kit_withdrawn + amount > budget.amount:
+        pytest.skip(f"kit budget: {why} would be kit withdrawal {shared.kit_withdrawals + 1} "
+                    f"({shared.kit_withdrawn + amount:.2f} in all), beyond the cutover file's [kit_budget] "
+                    f"({budget.withdrawals} withdrawals, {budget.amount:.2f})")
+    shared.kit_withdrawals += 1
+    shared.kit_withdrawn += amount
+
+
+READ_CONCURRENCY = 8
+
+
+def together(*reads: Callable[[], T]) -> list[T]:
+    """Independent reads at once (at most READ_CONCURRENCY in flight), their results in order: one round trip of a
+    remote platform instead of one each. Never for money calls: those stay one after the other."""
+    if len(reads) < 2:
+        return [read() for read in reads]
+    with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="reads") as pool:
+        return list(pool.map(lambda read: read(), reads))
+
+
+def in_background(shared: Shared, key: str, work: Callable[[], Any]) -> None:
+    """Start read-only `work` beside the scenarios (once per run), for a later step to take its result."""
+    if key not in shared.background:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=key)
+        shared.background[key] = pool.submit(work)
+        pool.shutdown(wait=False)
+
+
+def taken(shared: Shared, key: str, work: Callable[[], T]) -> T:
+    """The result of the background `work` started under `key`, or `work()` now when none was started."""
+    future = shared.background.get(key)
+    return future.result() if future is not None else work()
+
+
+@dataclass(frozen=True)
+class CallbackSurvey:
+    documented: tuple[list[discovery.Route] | None, str]
+    """The OpenAPI document's routes (or None) and how they were found."""
+    catalogue: discovery.Survey
+
+
+def callback_survey(target: TargetClient) -> CallbackSurvey:
+    """The OpenAPI document and the route catalogue's PSP callback shapes, asked with bodiless OPTIONS
+    (checks/discovery.py)."""
+    return CallbackSurvey(discovery.documented_routes(target, record=False),
+                          discovery.survey(target, route_catalogue.callback_candidates(target.profile)))
+
+
+def start_callback_survey(request: pytest.FixtureRequest, target: TargetClient, shared: Shared) -> None:
+    """T-0's discovery of undeclared callbacks needs nothing of the money loop: it runs beside it (its OPTIONS are
+    off the sequential path a remote platform's latency multiplies), when the scenario that judges it is selected."""
+    if any(item.get_closest_marker(UNDECLARED_TAG) for item in request.session.items):
+        in_background(shared, CALLBACK_SURVEY, lambda: callback_survey(target))
+
+
+REACHABLE_WITHIN_S = 5.0
+"""An answer of the target this recent proves it reachable: no health call of its own (one round trip less per
+scenario against a remote platform)."""
 
 
 @given("the cutover target is reachable")
 @given("cutover hedefi erişilebilir")
 def _(target: TargetClient, evidence: Evidence) -> None:
-    resp = target.call("health")
     evidence.put("target", target.base_url)
+    last = target.last_answer
+    if last is not None and time.monotonic() - last[0] <= REACHABLE_WITHIN_S:
+        at, method, url = last
+        evidence.put("reachable", f"answered {method} {url.split('?')[0]} {time.monotonic() - at:.1f} s earlier")
+        return
+    resp = target.call("health")
     evidence.put("reachable_status", resp.status)
 
 

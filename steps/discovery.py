@@ -22,6 +22,7 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.target import signing
 from cutover_gate.target.calls import fill
 from cutover_gate.target.client import TargetClient
+from steps.common import CALLBACK_SURVEY, Shared, callback_survey, taken
 from steps.webhooks import Kit, event_values, routes
 
 BOGUS_SIGNATURE = "0" * 64
@@ -40,11 +41,13 @@ class Found:
 
 @when("I look for the webhook-like routes nobody declared", target_fixture="webhook_like")
 @when("kimsenin bildirmediği webhook benzeri route'ları ararım", target_fixture="webhook_like")
-def _(target: TargetClient, evidence: Evidence) -> Found:
+def _(target: TargetClient, shared: Shared, evidence: Evidence) -> Found:
     p = target.profile
     acknowledged = p.model.discovery.acknowledged
     declared = {p.call(r.call).path for r in routes(target).values()}
-    documented, source = discovery.documented_routes(target)
+    seen = taken(shared, CALLBACK_SURVEY, lambda: callback_survey(target))  # started beside the money loop
+    documented, source = seen.documented
+    survey = seen.catalogue
     found = Found(source=source)
     for route in discovery.matching(documented or [], p.probe("webhook_route_words")):
         if "POST" not in route.methods:
@@ -54,9 +57,8 @@ def _(target: TargetClient, evidence: Evidence) -> Found:
             found.unproven[route.path] = (f"documented, with path parameter(s) {', '.join(unfilled)} nothing fills: "
                                           "give values in [discovery] path_values")
         found.probe.update((c, "the OpenAPI document") for c in concrete if c not in declared)
-    candidates = [c for c in route_catalogue.callback_candidates(p) if c not in declared and c not in found.probe]
-    survey = discovery.survey(target, candidates)
-    found.probe.update((e.path, f"the route catalogue ({e.why})") for e in survey.of("mounted"))
+    found.probe.update((e.path, f"the route catalogue ({e.why})") for e in survey.of("mounted")
+                       if e.path not in found.probe)
     found.survey = survey
     for path in [*found.probe, *found.unproven]:
         if path in acknowledged:

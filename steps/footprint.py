@@ -6,12 +6,14 @@ is."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
 from pytest_bdd import then, when
 
 from cutover_gate.checks.canary import balance
+from cutover_gate.config.target_profile import Profile
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
@@ -30,9 +32,12 @@ def _(target: TargetClient, admin_token: Secret, shared: Shared, evidence: Evide
     if shared.canary is None:
         left["note"] = "no canary took part in this run: it moved no money"
         return left
-    bal = balance(target, shared.canary.token)
-    left.update(canary_player_id=shared.canary.player_id, available=f"{bal.available:.2f}", held=f"{bal.held:.2f}")
-    resp = target.call("withdrawals", admin=admin_token, player_id=shared.canary.player_id)
+    canary = shared.canary
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="footprint") as pool:  # two reads at once
+        asked = pool.submit(target.call, "withdrawals", admin=admin_token, player_id=canary.player_id)
+        bal = balance(target, canary.token)
+        resp = asked.result()
+    left.update(canary_player_id=canary.player_id, available=f"{bal.available:.2f}", held=f"{bal.held:.2f}")
     resp.ok("the finance list of the canary's withdrawals")
     open_states = {p.state(key) for key in OPEN_STATES}
     try:
@@ -40,8 +45,21 @@ def _(target: TargetClient, admin_token: Secret, shared: Shared, evidence: Evide
                    "amount": str(resp.item(i, "amount"))} for i in resp.items()]
     except KeyError as exc:
         raise CheckFailed(f"the finance list of withdrawals: {exc.args[0]} in an item") from None
-    left["open_withdrawals"] = [w for w in listed if w["state"] in open_states]
+    kit_made = {w["tx_id"]: w["by"] for w in shared.footprint.withdrawals}
+    left["open_withdrawals"] = [{**w, "by": kit_made.get(w["tx_id"], ""), "action": close_action(p, w["state"])}
+                                for w in listed if w["state"] in open_states]
     return left
+
+
+def close_action(profile: Profile, state: str) -> str:
+    """What closes an open withdrawal the run leaves on the canary: reject it (releases the hold) while it waits for
+    review or payout; wait for the PSP (or reject it once the PSP confirms no payout) while its payout is pending; retry
+    the payout or reject it after a failed one."""
+    if state == profile.state("withdraw_payout_pending"):
+        return "await_psp"
+    if state == profile.state("withdraw_payout_failed"):
+        return "retry_or_reject"
+    return "reject"
 
 
 @then("the canary's balances, open withdrawals and the gate's transactions are on record")

@@ -13,7 +13,8 @@ from cutover_gate.checks.canary import balance
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
-from cutover_gate.target.client import TargetClient
+from cutover_gate.target.client import RefusedByRule, TargetClient
+from steps.common import spend
 from steps.webhooks import Kit, reject
 
 
@@ -22,13 +23,15 @@ from steps.webhooks import Kit, reject
 def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     p = target.profile
     before = balance(target, kit.player.token)
-    resp = target.call("deposit", player=kit.player.token, with_key=False, amount=f"{kit.amount:.2f}",
-                       method=gate.settings.canary.deposit_method)
+    method = gate.settings.canary.deposit_method
+    call = p.deposit_call(method)
+    resp = target.call(call, player=kit.player.token, with_key=False, amount=f"{kit.amount:.2f}", method=method)
     code = resp.error_code(p)
+    wanted = p.codes(call, "key_missing")
     evidence.put("no_key_answer", [resp.status, code])
-    if resp.status != 400 or (code and code != p.value("errors", "idempotency_required")):
+    if resp.status != 400 or (code and code not in wanted):
         raise CheckFailed(f"a deposit without Idempotency-Key answered {resp.status} {code or ''}, expected 400 "
-                          f"{p.value('errors', 'idempotency_required')}")
+                          f"{' or '.join(wanted)}")
     if balance(target, kit.player.token) != before:
         raise CheckFailed("a refused deposit without Idempotency-Key moved money")
 
@@ -38,6 +41,7 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
 def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
     before = balance(target, kit.player.token)
+    spend(kit.shared, kit.budget, kit.amount, "the idempotency probe's withdrawal")
     key = f"gate-idem-{uuid.uuid4()}"
     body = {"amount": f"{kit.amount:.2f}", "method": p.value("canary", "withdraw_method"),
             "address": p.value("canary", "withdraw_address")}
@@ -72,8 +76,12 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     evidence.put("conflict_answer", [resp.status, code])
     after = balance(target, kit.player.token)
     reject(target, kit, kit.subject, "cutover idempotency probe")
-    if resp.status != 409 or (code and code != p.value("errors", "idempotency_conflict")):
+    wanted = p.codes("withdraw", "idempotency_conflict")
+    if code and code in {*p.codes("withdraw", "risk_refusal"), *p.codes("withdraw", "rate_limit")}:
+        raise RefusedByRule(f"the same Idempotency-Key with another body: the platform's risk control refused the "
+                            f"probe ({resp.status} {code})")
+    if resp.status != 409 or (code and code not in wanted):
         raise CheckFailed(f"the same Idempotency-Key with another body answered {resp.status} {code or ''}, expected "
-                          f"409 {p.value('errors', 'idempotency_conflict')}")
+                          f"409 {' or '.join(wanted)}")
     if (after.available, after.held) != (kit.before.available, kit.before.held):
         raise CheckFailed("a conflicting Idempotency-Key request moved money")

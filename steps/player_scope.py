@@ -18,7 +18,7 @@ from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient
-from steps.common import Shared, admin_session, canary_of
+from steps.common import Shared, admin_session, canary_of, together
 
 
 @given("the run's canary player is logged in", target_fixture="canary_player")
@@ -35,9 +35,12 @@ def _(target: TargetClient, gate: Gate, shared: Shared, canary_player: CanaryPla
       ) -> dict[str, tuple[int, int]]:
     admin = admin_session(target, gate, shared)
     answers: dict[str, tuple[int, int]] = {}
-    for name in target.profile.probe("admin_only_calls"):
-        control = target.call(name, admin=admin, player_id=canary_player.player_id).status
-        as_player = target.call(name, admin=canary_player.token, player_id=canary_player.player_id).status
+    names = list(target.profile.probe("admin_only_calls"))
+    pid = canary_player.player_id
+    statuses = together(*(lambda name=name, token=token: target.call(name, admin=token, player_id=pid).status
+                          for name in names for token in (admin, canary_player.token)))  # reads, at once
+    for i, name in enumerate(names):
+        control, as_player = statuses[2 * i], statuses[2 * i + 1]
         answers[name] = (control, as_player)
         evidence.put(f"{name}_admin_session", control)
         evidence.put(f"{name}_player_session", as_player)

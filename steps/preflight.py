@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -129,12 +130,16 @@ class Probes:
 @when("bootstrap, seed ve test endpoint'lerini yoklarım", target_fixture="probe_answers")
 def _(target: TargetClient, evidence: Evidence) -> Probes:
     p = target.profile
-    routes, source = discovery.documented_routes(target)
-    # a route the document lists is mounted by definition: it is judged without a request to it
-    documented = [r.path for r in routes or [] if route_catalogue.seed_like(r.path, p)]
     declared = discovery.declared_paths(p.probe("disabled_endpoints"))
-    candidates = [c for c in dict.fromkeys([*declared, *route_catalogue.seed_candidates(p)]) if c not in documented]
-    probes = Probes(documented=documented, survey=discovery.survey(target, candidates), source=source)
+    candidates = list(dict.fromkeys([*declared, *route_catalogue.seed_candidates(p)]))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="openapi") as pool:  # the document beside the survey
+        asked = pool.submit(discovery.documented_routes, target)
+        survey = discovery.survey(target, candidates)
+        routes, source = asked.result()
+    # a route the document lists is mounted by definition, whatever its OPTIONS answered
+    documented = [r.path for r in routes or [] if route_catalogue.seed_like(r.path, p)]
+    survey.existence = [e for e in survey.existence if e.path not in documented]
+    probes = Probes(documented=documented, survey=survey, source=source)
     evidence.put("openapi", source)
     evidence.put("discovery", probes.survey.summary())
     return probes

@@ -46,7 +46,8 @@ def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> P
         raise CheckFailed(f"flows.deposit.psp_method '{method}' completes in its answer: not the PSP's asynchronous "
                           "path")
     amount = min(Decimal(str(target.profile.value("webhooks", "kit_amount"))), gate.settings.canary.max_amount)
-    resp = target.call("deposit", player=canary.player.token, key=f"canary-psp-{uuid.uuid4()}",
+    resp = target.call(target.profile.deposit_call(method), player=canary.player.token,
+                       key=f"canary-psp-{uuid.uuid4()}",
                        amount=f"{amount:.2f}", method=method).ok(f"canary deposit with {method}")
     found = PspDeposit(method, str(resp.answer("tx_id")), str(resp.answer("state")))
     assert found.tx_id is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pytest_bdd import then, when
 
@@ -12,15 +13,32 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
 from cutover_gate.target.database import Database
+from steps.common import Shared, in_background, taken, together
 
 SHA40 = re.compile(r"^[0-9a-fA-F]{40}$")
 
 
 # -- deploy completed ------------------------------------------------------------------------------------------
+T15_READS = ("version", "readiness", "health")
+"""T-15's reads of the deploy: independent, so all three are asked at once when the first is needed."""
+
+
+def deploy_read(target: TargetClient, shared: Shared, evidence: Evidence, name: str) -> Response:
+    """The T-15 read `name`, asked beside the other two (one round trip for three), in this scenario's evidence."""
+    def read(call: str) -> Callable[[], Response]:
+        return lambda: target.call(call, record=False)
+
+    for other in T15_READS:
+        in_background(shared, f"t15:{other}", read(other))
+    resp = taken(shared, f"t15:{name}", read(name))
+    evidence.http(resp.exchange.to_json())
+    return resp
+
+
 @when("I read the deployed version", target_fixture="version_response")
 @when("deploy edilen sürümü okurum", target_fixture="version_response")
-def _(target: TargetClient) -> Response:
-    return target.call("version")
+def _(target: TargetClient, shared: Shared, evidence: Evidence) -> Response:
+    return deploy_read(target, shared, evidence, "version")
 
 
 @then("the deployed git SHA equals the release SHA")
@@ -42,8 +60,8 @@ def _(version_response: Response, target: TargetClient, gate: Gate, evidence: Ev
 # -- migrations at head ----------------------------------------------------------------------------------------
 @when("I read the readiness of the target", target_fixture="readiness_response")
 @when("hedefin hazır olma durumunu okurum", target_fixture="readiness_response")
-def _(target: TargetClient) -> Response:
-    return target.call("readiness")
+def _(target: TargetClient, shared: Shared, evidence: Evidence) -> Response:
+    return deploy_read(target, shared, evidence, "readiness")
 
 
 def _migration_failure(evidence: Evidence, message: str) -> CheckFailed:
@@ -92,8 +110,8 @@ def _(readiness_head: str, database: Database, gate: Gate, evidence: Evidence) -
 # -- health -------------------------------------------------------------------------------------------------------
 @when("I call the health endpoint", target_fixture="health_response")
 @when("health endpoint'ini çağırırım", target_fixture="health_response")
-def _(target: TargetClient) -> Response:
-    return target.call("health")
+def _(target: TargetClient, shared: Shared, evidence: Evidence) -> Response:
+    return deploy_read(target, shared, evidence, "health")
 
 
 @then("it answers 200 with a healthy status")
@@ -162,9 +180,11 @@ def _(payouts_probe: Response, evidence: Evidence) -> None:
 # -- admin auth enforced --------------------------------------------------------------------------------------------
 def _refused_without_valid_token(target: TargetClient, evidence: Evidence, token: Secret | None, what: str,
                                  suffix: str) -> None:
-    for key in ("admin_me", "dashboard"):
-        spec = target.profile.call(key)
-        resp = target.request(spec.method, spec.path, token=token)  # the declared call, with or without a token
+    keys = ("admin_me", "dashboard")
+    specs = [target.profile.call(key) for key in keys]
+    # the declared calls, with or without a token, at once (reads)
+    answers = together(*(lambda spec=spec: target.request(spec.method, spec.path, token=token) for spec in specs))
+    for key, spec, resp in zip(keys, specs, answers, strict=True):
         evidence.put(f"{key}_{suffix}", resp.status)
         if 200 <= resp.status < 300:
             evidence.trigger("security_incident", f"{key} ({spec.path}) {what} was served ({resp.status})")

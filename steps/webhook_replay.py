@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
 from pytest_bdd import then, when
 
 from cutover_gate.checks.canary import Balance, balance, withdrawal_state
@@ -38,6 +39,32 @@ class Replay:
 @dataclass
 class Replays:
     items: list[Replay] = field(default_factory=list)
+    impossible: list[str] = field(default_factory=list)
+    """Probes the profile's payout flow makes impossible, with why."""
+
+
+def payout_flow_blocks(target: TargetClient, name: str, probe: str) -> str | None:
+    """Why a payout webhook probe cannot be built under flows.payout, or None when it can ("webhook": the payout call
+    leaves the withdrawal pending for the PSP's signed event)."""
+    flow = target.profile.flows.payout
+    if flow == "webhook":
+        return None
+    how = "the payout call settles a withdrawal in its answer" if flow == "sync" else "no payout call exists"
+    return (f"flows.payout = {flow}: {how}, so no PSP event completes a payout and the {name} route's {probe} probe "
+            "has no subject in the state it needs")
+
+
+def impossible_by_flow(reasons: list[str], gate: Gate, evidence: Evidence) -> None:
+    """A probe the flow makes impossible is NOT_RUN with its reason, or WAIVED by the cutover file's
+    [webhooks] payout_flow_waiver: never a FAIL, never a PASS by itself."""
+    if not reasons:
+        return
+    evidence.put("impossible_by_flow", reasons)
+    waiver = gate.settings.cutover.webhooks.payout_flow_waiver
+    if waiver:
+        evidence.waive([waiver])
+        return
+    pytest.skip("; ".join(reasons) + " (waive with the cutover file's [webhooks] payout_flow_waiver, naming a ticket)")
 
 
 def _wait_paid(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> None:
@@ -52,6 +79,10 @@ def _wait_paid(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> None:
 def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> Replays:
     found = Replays()
     for name, route in routes(target).items():
+        blocked = payout_flow_blocks(target, name, "replay") if route.completes == "payout" else None
+        if blocked:
+            found.impossible.append(blocked)
+            continue
         if kit.prod:
             # prod: the event is for a transaction the PSP completed; a correct platform applies nothing
             tx_id = kit.shared.paid_withdrawal if route.completes == "payout" else kit.shared.completed_deposit
@@ -121,7 +152,7 @@ def _(replays: Replays, kit: Kit, target: TargetClient, gate: Gate, evidence: Ev
 
 @then("each replay is acknowledged and moves no money")
 @then("her tekrar kabul edilir ve para hareket etmez")
-def _(replays: Replays, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
+def _(replays: Replays, kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     assert kit.before is not None
     after = balance(target, kit.player.token)
     if (after.available, after.held) != (kit.before.available, kit.before.held):
@@ -135,6 +166,7 @@ def _(replays: Replays, kit: Kit, target: TargetClient, evidence: Evidence) -> N
                           "stops retrying")
     if any(i.route.completes == "deposit" for i in replays.items):
         evidence.put("deposit_replay_same_tx", True)
+    impossible_by_flow(replays.impossible, gate, evidence)
 
 
 @when("the PSP reports a payout failed with a valid signature")
@@ -144,6 +176,11 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     if not payout:
         raise CheckFailed("no webhook route of the profile completes a payout: nothing to classify")
     name, route = payout[0]
+    blocked = payout_flow_blocks(target, name, "classification")
+    if blocked:
+        kit.subject = None
+        impossible_by_flow([blocked], gate, evidence)
+        return
     tx_id = held_payout(target, kit)
     kit.before = balance(target, kit.player.token)
     forged = forge(target, gate, kit, name, route, tx_id, outcome="failed")
@@ -156,6 +193,8 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
 @then("çekim payout_failed olur ve blokesi kalır")
 def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     p = target.profile
+    if target.profile.flows.payout != "webhook":
+        return  # waived above: the flow leaves no payout for a PSP event to decide
     assert kit.subject is not None and kit.before is not None
     failed, paid = p.state("withdraw_payout_failed"), p.state("withdraw_paid")
     state = poll(lambda: withdrawal_state(target, kit.admin, kit.subject or ""), done=[failed, paid],

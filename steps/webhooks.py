@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from pytest_bdd import given, then, when
 
 from cutover_gate.checks import unsigned
 from cutover_gate.checks.canary import Balance, CanaryPlayer, balance, deposit_state, tenant_of
+from cutover_gate.config.cutover_file import KitBudget
 from cutover_gate.config.profile_schema import WebhookRoute
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
@@ -30,7 +32,7 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target import signing
 from cutover_gate.target.client import Response, TargetClient, poll
-from steps.common import Shared, admin_session, canary_of
+from steps.common import Shared, admin_session, canary_of, spend, start_callback_survey
 
 FUNDING_PROBES = 4
 """Kit amounts a self-funding kit deposits: enough for the probes that hold money (replay, classification,
@@ -51,6 +53,8 @@ class Kit:
     idem_key: str | None = field(default=None, repr=False)
     subject: str | None = None
     tenant: str = ""
+    budget: KitBudget = field(default_factory=KitBudget)
+    """The cutover file's cap on the kit's withdrawals (count and amount) in one run."""
     judged: dict[str, unsigned.Answer] = field(default_factory=dict)
     """Probe -> what its answer proves (checks/unsigned.py)."""
 
@@ -107,7 +111,7 @@ def send(target: TargetClient, kit: Kit, route: WebhookRoute, forged: signing.Fo
 
 
 def deposit(target: TargetClient, kit: Kit, method: str, amount: Decimal | None = None) -> str:
-    resp = target.call("deposit", player=kit.player.token, key=f"gate-kit-{uuid.uuid4()}",
+    resp = target.call(target.profile.deposit_call(method), player=kit.player.token, key=f"gate-kit-{uuid.uuid4()}",
                        amount=f"{amount or kit.amount:.2f}", method=method).ok(f"webhook kit deposit ({method})")
     try:
         kit.currency = str(resp.answer("currency")) or kit.currency
@@ -126,6 +130,7 @@ def wait_deposit(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> None
 
 
 def requested_withdrawal(target: TargetClient, kit: Kit, by: str = "webhook kit") -> str:
+    spend(kit.shared, kit.budget, kit.amount, by)
     p = target.profile
     resp = target.call("withdraw", player=kit.player.token, key=f"gate-kit-{uuid.uuid4()}",
                        amount=f"{kit.amount:.2f}", method=p.value("canary", "withdraw_method"),
@@ -168,12 +173,13 @@ def subject_of(target: TargetClient, kit: Kit, route: WebhookRoute) -> str:
 
 @given("a funded webhook test player", target_fixture="kit")
 @given("bakiyesi olan bir webhook test oyuncusu", target_fixture="kit")
-def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> Kit:
+def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, request: pytest.FixtureRequest) -> Kit:
+    start_callback_survey(request, target, shared)
     admin = admin_session(target, gate, shared)
     player = canary_of(target, gate, shared)
     amount = Decimal(str(target.profile.webhooks.kit_amount))
     kit = Kit(shared=shared, player=player, admin=admin, amount=amount, prod=gate.settings.env_name == "prod",
-              tenant=tenant_of(target, gate.settings))
+              tenant=tenant_of(target, gate.settings), budget=gate.settings.cutover.kit_budget)
     if shared.probe_baseline is None:  # the canary's money before the first probe of the run (t0_ledger_invariants)
         shared.probe_baseline = balance(target, player.token)
         shared.baseline_marks = (len(shared.footprint.deposits), len(shared.footprint.withdrawals),
@@ -198,8 +204,14 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> K
     return kit
 
 
+PROBE_CONCURRENCY = 8
+"""Forged events in flight at once: none can move money on a correct platform (each names a completed transaction of
+the canary), and the balances before and after all of them judge every one."""
+
+
 def _probe(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence, flaws: tuple[str, ...]) -> None:
     kit.before = balance(target, kit.player.token)
+    planned: list[tuple[str, WebhookRoute, str, str, signing.Forged]] = []
     for name, route in routes(target).items():
         acknowledged = target.profile.model.discovery.acknowledged.get(target.profile.call(route.call).path)
         if acknowledged:
@@ -211,22 +223,25 @@ def _probe(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence, flaws
             if flaw == "stale" and route.scheme not in signing.TIMESTAMPED:
                 evidence.put(f"{name}_stale", f"scheme {route.scheme} carries no timestamp: not probed")
                 continue
-            subject = subject_of(target, kit, route)
+            subject = subject_of(target, kit, route)  # may request a withdrawal: money calls stay sequential
             if flaw == "missing":
                 forged = forge(target, gate, kit, name, route, subject, secret=None)
             elif flaw == "wrong":
                 forged = forge(target, gate, kit, name, route, subject,
-                               secret=signing.wrong_secret(secret_of(gate, name, route)))
+                               secret=signing.wrong_secret(name, route, secret_of(gate, name, route)))
             else:
                 forged = forge(target, gate, kit, name, route, subject, ts=int(time.time()) - signing.STALE_S)
-            judged = _judge(target, kit, route, forged, flaw, subject)
-            if judged.verdict == "unproven" and route.scheme != "none":
-                judged = _twin(target, gate, kit, name, route, subject, judged)
-            kit.answers[f"{name} {flaw}"] = judged.status or 0
-            kit.judged[f"{name} {flaw}"] = judged
-            evidence.put(f"{name}_{flaw}_answer", judged.status)
-            if subject not in (kit.shared.paid_withdrawal, kit.shared.completed_deposit):
-                reject(target, kit, subject, "cutover webhook signature probe")
+            planned.append((name, route, flaw, subject, forged))
+    with ThreadPoolExecutor(max_workers=PROBE_CONCURRENCY, thread_name_prefix="webhook-probe") as pool:
+        answers = list(pool.map(lambda p: _judge(target, kit, p[1], p[4], p[2], p[3]), planned))
+    for (name, route, flaw, subject, _forged), judged in zip(planned, answers, strict=True):
+        if judged.verdict == "unproven" and route.scheme != "none":
+            judged = _twin(target, gate, kit, name, route, subject, judged)
+        kit.answers[f"{name} {flaw}"] = judged.status or 0
+        kit.judged[f"{name} {flaw}"] = judged
+        evidence.put(f"{name}_{flaw}_answer", judged.status)
+        if subject not in (kit.shared.paid_withdrawal, kit.shared.completed_deposit):
+            reject(target, kit, subject, "cutover webhook signature probe")
 
 
 _FLAW_WORDS = {"missing": "unsigned", "wrong": "wrongly signed", "stale": "stale"}

@@ -35,6 +35,14 @@ Feature: T-0 canary money loop
     When the canary deposits the kit amount with the PSP's asynchronous method
     Then the deposit completes once the PSP's signed webhook arrives
 
+  @t0_admin_approve @t0_mark_paid @t0_ledger_settlement @alternate_paths
+  Scenario: Every alternate approve and pay path pays a kit withdrawal out
+    Given a funded webhook test player
+    When a kit withdrawal is requested for each alternate approve and pay path
+    Then each alternate path approves its withdrawal
+    And each alternate path pays its withdrawal out
+    And each paid withdrawal settled exactly
+
   @t0_ledger_invariants @read_only
   Scenario: The ledger has the last word on everything T-0 did
     When I compare the canary's balances with what the run's own transactions explain

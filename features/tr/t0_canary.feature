@@ -36,6 +36,14 @@
     Eğer ki canary kit tutarını PSP'nin asenkron yöntemiyle yatırır
     O zaman deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır
 
+  @t0_admin_approve @t0_mark_paid @t0_ledger_settlement @alternate_paths
+  Senaryo: Her alternatif onay ve ödeme yolu bir kit çekimini öder
+    Diyelim ki bakiyesi olan bir webhook test oyuncusu
+    Eğer ki her alternatif onay ve ödeme yolu için bir kit çekimi istenir
+    O zaman her alternatif yol çekimini onaylar
+    Ve her alternatif yol çekimini öder
+    Ve ödenen her çekim tam olarak kapandı
+
   @t0_ledger_invariants @read_only
   Senaryo: T-0'ın yaptığı her şeyde son söz ledger'ındır
     Eğer ki canary'nin bakiyelerini çalıştırmanın kendi işlemlerinin açıkladığıyla karşılaştırırım

@@ -19,7 +19,7 @@ from cutover_gate.evidence import timeline
 from cutover_gate.evidence.history import CutoverRecord
 from cutover_gate.evidence.model import LineResult, TriggerObservation
 from cutover_gate.evidence.results import ScenarioRun, line_results, triggers_of
-from cutover_gate.reports import allure_results, render, scribe
+from cutover_gate.reports import allure_results, comms_post, render, scribe
 from cutover_gate.reports.context import ReportContext
 from cutover_gate.reports.writer import EVIDENCE_DIR, evidence_files, executor_name, write_json, write_text
 
@@ -71,6 +71,10 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | No
         write_text(reports / name, text)
     if alluredir is not None:
         allure_results.write_allure_extras(alluredir, ctx)
+    # comms: post the run's last messages (bounded by [comms] post_timeout_s) once every other artifact is on disk, so
+    # a chat service that is down delays none of them; comms.md is rewritten with each message and its deliveries
+    if (comms_md := comms_post.conclude(settings, ctx, runs)) is not None:
+        write_text(reports / "comms.md", comms_md)
     return decision
 
 

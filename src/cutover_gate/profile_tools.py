@@ -69,13 +69,29 @@ name = "my-platform"
 # accept = [200, 201]
 # answer = { tx_id = "data.id", state = "data.status" }
 
+# codes = { idempotency_conflict = ["WITHDRAW_IDEMPOTENCY_CONFLICT"], risk_refusal = ["RISK_BLOCK"] }   # this call's
+# success = { field = "ok", values = [true] }   # a 2xx whose body says otherwise is a refusal, named as such
+
 # [headers]
 # idempotency = "X-Idempotency-Key"         # the header names are values too
+
+# Where an error answer carries its code and message: paths tried in order (dotted or JSON pointer).
+# [errors]
+# code = ["error_code", "detail.error_code"]
+# message = ["message", "detail.message"]
+# risk_refusal = ["RISK_BLOCK"]             # platform-wide codes of a risk or limit refusal: NOT_RUN, never FAIL
+
+# How an approved withdrawal reaches paid: "webhook" (payout pending until the PSP's signed event), "sync" (the
+# payout call's answer settles it) or "manual" (mark-paid only); and other calls that approve or mark paid.
+# [flows]
+# payout = "sync"
+# alternates = { withdrawal_review = ["admin_withdrawal_approve"], withdrawal_mark_paid = ["admin_ui_mark_paid"] }
 
 # How deposits of each method complete ("webhook", "sync" or "poll"), the PSP's asynchronous method ("" for none).
 # [flows.deposit]
 # methods = { card = "sync", bank = "webhook" }
 # psp_method = "bank"
+# calls = { adyen = "deposit_adyen" }       # a method with a deposit call of its own
 
 # Canary verification: "answer" (a code field of the send call's answer), "fixed" (CUTOVER_VERIFY_CODE), "none".
 # [flows.verification]
@@ -97,6 +113,16 @@ name = "my-platform"
 # timestamp_header = "X-Sig-Timestamp"
 # signature_header = "X-Sig"
 # completes = "payout"
+# key_encoding = "hex"                      # how the secret becomes the key: "hex" (Adyen's), "base64" or "raw"
+
+# [webhooks]
+# signature_codes = ["SIG_MISSING", "SIG_BAD"]   # a 4xx carrying one proves an unsigned event was refused
+
+# Routes nobody declared: more PSP names and shapes to look for, values of path parameters, routes vouched for.
+# [discovery]
+# providers = ["iyzico"]
+# callback_routes = ["psp/{provider}/result"]
+# acknowledged = { "/api/v1/webhooks/paypal" = "verified by PayPal's API; ticket OPS-123" }
 
 # The T-60 prod configuration rules: variable names, list formats ("json", "comma", "json_or_comma").
 # [prod_env]

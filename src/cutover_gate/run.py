@@ -34,9 +34,9 @@ from cutover_gate.evidence.history import CutoverRecord, RecordError
 from cutover_gate.evidence.model import LineResult, Result
 from cutover_gate.evidence.recording import Recorder, ScenarioRecord, failure_message, step_text
 from cutover_gate.evidence.results import ScenarioRun, line_results
-from cutover_gate.reports import allure_results, html_report
+from cutover_gate.reports import allure_results, comms_post, html_report
 from cutover_gate.target.breaker import Breaker
-from cutover_gate.target.client import RateLimited
+from cutover_gate.target.client import RateLimited, RefusedByRule
 from cutover_gate.target.sandbox import EmbeddedSandbox, SandboxBootError, SandboxInfo, boot_sandbox
 
 REPORT_KEY = "cutover_record"
@@ -92,6 +92,8 @@ def register_markers(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"trigger_{row.id}: rollback matrix row - {row.title_en}")
     config.addinivalue_line("markers", f"{READ_ONLY_TAG}: the scenario changes no data on the platform")
     config.addinivalue_line("markers", "undeclared_routes: the scenario probes routes the profile does not declare")
+    config.addinivalue_line("markers", "alternate_paths: the scenario pays kit withdrawals out through the profile's "
+                                       "alternate approve and mark-paid calls")
     for tag, meaning in SELECTED_ONLY_TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {meaning} (runs only when selected with -m)")
 
@@ -125,6 +127,7 @@ def configure(config: pytest.Config) -> GateRun | None:
     if run.controller:
         settings.reports_dir.mkdir(parents=True, exist_ok=True)
         wire_reports(config.option, settings)
+        comms_post.open_run(settings, config)  # comms: the war room's channels, read (and masked) first
     return run
 
 
@@ -306,10 +309,12 @@ def after_report(run: GateRun, item: pytest.Item, call: pytest.CallInfo[None], r
         if report.when == "call":
             allure_results.attach_record(record.to_json())
         html_report.attach_extras(report, record, run.settings.lang)
-    if call.excinfo is not None and isinstance(call.excinfo.value, RateLimited) and report.failed:
-        # rate limiting is the target asking to be called later, not a defect: the scenario did not run
+    if call.excinfo is not None and isinstance(call.excinfo.value, RateLimited | RefusedByRule) and report.failed:
+        # rate limiting is the target asking to be called later, a risk rule its business: neither is a defect, and
+        # the scenario did not run
+        said = "rate limited" if isinstance(call.excinfo.value, RateLimited) else "refused by a rule of the platform"
         report.outcome = "skipped"
-        report.longrepr = (str(item.path), 0, REDACTOR.scrub(f"rate limited: {call.excinfo.value}"))
+        report.longrepr = (str(item.path), 0, REDACTOR.scrub(f"{said}: {call.excinfo.value}"))
     redact_report(report, call, record)
     if record is None:
         return
@@ -360,6 +365,8 @@ def absorb(run: GateRun, report: pytest.TestReport, record: ScenarioRecord) -> N
         scenario.message = scenario.message or REDACTOR.scrub(short_failure(report))
     elif report.when == "call" and scenario.outcome == "not_run":
         scenario.outcome = "passed"
+    if run.controller:  # comms: the runbook's messages as the run goes (cutover start, each checkpoint)
+        comms_post.on_report(run.settings, report, run.scenarios.values())
 
 
 def short_failure(report: pytest.TestReport) -> str:

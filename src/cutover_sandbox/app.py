@@ -12,6 +12,7 @@ from starlette.types import Receive, Scope, Send
 
 from cutover_sandbox import __version__, dialects
 from cutover_sandbox.api.alt import main as alt
+from cutover_sandbox.api.casino import main as casino
 from cutover_sandbox.api.main import api_router
 from cutover_sandbox.core.context import AppContext
 from cutover_sandbox.errors import ApiError
@@ -42,6 +43,10 @@ def create_app(ctx: AppContext) -> FastAPI:
         app.state.metrics = Registry(alt.METRIC_LABELS)
         app.include_router(alt.api_router(ctx.faults))
         alt.install(app, ctx.settings)
+    elif ctx.dialect == dialects.CASINO:
+        app.state.metrics = Registry()
+        app.include_router(casino.api_router(ctx.faults))
+        casino.install(app)
     else:
         app.state.metrics = Registry()
         app.include_router(api_router(ctx.faults))
@@ -50,7 +55,8 @@ def create_app(ctx: AppContext) -> FastAPI:
         app.router.default = app_shell  # the router's "no route matched" only: 405s and the routes' own 404s stay
 
     if ctx.settings.sandbox_maintenance_flag:  # innermost: CORS and metrics see the maintenance answers too
-        app.add_middleware(MaintenanceMiddleware, flag=Path(ctx.settings.sandbox_maintenance_flag))
+        app.add_middleware(MaintenanceMiddleware, flag=Path(ctx.settings.sandbox_maintenance_flag),
+                           nested=ctx.dialect == dialects.CASINO)
 
     origins = list(ctx.settings.cors_origins)
     credentials = True

@@ -1,6 +1,6 @@
 """`cutover-sandbox` (also `python -m cutover_sandbox`): serve the sandbox, migrate a database, list the faults.
 
-    cutover-sandbox serve [--port N] [--fault NAME ...] [--git-sha SHA] [--dialect default|alt]
+    cutover-sandbox serve [--port N] [--fault NAME ...] [--git-sha SHA] [--dialect default|alt|casino]
                           [--maintenance-flag FILE]
     cutover-sandbox migrate [--dsn DSN] [--revision REV]
     cutover-sandbox faults [--json]
@@ -14,7 +14,7 @@ the maintenance page (503 `MAINTENANCE`); `touch FILE` opens the maintenance win
 `CUTOVER_SANDBOX_READY {"url", "dsn", "bindir", "faults", "git_sha", "dialect"}`, then runs until Ctrl-C or SIGTERM.
 Faults named with `--fault` add to those in `CUTOVER_SANDBOX_FAULTS`; `--dialect` wins over
 `CUTOVER_SANDBOX_DIALECT`. Errors are one line on stderr, exit 2 for bad usage (unknown fault or dialect), 1 for
-anything that stops the sandbox from starting.
+anything that stops the sandbox from starting. A fault the dialect does not honour (`Fault.dialects`) is bad usage too.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PARENT_ENV = "CUTOVER_SANDBOX_PARENT_PID"
 EPILOG = """environment:
   CUTOVER_SANDBOX_FAULTS      comma-separated faults to enable (added to --fault)
-  CUTOVER_SANDBOX_DIALECT     the API to speak: default (CONTRACT §1) or alt (--dialect wins)
+  CUTOVER_SANDBOX_DIALECT     the API to speak: default (CONTRACT §1), alt or casino (--dialect wins)
   CUTOVER_VERIFY_CODE         alt: the fixed verification code every e-mail and SMS sends (default 424242)
+  CASINO_RISK_WITHDRAWALS_PER_HOUR   casino: withdrawal requests per player and hour before RISK_BLOCK (default 12)
   CUTOVER_SANDBOX_GIT_SHA     the release SHA /api/version reports (--git-sha wins)
   CUTOVER_SANDBOX_MAINTENANCE_FLAG   maintenance page while this file exists (--maintenance-flag wins)
   CUTOVER_ADMIN_EMAIL, CUTOVER_ADMIN_PASSWORD     the seeded admin
@@ -95,6 +96,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         names = faults.parse([*faults.from_env(), *args.fault])
         dialect = dialects.from_env() if args.dialect is None else dialects.parse(args.dialect)
+        faults.check_dialect(names, dialect)
     except (faults.UnknownFault, dialects.UnknownDialect) as exc:
         return _fail(str(exc), EXIT_USAGE)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,

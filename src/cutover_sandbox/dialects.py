@@ -2,7 +2,12 @@
 
 - `default`: CONTRACT §1, the platform the runbook was written for (`cutover_sandbox.api.routes`);
 - `alt`: another platform's API and schema (`cutover_sandbox.api.alt`: other paths, fields, states, error codes,
-  webhook shapes, verification and KYC flow, tenants, a registration rate limit, SQL views in schema `alt`).
+  webhook shapes, verification and KYC flow, tenants, a registration rate limit, SQL views in schema `alt`);
+- `casino`: CONTRACT §1's paths and fields with a real open-source platform's habits (`cutover_sandbox.api.casino`):
+  nested error codes `{"detail": {"error_code", "message"}}` (deposit and withdraw with their own idempotency-conflict
+  codes), synchronous payouts (and a strict payout webhook: a second "paid" is a 500, "failed" after paid a 409),
+  verification confirms answering `200 {"ok": true|false}`, the Adyen path on its own checkout-session route with a
+  hex HMAC key, the admin UI's own approve / mark-paid routes, and a risk engine limiting withdrawal requests per hour.
 
 Choose with `cutover-sandbox serve --dialect NAME`, `Sandbox(dialect=NAME)`, or `CUTOVER_SANDBOX_DIALECT=NAME`
 (read by `serve` itself, so whoever starts the sandbox needs no option for it). An unknown name is refused at start.
@@ -16,7 +21,8 @@ from collections.abc import Mapping
 ENV_VAR = "CUTOVER_SANDBOX_DIALECT"
 DEFAULT = "default"
 ALT = "alt"
-DIALECTS: tuple[str, ...] = (DEFAULT, ALT)
+CASINO = "casino"
+DIALECTS: tuple[str, ...] = (DEFAULT, ALT, CASINO)
 
 
 class UnknownDialect(ValueError):

@@ -84,15 +84,18 @@ def check_stripe(ctx: AppContext, header: str | None, raw: bytes) -> None:
         raise stale(400)
 
 
-def check_adyen(ctx: AppContext, items: list[dict[str, Any]]) -> None:
-    """Every item's `additionalData.hmacSignature` (Adyen scheme): 401 when one is missing or wrong."""
+def check_adyen(ctx: AppContext, items: list[dict[str, Any]], encoding: signatures.KeyEncoding = "base64",
+                key: str | None = None) -> None:
+    """Every item's `additionalData.hmacSignature` (Adyen scheme): 401 when one is missing or wrong. The HMAC key is
+    `key` (default: the settings' `adyen_hmac_key`), its text read as `encoding` (the contract's route: base64)."""
+    hmac_key = ctx.settings.adyen_hmac_key if key is None else key
     for item in items:
         signature = (item.get("additionalData") or {}).get("hmacSignature")
         if ctx.faults.active("webhook_accepts_bad_signature"):  # FAULT: signatures are not checked
             continue
         if not signature:
             raise missing(401)
-        if not signatures.adyen_signature_valid(ctx.settings.adyen_hmac_key, item, str(signature)):
+        if not signatures.adyen_signature_valid(hmac_key, item, str(signature), encoding):
             raise invalid(401)
 
 

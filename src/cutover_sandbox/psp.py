@@ -6,7 +6,8 @@
   webhook (a payout to any other provider waits for that provider's signed webhook)
 
 Only these webhooks complete an asynchronous PSP deposit or a provider payout, exactly as a real PSP would. A
-synchronous charge (`charge`) is confirmed in the call itself, as a card API answers an authorise-and-capture.
+synchronous charge (`charge`) is confirmed in the call itself, as a card API answers an authorise-and-capture, and a
+synchronous payout (`pay_now`, the casino dialect's) is answered in the call, with no webhook after it.
 
 Where each webhook goes, with which headers and payload wrapper, is the dialect's `Wire` (`ContractWire` here: CONTRACT
 §1; the alt dialect's in `cutover_sandbox.api.alt.wire`). A webhook marked `bearer` is sent with the platform's
@@ -114,6 +115,8 @@ class MockPSP:
         """(path, HTTP status) of every delivery attempt, for tests and debugging."""
         self.charges: deque[tuple[str, str, int, str]] = deque(maxlen=1000)
         """(tx id, provider, minor units, currency) of every synchronous charge confirmed."""
+        self.payouts: deque[tuple[str, str, str]] = deque(maxlen=1000)
+        """(tx id, provider, outcome) of every synchronous payout answered."""
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -152,6 +155,14 @@ class MockPSP:
             return None
         self.charges.append((tx_id, provider, minor_units(amount), currency))
         return "ch_" + secrets.token_hex(12)
+
+    def pay_now(self, tx_id: str, provider: str, status: str) -> str:
+        """A synchronous payout (the PSP answers the payout within the call, no webhook follows): its outcome,
+        `paid` or `failed` (`status`: what the payout asked the mock PSP to report)."""
+        if self.faults.active("payout_failure_spike"):  # FAULT: the PSP fails every payout
+            status = "failed"
+        self.payouts.append((tx_id, provider, status))
+        return status
 
     def payout(self, tx_id: str, provider: str, event_id: str, status: str) -> None:
         if provider != PROVIDER:

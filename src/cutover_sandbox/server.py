@@ -4,7 +4,9 @@
         requests.get(sb.url + "/api/health")
 
 `faults=None` (the default) reads `CUTOVER_SANDBOX_FAULTS`; pass a list (even empty) to choose exactly.
-`dialect=None` (the default) reads `CUTOVER_SANDBOX_DIALECT` (see `cutover_sandbox.dialects`).
+`dialect=None` (the default) reads `CUTOVER_SANDBOX_DIALECT` (see `cutover_sandbox.dialects`); a fault the dialect
+does not honour is refused (`faults.FaultNotOnDialect`). On the casino dialect `settings.adyen_hmac_key` is the hex
+key in effect (`cutover_sandbox.api.casino.adyen`).
 `dsn=` uses an existing, empty database instead of starting PostgreSQL.
 """
 
@@ -26,6 +28,8 @@ from sqlalchemy import Engine
 from cutover_sandbox import accounts, dialects, fault_seeds, migrate, payments, withdrawals
 from cutover_sandbox import faults as fault_catalogue
 from cutover_sandbox.api.alt.wire import AltWire
+from cutover_sandbox.api.casino import adyen as casino_adyen
+from cutover_sandbox.api.casino.wire import CasinoWire
 from cutover_sandbox.app import create_app
 from cutover_sandbox.core.config import Settings
 from cutover_sandbox.core.context import AppContext
@@ -66,7 +70,11 @@ class Sandbox:
         names = fault_catalogue.from_env() if faults is None else faults
         self.faults = Faults(names)  # raises UnknownFault before anything starts
         self.dialect = dialects.from_env() if dialect is None else dialects.parse(dialect)  # or UnknownDialect
+        fault_catalogue.check_dialect(self.faults.names, self.dialect)  # or FaultNotOnDialect
         self.settings = settings or Settings()
+        if self.dialect == dialects.CASINO:  # the casino platform's Adyen key is hex (see api/casino/adyen.py)
+            self.settings = self.settings.model_copy(
+                update={"adyen_hmac_key": casino_adyen.hmac_key(self.settings.adyen_hmac_key)})
         if git_sha:
             self.settings = self.settings.model_copy(update={"sandbox_git_sha": git_sha})
         if maintenance_flag:
@@ -142,7 +150,8 @@ class Sandbox:
     def _psp(self, admin: Admin) -> MockPSP:
         """The mock PSP, delivering to this dialect's webhook routes. On alt, the payout webhook also wants an admin
         bearer: the platform provisions its PSP a service token, an admin token of the seeded admin."""
-        wire: Wire = AltWire() if self.dialect == dialects.ALT else ContractWire()
+        wires: dict[str, Wire] = {dialects.ALT: AltWire(), dialects.CASINO: CasinoWire()}
+        wire = wires.get(self.dialect, ContractWire())
         settings = self.settings
         return MockPSP(settings, self.faults, wire, service_token=lambda: accounts.admin_token(settings, admin))
 

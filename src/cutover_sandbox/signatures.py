@@ -1,8 +1,10 @@
 """The three webhook signature schemes (CONTRACT §1, Webhooks): sign and verify, shared by routes and the mock PSP.
 
 - payout: `X-Webhook-Timestamp: <unix s>`, `X-Webhook-Signature: hex(HMAC_SHA256(secret, "<ts>." + raw_body))`
-- Adyen: `additionalData.hmacSignature` = base64(HMAC_SHA256(base64decode(key),
-  "pspReference:originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success"))
+- Adyen: `additionalData.hmacSignature` = base64(HMAC_SHA256(decode(key),
+  "pspReference:originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success")), the
+  key base64-decoded on the contract's route (CONTRACT §1); a dialect may hex-decode it instead, the way Adyen issues
+  its HMAC key (64 hexadecimal characters) and its own libraries read it (`encoding="hex"`).
 - Stripe: `Stripe-Signature: t=<ts>,v1=<hex HMAC_SHA256(secret, "<ts>." + raw_body)>`
 """
 
@@ -14,7 +16,10 @@ import hashlib
 import hmac
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
+
+KeyEncoding = Literal["base64", "hex"]
+"""How an Adyen HMAC key's text becomes its bytes: base64 (CONTRACT §1) or hex (as Adyen issues it)."""
 
 ADYEN_SIGNED_FIELDS = ("pspReference", "originalReference", "merchantAccountCode", "merchantReference", "value",
                        "currency", "eventCode", "success")
@@ -60,27 +65,31 @@ def adyen_payload(item: Mapping[str, Any]) -> str:
     return ":".join("" if values.get(name) is None else str(values.get(name)) for name in ADYEN_SIGNED_FIELDS)
 
 
-def adyen_key(hmac_key_b64: str) -> bytes:
-    return base64.b64decode(hmac_key_b64)
+def adyen_key(hmac_key: str, encoding: KeyEncoding = "base64") -> bytes:
+    """The key's bytes; ValueError (binascii.Error) when its text is not of `encoding`. Hex is read strictly, as
+    Adyen's libraries do (`binascii.a2b_hex`: an even count of hex digits, nothing else)."""
+    return binascii.a2b_hex(hmac_key) if encoding == "hex" else base64.b64decode(hmac_key)
 
 
-def adyen_signature(hmac_key_b64: str, item: Mapping[str, Any]) -> str:
-    digest = hmac.new(adyen_key(hmac_key_b64), adyen_payload(item).encode(), hashlib.sha256).digest()
+def adyen_signature(hmac_key: str, item: Mapping[str, Any], encoding: KeyEncoding = "base64") -> str:
+    digest = hmac.new(adyen_key(hmac_key, encoding), adyen_payload(item).encode(), hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
 
 
-def adyen_signature_valid(hmac_key_b64: str, item: Mapping[str, Any], signature: str) -> bool:
+def adyen_signature_valid(hmac_key: str, item: Mapping[str, Any], signature: str,
+                          encoding: KeyEncoding = "base64") -> bool:
+    """Whether `signature` is the item's; False too when the key does not decode (nothing can be verified)."""
     try:
-        expected = adyen_signature(hmac_key_b64, item)
-    except (binascii.Error, ValueError):
+        expected = adyen_signature(hmac_key, item, encoding)
+    except ValueError:  # binascii.Error, or a key that is not ASCII
         return False
-    return hmac.compare_digest(expected, signature)
+    return hmac.compare_digest(expected.encode(), signature.encode())
 
 
-def adyen_sign_item(hmac_key_b64: str, item: dict[str, Any]) -> dict[str, Any]:
+def adyen_sign_item(hmac_key: str, item: dict[str, Any], encoding: KeyEncoding = "base64") -> dict[str, Any]:
     """The item with `additionalData.hmacSignature` set."""
     signed = {**item, "additionalData": {**(item.get("additionalData") or {})}}
-    signed["additionalData"]["hmacSignature"] = adyen_signature(hmac_key_b64, item)
+    signed["additionalData"]["hmacSignature"] = adyen_signature(hmac_key, item, encoding)
     return signed
 
 

@@ -25,20 +25,21 @@ def random_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def _players(session: Session, channel: Channel, target: str, me: Player | None) -> list[Player]:
+def players(session: Session, channel: Channel, target: str, me: Player | None) -> list[Player]:
+    """The players with this target on this channel (only `me`, when given); 404 when there is none."""
     column = Player.email if channel == "email" else Player.phone
     query = select(Player).where(column == target)
     if me is not None:
         query = query.where(Player.id == me.id)
-    players = list(session.scalars(query))
-    if not players:
+    found = list(session.scalars(query))
+    if not found:
         raise not_found("player")
-    return players
+    return found
 
 
 def send(session: Session, channel: Channel, target: str, me: Player | None, code: str) -> None:
     """Record `code` as sent to `target` (committed); 404 when no player (or not `me`) has that target."""
-    _players(session, channel, target, me)
+    players(session, channel, target, me)
     session.add(VerificationCode(channel=channel, target=target, code=code))
     session.commit()
 
@@ -46,7 +47,7 @@ def send(session: Session, channel: Channel, target: str, me: Player | None, cod
 def confirm(session: Session, settings: Settings, channel: Channel, target: str, code: str,
             me: Player | None) -> None:
     """Consume a sent, unexpired `code` and mark the target's players verified (committed); 400 otherwise."""
-    players = _players(session, channel, target, me)
+    targets = players(session, channel, target, me)
     since = utcnow() - timedelta(seconds=settings.verification_code_ttl_seconds)
     found = session.scalar(select(VerificationCode).where(
         VerificationCode.channel == channel, VerificationCode.target == target, VerificationCode.code == code.strip(),
@@ -55,5 +56,5 @@ def confirm(session: Session, settings: Settings, channel: Channel, target: str,
         raise ApiError(400, "INVALID_VERIFICATION_CODE", "the code is wrong, used or expired")
     found.consumed_at = utcnow()
     flag = {"email_verified": True} if channel == "email" else {"phone_verified": True}
-    session.execute(update(Player).where(Player.id.in_([p.id for p in players])).values(**flag))
+    session.execute(update(Player).where(Player.id.in_([p.id for p in targets])).values(**flag))
     session.commit()

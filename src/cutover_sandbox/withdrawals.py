@@ -7,6 +7,7 @@ or rejected; requested -> rejected | canceled. A repeated action that already ha
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Literal
 
@@ -23,6 +24,9 @@ from cutover_sandbox.payments import EventOutcome, record_event
 
 ReviewAction = Literal["approve", "reject"]
 PayoutStatus = Literal["paid", "failed"]
+RequestGuard = Callable[[Session, Player], None]
+"""A platform's own rule over a new withdrawal request (e.g. a risk engine), run under the wallet's lock; it raises
+an ApiError to refuse the request, which then moves nothing."""
 
 # action -> (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -34,7 +38,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 
 
 def request_withdrawal(session: Session, ctx: AppContext, player: Player, amount: Decimal, method: str,
-                       address: str | None, key: str) -> tuple[Transaction, Wallet]:
+                       address: str | None, key: str, guard: RequestGuard | None = None) -> tuple[Transaction, Wallet]:
+    """The withdrawal for this Idempotency-Key (a replay returns it unchanged), else a new one holding the amount;
+    `guard` judges only a new request (a replay is no new request)."""
     if player.kyc_status != "verified":
         raise ApiError(403, "KYC_REQUIRED_FOR_WITHDRAWAL", "KYC verification is required to withdraw")
     amount = money(amount)
@@ -46,6 +52,8 @@ def request_withdrawal(session: Session, ctx: AppContext, player: Player, amount
         if existing.request_hash != fingerprint:
             raise idempotency_conflict()
         return existing, wallet
+    if guard is not None:
+        guard(session, player)
     if wallet.available_real < amount:
         raise ApiError(400, "INSUFFICIENT_FUNDS", "the available balance is lower than the amount")
     tx = Transaction(id=uuid.uuid4(), player_id=player.id, type="withdrawal", amount=amount, currency=wallet.currency,
@@ -57,7 +65,8 @@ def request_withdrawal(session: Session, ctx: AppContext, player: Player, amount
     return tx, wallet
 
 
-def _locked_withdrawal(session: Session, tx_id: uuid.UUID) -> tuple[Transaction, Wallet]:
+def locked_withdrawal(session: Session, tx_id: uuid.UUID) -> tuple[Transaction, Wallet]:
+    """The withdrawal and its player's wallet, both locked; 404 when there is no such withdrawal."""
     located = ledger.lock_transaction(session, tx_id)
     if located is None or located[0].type != "withdrawal":
         raise not_found()
@@ -75,7 +84,7 @@ def _check(tx: Transaction, action: str) -> bool:
 
 
 def review(session: Session, faults: Faults, tx_id: uuid.UUID, action: ReviewAction) -> Transaction:
-    tx, wallet = _locked_withdrawal(session, tx_id)
+    tx, wallet = locked_withdrawal(session, tx_id)
     if not _check(tx, action):
         return tx
     if action == "approve" and faults.active("approve_noop"):  # FAULT: answer approved, store nothing
@@ -89,13 +98,13 @@ def review(session: Session, faults: Faults, tx_id: uuid.UUID, action: ReviewAct
 
 
 def mark_paid(session: Session, faults: Faults, tx_id: uuid.UUID) -> Transaction:
-    tx, wallet = _locked_withdrawal(session, tx_id)
+    tx, wallet = locked_withdrawal(session, tx_id)
     if not _check(tx, "mark_paid"):
         return tx
     if not faults.active("mark_paid_keeps_hold"):  # FAULT (when active): the state changes, no money moves
         ledger.settle_withdrawal(session, wallet, tx)
     tx.state = "paid"
-    _close_attempts(session, tx, "paid")
+    close_attempts(session, tx, "paid")
     return tx
 
 
@@ -103,7 +112,7 @@ def start_payout(session: Session, tx_id: uuid.UUID, key: str, provider: str,
                  simulate: PayoutStatus) -> tuple[Transaction, PayoutAttempt, bool]:
     """The payout attempt for this Idempotency-Key, and whether it was created now (so the PSP must be called)."""
     fingerprint = request_hash(tx_id=str(tx_id), provider=provider, simulate=simulate)
-    tx, _wallet = _locked_withdrawal(session, tx_id)
+    tx, _wallet = locked_withdrawal(session, tx_id)
     attempt = session.scalar(select(PayoutAttempt).where(PayoutAttempt.idempotency_key == key))
     if attempt is not None:
         if attempt.request_hash != fingerprint:
@@ -125,7 +134,7 @@ def start_payout(session: Session, tx_id: uuid.UUID, key: str, provider: str,
 def apply_payout_result(session: Session, ctx: AppContext, tx_id: uuid.UUID, provider: str, event_id: str,
                         status: PayoutStatus, raw: dict[str, object]) -> EventOutcome:
     """Apply one verified payout webhook exactly once; 404 for an unknown withdrawal."""
-    tx, wallet = _locked_withdrawal(session, tx_id)
+    tx, wallet = locked_withdrawal(session, tx_id)
     paid = status == "paid"
     if status == "failed" and ctx.faults.active("webhook_failed_treated_as_paid"):  # FAULT: misclassified
         paid = True
@@ -142,12 +151,13 @@ def apply_payout_result(session: Session, ctx: AppContext, tx_id: uuid.UUID, pro
         tx.state = "paid"
     else:
         tx.state = "payout_failed"
-    _close_attempts(session, tx, tx.state.removeprefix("payout_"))
+    close_attempts(session, tx, tx.state.removeprefix("payout_"))
     event.status = "processed"
     return "processed"
 
 
-def _close_attempts(session: Session, tx: Transaction, status: str) -> None:
+def close_attempts(session: Session, tx: Transaction, status: str) -> None:
+    """Close the withdrawal's pending payout attempts with `status` (paid, failed)."""
     for attempt in session.scalars(select(PayoutAttempt).where(PayoutAttempt.tx_id == tx.id,
                                                                PayoutAttempt.status == "pending")):
         attempt.status = status

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from cutover_gate.core.catalogue import LINES_BY_ID
-from cutover_sandbox.faults import CATALOGUE, Fault
+from cutover_sandbox.faults import Fault, for_dialect
 
 from .conftest import ROOT, GateRun, serve_sandbox
 
@@ -37,11 +37,12 @@ def test_the_default_profile_does_not_drive_the_alt_dialect(gate: Callable[..., 
     assert "/api/health" in lines["t15_api_health"] and "404" in lines["t15_api_health"]
 
 
-@pytest.mark.parametrize("fault", CATALOGUE, ids=lambda f: f.name)
+@pytest.mark.parametrize("fault", for_dialect("alt"), ids=lambda f: f.name)
 def test_each_fault_is_caught_by_its_line_on_the_alt_dialect(fault: Fault, gate: Callable[..., GateRun],
                                                              gate_reports: Path) -> None:
     phase = LINES_BY_ID[fault.line].phase
-    run = gate(gate_reports, PROFILE, "-m", phase, faults=(fault.name,), env=ALT)
+    selection = ("-m", phase) if fault.expect != "GO" else ()
+    run = gate(gate_reports, PROFILE, *selection, faults=(fault.name,), env=ALT)
     run.caught(fault)
 
 

@@ -3,6 +3,7 @@ webhooks signed from the formulas (independently of cutover_sandbox.signatures a
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -203,6 +204,16 @@ def card_headers(body: bytes, *, secret: str = SETTINGS.stripe_webhook_secret,
 
 
 def acquirer_batch(ref: str, amount_minor: int, *, psp_reference: str | None = None,
-                   key_b64: str = SETTINGS.adyen_hmac_key, signature: str | None = "sign") -> bytes:
-    item = adyen_item(ref, amount_minor, psp_reference=psp_reference, key_b64=key_b64, signature=signature)
+                   key_hex: str = SETTINGS.adyen_hmac_key, key_b64: str | None = None,
+                   signature: str | None = "sign") -> bytes:
+    """One acquirer notification. Signed ("sign") as the acquirer verifies: the key hex-decoded, as Adyen issues it;
+    with `key_b64`, the contract's reading of a key instead (another key, for this route)."""
+    hexed = signature == "sign" and key_b64 is None
+    item = adyen_item(ref, amount_minor, psp_reference=psp_reference, key_b64=key_b64 or SETTINGS.adyen_hmac_key,
+                      signature=None if hexed else signature)
+    if hexed:
+        signed = ":".join(str(v) for v in (item["pspReference"], "", item["merchantAccountCode"], ref, amount_minor,
+                                           "USD", "AUTHORISATION", "true"))
+        digest = hmac.new(bytes.fromhex(key_hex), signed.encode(), hashlib.sha256).digest()
+        item["additionalData"] = {"hmacSignature": base64.b64encode(digest).decode()}
     return json.dumps({"batch": [item]}).encode()

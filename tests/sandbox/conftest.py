@@ -15,6 +15,7 @@ from cutover_sandbox.pg import PgCluster
 from cutover_sandbox.server import Sandbox
 
 from .alt_support import ALT_SETTINGS, ALT_SETTINGS_QUIET, AltApi
+from .casino_support import CASINO_SETTINGS, CASINO_SETTINGS_QUIET, CasinoApi
 from .sandbox_support import DEFAULT_SETTINGS_QUIET, Api
 
 _db_names = itertools.count()
@@ -99,6 +100,44 @@ def make_alt_api(cluster: PgCluster) -> Iterator[Callable[..., AltApi]]:
         sandbox = _start(cluster, faults, dialect="alt", **kwargs)
         started.append(sandbox)
         return AltApi(sandbox)
+
+    yield make
+    for sandbox in started:
+        sandbox.stop()
+
+
+# -- the casino dialect ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def casino_api(cluster: PgCluster) -> Iterator[CasinoApi]:
+    """A healthy casino sandbox shared by the session (every test makes its own players)."""
+    sandbox = _start(cluster, (), dialect="casino", settings=CASINO_SETTINGS)
+    try:
+        yield CasinoApi(sandbox)
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture(scope="session")
+def quiet_casino_api(cluster: PgCluster) -> Iterator[CasinoApi]:
+    """A healthy casino sandbox whose mock PSP waits an hour: the tests deliver the PSP's webhooks themselves."""
+    sandbox = _start(cluster, (), dialect="casino", settings=CASINO_SETTINGS_QUIET)
+    try:
+        yield CasinoApi(sandbox)
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture
+def make_casino_api(cluster: PgCluster) -> Iterator[Callable[..., CasinoApi]]:
+    """Start a casino sandbox with the given faults on a fresh database; stopped at the end of the test."""
+    started: list[Sandbox] = []
+
+    def make(*faults: str, **kwargs: Any) -> CasinoApi:
+        kwargs.setdefault("settings", CASINO_SETTINGS)
+        sandbox = _start(cluster, faults, dialect="casino", **kwargs)
+        started.append(sandbox)
+        return CasinoApi(sandbox)
 
     yield make
     for sandbox in started:

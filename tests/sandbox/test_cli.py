@@ -124,13 +124,15 @@ def test_busy_port_is_a_one_line_error() -> None:
 def test_faults_lists_the_catalogue() -> None:
     table = subprocess.run([*CLI, "faults"], capture_output=True, text=True, check=True, timeout=60).stdout
     header, *rows = table.splitlines()
-    assert header.split() == ["NAME", "LINE", "TRIGGER", "EXPECT", "DESCRIPTION"]
-    assert [row.split()[:4] for row in rows] == [[f.name, f.line, f.trigger or "-", f.expect]
+    assert header.split() == ["NAME", "LINE", "TRIGGER", "EXPECT", "DIALECTS", "DESCRIPTION"]
+    assert [row.split()[:5] for row in rows] == [[f.name, f.line, f.trigger or "-", f.expect, ",".join(f.dialects)]
                                                  for f in faults.CATALOGUE]
     listed = json.loads(subprocess.run([*CLI, "faults", "--json"], capture_output=True, text=True, check=True,
                                        timeout=60).stdout)
     assert [entry["name"] for entry in listed] == [fault.name for fault in faults.CATALOGUE]
-    assert set(listed[0]) == {"name", "line", "trigger", "description", "expect"}
+    assert set(listed[0]) == {"name", "line", "trigger", "description", "expect", "dialects"}
+    assert {entry["name"]: tuple(entry["dialects"]) for entry in listed} == {f.name: f.dialects
+                                                                             for f in faults.CATALOGUE}
     assert {entry["name"]: entry["expect"] for entry in listed} == {f.name: f.expect for f in faults.CATALOGUE}
 
 

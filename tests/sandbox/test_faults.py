@@ -52,16 +52,27 @@ def test_expect_defaults_to_fail_is_validated_and_shown_in_the_table() -> None:
         faults.Fault("x", "t0_deposit", None, "d", expect="PASS")
     assert {f.name: f.expect for f in faults.CATALOGUE if f.expect != "FAIL"} == {
         "openapi_hidden": "GO", "webhook_shape_first": "NOT_RUN", "catch_all_200": "NOT_RUN",
-        "password_reset_routes": "GO"}
+        "password_reset_routes": "GO", "risk_engine_strict": "NOT_RUN"}
     header, *rows = faults.table().splitlines()
-    assert header.split() == ["NAME", "LINE", "TRIGGER", "EXPECT", "DESCRIPTION"]
-    assert [row.split()[:4] for row in rows] == [[f.name, f.line, f.trigger or "-", f.expect]
+    assert header.split() == ["NAME", "LINE", "TRIGGER", "EXPECT", "DIALECTS", "DESCRIPTION"]
+    assert [row.split()[:5] for row in rows] == [[f.name, f.line, f.trigger or "-", f.expect, ",".join(f.dialects)]
                                                  for f in faults.CATALOGUE]
+
+
+def test_dialects_default_to_the_contracts_and_alt_and_are_validated() -> None:
+    assert faults.Fault("x", "t0_deposit", None, "d").dialects == ("default", "alt")
+    for wrong in ((), ("default", "nope")):
+        with pytest.raises(ValueError, match="dialects"):
+            faults.Fault("x", "t0_deposit", None, "d", dialects=wrong)
+    assert {f.name for f in faults.CATALOGUE if f.dialects == ("casino",)} == {
+        "admin_ui_payout_500", "sync_payout_keeps_hold", "confirm_always_ok_false", "risk_engine_strict"}
+    assert [f.name for f in faults.for_dialect("default")] == [f.name for f in faults.CATALOGUE
+                                                               if "default" in f.dialects]
 
 
 def test_every_fault_has_a_test_here() -> None:
     tests = {name.removeprefix("test_fault_") for name in dir(sys.modules[__name__]) if name.startswith("test_fault_")}
-    assert tests == set(faults.BY_NAME)
+    assert tests == {fault.name for fault in faults.for_dialect("default")}  # the casino dialect's own: elsewhere
 
 
 def test_unknown_faults_are_refused_before_anything_starts(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -195,3 +195,21 @@ def test_withdraw_outcome_uses_the_profile_keys_it_has() -> None:
     assert render.withdraw_outcome("paid", default) == "paid"
     assert render.withdraw_outcome("payout_failed", default) == "payout_failed"
     assert render.withdraw_outcome(None, default) is None
+
+
+# what the run left open, and how to close it ---------------------------------------------------------------------
+
+
+def test_each_open_withdrawal_the_run_left_says_how_to_close_it() -> None:
+    results = all_pass()
+    results["t0_canary_report"] = LineResult("t0_canary_report", Result.PASS, at=at(120), evidence={"footprint": {
+        "canary_player_id": "p-1", "available": "4.00", "held": "2.00", "deposits": [], "withdrawals": [],
+        "webhooks": [], "open_withdrawals": [
+            {"tx_id": "w-1", "state": "requested", "amount": "1.00", "by": "idempotency probe", "action": "reject"},
+            {"tx_id": "w-2", "state": "payout_pending", "amount": "1.00", "by": "", "action": "await_psp"}]}})
+    words = {"en": ("idempotency probe", "close it by rejecting it", "its payout waits for the PSP"),
+             "tr": ("idempotency probe", "reddederek kapatın", "payout'u PSP'yi bekliyor")}
+    for lang, text in both(results).items():
+        left = section(text, 5)
+        for phrase in words[lang]:
+            assert phrase in left, (lang, phrase, left)

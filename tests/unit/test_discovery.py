@@ -48,7 +48,8 @@ def test_the_alt_dialects_prefix_is_its_own() -> None:
 
 
 def test_prefixes_come_from_the_profiles_calls_longest_first() -> None:
-    assert route_catalogue.prefixes(PROFILE) == ["/api/v1", "/api", ""]
+    # the application's calls, not the plumbing (/api/health, /metrics), and the root
+    assert route_catalogue.prefixes(PROFILE) == ["/api/v1", ""]
     assert "/internal/api" in route_catalogue.prefixes(profile_with(prefixes=["/internal/api/"]))
 
 
@@ -70,7 +71,7 @@ def test_other_path_parameters_take_the_profiles_values_or_stay_unfilled() -> No
 
 def test_profile_routes_are_added_under_every_prefix_or_as_given() -> None:
     seed = route_catalogue.seed_candidates(profile_with(seed_routes=["ops/seed", "/internal/seed-all"]))
-    assert {"/api/v1/ops/seed", "/api/ops/seed", "/ops/seed", "/internal/seed-all"} <= set(seed)
+    assert {"/api/v1/ops/seed", "/ops/seed", "/internal/seed-all"} <= set(seed)
     assert route_catalogue.seed_candidates(profile_with(catalogue=False)) == []
 
 
@@ -105,6 +106,8 @@ class Server:
                     outer.in_flight -= 1
                 status = outer.answer(self.path) if self.path != "/api/health" else 200
                 self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", "0")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -138,7 +141,8 @@ def test_a_survey_finds_what_is_mounted_bodiless_and_within_its_bounds(routed: S
     survey = discovery.survey(target, paths)
     assert {e.path for e in survey.of("mounted")} == {"/api/v1/ci/seed", "/api/v1/payments/webhook/paypal"}
     assert not survey.of("cannot_tell") and not survey.not_asked
-    assert survey.requests == len(routed.requests) == len(set(paths)) + 3  # one control per prefix
+    prefixes = {route_catalogue.prefix_of(p, PROFILE) for p in paths}
+    assert survey.requests == len(routed.requests) == len(set(paths)) + len(prefixes)  # a control per prefix
     assert all(method == "OPTIONS" and length == 0 for method, _path, length in routed.requests)
     assert 1 < routed.most_in_flight <= 8
 
@@ -148,7 +152,7 @@ def test_a_survey_stops_at_its_request_bound_and_calls_the_rest_unproven(routed:
     paths = route_catalogue.callback_candidates(PROFILE)
     survey = discovery.survey(target, paths)
     assert len(routed.requests) == survey.requests == 20
-    assert len(survey.not_asked) == len(paths) - 17
+    assert len(survey.not_asked) == len(paths) - (20 - 2)  # two controls, one per prefix
     assert routed.most_in_flight <= 2
     assert "beyond [discovery] max_requests" in discovery.cannot_tell_message(survey, [])
 
@@ -158,7 +162,7 @@ def test_a_target_that_answers_every_path_alike_is_cannot_tell_never_nothing_fou
         survey = discovery.survey(TargetClient(catch_all.url, PROFILE), route_catalogue.seed_candidates(PROFILE))
     assert not survey.of("mounted") and not survey.of("absent")
     assert len(survey.of("cannot_tell")) == len(route_catalogue.seed_candidates(PROFILE))
-    assert survey.blind_prefixes() == {"/api/v1": 200, "/api": 200, "": 200}
+    assert survey.blind_prefixes() == {"/api/v1": 200, "": 200}
     message = discovery.cannot_tell_message(survey, survey.of("cannot_tell"))
     assert message.startswith("discovery cannot tell") and "answered 200 to OPTIONS as an unknown path does" in message
 
@@ -226,3 +230,18 @@ def test_the_run_explains_the_canarys_money_by_its_own_transactions_states() -> 
     assert explained.unknown == ("withdrawal w5 in state 'weird'",)
     assert unsigned.balance_change({"available": w("21.00"), "held": w("2.00")},
                                    {"available": w("22.00"), "held": w("2.00")}) == "available +1.00 (21.00 -> 22.00)"
+
+
+def test_a_survey_waits_out_429_within_its_retry_after() -> None:
+    seen: set[str] = set()
+
+    def answer(path: str) -> int:
+        if path not in seen:  # each path is rate limited once, then answered
+            seen.add(path)
+            return 429
+        return 405 if path == "/api/v1/ci/seed" else 404
+
+    with Server(answer) as limited:
+        survey = discovery.survey(TargetClient(limited.url, PROFILE), ["/api/v1/ci/seed", "/api/v1/test/reset"])
+    assert [e.path for e in survey.of("mounted")] == ["/api/v1/ci/seed"]
+    assert [e.path for e in survey.of("absent")] == ["/api/v1/test/reset"]

@@ -22,16 +22,21 @@ class CanaryPlayer:
     kyc_status: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Balance:
     available: Decimal
     held: Decimal
 
 
 def balance(target: TargetClient, token: Secret) -> Balance:
-    resp = target.call("wallet_balance", player=token).ok("wallet balance")
-    return Balance(available=to_decimal(resp.answer("available"), "available balance"),
-                   held=to_decimal(resp.answer("held"), "held balance"))
+    """The player's balances; read again only when the gate wrote something since the last read (TargetClient.fresh).
+    """
+    def read() -> Balance:
+        resp = target.call("wallet_balance", player=token).ok("wallet balance")
+        return Balance(available=to_decimal(resp.answer("available"), "available balance"),
+                       held=to_decimal(resp.answer("held"), "held balance"))
+
+    return target.fresh(f"wallet_balance:{id(token)}", read)
 
 
 def tenant_of(target: TargetClient, settings: GateSettings) -> str:

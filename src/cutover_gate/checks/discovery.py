@@ -37,10 +37,10 @@ class Route:
         return re.findall(r"\{([^}]+)\}", self.path)
 
 
-def documented_routes(target: TargetClient) -> tuple[list[Route] | None, str]:
+def documented_routes(target: TargetClient, *, record: bool = True) -> tuple[list[Route] | None, str]:
     """(routes, how they were found): the OpenAPI document's paths, or None with the reason there are none."""
     path = target.profile.call("openapi").path
-    resp = target.call("openapi")
+    resp = target.call("openapi", record=record)
     if resp.status != 200:
         return None, f"GET {path} answered {resp.status}: the target documents no routes"
     try:
@@ -117,7 +117,7 @@ class Survey:
 
 def _options(target: TargetClient, path: str) -> tuple[int | None, str]:
     try:
-        return target.request("OPTIONS", path, may_move_money=False).status, ""
+        return target.request("OPTIONS", path, may_move_money=False, record=False).status, ""
     except TargetUnreachable as exc:
         return None, str(exc)
     except CheckFailed as exc:  # rate limited past the wait, or another refusal to send
@@ -134,10 +134,10 @@ def survey(target: TargetClient, paths: Sequence[str]) -> Survey:
     budget = max(cfg.max_requests - len(prefixes), 0)
     asked, result.not_asked = candidates[:budget], candidates[budget:]
     nonce = uuid.uuid4().hex[:12]
+    controls_first = [f"{p}/cutover-gate-control-{nonce}" for p in prefixes] + asked  # judged once all are in
     with ThreadPoolExecutor(max_workers=cfg.concurrency, thread_name_prefix="discovery") as pool:
-        controls = dict(zip(prefixes, pool.map(lambda p: _options(target, f"{p}/cutover-gate-control-{nonce}"),
-                                               prefixes), strict=True))
-        answers = list(pool.map(lambda p: _options(target, p), asked))
+        every = list(pool.map(lambda p: _options(target, p), controls_first))
+    controls, answers = dict(zip(prefixes, every[:len(prefixes)], strict=True)), every[len(prefixes):]
     result.controls = {p: status for p, (status, _cause) in controls.items()}
     result.requests = len(prefixes) + len(asked)
     for path, (status, cause) in zip(asked, answers, strict=True):

@@ -17,6 +17,8 @@ from cutover_gate.config.settings import GateSettings
 WEBHOOK_LINES = frozenset({"t0_webhook_signature", "t0_webhook_timestamp", "t0_webhook_replay",
                            "t0_webhook_classification", "t0_idempotency"})
 DISCOVERED = "<each webhook-like route nobody declared that discovery finds>"
+ALTERNATES = "alternate_paths"
+"""The tag of the scenario that pays a kit withdrawal out through each alternate approve and mark-paid path."""
 UNDECLARED = "undeclared_routes"
 """The tag of the scenario that probes the webhook-like routes nobody declared (OpenAPI document, route catalogue)."""
 
@@ -95,10 +97,13 @@ def _scenario(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
     if "t0_psp_deposit" in lines:
         plan.canary_player()
         if plan.settings.profile.flows.deposit.psp_method:
-            plan.add("deposit", "a deposit with the PSP's asynchronous method (completed by its webhook)",
+            plan.add(plan.settings.profile.deposit_call(plan.settings.profile.flows.deposit.psp_method),
+                     "a deposit with the PSP's asynchronous method (completed by its webhook)",
                      _kit(plan))
     if lines & WEBHOOK_LINES:
         _webhooks(plan, lines, example)
+    if ALTERNATES in lines:
+        _alternates(plan)
 
 
 def _kit(plan: Plan) -> Decimal:
@@ -108,12 +113,15 @@ def _kit(plan: Plan) -> Decimal:
 def _money_loop(plan: Plan) -> None:
     c = plan.settings.canary
     plan.canary_player()
-    plan.add("deposit", "the canary's deposit", c.deposit_amount)
-    plan.add("deposit", "the same deposit replayed with its idempotency key (must credit nothing)", c.deposit_amount)
+    call = plan.settings.profile.deposit_call(c.deposit_method)
+    plan.add(call, "the canary's deposit", c.deposit_amount)
+    plan.add(call, "the same deposit replayed with its idempotency key (must credit nothing)", c.deposit_amount)
     plan.add("withdraw", "the canary's withdrawal request", c.withdraw_amount)
+    settle = "withdrawal_payout" if plan.settings.profile.flows.payout == "sync" else "withdrawal_mark_paid"
     plan.add("withdrawal_review", "the admin approves it")
-    plan.add("withdrawal_mark_paid", "the admin marks it paid")
-    plan.add("withdrawal_mark_paid", "mark-paid replayed (must move nothing)")
+    plan.add(settle, "the admin marks it paid" if settle == "withdrawal_mark_paid" else
+             "the payout call settles it (flows.payout = sync)")
+    plan.add(settle, "replayed (must move nothing)")
     plan.completed_deposit = plan.paid_withdrawal = True
 
 
@@ -125,7 +133,8 @@ def _webhooks(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
         funding_route = next(((n, r) for n, r in routes.items() if r.completes == "deposit"), None)
         if funding_route is not None:
             funding = min(kit * 4, plan.settings.canary.max_amount)
-            plan.add("deposit", "the webhook kit funds the canary (no completed deposit yet)", funding)
+            plan.add(plan.settings.profile.deposit_call(funding_route[1].deposit_method or ""),
+                     "the webhook kit funds the canary (no completed deposit yet)", funding)
             plan.add(funding_route[1].call, f"a validly signed {funding_route[0]} event completes it")
         plan.completed_deposit = True
     if UNDECLARED in lines:
@@ -147,7 +156,8 @@ def _webhooks(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
             plan.add(payout.call, "a validly signed 'failed' payout event (must not be booked paid)")
             plan.add("withdrawal_review", "the failed payout's withdrawal is rejected (releases its hold)")
     elif "t0_idempotency" in lines:
-        plan.add("deposit", "a deposit without an idempotency key (must be refused)", kit)
+        plan.add(plan.settings.profile.deposit_call(plan.settings.canary.deposit_method),
+                 "a deposit without an idempotency key (must be refused)", kit)
         plan.add("withdraw", "a withdrawal with an idempotency key", kit)
         plan.add("withdraw", "the same withdrawal replayed (must hold once)", kit)
         plan.add("withdraw", "the same key with another body (must be refused with 409)", kit + Decimal("0.01"))
@@ -188,5 +198,21 @@ def _replay(plan: Plan, name: str, call: str, completes: str, kit: Decimal) -> N
         _held_payout(plan, kit)
         plan.add(call, f"a valid {name} event completes it")
     else:
-        plan.add("deposit", f"a fresh deposit for the {name} webhook", kit)
+        route = plan.settings.profile.webhooks.routes[name]
+        plan.add(plan.settings.profile.deposit_call(route.deposit_method or ""),
+                 f"a fresh deposit for the {name} webhook", kit)
         plan.add(call, f"a valid {name} event completes it")
+
+
+def _alternates(plan: Plan) -> None:
+    kit = _kit(plan)
+    plan.canary_player()
+    alternates = plan.settings.profile.flows.alternates
+    reviews, settles = alternates.get("withdrawal_review", []), alternates.get("withdrawal_mark_paid", [])
+    settle = "withdrawal_payout" if plan.settings.profile.flows.payout == "sync" else "withdrawal_mark_paid"
+    for i in range(max(len(reviews), len(settles))):
+        review = reviews[i] if i < len(reviews) else "withdrawal_review"
+        paid = settles[i] if i < len(settles) else settle
+        plan.add("withdraw", f"a kit withdrawal for the alternate path calls.{review} + calls.{paid}", kit)
+        plan.add(review, "approved through that path")
+        plan.add(paid, "paid out through that path (the canary's own money, to its address)")

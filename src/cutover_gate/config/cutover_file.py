@@ -47,6 +47,15 @@ class CanaryFile(Section):
 class Webhooks(Section):
     settle_s: Annotated[float, Field(ge=0)] | None = None
     """How long a PSP may still deliver its own event after the gate's; default: the profile's."""
+    payout_flow_waiver: str | None = None
+    """A ticket waiving the payout-webhook probes the profile's flows.payout makes impossible (sync or manual)."""
+
+
+class KitBudget(Section):
+    """What the webhook kit and the alternate paths may use of the canary in one run."""
+
+    withdrawals: Annotated[int, Field(ge=0)] = 6
+    amount: Amount = Decimal("10")
 
 
 class ProdEnv(Section):
@@ -103,6 +112,19 @@ class RecordFile(Section):
     window_hours: dict[PhaseName, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
 
+class CommsFile(Section):
+    """`[comms]`: the runbook's communication plan, posted to CUTOVER_COMMS_URLS (reports/comms_post.py). Defaults are
+    the runbook's cadence: during the cutover every 15 minutes or at checkpoints, every 30 minutes in the first 2 hours
+    after go-live, then an hourly summary. A checkpoint, the GO-LIVE and a rollback are posted as they happen; an
+    update (hold, progress, hypercare round) only when the cadence is due or its content changed."""
+    update_every_minutes: Annotated[float, Field(gt=0)] = 15.0
+    first_hours: Annotated[float, Field(ge=0)] = 2.0
+    first_hours_every_minutes: Annotated[float, Field(gt=0)] = 30.0
+    later_every_minutes: Annotated[float, Field(gt=0)] = 60.0
+    post_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0
+    """The hard bound of one post to one channel, and of the wait for the run's last posts at its end."""
+
+
 class TargetEntry(Section):
     """One target of a cutover of several tenants or regions (`[targets.<name>]`): where it is, and what of the
     cutover file differs for it. Its sections (canary, prod_env, ...) merge over the file's own."""
@@ -119,6 +141,7 @@ class TargetEntry(Section):
     owners: dict[str, str] | None = None
     canary: dict[str, Any] | None = None
     webhooks: dict[str, Any] | None = None
+    kit_budget: dict[str, Any] | None = None
     prod_env: dict[str, Any] | None = None
     artifacts: dict[str, Any] | None = None
     backup: dict[str, Any] | None = None
@@ -136,12 +159,14 @@ class CutoverFile(Section):
     owners: dict[str, str] = Field(default_factory=dict)
     canary: CanaryFile = CanaryFile()
     webhooks: Webhooks = Webhooks()
+    kit_budget: KitBudget = KitBudget()
     prod_env: ProdEnv = ProdEnv()
     artifacts: Artifacts = Artifacts()
     backup: Backup = Backup()
     migrations: Migrations = Migrations()
     rollback: Rollback = Rollback()
     record: RecordFile = RecordFile()
+    comms: CommsFile = CommsFile()
     targets: dict[str, TargetEntry] = Field(default_factory=dict)
     """Several targets (tenants, regions): one run per target, one decision each and a combined one."""
 

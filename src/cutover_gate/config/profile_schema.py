@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
+from cutover_gate.config.profile_metrics import Metrics
+
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 Token = Literal["admin", "player"]
 Scheme = Literal["hmac_ts", "stripe", "adyen", "none"]
@@ -30,6 +32,19 @@ class HeaderAuth(Strict):
     token: Token
 
 
+CodeCase = Literal["idempotency_conflict", "key_missing", "illegal_transition", "insufficient_funds", "signature",
+                   "rate_limit", "risk_refusal"]
+"""The cases of an error answer the gate interprets."""
+
+
+class Success(Strict):
+    """Success in the body: a 2xx whose `field` is not one of `values` is a refusal, named as such."""
+
+    field: str
+    """Dotted path or JSON pointer into the answer ("ok", "/result/status")."""
+    values: list[Any] = Field(min_length=1)
+
+
 class Call(Strict):
     method: Method = "GET"
     path: str
@@ -41,6 +56,9 @@ class Call(Strict):
     accept: list[int] = Field(default_factory=lambda: [200])
     answer: dict[str, str] = Field(default_factory=dict)
     item: dict[str, str] = Field(default_factory=dict)
+    codes: dict[CodeCase, list[str]] = Field(default_factory=dict)
+    """The error codes this call answers for the cases the gate interprets (beside [errors]' platform-wide ones)."""
+    success: Success | None = None
 
 
 class WebhookRoute(Strict):
@@ -57,6 +75,10 @@ class WebhookRoute(Strict):
     signed_fields: list[str] = Field(default_factory=list)
     signature_path: str = ""
     item_path: str = ""
+    key_encoding: Literal["hex", "base64", "raw"] | None = None
+    """How the secret's text becomes the HMAC key: "hex" (Adyen issues its HMAC key as 64 hex characters and its
+    libraries hex-decode it), "base64", or "raw" (its UTF-8 bytes). Unset: the scheme's default (adyen: base64, as
+    CONTRACT §1 says; hmac_ts and stripe: raw)."""
 
 
 class Webhooks(Strict):
@@ -104,6 +126,8 @@ class Channel(Strict):
 class DepositFlow(Strict):
     methods: dict[str, Completion] = Field(default_factory=dict)
     psp_method: str = ""
+    calls: dict[str, str] = Field(default_factory=dict)
+    """A deposit method's own call, instead of calls.deposit ({ adyen = "deposit_adyen" })."""
 
 
 class Verification(Strict):
@@ -119,6 +143,12 @@ class Flows(Strict):
     deposit: DepositFlow = DepositFlow()
     verification: Verification = Verification()
     kyc: Kyc = Kyc()
+    payout: Literal["webhook", "sync", "manual"] = "webhook"
+    """How an approved withdrawal reaches paid: "webhook" (calls.withdrawal_payout answers pending, the PSP's signed
+    event settles it: CONTRACT §1), "sync" (the payout call's answer settles it), "manual" (mark-paid only)."""
+    alternates: dict[Literal["withdrawal_review", "withdrawal_mark_paid"], list[str]] = Field(default_factory=dict)
+    """Other calls that approve or mark paid (an admin UI's beside the finance API's): each proven on a kit
+    withdrawal through the whole loop."""
 
 
 class Canary(Strict):
@@ -187,7 +217,7 @@ class ProfileModel(Strict):
     profile: Meta = Meta()
     headers: dict[str, str] = Field(default_factory=dict)
     calls: dict[str, Call]
-    errors: dict[str, str] = Field(default_factory=dict)
+    errors: dict[str, str | list[str]] = Field(default_factory=dict)
     states: dict[str, str | list[str]] = Field(default_factory=dict)
     actions: dict[str, str] = Field(default_factory=dict)
     flows: Flows = Flows()
@@ -200,6 +230,7 @@ class ProfileModel(Strict):
     maintenance: Maintenance = Maintenance()
     discovery: Discovery = Discovery()
     hypercare: dict[str, Any] = Field(default_factory=dict)
+    metrics: Metrics = Metrics()
 
 
 # The calls every run may make, whatever the flows; the flows add theirs.
@@ -334,6 +365,7 @@ def _semantic(model: ProfileModel) -> list[str]:
         if route.scheme == "adyen" and not (route.signed_fields and route.signature_path and route.item_path):
             problems.append(f"webhooks.routes.{name}: the adyen scheme needs signed_fields, signature_path, item_path")
     problems += _admin_only_problems(model)
+    problems += _flow_problems(model)
     probe = model.maintenance.call
     if probe and probe not in model.calls:
         problems.append(f"maintenance.call: no call '{probe}' in [calls]")
@@ -342,4 +374,19 @@ def _semantic(model: ProfileModel) -> list[str]:
     method = model.flows.deposit.psp_method
     if method and model.flows.deposit.methods.get(method) not in ("webhook", "poll"):
         problems.append(f"flows.deposit.psp_method: '{method}' is not an asynchronous method of flows.deposit.methods")
+    return problems
+
+
+_ERROR_LISTS = frozenset({"code", "message"})
+
+
+def _flow_problems(model: ProfileModel) -> list[str]:
+    """The calls the flows name exist; [errors] code and message are lists of paths (every other entry is one code
+    or a list of codes)."""
+    problems = [f"flows.deposit.calls.{method}: no call '{call}' in [calls]"
+                for method, call in model.flows.deposit.calls.items() if call not in model.calls]
+    problems += [f"flows.alternates.{step}: no call '{call}' in [calls]"
+                 for step, calls in model.flows.alternates.items() for call in calls if call not in model.calls]
+    problems += [f"errors.{key}: not a list of paths" for key in _ERROR_LISTS
+                 if key in model.errors and not isinstance(model.errors[key], list)]
     return problems

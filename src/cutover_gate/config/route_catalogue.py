@@ -47,11 +47,17 @@ def parameters(path: str) -> list[str]:
     return _PARAM.findall(path)
 
 
+INFRASTRUCTURE_CALLS = frozenset({"health", "readiness", "version", "metrics", "openapi"})
+"""The gate's calls that are the platform's plumbing, often outside its API prefix (`/api/health`, `/metrics`)."""
+
+
 def prefixes(profile: Profile) -> list[str]:
-    """The API prefixes of the profile's calls ("/api/v1/auth/login" -> "/api/v1", "/metrics" -> ""), longest
-    first, and those [discovery] prefixes adds."""
-    found: set[str] = set()
-    for call in profile.model.calls.values():
+    """The API prefixes of the profile's application calls ("/api/v1/auth/login" -> "/api/v1"), longest first, those
+    [discovery] prefixes adds, and the root ("")."""
+    found: set[str] = {""}
+    for name, call in profile.model.calls.items():
+        if name in INFRASTRUCTURE_CALLS:
+            continue
         parts = [p for p in call.path.split("?")[0].split("/") if p]
         lead = []
         for part in parts[:-1]:

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from psycopg.conninfo import conninfo_to_dict
@@ -30,9 +31,16 @@ SECRET_ENV = {
     "stripe_webhook_secret": "CUTOVER_STRIPE_WEBHOOK_SECRET",
     "verify_code": "CUTOVER_VERIFY_CODE",
     "restore_dsn": "CUTOVER_RESTORE_DSN",
+    "comms_urls": "CUTOVER_COMMS_URLS",
+    "prometheus_url": "CUTOVER_PROMETHEUS_URL",
 }
 """`restore_dsn`: the server of the T-30 restore drill (a database there it may connect to and CREATE DATABASE from);
-never the target's own database. Unset against the embedded sandbox: its own PostgreSQL, another database name."""
+never the target's own database. Unset against the embedded sandbox: its own PostgreSQL, another database name.
+`comms_urls`: the Apprise URLs of the war room's channels (comma or space separated); reports/comms_post.py posts the
+runbook's messages there and also masks each URL's host, path and tokens on their own.
+`prometheus_url`: the Prometheus server hypercare and the alerting lines ask with `[metrics] source =
+"prometheus"` (CONTRACT §2; it may carry credentials, its password is masked on its own too). The values of the
+profile's `[metrics] headers` are secrets as well, read from the variables the profile names."""
 DSN_SECRETS = ("db_dsn", "restore_dsn")
 
 
@@ -123,6 +131,9 @@ def resolve(option: Any, rootdir: Path) -> GateSettings:
     for route in profile.webhooks.routes.values():  # the profile names the variables of its routes' secrets
         value = env_values.get(route.secret) or defaults.get(route.secret)
         secrets[route.secret] = Secret(value, route.secret) if value else None
+    for var in profile.model.metrics.headers.values():  # and those of its Prometheus headers (X-Scope-OrgID)
+        value = env_values.get(var) or defaults.get(var)
+        secrets[var] = Secret(value, var) if value else None
     for name, var in SECRET_ENV.items():
         secrets.setdefault(var, secrets[name])
     admin_email = env_values.get("CUTOVER_ADMIN_EMAIL") or defaults.get("CUTOVER_ADMIN_EMAIL")
@@ -157,7 +168,17 @@ def resolve(option: Any, rootdir: Path) -> GateSettings:
             REDACTOR.register(secret.reveal())
             if name in DSN_SECRETS:
                 REDACTOR.register(dsn_password(secret.reveal()))
+            if name == "prometheus_url":
+                REDACTOR.register(url_password(secret.reveal()))
     return settings
+
+
+def url_password(url: str) -> str | None:
+    """The password of a URL's user info (`https://user:pass@prometheus`), masked wherever it appears on its own."""
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
 
 
 def dsn_password(dsn: str) -> str | None:

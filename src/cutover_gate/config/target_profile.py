@@ -108,6 +108,10 @@ def problems_of(path: Path | None) -> tuple[dict[str, Any], list[str]]:
     return data, problems + found
 
 
+_ERROR_KEYS = {"key_missing": "idempotency_required"}
+"""A code case's platform-wide [errors] key, where its name differs."""
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -138,6 +142,33 @@ class Profile:
         for key, value in params.items():
             template = template.replace(f"{{{key}}}", value)
         return template
+
+    def error_paths(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Where an error answer carries its code and its message: [errors] code / message (paths tried in order),
+        else the single code_field / detail_field."""
+        errors = self.model.errors
+
+        def paths(key: str, single: str) -> tuple[str, ...]:
+            listed = errors.get(key)
+            if isinstance(listed, list):
+                return tuple(listed)
+            one = errors.get(single)
+            return (str(one),) if one else ()
+
+        return paths("code", "code_field"), paths("message", "detail_field")
+
+    def codes(self, call: str, case: str) -> tuple[str, ...]:
+        """The error codes `call` answers for `case` (its own [calls.X.codes], then the platform-wide [errors] ones;
+        a signature error: [webhooks] signature_codes)."""
+        own = self.call(call).codes.get(case, [])  # type: ignore[call-overload]
+        if case == "signature":
+            return (*own, *self.webhooks.signature_codes)
+        wide = self.model.errors.get(_ERROR_KEYS.get(case, case), [])
+        return (*own, *([wide] if isinstance(wide, str) else wide))
+
+    def deposit_call(self, method: str) -> str:
+        """The call a deposit of `method` goes through: its own (flows.deposit.calls), else calls.deposit."""
+        return self.flows.deposit.calls.get(method, "deposit")
 
     def state(self, key: str) -> str:
         return str(self._get("states", key))

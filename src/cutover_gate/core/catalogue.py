@@ -94,6 +94,10 @@ LINES: tuple[Line, ...] = (
     Line("t15_payouts_router", "t15", 3, "Payouts router reachable", "Payouts router erişilebilir", parent="smoke"),
     Line("t15_admin_auth_enforced", "t15", 3, "Admin endpoints reject a missing or invalid token",
          "Admin endpoint'leri eksik veya geçersiz token'ı reddediyor", parent="smoke"),
+    # the deployer sees alerting live before traffic opens: only with the profile's [metrics] source = "prometheus"
+    # (the rules, Alertmanager and its routing); with the default scrape source NOT_RUN, never holding GO
+    Line("t15_alerting_active", "t15", 3, "Alerting live in Prometheus and Alertmanager (5xx/latency/DB/webhook)",
+         "Alarmlar Prometheus ve Alertmanager'da canlı (5xx/latency/DB/webhook)", mandatory=False),
     # 4) Canary money loop (T-0)
     # runbook B.4 ends with "open traffic": by T-0 the maintenance page is off again
     Line("t0_traffic_open", "t0", 4, "Traffic open (no maintenance page)", "Trafik açık (bakım sayfası yok)",

@@ -36,6 +36,8 @@ def guards(settings: GateSettings) -> list[str]:
            "a money call or a validly signed event with no answer blocks every later writer (an OPTIONS, an empty or "
            "unsigned body with no answer blocks nothing)",
            "routes that must be disabled are probed with OPTIONS, never sent a body",
+           f"kit budget: at most {settings.cutover.kit_budget.withdrawals} kit withdrawals and "
+           f"{settings.cutover.kit_budget.amount:.2f} in all ([kit_budget]); a probe beyond it does not run",
            "an unsigned or wrongly signed probe whose answer proves nothing may be followed by its correctly signed "
            "twin (declared routes with a known secret only), for the same completed canary transaction"]
     out.append("restore drill (t30_restore_drill): never in prod; elsewhere it creates one scratch database "

@@ -8,171 +8,43 @@ from __future__ import annotations
 import json as jsonlib
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
 import urllib3
 from tenacity import (
-    RetryError,
     Retrying,
     retry_if_exception_type,
-    retry_if_result,
     stop_after_attempt,
-    stop_after_delay,
     wait_exponential,
-    wait_fixed,
 )
 
-from cutover_gate.config.profile_schema import Call
-from cutover_gate.config.target_profile import Profile, dig
+from cutover_gate.config.target_profile import Profile
 from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
-from cutover_gate.core.redact import MASK, REDACTOR, SENSITIVE_KEY, Secret
+from cutover_gate.core.redact import REDACTOR, Secret
 from cutover_gate.target.breaker import PROBE_TIMEOUT_S, WRITE_METHODS, Breaker
 from cutover_gate.target.calls import fill, query_string
+from cutover_gate.target.polling import poll
+from cutover_gate.target.response import (
+    MAX_BODY,
+    Exchange,
+    RateLimited,
+    RefusedByRule,
+    Response,
+    TargetUnreachable,
+    _body_for_evidence,
+    _redacted_headers,
+    to_decimal,
+)
 
-MAX_BODY = 4000
+__all__ = ["Exchange", "RateLimited", "RefusedByRule", "Response", "TargetClient", "TargetUnreachable", "poll",
+           "to_decimal"]
 
-
-class TargetUnreachable(CheckFailed):
-    """The target did not answer at all."""
-
-
-class RateLimited(CheckFailed):
-    """The target answered 429 for longer than the step may wait: not a defect of the platform, a retry later."""
-
-
-@dataclass
-class Exchange:
-    method: str
-    url: str
-    status: int | None
-    elapsed_ms: float
-    request_headers: dict[str, str] = field(default_factory=dict)
-    request_body: Any = None
-    response_body: Any = None
-    error: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "method": self.method, "url": self.url, "status": self.status, "elapsed_ms": round(self.elapsed_ms, 1),
-            "request_headers": self.request_headers, "request_body": self.request_body,
-            "response_body": self.response_body, "error": self.error,
-        }
-
-
-def _redacted_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: (MASK if SENSITIVE_KEY.search(k) else REDACTOR.scrub(v)) for k, v in headers.items()}
-
-
-def _body_for_evidence(raw: Any) -> Any:
-    if raw is None:
-        return None
-    if isinstance(raw, bytes | str):
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-        try:
-            return REDACTOR.scrub_obj(jsonlib.loads(text))
-        except ValueError:
-            return REDACTOR.scrub(text[:MAX_BODY])
-    return REDACTOR.scrub_obj(raw)
-
-
-def to_decimal(value: Any, what: str) -> Decimal:
-    """Amounts are compared as Decimal, never float: parse from the JSON text form."""
-    if isinstance(value, bool) or value is None:
-        raise CheckFailed(f"{what} is {value!r}, not an amount")
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise CheckFailed(f"{what} is {value!r}, not an amount") from None
-
-
-class Response:
-    def __init__(self, raw: requests.Response, exchange: Exchange, spec: Call | None = None, name: str = "") -> None:
-        self.raw = raw
-        self.status = raw.status_code
-        self.headers = raw.headers
-        self.text = raw.text
-        self.exchange = exchange
-        self.spec = spec
-        """The declared call this answers, when it was made with `TargetClient.call`."""
-        self.name = name
-
-    def json(self) -> Any:
-        try:
-            return self.raw.json()
-        except ValueError:
-            ctype = self.headers.get("content-type", "?")
-            raise CheckFailed(f"{self.exchange.method} {self.exchange.url} answered {self.status} with a non-JSON body "
-                              f"(content-type {ctype})") from None
-
-    def field(self, dotted: str) -> Any:
-        body = self.json()
-        try:
-            return dig(body, dotted)
-        except KeyError as exc:
-            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: {exc.args[0]} in the answer") from None
-
-    def answer(self, key: str) -> Any:
-        """The answer field `key` of the declared call (`answer.<key>` of the profile's call)."""
-        if self.spec is None or key not in self.spec.answer:
-            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: the profile's call '{self.name}' does not "
-                              f"say where '{key}' is in the answer (calls.{self.name}.answer.{key})")
-        return self.field(self.spec.answer[key])
-
-    def word(self, key: str) -> str:
-        """The answer field `key` as a state word to compare with the profile's: JSON's own spelling for true, false
-        and null (a boolean `"ready": true` is the word "true")."""
-        value = self.answer(key)
-        return jsonlib.dumps(value) if value is None or isinstance(value, bool) else str(value)
-
-    def items(self) -> list[dict[str, Any]]:
-        """The list answer's elements (`answer.items`), objects only."""
-        found = self.answer("items")
-        if not isinstance(found, list):
-            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: '{self.name}' answer's items is not a list")
-        return [i for i in found if isinstance(i, dict)]
-
-    def item(self, element: dict[str, Any], key: str) -> Any:
-        """Field `key` of one list element (`item.<key>` of the profile's call); KeyError when it lacks it."""
-        if self.spec is None or key not in self.spec.item:
-            raise CheckFailed(f"the profile's call '{self.name}' does not say where '{key}' is in an element "
-                              f"(calls.{self.name}.item.{key})")
-        return dig(element, self.spec.item[key])
-
-    def ok(self, what: str) -> Response:
-        """The answer, when its status is one the declared call accepts; CheckFailed naming it otherwise."""
-        return self.expect(*(self.spec.accept if self.spec else (200,)), what=what)
-
-    def error_code(self, profile: Profile, *, or_detail: bool = False) -> str:
-        """The platform's error code (`[errors] code_field`; with `or_detail`, else `detail_field`) of a JSON answer;
-        "" when the answer carries none."""
-        try:
-            body = self.json()
-        except CheckFailed:
-            return ""
-        if not isinstance(body, dict):
-            return ""
-        code = body.get(profile.value("errors", "code_field"))
-        if not code and or_detail:
-            code = body.get(profile.value("errors", "detail_field"))
-        return str(code or "")
-
-    def describe(self) -> str:
-        body = _body_for_evidence(self.text)
-        snippet = jsonlib.dumps(body)[:300] if not isinstance(body, str) else body[:300]
-        return f"{self.exchange.method} {self.exchange.url} -> {self.status} {snippet}"
-
-    def expect(self, *statuses: int, what: str) -> Response:
-        if self.status not in statuses:
-            want = " or ".join(str(s) for s in statuses)
-            raise CheckFailed(f"{what}: expected HTTP {want}, got {self.describe()}")
-        return self
+T = TypeVar("T")
 
 
 class TargetClient:
@@ -189,6 +61,11 @@ class TargetClient:
         """How long one call may wait out the target's 429 answers (their Retry-After)."""
         self.session = requests.Session()
         self.session.trust_env = False  # never route through a proxy from the environment
+        self.last_answer: tuple[float, str, str] | None = None
+        """(monotonic time, method, URL) of the last request the target answered at all."""
+        self.writes = 0
+        """How many requests that may change data the gate has sent (a read taken before the last one is stale)."""
+        self._reads: dict[str, tuple[int, float, Any]] = {}
 
     def close(self) -> None:
         self.session.close()
@@ -198,13 +75,18 @@ class TargetClient:
 
     def request(self, method: str, path: str, *, token: Secret | None = None, json: Any = None,
                 data: bytes | None = None, headers: dict[str, str] | None = None, retries: int | None = None,
-                may_move_money: bool | None = None) -> Response:
-        """`may_move_money=False` says the request cannot move money whatever the target does with it (OPTIONS, an
+                may_move_money: bool | None = None, record: bool = True) -> Response:
+        """`record=False` keeps the exchange out of the scenario's evidence (a bounded survey of hundreds of
+        bodiless probes reports its own summary, and may run beside another scenario).
+
+        `may_move_money=False` says the request cannot move money whatever the target does with it (OPTIONS, an
         empty body, an unsigned or wrongly signed event): a transport failure on it puts no write in doubt. By
         default every write may (fail closed)."""
         url = self.url(path)
         if self.breaker.down_since is not None:
             raise TargetUnreachable(f"{method} {url}: not sent, {self.breaker.describe()}")
+        if method in WRITE_METHODS:
+            self.writes += 1
         hdrs = dict(headers or {})
         if token is not None:
             hdrs["Authorization"] = f"Bearer {token.reveal()}"
@@ -213,7 +95,7 @@ class TargetClient:
             hdrs.setdefault("Content-Type", "application/json")
         waited = 0.0
         while True:
-            resp = self._send(method, url, hdrs, data, retries, may_move_money)
+            resp = self._send(method, url, hdrs, data, retries, may_move_money, record)
             pause = _retry_after(resp)
             if resp.status != 429:
                 return resp
@@ -225,7 +107,7 @@ class TargetClient:
             waited += pause
 
     def _send(self, method: str, url: str, hdrs: dict[str, str], data: bytes | None, retries: int | None,
-              may_move_money: bool | None = None) -> Response:
+              may_move_money: bool | None = None, record: bool = True) -> Response:
         # reads may be retried on connection errors; writes never are (money must not move twice)
         attempts = retries if retries is not None else (3 if method in ("GET", "OPTIONS", "HEAD") else 1)
         start = time.perf_counter()
@@ -241,18 +123,21 @@ class TargetClient:
             cause = _cause(exc)
             ex = Exchange(method, url, None, (time.perf_counter() - start) * 1000, _redacted_headers(hdrs),
                           _body_for_evidence(data), None, cause)
-            self._record(ex)
+            if record:
+                self._record(ex)
             in_doubt = method in WRITE_METHODS if may_move_money is None else may_move_money
             self.breaker.transport_failure(method, url, cause, self._alive, in_doubt=in_doubt)
             raise TargetUnreachable(f"{method} {url}: target unreachable ({cause})") from None
         ex = Exchange(method, url, raw.status_code, (time.perf_counter() - start) * 1000, _redacted_headers(hdrs),
                       _body_for_evidence(data), _body_for_evidence(raw.content[:MAX_BODY]))
-        self._record(ex)
+        self.last_answer = (time.monotonic(), method, url)
+        if record:
+            self._record(ex)
         return Response(raw, ex)
 
     def call(self, name: str, *, admin: Secret | None = None, player: Secret | None = None, key: str | None = None,
              with_key: bool = True, data: bytes | None = None, headers: Mapping[str, str] | None = None,
-             may_move_money: bool | None = None, **values: Any) -> Response:
+             may_move_money: bool | None = None, record: bool = True, **values: Any) -> Response:
         """A call of the profile: its method, path, auth, headers, query and body, filled with `values`.
 
         `admin` / `player` are the sessions its auth may need; `key` is the idempotency key of an idempotent call (a
@@ -278,8 +163,21 @@ class TargetClient:
                                                                                             spec.auth.scheme)
             hdrs[header] = f"{scheme} {token.reveal()}".strip()
         body = fill(spec.body, values, what) if spec.body is not None and data is None else None
-        resp = self.request(spec.method, str(path), json=body, data=data, headers=hdrs, may_move_money=may_move_money)
-        return Response(resp.raw, resp.exchange, spec, name)
+        resp = self.request(spec.method, str(path), json=body, data=data, headers=hdrs, may_move_money=may_move_money,
+                            record=record)
+        return Response(resp.raw, resp.exchange, spec, name, self.profile)
+
+    def fresh(self, key: str, read: Callable[[], T], max_age_s: float = 1.0) -> T:
+        """`read()`, or what it returned moments ago when the gate has sent nothing that may change data since: the
+        same read twice in a row costs a remote platform's round trip for nothing (a step's balance after, then the
+        next step's balance before). Anything the gate wrote since, or `max_age_s`, makes it read again."""
+        hit = self._reads.get(key)
+        now = time.monotonic()
+        if hit is not None and hit[0] == self.writes and now - hit[1] <= max_age_s:
+            return hit[2]
+        value = read()
+        self._reads[key] = (self.writes, time.monotonic(), value)
+        return value
 
     def _alive(self) -> bool:
         """One short health probe, no retry: does the target answer at all?"""
@@ -360,28 +258,3 @@ def _cause(exc: BaseException) -> str:
         if marker in text:
             return marker.lower()
     return type(exc).__name__ + (": " + REDACTOR.scrub(text)[:200] if text else "")
-
-
-def poll(read: Callable[[], str], *, done: Iterable[str], failed: Iterable[str], deadline_s: float,
-         interval_s: float, what: str) -> str:
-    """Poll `read()` until it returns a state in `done`; stop at once on a state in `failed`; give up at the deadline.
-
-    Returns the final state; raises CheckFailed naming the last state seen otherwise.
-    """
-    done_set, failed_set = set(done), set(failed)
-    last: list[str] = []
-
-    def observe() -> str:
-        state = read()
-        last.append(state)
-        if state in failed_set:
-            raise CheckFailed(f"{what}: reached terminal failure state '{state}'")
-        return state
-
-    retrying = Retrying(stop=stop_after_delay(deadline_s), wait=wait_fixed(interval_s),
-                        retry=retry_if_result(lambda s: s not in done_set))
-    try:
-        return str(retrying(observe))
-    except RetryError:
-        seen = last[-1] if last else "nothing"
-        raise CheckFailed(f"{what}: still '{seen}' after {deadline_s:g} s (waiting for {sorted(done_set)})") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_GIT_SHA = "5a4d8b0c3e2f1a6978d6c5b4a3928170f6e5d4c3"
@@ -17,7 +17,9 @@ DEFAULT_GIT_SHA = "5a4d8b0c3e2f1a6978d6c5b4a3928170f6e5d4c3"
 DEFAULT_ADMIN_EMAIL = "admin@sandbox.local"
 DEFAULT_ADMIN_PASSWORD = "Sandbox-Admin-Pass-1"
 DEFAULT_WEBHOOK_SECRET = "sandbox-payout-webhook-secret"
-DEFAULT_ADYEN_HMAC_KEY = "c2FuZGJveC1hZHllbi1obWFjLWtleS0zMmJ5dGVzISE="  # base64 of a 32-byte sandbox key
+DEFAULT_ADYEN_HMAC_KEY = "73616E64626F782D616479656E2D686D61632D6B65792D333262797465732121"
+"""64 hexadecimal characters, as Adyen issues its HMAC key: the alt dialect's acquirer hex-decodes it as Adyen's
+libraries do; the contract's route base64-decodes the same text (CONTRACT §1), which a hex key also is."""
 DEFAULT_STRIPE_WEBHOOK_SECRET = "whsec_sandbox_stripe_webhook_secret"
 DEFAULT_VERIFY_CODE = "424242"
 """The fixed staging verification code of the alt dialect (`CUTOVER_VERIFY_CODE`; the gate reads the same)."""
@@ -55,6 +57,10 @@ class Settings(BaseSettings):
     register_rate_limit: int = Field(default=3, ge=1)
     """alt: registrations one client may make per window; the next is 429 with Retry-After."""
     register_rate_window_seconds: float = Field(default=60.0, gt=0)
+    casino_risk_withdrawals_per_hour: int = Field(default=12, ge=0, validation_alias=AliasChoices(
+        "casino_risk_withdrawals_per_hour", "CASINO_RISK_WITHDRAWALS_PER_HOUR"))
+    """casino: withdrawal requests one player may make in an hour; the next is 403 RISK_BLOCK (the platform's own
+    variable `CASINO_RISK_WITHDRAWALS_PER_HOUR`, without the CUTOVER_ prefix)."""
 
     @field_validator("verify_code")
     @classmethod

@@ -29,7 +29,7 @@ class PayoutEvent(BaseModel):
     status: withdrawals.PayoutStatus
 
 
-def _adyen_items(payload: dict[str, Any]) -> list[dict[str, Any]]:
+def adyen_items(payload: dict[str, Any]) -> list[dict[str, Any]]:
     entries = payload.get("notificationItems")
     items = [entry.get("NotificationRequestItem") if isinstance(entry, dict) else None
              for entry in (entries if isinstance(entries, list) else [])]
@@ -60,7 +60,7 @@ def payout_webhook(raw: RawBody, session: SessionDep, ctx: ContextDep,
 
 @router.post("/api/v1/payments/adyen/webhook")
 def adyen_webhook(raw: RawBody, session: SessionDep, ctx: ContextDep) -> dict[str, Any]:
-    items = _adyen_items(inbound.json_object(raw))
+    items = adyen_items(inbound.json_object(raw))
     inbound.check_adyen(ctx, items)
     inbound.apply_adyen(session, ctx, items)
     session.commit()

@@ -6,7 +6,9 @@
   with outcome `SUCCESS` | `FAILURE`. No bearer: 401 before the signature is even read.
 - `POST /v2/hooks/cards`: the card PSP (Stripe scheme) with `X-Card-Signature: t=<ts>,v1=<hex>`; a Stripe event.
 - `POST /v2/hooks/acquirer`: the acquirer (Adyen scheme, `additionalData.hmacSignature` per item) as
-  `{"batch": [<NotificationRequestItem>, ...]}`.
+  `{"batch": [<NotificationRequestItem>, ...]}`. Unlike the contract's route, its HMAC key
+  (`CUTOVER_ADYEN_HMAC_KEY`) is what Adyen issues, 64 hexadecimal characters, and is hex-decoded as Adyen's own
+  libraries do (`ACQUIRER_KEY_ENCODING`); a key that is not hex verifies nothing, so every item is refused.
 
 A replayed event answers 200 `{"ack": true, "replayed": true, ...}` and moves nothing.
 
@@ -24,9 +26,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, ValidationError
 
-from cutover_sandbox import inbound, undeclared, withdrawals
+from cutover_sandbox import inbound, signatures, undeclared, withdrawals
 from cutover_sandbox.api.alt import names
 from cutover_sandbox.api.deps import ContextDep, CurrentAdmin, RawBody, SessionDep
+from cutover_sandbox.core.context import AppContext
 from cutover_sandbox.errors import ApiError
 
 router = APIRouter(prefix="/v2/hooks", tags=["webhooks"])
@@ -34,6 +37,8 @@ paypal_router = APIRouter(prefix="/v2/webhooks", tags=["webhooks"])
 
 PAYOUT_HEADERS = ("X-Sig-Timestamp", "X-Sig")
 CARD_SIGNATURE_HEADER = "X-Card-Signature"
+ACQUIRER_KEY_ENCODING: signatures.KeyEncoding = "hex"
+"""The acquirer's HMAC key is hex, as Adyen issues it (the contract's route reads it as base64)."""
 
 
 class PayoutResult(BaseModel):
@@ -53,6 +58,19 @@ def _batch(payload: dict[str, Any]) -> list[dict[str, Any]]:
     if not items or not all(isinstance(item, dict) for item in items):
         raise ApiError(400, "INVALID_PAYLOAD", "no batch of notification items")
     return items
+
+
+def _check_acquirer(ctx: AppContext, items: list[dict[str, Any]]) -> None:
+    """`inbound.check_adyen` with the key hex-decoded: 401 when an item's signature is missing or wrong."""
+    for item in items:
+        signature = (item.get("additionalData") or {}).get("hmacSignature")
+        if ctx.faults.active("webhook_accepts_bad_signature"):  # FAULT: signatures are not checked
+            continue
+        if not signature:
+            raise inbound.missing(401)
+        if not signatures.adyen_signature_valid(ctx.settings.adyen_hmac_key, item, str(signature),
+                                                ACQUIRER_KEY_ENCODING):
+            raise inbound.invalid(401)
 
 
 @router.post("/payout-result")
@@ -84,7 +102,7 @@ def cards(raw: RawBody, session: SessionDep, ctx: ContextDep,
 @router.post("/acquirer")
 def acquirer(raw: RawBody, session: SessionDep, ctx: ContextDep) -> dict[str, Any]:
     items = _batch(inbound.json_object(raw))
-    inbound.check_adyen(ctx, items)
+    _check_acquirer(ctx, items)
     outcomes = inbound.apply_adyen(session, ctx, items)
     session.commit()
     return {"ack": True, "replayed": all(outcome == "replay" for outcome in outcomes),

@@ -1,0 +1,95 @@
+"""Round trips on the sequential path: what a remote platform's latency costs the gate.
+
+    python bench/bench_round_trips.py [--latency-ms 200] [--marker "t60 or t30 or t15 or t0"]
+
+A sandbox behind the product's fault proxy; the gate runs its phases through the proxy once as it is and once with
+`--latency-ms` added to every request. Printed: discovery's requests and time against the sandbox directly, then
+the requests made (by method), the calls on the sequential path (the
+longest chain of requests each sent after the previous one was answered: what latency multiplies), the discovery
+requests, and both wall times. Concurrent reads (discovery, T-60/T-15 probes, the footprint's reads) are off that
+path; money calls stay on it, one after the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_gate import ROOT, _env, sandbox
+
+from cutover_gate.checks import discovery
+from cutover_gate.config import route_catalogue
+from cutover_gate.config.target_profile import load_profile
+from cutover_gate.target.client import TargetClient
+from cutover_proxy import FaultProxy
+
+
+def sequential_path(log: list[object]) -> int:
+    """The longest chain of requests where each starts after the one before it was answered."""
+    spans = sorted((datetime.fromisoformat(str(e.at).replace("Z", "+00:00")).timestamp(),  # type: ignore[attr-defined]
+                    float(e.duration_ms) / 1000) for e in log)  # type: ignore[attr-defined]
+    depth: list[int] = []
+    ends: list[float] = []
+    for start, took in spans:
+        before = [d for d, end in zip(depth, ends, strict=True) if end <= start + 0.0005]
+        depth.append(1 + max(before, default=0))
+        ends.append(start + took)
+    return max(depth, default=0)
+
+
+def run(url: str, dsn: str, marker: str) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--reports-dir={tmp}/reports",
+               f"--target-url={url}", "--env-name=staging", f"--cutover-file={ROOT / 'fixtures' / 'cutover.toml'}",
+               "-m", marker]
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, env=_env({"CUTOVER_DB_DSN": dsn}), capture_output=True, text=True,
+                              check=False)
+        return time.perf_counter() - start, proc.returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latency-ms", type=float, default=200.0)
+    parser.add_argument("--marker", default="t60 or t30 or t15 or t0")
+    args = parser.parse_args()
+    with sandbox() as (_boot, info):
+        profile = load_profile(None)
+        target = TargetClient(info["url"], profile)
+        for label, paths in (("seed/bootstrap/test/debug", route_catalogue.seed_candidates(profile)),
+                             ("PSP callbacks", route_catalogue.callback_candidates(profile))):
+            start = time.perf_counter()
+            found = discovery.survey(target, paths)
+            print(f"discovery of {label:<26} {found.requests:4d} OPTIONS (bound {profile.model.discovery.max_requests}"
+                  f", {profile.model.discovery.concurrency} in flight) in {time.perf_counter() - start:5.2f} s "
+                  "against the sandbox")
+        target.close()
+        figures = {}
+        for label, latency in (("healthy", 0.0), (f"+{args.latency_ms:g} ms per call", args.latency_ms)):
+            with FaultProxy(info["url"]) as proxy:
+                if latency:
+                    proxy.latency(latency)
+                wall, code = run(proxy.url, info["dsn"], args.marker)
+                log = list(proxy.log)
+            figures[label] = wall
+            methods = Counter(e.method for e in log)
+            options = sum(1 for e in log if e.method == "OPTIONS")
+            print(f"{label:<24} wall {wall:6.2f} s  exit {code}  requests {len(log)} "
+                  f"({', '.join(f'{m} {n}' for m, n in methods.most_common())})  OPTIONS (discovery and probes) "
+                  f"{options}  sequential path {sequential_path(log)} calls")
+        healthy, slow = figures.values()
+        print(f"latency cost: +{slow - healthy:.2f} s for +{args.latency_ms:g} ms per call "
+              f"(= {(slow - healthy) / (args.latency_ms / 1000):.0f} round trips on the sequential path)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

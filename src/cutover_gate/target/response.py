@@ -1,0 +1,180 @@
+"""What the target answered: the exchange as the evidence keeps it (redacted) and the answer a step reads, by the
+profile's declared call (its answer fields, accepted statuses, success in the body, error codes where they are)."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import requests
+
+from cutover_gate.config.profile_schema import Call
+from cutover_gate.config.target_profile import Profile, dig
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import MASK, REDACTOR, SENSITIVE_KEY
+
+MAX_BODY = 4000
+
+
+class TargetUnreachable(CheckFailed):
+    """The target did not answer at all."""
+
+
+class RateLimited(CheckFailed):
+    """The target answered 429 for longer than the step may wait: not a defect of the platform, a retry later."""
+
+
+class RefusedByRule(CheckFailed):
+    """The platform's risk control or a limit refused a probe (a code of the call's `risk_refusal` / `rate_limit`):
+    its business, not its failure. The scenario is NOT_RUN with the answer, never a FAIL, never a PASS."""
+
+
+@dataclass
+class Exchange:
+    method: str
+    url: str
+    status: int | None
+    elapsed_ms: float
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: Any = None
+    response_body: Any = None
+    error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method, "url": self.url, "status": self.status, "elapsed_ms": round(self.elapsed_ms, 1),
+            "request_headers": self.request_headers, "request_body": self.request_body,
+            "response_body": self.response_body, "error": self.error,
+        }
+
+
+def _redacted_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k: (MASK if SENSITIVE_KEY.search(k) else REDACTOR.scrub(v)) for k, v in headers.items()}
+
+
+def _body_for_evidence(raw: Any) -> Any:
+    if raw is None:
+        return None
+    if isinstance(raw, bytes | str):
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        try:
+            return REDACTOR.scrub_obj(jsonlib.loads(text))
+        except ValueError:
+            return REDACTOR.scrub(text[:MAX_BODY])
+    return REDACTOR.scrub_obj(raw)
+
+
+def to_decimal(value: Any, what: str) -> Decimal:
+    """Amounts are compared as Decimal, never float: parse from the JSON text form."""
+    if isinstance(value, bool) or value is None:
+        raise CheckFailed(f"{what} is {value!r}, not an amount")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise CheckFailed(f"{what} is {value!r}, not an amount") from None
+
+
+class Response:
+    def __init__(self, raw: requests.Response, exchange: Exchange, spec: Call | None = None, name: str = "",
+                 profile: Profile | None = None) -> None:
+        self.profile = profile
+        self.raw = raw
+        self.status = raw.status_code
+        self.headers = raw.headers
+        self.text = raw.text
+        self.exchange = exchange
+        self.spec = spec
+        """The declared call this answers, when it was made with `TargetClient.call`."""
+        self.name = name
+
+    def json(self) -> Any:
+        try:
+            return self.raw.json()
+        except ValueError:
+            ctype = self.headers.get("content-type", "?")
+            raise CheckFailed(f"{self.exchange.method} {self.exchange.url} answered {self.status} with a non-JSON body "
+                              f"(content-type {ctype})") from None
+
+    def field(self, dotted: str) -> Any:
+        body = self.json()
+        try:
+            return dig(body, dotted)
+        except KeyError as exc:
+            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: {exc.args[0]} in the answer") from None
+
+    def answer(self, key: str) -> Any:
+        """The answer field `key` of the declared call (`answer.<key>` of the profile's call)."""
+        if self.spec is None or key not in self.spec.answer:
+            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: the profile's call '{self.name}' does not "
+                              f"say where '{key}' is in the answer (calls.{self.name}.answer.{key})")
+        return self.field(self.spec.answer[key])
+
+    def word(self, key: str) -> str:
+        """The answer field `key` as a state word to compare with the profile's: JSON's own spelling for true, false
+        and null (a boolean `"ready": true` is the word "true")."""
+        value = self.answer(key)
+        return jsonlib.dumps(value) if value is None or isinstance(value, bool) else str(value)
+
+    def items(self) -> list[dict[str, Any]]:
+        """The list answer's elements (`answer.items`), objects only."""
+        found = self.answer("items")
+        if not isinstance(found, list):
+            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: '{self.name}' answer's items is not a list")
+        return [i for i in found if isinstance(i, dict)]
+
+    def item(self, element: dict[str, Any], key: str) -> Any:
+        """Field `key` of one list element (`item.<key>` of the profile's call); KeyError when it lacks it."""
+        if self.spec is None or key not in self.spec.item:
+            raise CheckFailed(f"the profile's call '{self.name}' does not say where '{key}' is in an element "
+                              f"(calls.{self.name}.item.{key})")
+        return dig(element, self.spec.item[key])
+
+    def ok(self, what: str) -> Response:
+        """The answer, when its status is one the declared call accepts and its body does not say it failed
+        (`success`); RefusedByRule when a risk or limit rule refused it; CheckFailed naming it otherwise."""
+        if self.spec is not None and self.profile is not None and self.status not in self.spec.accept:
+            code = self.error_code(self.profile)
+            if code and code in {*self.profile.codes(self.name, "risk_refusal"),
+                                 *self.profile.codes(self.name, "rate_limit")}:
+                raise RefusedByRule(f"{what}: the platform's risk control refused the probe ({self.status} {code})")
+        self.expect(*(self.spec.accept if self.spec else (200,)), what=what)
+        success = self.spec.success if self.spec else None
+        if success is not None:
+            try:
+                said = dig(self.json(), success.field)
+            except (KeyError, CheckFailed):
+                said = None
+            if said not in success.values:
+                raise CheckFailed(f"{what}: answered {self.status} but its body says it failed ({success.field} = "
+                                  f"{jsonlib.dumps(said)}; success is {jsonlib.dumps(success.values)}): a refusal")
+        return self
+
+    def error_code(self, profile: Profile, *, or_detail: bool = False) -> str:
+        """The platform's error code of a JSON answer, where the profile says it is ([errors] code: paths tried in
+        order; with `or_detail`, else its message); "" when the answer carries none."""
+        try:
+            body = self.json()
+        except CheckFailed:
+            return ""
+        codes, messages = profile.error_paths()
+        for where in (*codes, *(messages if or_detail else ())):
+            try:
+                found = dig(body, where)
+            except (KeyError, TypeError):
+                continue
+            if isinstance(found, str | int) and not isinstance(found, bool) and str(found):
+                return str(found)
+        return ""
+
+    def describe(self) -> str:
+        body = _body_for_evidence(self.text)
+        snippet = jsonlib.dumps(body)[:300] if not isinstance(body, str) else body[:300]
+        return f"{self.exchange.method} {self.exchange.url} -> {self.status} {snippet}"
+
+    def expect(self, *statuses: int, what: str) -> Response:
+        if self.status not in statuses:
+            want = " or ".join(str(s) for s in statuses)
+            raise CheckFailed(f"{what}: expected HTTP {want}, got {self.describe()}")
+        return self

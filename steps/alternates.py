@@ -1,0 +1,126 @@
+"""Every other way the platform approves and pays (T-0, `flows.alternates`): an admin UI's own approve and mark-paid
+routes beside the finance API's, say. The canary loop goes through the primary calls; each alternate path is proven
+on a kit withdrawal of the kit amount, through the whole loop (request, approve, paid), with the same ledger check.
+A 404/5xx on any path is the rollback matrix's payout/withdraw row, and the line names the path: the defect the ops
+team would hit first is the path nobody probed."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from pytest_bdd import then, when
+
+from cutover_gate.checks.canary import Balance, balance, withdrawal_state
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.evidence.recording import Evidence, proves
+from cutover_gate.target.client import TargetClient, TargetUnreachable
+from steps.canary import settle_call
+from steps.common import spend
+from steps.webhooks import Kit
+
+
+@dataclass
+class Path:
+    review: str
+    settle: str
+    tx_id: str = ""
+    before: Balance | None = None
+
+    @property
+    def name(self) -> str:
+        return f"calls.{self.review} + calls.{self.settle}"
+
+
+@dataclass
+class Alternates:
+    paths: list[Path] = field(default_factory=list)
+
+
+def paths_of(target: TargetClient) -> list[Path]:
+    """One path per alternate: its own call for the step it replaces, the primary for the other."""
+    alternates = target.profile.flows.alternates
+    reviews, settles = alternates.get("withdrawal_review", []), alternates.get("withdrawal_mark_paid", [])
+    primary_review, primary_settle = "withdrawal_review", settle_call(target)
+    return [Path(reviews[i] if i < len(reviews) else primary_review,
+                 settles[i] if i < len(settles) else primary_settle) for i in range(max(len(reviews), len(settles)))]
+
+
+def _act(target: TargetClient, kit: Kit, evidence: Evidence, path: Path, call: str, what: str) -> None:
+    try:
+        resp = target.call(call, admin=kit.admin, tx_id=path.tx_id, action=target.profile.value("actions", "approve"),
+                           reason=f"cutover alternate path {what}", key=f"gate-alt-{uuid.uuid4()}")
+    except TargetUnreachable as exc:
+        evidence.trigger("payout_withdraw_http_error", f"{what} through calls.{call} got no answer: {exc}")
+        raise
+    if resp.status == 404 or resp.status >= 500:
+        evidence.trigger("payout_withdraw_http_error", f"{what} through calls.{call} ({resp.exchange.method} "
+                                                       f"{target.profile.call(call).path}) answered {resp.status}")
+    resp.ok(f"{what} through calls.{call} ({path.name})")
+
+
+@when("a kit withdrawal is requested for each alternate approve and pay path", target_fixture="alternates")
+@when("her alternatif onay ve ödeme yolu için bir kit çekimi istenir", target_fixture="alternates")
+@proves("t0_admin_approve")
+def _(kit: Kit, target: TargetClient, evidence: Evidence) -> Alternates:
+    found = Alternates(paths_of(target))
+    evidence.put("alternate_paths", [p.name for p in found.paths] or "none declared (flows.alternates)")
+    p = target.profile
+    for path in found.paths:
+        spend(kit.shared, kit.budget, kit.amount, f"the alternate path {path.name}")
+        path.before = balance(target, kit.player.token)
+        resp = target.call("withdraw", player=kit.player.token, key=f"gate-alt-{uuid.uuid4()}",
+                           amount=f"{kit.amount:.2f}", method=p.value("canary", "withdraw_method"),
+                           address=p.value("canary", "withdraw_address")).ok(f"kit withdrawal for {path.name}")
+        path.tx_id = str(resp.answer("tx_id"))
+        kit.shared.footprint.withdrawal(path.tx_id, kit.amount, f"alternate path {path.name}")
+    return found
+
+
+def _through_each(alternates: Alternates, kit: Kit, target: TargetClient, evidence: Evidence, step: str,
+                  what: str, state: str) -> None:
+    """Each path's `step` call ("review" or "settle") on its withdrawal, then the platform's own view of it."""
+    wanted = target.profile.state(state)
+    for path in alternates.paths:
+        call = getattr(path, step)
+        _act(target, kit, evidence, path, call, what)
+        shown = withdrawal_state(target, kit.admin, path.tx_id)
+        evidence.put(f"{path.name} {step}", shown)
+        if shown != wanted:
+            raise CheckFailed(f"after {what} through calls.{call} the platform shows {path.tx_id} '{shown}', "
+                              f"expected '{wanted}'")
+
+
+@then("each alternate path approves its withdrawal")
+@then("her alternatif yol çekimini onaylar")
+@proves("t0_admin_approve")
+def _(alternates: Alternates, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
+    _through_each(alternates, kit, target, evidence, "review", "approve", "withdraw_approved")
+
+
+@then("each alternate path pays its withdrawal out")
+@then("her alternatif yol çekimini öder")
+@proves("t0_mark_paid")
+def _(alternates: Alternates, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
+    _through_each(alternates, kit, target, evidence, "settle", "mark paid", "withdraw_paid")
+
+
+@then("each paid withdrawal settled exactly")
+@then("ödenen her çekim tam olarak kapandı")
+@proves("t0_ledger_settlement")
+def _(alternates: Alternates, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
+    if not alternates.paths:
+        return
+    first = alternates.paths[0].before
+    assert first is not None
+    after = balance(target, kit.player.token)
+    spent = kit.amount * len(alternates.paths)
+    expected = (first.available - spent, first.held)
+    evidence.put("alternate_settlement", {"expected": [f"{v:.2f}" for v in expected],
+                                          "seen": [f"{after.available:.2f}", f"{after.held:.2f}"]})
+    if (after.available, after.held) != expected:
+        evidence.trigger("ledger_invariant_breach", f"alternate paths settled to available/held {after.available}/"
+                                                    f"{after.held}, expected {expected[0]}/{expected[1]}")
+        raise CheckFailed(f"after the alternate paths available/held is {after.available}/{after.held}, expected "
+                          f"{expected[0]}/{expected[1]} (each path paid out {kit.amount} once, held back to its "
+                          "start)")
