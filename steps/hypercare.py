@@ -4,7 +4,9 @@ A watch round is gathered by cutover_gate.checks.hypercare.watch (/metrics again
 baseline, the finance queue and the day's reconciliation in the database, the ledger invariants) and judged by
 checks.hypercare.judge; the control report is reports/hypercare.py, the daily reconciliation report
 steps/reconciliation.py, the alerting line steps/hypercare_alerting.py. A round is taken once per process and shared
-by the scenarios that need it.
+by the scenarios that need it. With `[metrics] source = "prometheus"` the round's signals are PromQL queries over the
+interval since the previous round's time or the T-0 baseline instant (checks.hypercare.promwatch), and the alerts
+firing for the target are its evidence.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from typing import Any
 import pytest
 from pytest_bdd import given, then, when
 
-from cutover_gate.checks.hypercare import judge, rounds
+from cutover_gate.checks.hypercare import interval as iv
+from cutover_gate.checks.hypercare import judge, promwatch, rounds
+from cutover_gate.checks.hypercare import prometheus as prom
 from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.checks.hypercare.interval import CounterState
 from cutover_gate.checks.hypercare.watch import Round, config, take_round
-from cutover_gate.core.clock import iso, parse_iso, utcnow
+from cutover_gate.core.clock import iso, parse_iso, parse_time, utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.history import CutoverRecord, RecordError
@@ -30,7 +34,7 @@ from cutover_gate.reports import hypercare as report
 from cutover_gate.reports.writer import write_json, write_text
 from cutover_gate.target.client import TargetClient
 from cutover_gate.target.database import Database
-from steps.metrics_baseline import BASELINE_KEY
+from steps.metrics_baseline import BASELINE_KEY, PROMETHEUS_KEY
 
 WATCH_LINE = "hc_first_6h_watch"
 REPORT_LINE = "hc_control_report_24h"
@@ -38,8 +42,9 @@ BASELINE_LINE = "t0_canary_report"
 REPORT_MD, REPORT_JSON = "hypercare_report.md", "hypercare_report.json"
 
 @pytest.fixture(scope="session")
-def hypercare_round_cache() -> dict[str, Round]:
-    """One watch round per process: the watch, the report and the stability scenarios read the same observation."""
+def hypercare_round_cache() -> dict[str, Any]:
+    """One watch round per process: the watch, the report and the stability scenarios read the same observation
+    ("round"; "prometheus": what the round asked Prometheus, with that source)."""
     return {}
 
 
@@ -82,22 +87,64 @@ def previous_state(history: dict[str, Any]) -> CounterState | None:
     return max(states, key=lambda s: s.at, default=None)
 
 
-def baseline_state(history: dict[str, Any], cache: dict[str, CounterState]) -> CounterState | None:
+def baseline_state(history: dict[str, Any], cache: dict[str, Any]) -> CounterState | None:
     """The T-0 baseline: this run's if T-0 ran in it, else the one on record for this release."""
     return cache.get("baseline") or CounterState.from_json(line_evidence(history, BASELINE_LINE).get(BASELINE_KEY))
 
 
+def since_instant(history: dict[str, Any], cache: dict[str, Any], now: datetime) -> tuple[datetime | None, str]:
+    """Where a Prometheus round's range starts: the newer of the latest round's time on record and the T-0 baseline
+    instant (this run's, else the one on record; a scrape baseline's time serves too), older than now."""
+    t0 = line_evidence(history, BASELINE_LINE)
+    instant = cache.get("instant") or parse_time((t0.get(PROMETHEUS_KEY) or {}).get("at")) \
+        or parse_time((t0.get(BASELINE_KEY) or {}).get("at"))
+    kept = [ts for r in line_evidence(history, WATCH_LINE).get("rounds", [])
+            if isinstance(r, dict) and (ts := parse_time(r.get("at"))) is not None]
+    known = [(ts, basis) for ts, basis in ((max(kept, default=None), iv.PREVIOUS), (instant, iv.BASELINE))
+             if ts is not None and ts < now]
+    return max(known, key=lambda pair: pair[0], default=(None, iv.SINCE_START))
+
+
+def prometheus_round(gate: Gate, target: TargetClient, admin_token: Secret, database: Database,
+                     history: dict[str, Any], baseline: dict[str, Any]) -> tuple[Round, promwatch.PromEvidence]:
+    metrics = target.profile.model.metrics
+    since, basis = since_instant(history, baseline, utcnow())
+    api, why = None, ""
+    try:
+        api = prom.connect(gate.settings, metrics)
+    except prom.PromError as exc:
+        why = str(exc)
+    try:
+        return promwatch.take_round(target, admin_token, database, config(target), metrics, api, since=since,
+                                    basis=basis, unreachable=why)
+    finally:
+        if api is not None:
+            api.close()
+
+
+def summary_of(cache: dict[str, Any], watch_round: Round) -> dict[str, Any]:
+    """The round's compact summary for the record, with the alerts firing when Prometheus was asked."""
+    summary = judge.round_summary(*watch_round)
+    seen = cache.get("prometheus")
+    if seen is not None:
+        summary["alerts_firing"] = [a["alert"] for a in seen.firing] if isinstance(seen.firing, list) else seen.firing
+    return summary
+
+
 @when("I take a hypercare watch round", target_fixture="watch_round")
 @when("bir hypercare izleme turu yaparım", target_fixture="watch_round")
-def _(target: TargetClient, admin_token: Secret, database: Database, hypercare_round_cache: dict[str, Round],
-      hypercare_history: dict[str, Any], metrics_baseline_cache: dict[str, CounterState], evidence: Evidence
-      ) -> Round:
+def _(gate: Gate, target: TargetClient, admin_token: Secret, database: Database, hypercare_round_cache: dict[str, Any],
+      hypercare_history: dict[str, Any], metrics_baseline_cache: dict[str, Any], evidence: Evidence) -> Round:
     if "round" not in hypercare_round_cache:
-        hypercare_round_cache["round"] = take_round(
-            target, admin_token, database, config(target), previous=previous_state(hypercare_history),
-            baseline=baseline_state(hypercare_history, metrics_baseline_cache))
+        if target.profile.model.metrics.source == "prometheus":
+            hypercare_round_cache["round"], hypercare_round_cache["prometheus"] = prometheus_round(
+                gate, target, admin_token, database, hypercare_history, metrics_baseline_cache)
+        else:
+            hypercare_round_cache["round"] = take_round(
+                target, admin_token, database, config(target), previous=previous_state(hypercare_history),
+                baseline=baseline_state(hypercare_history, metrics_baseline_cache))
     obs, findings = hypercare_round_cache["round"]
-    evidence.put("round", judge.round_summary(obs, findings))
+    evidence.put("round", summary_of(hypercare_round_cache, (obs, findings)))
     return obs, findings
 
 
@@ -109,10 +156,15 @@ def rounds_with(history: dict[str, Any], summary: dict[str, Any], cfg: Hypercare
 
 @then("the round is kept in the hypercare record")
 @then("tur hypercare kaydına eklenir")
-def _(watch_round: Round, hypercare_history: dict[str, Any], target: TargetClient, evidence: Evidence) -> None:
+def _(watch_round: Round, hypercare_history: dict[str, Any], target: TargetClient, evidence: Evidence,
+      hypercare_round_cache: dict[str, Any]) -> None:
     obs, findings = watch_round
     cfg = config(target)
-    evidence.put("rounds", rounds_with(hypercare_history, judge.round_summary(obs, findings), cfg))
+    evidence.put("rounds", rounds_with(hypercare_history, summary_of(hypercare_round_cache, watch_round), cfg))
+    if (seen := hypercare_round_cache.get("prometheus")) is not None:
+        evidence.put("prometheus", seen.queries)
+        evidence.put("alerts_firing", seen.firing)
+        evidence.put("prometheus_payouts", seen.payouts)
     evidence.put("thresholds", {k: v for k, v in asdict(cfg).items()
                                 if k.endswith(("_max", "_max_s", "_minutes", "_sample", "_hours", "_percent"))})
     evidence.put("findings", [asdict(f) for f in findings])

@@ -1,17 +1,28 @@
 """Hypercare's `hc_alerting_active` (checklist section 5 "Alerting active (5xx/latency/DB/webhook)"): the signals
 the platform's alerts are built on exist. Every webhook route answers and refuses an unsigned request (a missing
 route cannot raise webhook errors); /metrics carries the request counter with its labels and a valid latency
-histogram; readiness reports the database."""
+histogram; readiness reports the database.
+
+With `[metrics] source = "prometheus"` the line also proves the alerting where it lives (checks/hypercare/alerting.py):
+the alert rules the profile names for 5xx, latency, db and webhook are loaded, healthy and evaluated on time, an
+Alertmanager is attached, up, and routes them to a receiver with an integration. `t15_alerting_active` is the same
+check for the deployer at T-15 (not mandatory: with the default `scrape` source it is skipped, NOT_RUN)."""
 
 from __future__ import annotations
 
+import pytest
 from pytest_bdd import then, when
 
+from cutover_gate.checks.hypercare import alerting
+from cutover_gate.checks.hypercare import prometheus as prom
 from cutover_gate.checks.hypercare import signals as sig
 from cutover_gate.checks.hypercare.watch import config
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
+from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
+
+T15_LINE = "t15_alerting_active"
 
 
 @when("I send an unsigned request to every webhook route", target_fixture="webhook_answers")
@@ -108,3 +119,61 @@ def _(target: TargetClient, evidence: Evidence) -> None:
     wanted = target.profile.state("database_ok")
     if state != wanted:
         raise CheckFailed(f"readiness reports the database '{state}', not '{wanted}'")
+
+
+# -- alerting where it lives: Prometheus and Alertmanager ------------------------------------------------------------
+def inspect_alerting(gate: Gate, target: TargetClient) -> alerting.AlertingView:
+    metrics = target.profile.model.metrics
+    try:
+        api = prom.connect(gate.settings, metrics)
+    except prom.PromError as exc:
+        return alerting.AlertingView(unchecked=str(exc), evidence={"source": "prometheus"})
+    try:
+        return alerting.inspect(api, metrics)
+    finally:
+        api.close()
+
+
+def fail_on(problems: list[str]) -> None:
+    if problems:
+        raise CheckFailed("alerting is not live: " + "; ".join(problems))
+
+
+@then("with the Prometheus source its alert rules are healthy and Alertmanager routes them")
+@then("Prometheus kaynağıyla alarm kuralları sağlıklıdır ve Alertmanager onları yönlendirir")
+def _(gate: Gate, target: TargetClient, evidence: Evidence) -> None:
+    if target.profile.model.metrics.source != "prometheus":
+        evidence.put("alerting", "not asked: [metrics] source is scrape (the signals above are the proof)")
+        return
+    view = inspect_alerting(gate, target)
+    evidence.put("alerting", view.evidence)
+    evidence.put("alerting_problems", view.problems)
+    if view.unchecked:
+        raise CheckFailed(f"could not check: {view.unchecked}")
+    fail_on(view.problems)
+
+
+@when("I ask Prometheus about the platform's alerting", target_fixture="alerting_view")
+@when("Prometheus'a platformun alarm düzenini sorarım", target_fixture="alerting_view")
+def _(gate: Gate, target: TargetClient, evidence: Evidence) -> alerting.AlertingView:
+    if target.profile.model.metrics.source != "prometheus":
+        pytest.skip(f"{T15_LINE}: the profile's [metrics] source is scrape; alerting is proven in Prometheus only "
+                    'with [metrics] source = "prometheus" (hc_alerting_active still checks the signals)')
+    view = inspect_alerting(gate, target)
+    evidence.put("alerting", view.evidence)
+    evidence.put("alerting_problems", view.problems)
+    if view.unchecked:
+        raise CheckFailed(f"could not check: {view.unchecked}")
+    return view
+
+
+@then("every alert the runbook needs is a healthy rule evaluated on time")
+@then("runbook'un gerektirdiği her alarm zamanında değerlendirilen sağlıklı bir kuraldır")
+def _(alerting_view: alerting.AlertingView) -> None:
+    fail_on(alerting_view.rules)
+
+
+@then("an Alertmanager is attached, up and routes the alerts to a receiver")
+@then("bir Alertmanager bağlıdır, ayaktadır ve alarmları bir alıcıya yönlendirir")
+def _(alerting_view: alerting.AlertingView) -> None:
+    fail_on(alerting_view.delivery)

@@ -2,33 +2,68 @@
 report scenario, `t0_canary_report`), kept in that line's evidence as `metrics_baseline`. The first hypercare round
 judges the interval from it (the runbook's "no 5xx spike in the first 2 hours (normal baseline)"); a round in the same
 run reads it from the session, a later run from the cutover record. A baseline that cannot be taken is recorded
-with the reason and fails nothing here: hc_alerting_active is the line for missing metrics."""
+with the reason and fails nothing here: hc_alerting_active is the line for missing metrics.
+
+With `[metrics] source = "prometheus"` the baseline is also an instant (`prometheus_baseline`): the first round's
+queries run over the range since it. The alerts firing for the target at that instant are evidence; one the
+profile's `alert_map` maps raises its rollback-matrix row, an unmapped one is listed. Prometheus not answering here
+is recorded, never a failure: the alerting lines and the rounds fail closed on it."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 from pytest_bdd import then
 
-from cutover_gate.checks.hypercare.interval import CounterState
+from cutover_gate.checks.hypercare import alerting
+from cutover_gate.checks.hypercare import prometheus as prom
 from cutover_gate.checks.hypercare.judge import Observation
 from cutover_gate.checks.hypercare.watch import config, counters
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
+from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient
 
 BASELINE_KEY = "metrics_baseline"
+PROMETHEUS_KEY = "prometheus_baseline"
 
 
 @pytest.fixture(scope="session")
-def metrics_baseline_cache() -> dict[str, CounterState]:
-    """The baseline this run's T-0 took, for a hypercare round of the same run (the record is written at its end)."""
+def metrics_baseline_cache() -> dict[str, Any]:
+    """The baseline this run's T-0 took, for a hypercare round of the same run (the record is written at its end):
+    "baseline" the scrape's CounterState, "instant" the Prometheus baseline's time."""
     return {}
+
+
+def prometheus_baseline(gate: Gate, target: TargetClient, cache: dict[str, Any], evidence: Evidence) -> None:
+    metrics = target.profile.model.metrics
+    now = utcnow()
+    cache["instant"] = now
+    seen: dict[str, Any] = {"at": iso(now)}
+    try:
+        api = prom.connect(gate.settings, metrics)
+        try:
+            alerts = alerting.firing(api.alerts(prom.Deadline(metrics.deadline_s)), metrics)
+        finally:
+            api.close()
+    except prom.PromError as exc:
+        seen["alerts_firing"] = f"not read: {exc}"
+        evidence.put(PROMETHEUS_KEY, seen)
+        return
+    seen["alerts_firing"] = alerts
+    evidence.put(PROMETHEUS_KEY, seen)
+    for alert in alerts:
+        if alert["row"]:
+            evidence.trigger(alert["row"], f"at T-0 Prometheus alert {alert['alert']} (mapped to {alert['row']})")
 
 
 @then("the metrics are kept as the hypercare baseline")
 @then("metrikler hypercare baseline'ı olarak saklanır")
-def _(target: TargetClient, metrics_baseline_cache: dict[str, CounterState], evidence: Evidence) -> None:
+def _(gate: Gate, target: TargetClient, metrics_baseline_cache: dict[str, Any], evidence: Evidence) -> None:
+    if target.profile.model.metrics.source == "prometheus":
+        prometheus_baseline(gate, target, metrics_baseline_cache, evidence)
     obs = Observation(at=utcnow())
     try:
         state = counters(target, config(target), obs)

@@ -8,7 +8,11 @@ Feature: Hypercare (T+0 -> T+72h)
   - hc_alerting_active: the signals alerts are built on exist. /metrics exposes http_requests_total with handler,
   method and status-class labels (2xx/4xx/5xx, or status codes that map onto them) and the
   http_request_duration_seconds histogram (buckets up to +Inf, _sum, _count); readiness reports the database; every webhook route answers
-  and refuses an unsigned request (a missing route cannot raise webhook errors).
+  and refuses an unsigned request (a missing route cannot raise webhook errors). With the profile's [metrics] source =
+  "prometheus" it also asks the Prometheus server (CUTOVER_PROMETHEUS_URL): the alerts the profile names for 5xx,
+  latency, db and webhook are loaded, healthy and evaluated within two intervals; an Alertmanager is attached, up, and
+  routes them to a receiver with an integration ("alerts go nowhere" otherwise); a server that does not answer within
+  the deadline is a FAIL "could not check".
   - hc_first_6h_watch: one watch round. It judges the whole interval since the previous round on record, the first
   since the /metrics baseline T-0's closing scenario stored (a counter reset, a restart, is reported, never a negative
   rate): the 5xx rate is under its threshold (a 5xx on a payout/withdraw route raises payout_withdraw_http_error); p95
@@ -20,7 +24,10 @@ Feature: Hypercare (T+0 -> T+72h)
   rate is "no data", never a failure; the random ledger recon (the profile's invariant SQL, and randomly chosen
   wallets read through the admin API and SQL) and the day's reconciliation of transactions against the ledger
   (reconciliation_report.md/json) must hold, else ledger_invariant_breach. The round and its counters are kept in the
-  cutover record of the release (this line's evidence, "rounds").
+  cutover record of the release (this line's evidence, "rounds"). With [metrics] source = "prometheus" the 5xx rate,
+  the volume and p95 are the profile's PromQL queries over the interval (evaluated by the server; each query, its
+  result and its time are evidence), and the alerts firing for the target are listed: one the profile's alert_map
+  maps raises its rollback-matrix row.
   - hc_control_report_24h: the control report (summary + metrics + actions) is written to hypercare_report.md and
   hypercare_report.json in the reports dir; the first one of a release is the runbook's T+60 first hypercare report.
   - hc_stable_72h: PASS only when the record holds clean watch rounds (no failure, no trigger) running back at least
@@ -37,6 +44,7 @@ Feature: Hypercare (T+0 -> T+72h)
     Then the request counter carries handler, method and status-class labels
     And the request latency histogram has buckets, a sum and a count
     And the readiness reports the database connected
+    And with the Prometheus source its alert rules are healthy and Alertmanager routes them
 
   @hc_first_6h_watch
   Scenario: One watch round of the hypercare routine

@@ -44,3 +44,9 @@ Feature: T-15 deploy, migration and smoke
   Scenario: Admin endpoints are closed to anonymous callers
     Then admin endpoints reject a request without a token
     And admin endpoints reject an invalid token
+
+  @t15_alerting_active
+  Scenario: Alerting is live in Prometheus and Alertmanager
+    When I ask Prometheus about the platform's alerting
+    Then every alert the runbook needs is a healthy rule evaluated on time
+    And an Alertmanager is attached, up and routes the alerts to a receiver

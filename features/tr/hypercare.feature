@@ -9,7 +9,11 @@
   - hc_alerting_active: alarmların dayandığı sinyaller mevcut. /metrics, handler, method ve durum sınıfı
   etiketleriyle http_requests_total (2xx/4xx/5xx ya da bunlara eşlenen durum kodları) ve
   http_request_duration_seconds histogramını (+Inf'e kadar bucket'lar, _sum, _count) sunar; readiness veritabanını bildirir; her webhook route'u yanıt
-  verir ve imzasız isteği reddeder (olmayan bir route webhook hatası üretemez).
+  verir ve imzasız isteği reddeder (olmayan bir route webhook hatası üretemez). Profilin [metrics] source =
+  "prometheus" ayarıyla Prometheus sunucusuna da sorulur (CUTOVER_PROMETHEUS_URL): profilin 5xx, latency, db ve
+  webhook için adlandırdığı alarmlar yüklü, sağlıklı ve son iki aralıkta değerlendirilmiş; bir Alertmanager bağlı,
+  ayakta ve alarmları entegrasyonu olan bir alıcıya yönlendiriyor (değilse "alerts go nowhere"); süre sınırında yanıt
+  vermeyen sunucu FAIL "could not check" olur.
   - hc_first_6h_watch: bir izleme turu. Kayıttaki önceki turdan bu yana tüm aralığı değerlendirir, ilk tur T-0'ın
   kapanış senaryosunun sakladığı /metrics baseline'ından bu yana (sayaç sıfırlanması, yani yeniden başlama, bildirilir,
   asla negatif oran sayılmaz): 5xx oranı eşiğin altında (payout/withdraw route'unda 5xx payout_withdraw_http_error
@@ -20,7 +24,10 @@
   hesaplamaya yetmeyecek kadar az payout "veri yok"tur, asla hata değil; rastgele ledger mutabakatı (profilin
   invariant SQL'i ve admin API ile SQL'den okunan rastgele cüzdanlar) ve günün işlemlerinin ledger ile mutabakatı
   (reconciliation_report.md/json) tutmalı, yoksa ledger_invariant_breach. Tur ve sayaçları release'in cutover
-  kaydında tutulur (bu satırın kanıtı, "rounds").
+  kaydında tutulur (bu satırın kanıtı, "rounds"). [metrics] source = "prometheus" ile 5xx oranı, hacim ve p95
+  profilin aralık üzerindeki PromQL sorgularıdır (sunucuda değerlendirilir; her sorgu, sonucu ve zamanı kanıttır) ve
+  hedef için çalan alarmlar listelenir: profilin alert_map'inin eşlediği alarm kendi rollback matrisi satırını
+  tetikler.
   - hc_control_report_24h: kontrol raporu (özet + metrikler + aksiyonlar) rapor dizinine hypercare_report.md ve
   hypercare_report.json olarak yazılır; bir release'in ilk raporu runbook'un T+60 ilk hypercare raporudur.
   - hc_stable_72h: yalnızca kayıt, en az 72 saat geriye uzanan, 8 saatten uzun boşluğu olmayan temiz izleme turları
@@ -37,6 +44,7 @@
     O zaman istek sayacı handler, method ve durum sınıfı etiketlerini taşır
     Ve istek gecikme histogramı bucket, sum ve count içerir
     Ve hazır olma durumu veritabanının bağlı olduğunu bildirir
+    Ve Prometheus kaynağıyla alarm kuralları sağlıklıdır ve Alertmanager onları yönlendirir
 
   @hc_first_6h_watch
   Senaryo: Hypercare rutininin bir izleme turu

@@ -45,3 +45,9 @@
   Senaryo: Admin endpoint'leri anonim çağrılara kapalı
     O zaman admin endpoint'leri token'sız isteği reddeder
     Ve admin endpoint'leri geçersiz token'ı reddeder
+
+  @t15_alerting_active
+  Senaryo: Alarmlar Prometheus ve Alertmanager'da canlı
+    Eğer ki Prometheus'a platformun alarm düzenini sorarım
+    O zaman runbook'un gerektirdiği her alarm zamanında değerlendirilen sağlıklı bir kuraldır
+    Ve bir Alertmanager bağlıdır, ayaktadır ve alarmları bir alıcıya yönlendirir

@@ -1,0 +1,109 @@
+"""One hypercare watch round with `[metrics] source = "prometheus"`: the 5xx rate, the volume, p95 (and the payout
+signals the profile asks) are PromQL queries over the interval since the previous round or the T-0 baseline
+instant, evaluated by the server at the round's time; the alerts firing for the target are read too (a mapped one
+raises its rollback-matrix row, an unmapped one is listed). The finance queue, the day's reconciliation and the
+ledger recon are read as checks/hypercare/watch.py reads them; checks/hypercare/judge.py judges the round as ever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cutover_gate.checks.hypercare import alerting, finance, paging, recon
+from cutover_gate.checks.hypercare import prometheus as prom
+from cutover_gate.checks.hypercare.config import HypercareConfig
+from cutover_gate.checks.hypercare.judge import FAIL, MONITOR, Finding, Observation, evaluate
+from cutover_gate.checks.hypercare.watch import Round, ledger
+from cutover_gate.config.profile_metrics import Metrics
+from cutover_gate.core.clock import utcnow
+from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.redact import Secret
+from cutover_gate.target.client import TargetClient
+from cutover_gate.target.database import Database
+
+
+@dataclass
+class PromEvidence:
+    """What the round asked Prometheus: each query with its result and evaluation time, the firing alerts."""
+
+    queries: list[dict[str, Any]] = field(default_factory=list)
+    firing: list[dict[str, Any]] | str = field(default_factory=list)
+    payouts: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"queries": self.queries, "alerts_firing": self.firing, "payouts": self.payouts}
+
+
+def alert_findings(firing: Sequence[Mapping[str, Any]]) -> list[Finding]:
+    """A firing alert the profile maps to a row raises it (MONITOR: the row's own action decides); the rest are
+    only listed."""
+    return [Finding("alerts", MONITOR, f"Prometheus alert {a['alert']} (mapped to {a['row']})", str(a["row"]))
+            for a in firing if a.get("row")]
+
+
+def _payout_findings(measured: prom.Measured, cfg: HypercareConfig) -> list[Finding]:
+    rate = measured.payouts
+    if rate is None or not rate.exceeds(cfg.payout_failure_rate_max):
+        return []
+    return [Finding("payout_failure_rate", FAIL, f"payout failure rate by Prometheus {rate.describe()} is over "
+                    f"{cfg.payout_failure_rate_max:.0%}", "payout_failure_rate")]
+
+
+def _finance(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig, obs: Observation
+             ) -> None:
+    """The queue, the reconciliation and the ledger recon, as watch.take_round reads them."""
+    payouts_from = finance.payout_since(obs.at, obs.interval.start if obs.interval else None, cfg)
+    if database.dsn is not None:
+        try:
+            obs.queue = finance.from_database(database, cfg, obs.at, payouts_from)
+        except CheckFailed as exc:
+            obs.unavailable["withdrawals"] = str(exc)
+        try:
+            obs.recon = recon.read(database, cfg, obs.at, obs.queue.stuck_deposits if obs.queue else None)
+        except CheckFailed as exc:
+            obs.unavailable["recon"] = str(exc)
+    else:
+        try:
+            items, view = paging.read_withdrawals(target, token, cfg, obs.at)
+            obs.queue = paging.judge_items(items, view, target, cfg, obs.at, payouts_from)
+        except paging.PagingError as exc:
+            obs.unavailable["withdrawals"] = str(exc)
+    ledger(target, token, database, cfg, obs.queue.players if obs.queue else [], obs)
+
+
+def take_round(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig, metrics: Metrics,
+               api: prom.PromApi | None, *, since: datetime | None, basis: str, unreachable: str = ""
+               ) -> tuple[Round, PromEvidence]:
+    """One round. `since` is the newer of the previous round's time and the T-0 baseline instant (None: neither on
+    record); `api` None when Prometheus cannot be asked at all (`unreachable` says why)."""
+    obs = Observation(at=utcnow())
+    seen = PromEvidence()
+    extra: list[Finding] = []
+    if api is None:
+        obs.unavailable["metrics"] = f"could not check: {unreachable}"
+        seen.firing = "not read"
+    else:
+        measured = prom.measure(api, metrics, start=since, basis=basis, end=obs.at, min_sample=cfg.payout_min_sample,
+                                handler_label=cfg.handler_label)
+        obs.interval = measured.interval
+        obs.unavailable.update(measured.unavailable)
+        seen.queries = list(measured.interval.queries)
+        seen.payouts = measured.payouts.describe() if measured.payouts else None
+        extra += _payout_findings(measured, cfg)
+        if measured.unreachable:
+            seen.firing = f"not read: {measured.unreachable}"
+        else:
+            try:
+                seen.firing = alerting.firing(api.alerts(prom.Deadline(metrics.deadline_s)), metrics)
+                extra += alert_findings(seen.firing)
+            except prom.PromError as exc:
+                seen.firing = f"not read: {exc}"
+                if metrics.alert_map:  # a row the profile wants raised may be firing unseen
+                    obs.unavailable["alerts"] = f"could not check: {exc}"
+    _finance(target, token, database, cfg, obs)
+    order = {FAIL: 0, MONITOR: 1}
+    findings = sorted([*evaluate(obs, cfg), *extra], key=lambda f: order.get(f.severity, 2))
+    return (obs, findings), seen
