@@ -1,8 +1,8 @@
-"""Every other way the platform approves and pays (T-0, `flows.alternates`): an admin UI's own approve and mark-paid
-routes beside the finance API's, say. The canary loop goes through the primary calls; each alternate path is proven
-on a kit withdrawal of the kit amount, through the whole loop (request, approve, paid), with the same ledger check.
-A 404/5xx on any path is the rollback matrix's payout/withdraw row, and the line names the path: the defect the ops
-team would hit first is the path nobody probed."""
+"""Every other way the platform approves and pays (T-0 `t0_alternate_paths`, `flows.alternates`): an admin UI's
+own approve and mark-paid routes beside the finance API's, say. The canary loop goes through the primary calls; each
+alternate path is proven on a kit withdrawal of the kit amount, through the whole loop (request, approve, paid), with
+the same ledger check. A 404/5xx on any path is the rollback matrix's payout/withdraw row, and the line names the
+path: the defect the ops team would hit first is the path nobody probed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pytest_bdd import then, when
 
 from cutover_gate.checks.canary import Balance, balance, withdrawal_state
 from cutover_gate.core.errors import CheckFailed
-from cutover_gate.evidence.recording import Evidence, proves
+from cutover_gate.evidence.recording import Evidence
 from cutover_gate.target.client import TargetClient, TargetUnreachable
 from steps.canary import settle_call
 from steps.common import spend
@@ -61,7 +61,6 @@ def _act(target: TargetClient, kit: Kit, evidence: Evidence, path: Path, call: s
 
 @when("a kit withdrawal is requested for each alternate approve and pay path", target_fixture="alternates")
 @when("her alternatif onay ve ödeme yolu için bir kit çekimi istenir", target_fixture="alternates")
-@proves("t0_admin_approve")
 def _(kit: Kit, target: TargetClient, evidence: Evidence) -> Alternates:
     found = Alternates(paths_of(target))
     evidence.put("alternate_paths", [p.name for p in found.paths] or "none declared (flows.alternates)")
@@ -93,21 +92,18 @@ def _through_each(alternates: Alternates, kit: Kit, target: TargetClient, eviden
 
 @then("each alternate path approves its withdrawal")
 @then("her alternatif yol çekimini onaylar")
-@proves("t0_admin_approve")
 def _(alternates: Alternates, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     _through_each(alternates, kit, target, evidence, "review", "approve", "withdraw_approved")
 
 
 @then("each alternate path pays its withdrawal out")
 @then("her alternatif yol çekimini öder")
-@proves("t0_mark_paid")
 def _(alternates: Alternates, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     _through_each(alternates, kit, target, evidence, "settle", "mark paid", "withdraw_paid")
 
 
 @then("each paid withdrawal settled exactly")
 @then("ödenen her çekim tam olarak kapandı")
-@proves("t0_ledger_settlement")
 def _(alternates: Alternates, kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     if not alternates.paths:
         return

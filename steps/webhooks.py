@@ -258,7 +258,8 @@ def _judge(target: TargetClient, kit: Kit, route: WebhookRoute, forged: signing.
         return unsigned.Answer(path, _FLAW_WORDS[flaw], None, "", "unproven", f"no answer proves nothing ({exc})")
     body = _json_or_none(resp)
     code = unsigned.error_code(body, target.profile)
-    verdict, why = unsigned.verdict(resp.status, code, target.profile.webhooks)
+    verdict, why = unsigned.verdict(resp.status, code, target.profile.webhooks,
+                                    target.profile.codes(route.call, "signature"))
     return unsigned.Answer(path, _FLAW_WORDS[flaw], resp.status, code, verdict, why, unsigned.quote_of(resp.text))
 
 

@@ -35,7 +35,7 @@ Feature: T-0 canary money loop
     When the canary deposits the kit amount with the PSP's asynchronous method
     Then the deposit completes once the PSP's signed webhook arrives
 
-  @t0_admin_approve @t0_mark_paid @t0_ledger_settlement @alternate_paths
+  @t0_alternate_paths
   Scenario: Every alternate approve and pay path pays a kit withdrawal out
     Given a funded webhook test player
     When a kit withdrawal is requested for each alternate approve and pay path

@@ -36,7 +36,7 @@
     Eğer ki canary kit tutarını PSP'nin asenkron yöntemiyle yatırır
     O zaman deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır
 
-  @t0_admin_approve @t0_mark_paid @t0_ledger_settlement @alternate_paths
+  @t0_alternate_paths
   Senaryo: Her alternatif onay ve ödeme yolu bir kit çekimini öder
     Diyelim ki bakiyesi olan bir webhook test oyuncusu
     Eğer ki her alternatif onay ve ödeme yolu için bir kit çekimi istenir

@@ -92,8 +92,6 @@ def register_markers(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"trigger_{row.id}: rollback matrix row - {row.title_en}")
     config.addinivalue_line("markers", f"{READ_ONLY_TAG}: the scenario changes no data on the platform")
     config.addinivalue_line("markers", "undeclared_routes: the scenario probes routes the profile does not declare")
-    config.addinivalue_line("markers", "alternate_paths: the scenario pays kit withdrawals out through the profile's "
-                                       "alternate approve and mark-paid calls")
     for tag, meaning in SELECTED_ONLY_TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {meaning} (runs only when selected with -m)")
 

@@ -159,7 +159,7 @@ CATALOGUE: tuple[Fault, ...] = (
           "answers 202 'sent' always, POST /api/v1/auth/reset-password 400 INVALID_RESET_TOKEN; they change nothing",
           expect="GO", dialects=EVERY_DIALECT),
     # -- the casino dialect's own ------------------------------------------------------------------------------------
-    Fault("admin_ui_payout_500", "t0_mark_paid", "payout_withdraw_http_error",
+    Fault("admin_ui_payout_500", "t0_alternate_paths", "payout_withdraw_http_error",
           "the admin UI's own withdrawal routes (POST /api/v1/withdrawals/{id}/approve and /mark-paid) answer 500 and "
           "change nothing; the finance API's review and mark-paid still work", dialects=CASINO_ONLY),
     Fault("sync_payout_keeps_hold", "t0_ledger_settlement", "ledger_invariant_breach",

@@ -36,7 +36,7 @@ def test_the_casino_platform_reaches_go_by_its_profile(gate: Callable[..., GateR
     for lid in ("t0_webhook_replay", "t0_webhook_classification"):
         assert run.line(lid)["result"] == "WAIVED", run.line(lid)
     assert evidence(run, "t0_mark_paid")["settled_by"] == "calls.withdrawal_payout (flows.payout = sync)"
-    assert evidence(run, "t0_admin_approve")["alternate_paths"] == [
+    assert evidence(run, "t0_alternate_paths")["alternate_paths"] == [
         "calls.admin_withdrawal_approve + calls.admin_withdrawal_mark_paid"]
     text = (gate_reports / "evidence" / "t0_psp_deposit.json").read_text(encoding="utf-8")
     assert "/api/v1/payments/adyen/checkout/session" in text  # the method's own route

@@ -245,3 +245,8 @@ def test_a_survey_waits_out_429_within_its_retry_after() -> None:
         survey = discovery.survey(TargetClient(limited.url, PROFILE), ["/api/v1/ci/seed", "/api/v1/test/reset"])
     assert [e.path for e in survey.of("mounted")] == ["/api/v1/ci/seed"]
     assert [e.path for e in survey.of("absent")] == ["/api/v1/test/reset"]
+
+
+def test_a_routes_own_signature_codes_prove_a_refusal_too() -> None:
+    assert unsigned.verdict(400, "HOOK_SIG_BAD", HOOKS)[0] == "unproven"
+    assert unsigned.verdict(400, "HOOK_SIG_BAD", HOOKS, ["HOOK_SIG_BAD"])[0] == "refused"

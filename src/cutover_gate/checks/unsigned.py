@@ -39,8 +39,9 @@ def error_code(body: Any, profile: Profile) -> str:
     return ""
 
 
-def verdict(status: int | None, code: str, webhooks: Webhooks) -> tuple[Verdict, str]:
-    """(the verdict, what it means in words)."""
+def verdict(status: int | None, code: str, webhooks: Webhooks, codes: Iterable[str] = ()) -> tuple[Verdict, str]:
+    """(the verdict, what it means in words); `codes`: the route's own signature codes (calls.<call>.codes.signature)
+    beside [webhooks] signature_codes."""
     if status is None:
         return "unproven", "no answer proves nothing"
     if 200 <= status < 300:
@@ -49,7 +50,7 @@ def verdict(status: int | None, code: str, webhooks: Webhooks) -> tuple[Verdict,
         return "crashed", "it processed or broke on the event instead of refusing it"
     if status in webhooks.refused:
         return "refused", "refused"
-    if 400 <= status < 500 and code and code in webhooks.signature_codes:
+    if 400 <= status < 500 and code and (code in webhooks.signature_codes or code in set(codes)):
         return "refused", "refused (a signature error code of the profile)"
     return "unproven", "this proves no signature check"
 

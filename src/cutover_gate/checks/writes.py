@@ -17,8 +17,8 @@ from cutover_gate.config.settings import GateSettings
 WEBHOOK_LINES = frozenset({"t0_webhook_signature", "t0_webhook_timestamp", "t0_webhook_replay",
                            "t0_webhook_classification", "t0_idempotency"})
 DISCOVERED = "<each webhook-like route nobody declared that discovery finds>"
-ALTERNATES = "alternate_paths"
-"""The tag of the scenario that pays a kit withdrawal out through each alternate approve and mark-paid path."""
+ALTERNATES = "t0_alternate_paths"
+"""The line of the scenario that pays a kit withdrawal out through each alternate approve and mark-paid path."""
 UNDECLARED = "undeclared_routes"
 """The tag of the scenario that probes the webhook-like routes nobody declared (OpenAPI document, route catalogue)."""
 

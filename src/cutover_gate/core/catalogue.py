@@ -107,6 +107,10 @@ LINES: tuple[Line, ...] = (
     Line("t0_admin_approve", "t0", 4, "Admin approve", "Admin onayı"),
     Line("t0_mark_paid", "t0", 4, "Admin mark paid", "Admin ödendi olarak işaretleme"),
     Line("t0_ledger_settlement", "t0", 4, "Ledger settlement / invariant", "Ledger settlement / invariant"),
+    # every other way the platform approves and pays (flows.alternates), each proven on a kit withdrawal; with none
+    # declared it passes saying so
+    Line("t0_alternate_paths", "t0", 4, "Alternate approve and pay paths pay a kit withdrawal out",
+         "Alternatif onay ve ödeme yolları bir kit çekimini ödüyor"),
     Line("t0_ledger_invariants", "t0", 4, "Ledger invariants over SQL", "SQL üzerinden ledger invariant'ları"),
     Line("t0_player_scope", "t0", 4, "A player's session opens no admin endpoint",
          "Oyuncu oturumu hiçbir admin endpoint'ini açmıyor"),
