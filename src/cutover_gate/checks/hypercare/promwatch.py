@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cutover_gate.checks.hypercare import alerting, finance, paging, recon
+from cutover_gate.checks.hypercare import alerting
 from cutover_gate.checks.hypercare import prometheus as prom
 from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.checks.hypercare.judge import FAIL, MONITOR, Finding, Observation, evaluate
-from cutover_gate.checks.hypercare.watch import Round, ledger
+from cutover_gate.checks.hypercare.watch import Round, read_finance
 from cutover_gate.config.profile_metrics import Metrics
 from cutover_gate.core.clock import utcnow
-from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.target.client import TargetClient
 from cutover_gate.target.database import Database
@@ -52,28 +51,6 @@ def _payout_findings(measured: prom.Measured, cfg: HypercareConfig) -> list[Find
                     f"{cfg.payout_failure_rate_max:.0%}", "payout_failure_rate")]
 
 
-def _finance(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig, obs: Observation
-             ) -> None:
-    """The queue, the reconciliation and the ledger recon, as watch.take_round reads them."""
-    payouts_from = finance.payout_since(obs.at, obs.interval.start if obs.interval else None, cfg)
-    if database.dsn is not None:
-        try:
-            obs.queue = finance.from_database(database, cfg, obs.at, payouts_from)
-        except CheckFailed as exc:
-            obs.unavailable["withdrawals"] = str(exc)
-        try:
-            obs.recon = recon.read(database, cfg, obs.at, obs.queue.stuck_deposits if obs.queue else None)
-        except CheckFailed as exc:
-            obs.unavailable["recon"] = str(exc)
-    else:
-        try:
-            items, view = paging.read_withdrawals(target, token, cfg, obs.at)
-            obs.queue = paging.judge_items(items, view, target, cfg, obs.at, payouts_from)
-        except paging.PagingError as exc:
-            obs.unavailable["withdrawals"] = str(exc)
-    ledger(target, token, database, cfg, obs.queue.players if obs.queue else [], obs)
-
-
 def take_round(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig, metrics: Metrics,
                api: prom.PromApi | None, *, since: datetime | None, basis: str, unreachable: str = ""
                ) -> tuple[Round, PromEvidence]:
@@ -103,7 +80,7 @@ def take_round(target: TargetClient, token: Secret, database: Database, cfg: Hyp
                 seen.firing = f"not read: {exc}"
                 if metrics.alert_map:  # a row the profile wants raised may be firing unseen
                     obs.unavailable["alerts"] = f"could not check: {exc}"
-    _finance(target, token, database, cfg, obs)
+    read_finance(target, token, database, cfg, obs)
     order = {FAIL: 0, MONITOR: 1}
     findings = sorted([*evaluate(obs, cfg), *extra], key=lambda f: order.get(f.severity, 2))
     return (obs, findings), seen

@@ -112,6 +112,14 @@ def take_round(target: TargetClient, token: Secret, database: Database, cfg: Hyp
         before, basis = iv.latest({iv.PREVIOUS: previous, iv.BASELINE: baseline}, obs.at)
         obs.interval = iv.between(before, obs.counters, basis)
         obs.cumulative = sig.ErrorRate.of(obs.counters.requests)
+    read_finance(target, token, database, cfg, obs)
+    return obs, evaluate(obs, cfg)
+
+
+def read_finance(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig, obs: Observation
+                 ) -> None:
+    """A round's queue, reconciliation and ledger recon (from the database when there is a DSN, else the admin API),
+    whatever source its request signals come from."""
     payouts_from = finance.payout_since(obs.at, obs.interval.start if obs.interval else None, cfg)
     if database.dsn is not None:
         try:
@@ -129,4 +137,3 @@ def take_round(target: TargetClient, token: Secret, database: Database, cfg: Hyp
         except paging.PagingError as exc:
             obs.unavailable["withdrawals"] = str(exc)
     ledger(target, token, database, cfg, obs.queue.players if obs.queue else [], obs)
-    return obs, evaluate(obs, cfg)
