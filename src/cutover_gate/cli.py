@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cutover_gate import __version__, profile_tools
+from cutover_gate.config import json_schemas
 from cutover_gate.evidence import timeline
 
 DEFAULT_TIMELINE = Path("reports") / "timeline.jsonl"
@@ -65,6 +66,11 @@ def _anchor_of(path: Path, *, required: bool) -> dict[str, object] | None:
     return kept
 
 
+def print_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(json_schemas.text(args.kind))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="cutover-gate",
                                   description="Go-live cutover gate: tools beside the pytest plugin.")
@@ -79,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
                              "decision.json beside the timeline, when there is one)")
     verify.set_defaults(run=verify_timeline)
     profile_tools.add_commands(commands)
+    schemas = commands.add_parser("schema", help="print the JSON Schema of a profile or a cutover file",
+                                  description="Print the JSON Schema an editor validates a profile or cutover file "
+                                              "with (the checked-in copies are docs/schemas/*.schema.json).")
+    schemas.add_argument("kind", choices=json_schemas.KINDS)
+    schemas.set_defaults(run=print_schema)
     return top
 
 

@@ -48,6 +48,9 @@ def sample_params(sql: str) -> dict[str, Any]:
     return {name: SAMPLE_VALUES.get(name, now if name in ("since", "before", "until") else None) for name in names}
 
 STARTER = '''\
+#:schema ./profile.schema.json
+# (editors validate this file as you type: write the schema beside it with `cutover-gate schema profile >
+# profile.schema.json`; the directive above is the first line, as Taplo and the VS Code TOML extensions expect)
 # A target profile for the cutover gate: only what differs from the built-in default (CONTRACT section 1).
 # Run `cutover-gate profile show` for the whole default, `cutover-gate profile check THIS_FILE` after each edit, and
 # `pytest --profile=THIS_FILE`. Tables merge key by key into the default's; a value or a list replaces the default's.

@@ -81,7 +81,10 @@ class Backup(Section):
 class Migrations(Section):
     head: str | None = None
     """The release's migration head: T-15 and the dry-run must reach it."""
-    dry_run_command: Annotated[list[str], Field(min_length=1)] | None = None
+    dry_run_command: Annotated[list[str], Field(min_length=1)] | None = Field(
+        default=None, json_schema_extra={"anyOf": [{"type": "string", "minLength": 1},
+                                                   {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                                                   {"type": "null"}]})
     """The release's migration command (runbook A.4), run by the T-30 restore drill against its scratch copy, never
     against the target: a string split like a shell would (`"alembic upgrade head"`, no shell runs it) or a list."""
     dry_run_cwd: str | None = None
