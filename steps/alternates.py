@@ -15,7 +15,6 @@ from cutover_gate.checks.canary import Balance, balance, withdrawal_state
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.target.client import TargetClient, TargetUnreachable
-from steps.canary import settle_call
 from steps.common import spend
 from steps.webhooks import Kit
 
@@ -38,12 +37,7 @@ class Alternates:
 
 
 def paths_of(target: TargetClient) -> list[Path]:
-    """One path per alternate: its own call for the step it replaces, the primary for the other."""
-    alternates = target.profile.flows.alternates
-    reviews, settles = alternates.get("withdrawal_review", []), alternates.get("withdrawal_mark_paid", [])
-    primary_review, primary_settle = "withdrawal_review", settle_call(target)
-    return [Path(reviews[i] if i < len(reviews) else primary_review,
-                 settles[i] if i < len(settles) else primary_settle) for i in range(max(len(reviews), len(settles)))]
+    return [Path(review, settle) for review, settle in target.profile.alternate_paths()]
 
 
 def _act(target: TargetClient, kit: Kit, evidence: Evidence, path: Path, call: str, what: str) -> None:

@@ -54,12 +54,6 @@ class Canary:
     """The call that took the withdrawal to paid (flows.payout) and its idempotency key, for the replay."""
 
 
-def settle_call(target: TargetClient) -> str:
-    """The call that takes an approved withdrawal to paid: the payout call when it settles in its answer
-    (flows.payout = "sync"), else mark-paid (an admin marks it paid)."""
-    return "withdrawal_payout" if target.profile.flows.payout == "sync" else "withdrawal_mark_paid"
-
-
 def _fmt(value: Decimal) -> str:
     return f"{value:.2f}"
 
@@ -261,7 +255,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @when("admin çekimi ödendi olarak işaretler")
 @proves("t0_mark_paid")
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    call = settle_call(target)
+    call = target.profile.settle_call()
     canary.settle = (call, f"canary-payout-{uuid.uuid4()}")
     _admin_action(canary, target, evidence, call, "mark paid" if call == "withdrawal_mark_paid" else "payout",
                   "paid_answer_state", reason="go-live canary", key=canary.settle[1])

@@ -9,7 +9,6 @@ what its answers prove is checks/unsigned.py's rule: a PASS needs proof, anythin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from pytest_bdd import then, when
@@ -100,23 +99,14 @@ def probe_route(target: TargetClient, kit: Kit, path: str, source: str) -> unsig
             if target.breaker.down_since is not None:
                 raise
             kit.shared.footprint.webhook(path, "-", which, None)
-            judged.answers.append(unsigned.Answer(path, which, None, "", "unproven",
-                                                  f"no answer proves nothing ({exc})"))
+            judged.answers.append(unsigned.no_answer(path, which, exc))
             continue
         kit.shared.footprint.webhook(path, "-", which, resp.status)
-        body_json: Any
-        try:
-            body_json = resp.json()
-        except CheckFailed:
-            body_json = None
-        code = unsigned.error_code(body_json, target.profile)
-        verdict, why = unsigned.verdict(resp.status, code, target.profile.webhooks)
-        judged.answers.append(unsigned.Answer(path, which, resp.status, code, verdict, why,
-                                              unsigned.quote_of(resp.text)))
-        if verdict in ("accepted", "crashed"):
+        answer = unsigned.answer_of(resp, target.profile, path, which)
+        judged.answers.append(answer)
+        if answer.verdict in ("accepted", "crashed"):
             break  # proven a hole: another event would only move more of the canary's money
-    after = balance(target, kit.player.token)
-    judged.moved = unsigned.balance_change(vars(before), vars(after))
+    judged.moved = before.change_to(balance(target, kit.player.token))
     return judged
 
 

@@ -11,17 +11,15 @@ from typing import Any
 
 from pytest_bdd import then, when
 
-from cutover_gate.checks import footprint, invariants, unsigned
-from cutover_gate.checks.canary import balance, deposit_states, withdrawal_state
+from cutover_gate.checks import footprint, invariants
+from cutover_gate.checks.canary import Balance, balance, deposit_states, withdrawal_state
 from cutover_gate.checks.hypercare.watch import config
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient
 from cutover_gate.target.database import Database
-from steps.common import Shared, admin_session
-
-READ_CONCURRENCY = 8
+from steps.common import READ_CONCURRENCY, Shared, admin_session
 
 
 @when("I compare the canary's balances with what the run's own transactions explain", target_fixture="unexplained")
@@ -50,7 +48,7 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> s
     evidence.put("canary_after_last_probe", {"available": f"{after.available:.2f}", "held": f"{after.held:.2f}"})
     evidence.put("explained_by", {"deposits": dict(zip((d["tx_id"] for d in deposits), d_states, strict=True)),
                                   "withdrawals": dict(zip((w["tx_id"] for w in withdrawals), w_states, strict=True))})
-    gap = unsigned.balance_change({"available": explained.available, "held": explained.held}, vars(after))
+    gap = Balance(explained.available, explained.held).change_to(after)
     if not gap:
         return ""
     sent = shared.footprint.webhooks[h0:]

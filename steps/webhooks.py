@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import pytest
@@ -32,7 +32,7 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target import signing
 from cutover_gate.target.client import Response, TargetClient, poll
-from steps.common import Shared, admin_session, canary_of, spend, start_callback_survey
+from steps.common import READ_CONCURRENCY, Shared, admin_session, canary_of, spend, start_callback_survey
 
 FUNDING_PROBES = 4
 """Kit amounts a self-funding kit deposits: enough for the probes that hold money (replay, classification,
@@ -47,8 +47,6 @@ class Kit:
     amount: Decimal
     prod: bool
     currency: str = "USD"
-    answers: dict[str, int] = field(default_factory=dict)
-    """Probe -> the status it was answered with."""
     before: Balance | None = None
     idem_key: str | None = field(default=None, repr=False)
     subject: str | None = None
@@ -204,9 +202,8 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
     return kit
 
 
-PROBE_CONCURRENCY = 8
-"""Forged events in flight at once: none can move money on a correct platform (each names a completed transaction of
-the canary), and the balances before and after all of them judge every one."""
+# Forged events go at most READ_CONCURRENCY at a time: none can move money on a correct platform (each names a
+# completed transaction of the canary), and the balances before and after all of them judge every one.
 
 
 def _probe(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence, flaws: tuple[str, ...]) -> None:
@@ -232,12 +229,11 @@ def _probe(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence, flaws
             else:
                 forged = forge(target, gate, kit, name, route, subject, ts=int(time.time()) - signing.STALE_S)
             planned.append((name, route, flaw, subject, forged))
-    with ThreadPoolExecutor(max_workers=PROBE_CONCURRENCY, thread_name_prefix="webhook-probe") as pool:
+    with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="webhook-probe") as pool:
         answers = list(pool.map(lambda p: _judge(target, kit, p[1], p[4], p[2], p[3]), planned))
     for (name, route, flaw, subject, _forged), judged in zip(planned, answers, strict=True):
         if judged.verdict == "unproven" and route.scheme != "none":
             judged = _twin(target, gate, kit, name, route, subject, judged)
-        kit.answers[f"{name} {flaw}"] = judged.status or 0
         kit.judged[f"{name} {flaw}"] = judged
         evidence.put(f"{name}_{flaw}_answer", judged.status)
         if subject not in (kit.shared.paid_withdrawal, kit.shared.completed_deposit):
@@ -255,12 +251,9 @@ def _judge(target: TargetClient, kit: Kit, route: WebhookRoute, forged: signing.
     except CheckFailed as exc:
         if target.breaker.down_since is not None:
             raise
-        return unsigned.Answer(path, _FLAW_WORDS[flaw], None, "", "unproven", f"no answer proves nothing ({exc})")
-    body = _json_or_none(resp)
-    code = unsigned.error_code(body, target.profile)
-    verdict, why = unsigned.verdict(resp.status, code, target.profile.webhooks,
-                                    target.profile.codes(route.call, "signature"))
-    return unsigned.Answer(path, _FLAW_WORDS[flaw], resp.status, code, verdict, why, unsigned.quote_of(resp.text))
+        return unsigned.no_answer(path, _FLAW_WORDS[flaw], exc)
+    return unsigned.answer_of(resp, target.profile, path, _FLAW_WORDS[flaw],
+                              target.profile.codes(route.call, "signature"))
 
 
 def _twin(target: TargetClient, gate: Gate, kit: Kit, name: str, route: WebhookRoute, subject: str,
@@ -272,19 +265,9 @@ def _twin(target: TargetClient, gate: Gate, kit: Kit, name: str, route: WebhookR
     twin = forge(target, gate, kit, name, route, subject)
     resp = send(target, kit, route, twin, "valid (control of an unproven refusal)", subject)
     if 200 <= resp.status < 300:
-        return unsigned.Answer(judged.route, judged.event, judged.status, judged.code, "refused",
-                               f"{judged.why}; its correctly signed twin was accepted ({resp.status}), so the "
-                               "signature is what it refused", judged.quote)
-    return unsigned.Answer(judged.route, judged.event, judged.status, judged.code, "unproven",
-                           f"{judged.why}; its correctly signed twin was not accepted either ({resp.status})",
-                           judged.quote)
-
-
-def _json_or_none(resp: Response) -> object:
-    try:
-        return resp.json()
-    except CheckFailed:
-        return None
+        return replace(judged, verdict="refused", why=f"{judged.why}; its correctly signed twin was accepted "
+                                                      f"({resp.status}), so the signature is what it refused")
+    return replace(judged, why=f"{judged.why}; its correctly signed twin was not accepted either ({resp.status})")
 
 
 @when("I send every webhook route its event without a signature and signed with a wrong secret")
@@ -297,7 +280,7 @@ def _(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence) -> None:
 @when("zaman damgalı her webhook route'una olayını eski zaman damgasıyla gönderirim")
 def _(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence) -> None:
     _probe(target, gate, kit, evidence, ("stale",))
-    if not kit.answers:
+    if not kit.judged:
         raise CheckFailed("no webhook route of the profile carries a timestamp: nothing to prove stale events on")
 
 
@@ -306,7 +289,7 @@ def _(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence) -> None:
 def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     assert kit.before is not None
     after = balance(target, kit.player.token)
-    moved = unsigned.balance_change(vars(kit.before), vars(after))
+    moved = kit.before.change_to(after)
     evidence.put("judged", {probe: a.describe() for probe, a in kit.judged.items()})
     bad = [a.describe() for a in kit.judged.values() if a.verdict in ("accepted", "crashed")]
     if bad or moved:

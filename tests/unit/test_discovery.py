@@ -3,6 +3,7 @@ control (never "absent" when it cannot tell), a bounded survey over real HTTP, a
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,12 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import requests
 
 from cutover_gate.checks import discovery, footprint, unsigned
+from cutover_gate.checks.canary import Balance
 from cutover_gate.config import route_catalogue
 from cutover_gate.config.profile_schema import Webhooks
 from cutover_gate.config.target_profile import Profile, load_profile
-from cutover_gate.target.client import TargetClient
+from cutover_gate.target.client import Exchange, Response, TargetClient
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = load_profile(None)
@@ -197,11 +200,23 @@ def test_an_unsigned_probe_passes_only_with_proof(status: int | None, code: str,
     assert unsigned.verdict(status, code, HOOKS)[0] == verdict
 
 
+def answered(status: int, body: object) -> Response:
+    raw = requests.Response()
+    raw.status_code, raw._content = status, json.dumps(body).encode()
+    return Response(raw, Exchange("POST", "http://127.0.0.1/hook", status, 1.0))
+
+
 def test_error_codes_are_read_at_the_top_or_nested_under_detail() -> None:
-    assert unsigned.error_code({"error_code": "X"}, PROFILE) == "X"
-    assert unsigned.error_code({"detail": {"error_code": "MISSING_IDS", "message": "m"}}, PROFILE) == "MISSING_IDS"
-    assert unsigned.error_code({"detail": "plain"}, PROFILE) == ""
-    assert unsigned.error_code(None, PROFILE) == ""
+    def error_code(body: object) -> str:
+        return answered(400, body).error_code(PROFILE, nested=True)
+
+    assert error_code({"error_code": "X"}) == "X"
+    assert error_code({"detail": {"error_code": "MISSING_IDS", "message": "m"}}) == "MISSING_IDS"
+    assert error_code({"detail": "plain"}) == ""
+    assert error_code(None) == ""
+    assert answered(400, {"detail": {"error_code": "MISSING_IDS"}}).error_code(PROFILE) == ""  # only when asked
+    said = unsigned.answer_of(answered(400, {"detail": {"error_code": "MISSING_IDS"}}), PROFILE, "/hook", "unsigned")
+    assert (said.code, said.verdict) == ("MISSING_IDS", "unproven")
 
 
 def test_a_route_is_refused_only_when_some_event_was_refused_and_none_accepted() -> None:
@@ -228,8 +243,9 @@ def test_the_run_explains_the_canarys_money_by_its_own_transactions_states() -> 
          d("w4", w("1.00"), "requested"), d("w5", w("1.00"), "weird")], PROFILE)
     assert (explained.available, explained.held) == (w("21.00"), w("2.00"))
     assert explained.unknown == ("withdrawal w5 in state 'weird'",)
-    assert unsigned.balance_change({"available": w("21.00"), "held": w("2.00")},
-                                   {"available": w("22.00"), "held": w("2.00")}) == "available +1.00 (21.00 -> 22.00)"
+    assert Balance(w("21.00"), w("2.00")).change_to(Balance(w("22.00"), w("2.00"))) == \
+        "available +1.00 (21.00 -> 22.00)"
+    assert Balance(w("1"), w("2")).change_to(Balance(w("1"), w("2"))) == ""
 
 
 def test_a_survey_waits_out_429_within_its_retry_after() -> None:

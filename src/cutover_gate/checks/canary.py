@@ -27,6 +27,12 @@ class Balance:
     available: Decimal
     held: Decimal
 
+    def change_to(self, after: Balance) -> str:
+        """How the balances moved: "available +1.00 (4.00 -> 5.00)", or "" when nothing moved."""
+        return ", ".join(f"{name} {new - old:+.2f} ({old} -> {new})" for name, old, new in
+                         (("available", self.available, after.available), ("held", self.held, after.held))
+                         if new != old)
+
 
 def balance(target: TargetClient, token: Secret) -> Balance:
     """The player's balances; read again only when the gate wrote something since the last read (TargetClient.fresh).

@@ -15,28 +15,15 @@ any was accepted or crashed it, or the canary's money moved while it was probed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from cutover_gate.config.profile_schema import Webhooks
-from cutover_gate.config.target_profile import Profile, dig
+from cutover_gate.config.target_profile import Profile
+from cutover_gate.target.response import Response
 
 Verdict = Literal["accepted", "crashed", "refused", "unproven"]
-
-
-def error_code(body: Any, profile: Profile) -> str:
-    """The platform's error code in a JSON answer body ("" when none): `[errors] code_field`, at the top or nested
-    under `detail` as some frameworks put it."""
-    field_name = str(profile.model.errors.get("code_field", "error_code"))
-    for where in (field_name, f"detail.{field_name}"):
-        try:
-            found = dig(body, where)
-        except (KeyError, TypeError, IndexError):
-            continue
-        if isinstance(found, str | int) and str(found):
-            return str(found)
-    return ""
 
 
 def verdict(status: int | None, code: str, webhooks: Webhooks, codes: Iterable[str] = ()) -> tuple[Verdict, str]:
@@ -72,6 +59,18 @@ class Answer:
             f"answered {self.status}{f' {self.code}' if self.code else ''}"
         quoted = f" {self.quote}" if self.quote and self.verdict != "refused" else ""
         return f"POST {self.route} {said}{quoted} to {article} {self.event} event: {self.why}"
+
+
+def answer_of(resp: Response, profile: Profile, route: str, event: str, codes: Iterable[str] = ()) -> Answer:
+    """What `resp`, the answer to an unsigned, wrongly signed or stale `event` sent to `route`, proves; `codes`: the
+    route's own signature codes."""
+    code = resp.error_code(profile, nested=True)
+    found, why = verdict(resp.status, code, profile.webhooks, codes)
+    return Answer(route, event, resp.status, code, found, why, quote_of(resp.text))
+
+
+def no_answer(route: str, event: str, cause: object) -> Answer:
+    return Answer(route, event, None, "", "unproven", f"no answer proves nothing ({cause})")
 
 
 def quote_of(text: str, limit: int = 160) -> str:
@@ -125,10 +124,3 @@ def failure_message(judgements: Iterable[RouteJudgement]) -> str:
             said += f"; the canary's money moved while it was probed: {j.moved}"
         parts.append(said)
     return "; ".join(parts)
-
-
-def balance_change(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
-    """"available +1.00, held 0.00" style, or "" when nothing moved."""
-    moved = [f"{k} {after[k] - before[k]:+.2f} ({before[k]} -> {after[k]})" for k in ("available", "held")
-             if after[k] != before[k]]
-    return ", ".join(moved)

@@ -117,7 +117,7 @@ def _money_loop(plan: Plan) -> None:
     plan.add(call, "the canary's deposit", c.deposit_amount)
     plan.add(call, "the same deposit replayed with its idempotency key (must credit nothing)", c.deposit_amount)
     plan.add("withdraw", "the canary's withdrawal request", c.withdraw_amount)
-    settle = "withdrawal_payout" if plan.settings.profile.flows.payout == "sync" else "withdrawal_mark_paid"
+    settle = plan.settings.profile.settle_call()
     plan.add("withdrawal_review", "the admin approves it")
     plan.add(settle, "the admin marks it paid" if settle == "withdrawal_mark_paid" else
              "the payout call settles it (flows.payout = sync)")
@@ -207,12 +207,7 @@ def _replay(plan: Plan, name: str, call: str, completes: str, kit: Decimal) -> N
 def _alternates(plan: Plan) -> None:
     kit = _kit(plan)
     plan.canary_player()
-    alternates = plan.settings.profile.flows.alternates
-    reviews, settles = alternates.get("withdrawal_review", []), alternates.get("withdrawal_mark_paid", [])
-    settle = "withdrawal_payout" if plan.settings.profile.flows.payout == "sync" else "withdrawal_mark_paid"
-    for i in range(max(len(reviews), len(settles))):
-        review = reviews[i] if i < len(reviews) else "withdrawal_review"
-        paid = settles[i] if i < len(settles) else settle
+    for review, paid in plan.settings.profile.alternate_paths():
         plan.add("withdraw", f"a kit withdrawal for the alternate path calls.{review} + calls.{paid}", kit)
         plan.add(review, "approved through that path")
         plan.add(paid, "paid out through that path (the canary's own money, to its address)")

@@ -170,6 +170,20 @@ class Profile:
         """The call a deposit of `method` goes through: its own (flows.deposit.calls), else calls.deposit."""
         return self.flows.deposit.calls.get(method, "deposit")
 
+    def settle_call(self) -> str:
+        """The call that takes an approved withdrawal to paid: the payout call when it settles in its answer
+        (flows.payout = "sync"), else mark-paid (an admin marks it paid)."""
+        return "withdrawal_payout" if self.flows.payout == "sync" else "withdrawal_mark_paid"
+
+    def alternate_paths(self) -> list[tuple[str, str]]:
+        """(approve call, pay call) of each alternate path of flows.alternates: its own call for the step it
+        replaces, the primary for the other."""
+        alternates = self.flows.alternates
+        reviews, settles = alternates.get("withdrawal_review", []), alternates.get("withdrawal_mark_paid", [])
+        return [(reviews[i] if i < len(reviews) else "withdrawal_review",
+                 settles[i] if i < len(settles) else self.settle_call())
+                for i in range(max(len(reviews), len(settles)))]
+
     def state(self, key: str) -> str:
         return str(self._get("states", key))
 

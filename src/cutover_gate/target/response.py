@@ -151,14 +151,17 @@ class Response:
                                   f"{jsonlib.dumps(said)}; success is {jsonlib.dumps(success.values)}): a refusal")
         return self
 
-    def error_code(self, profile: Profile, *, or_detail: bool = False) -> str:
+    def error_code(self, profile: Profile, *, or_detail: bool = False, nested: bool = False) -> str:
         """The platform's error code of a JSON answer, where the profile says it is ([errors] code: paths tried in
-        order; with `or_detail`, else its message); "" when the answer carries none."""
+        order; with `or_detail`, else its message); "" when the answer carries none. `nested` also tries each code
+        path under `detail`, as some frameworks wrap an error: for an answer of a route nobody declared."""
         try:
             body = self.json()
         except CheckFailed:
             return ""
         codes, messages = profile.error_paths()
+        if nested:
+            codes = (*codes, *(f"detail.{c}" for c in codes if not c.startswith(("/", "detail."))))
         for where in (*codes, *(messages if or_detail else ())):
             try:
                 found = dig(body, where)
