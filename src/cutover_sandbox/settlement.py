@@ -22,7 +22,7 @@ from cutover_sandbox import ledger, withdrawals
 from cutover_sandbox.core.context import AppContext
 from cutover_sandbox.errors import illegal_transition
 from cutover_sandbox.models import LedgerMovement, PayoutAttempt, Transaction, Wallet
-from cutover_sandbox.payments import EventOutcome, record_event
+from cutover_sandbox.payments import EventOutcome
 from cutover_sandbox.withdrawals import PayoutStatus
 
 SETTLE = "payout_settle"
@@ -66,14 +66,8 @@ def apply_result(session: Session, ctx: AppContext, tx_id: uuid.UUID, provider: 
                  status: PayoutStatus, raw: dict[str, object]) -> EventOutcome:
     """Apply one verified payout webhook (see the module's docstring); 404 for an unknown withdrawal, 409 for an
     illegal one, DoubleSettlement for a second settlement (the caller answers 500; nothing is recorded)."""
-    tx, wallet = withdrawals.locked_withdrawal(session, tx_id)
-    paid = status == "paid"
-    if status == "failed" and ctx.faults.active("webhook_failed_treated_as_paid"):  # FAULT: misclassified
-        paid = True
-    event = record_event(session, provider, event_id, tx.id, raw, "received")
+    tx, wallet, paid, event = withdrawals.received_payout_event(session, ctx, tx_id, provider, event_id, status, raw)
     if event is None:
-        if paid and ctx.faults.active("webhook_replay_double_effect"):  # FAULT: the replay settles again
-            ledger.settle_withdrawal(session, wallet, tx, external_event_id=event_id)
         return "replay"
     if paid:
         if tx.state not in SETTLEABLE | {"paid"}:

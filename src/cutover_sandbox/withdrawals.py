@@ -19,7 +19,7 @@ from cutover_sandbox.core.context import AppContext
 from cutover_sandbox.errors import ApiError, idempotency_conflict, illegal_transition, not_found
 from cutover_sandbox.faults import Faults
 from cutover_sandbox.idempotency import money, request_hash
-from cutover_sandbox.models import PayoutAttempt, Player, Transaction, Wallet
+from cutover_sandbox.models import PayoutAttempt, Player, Transaction, Wallet, WebhookEvent
 from cutover_sandbox.payments import EventOutcome, record_event
 
 ReviewAction = Literal["approve", "reject"]
@@ -131,17 +131,26 @@ def start_payout(session: Session, tx_id: uuid.UUID, key: str, provider: str,
     return tx, attempt, True
 
 
-def apply_payout_result(session: Session, ctx: AppContext, tx_id: uuid.UUID, provider: str, event_id: str,
-                        status: PayoutStatus, raw: dict[str, object]) -> EventOutcome:
-    """Apply one verified payout webhook exactly once; 404 for an unknown withdrawal."""
+def received_payout_event(session: Session, ctx: AppContext, tx_id: uuid.UUID, provider: str, event_id: str,
+                          status: PayoutStatus, raw: dict[str, object]
+                          ) -> tuple[Transaction, Wallet, bool, WebhookEvent | None]:
+    """A verified payout webhook as every dialect receives it: the locked withdrawal (404 for an unknown one), whether
+    the event means paid, and the event recorded; None for a replay of an event already received."""
     tx, wallet = locked_withdrawal(session, tx_id)
     paid = status == "paid"
     if status == "failed" and ctx.faults.active("webhook_failed_treated_as_paid"):  # FAULT: misclassified
         paid = True
     event = record_event(session, provider, event_id, tx.id, raw, "received")
+    if event is None and paid and ctx.faults.active("webhook_replay_double_effect"):  # FAULT: the replay settles again
+        ledger.settle_withdrawal(session, wallet, tx, external_event_id=event_id)
+    return tx, wallet, paid, event
+
+
+def apply_payout_result(session: Session, ctx: AppContext, tx_id: uuid.UUID, provider: str, event_id: str,
+                        status: PayoutStatus, raw: dict[str, object]) -> EventOutcome:
+    """Apply one verified payout webhook exactly once; 404 for an unknown withdrawal."""
+    tx, wallet, paid, event = received_payout_event(session, ctx, tx_id, provider, event_id, status, raw)
     if event is None:
-        if paid and ctx.faults.active("webhook_replay_double_effect"):  # FAULT: the replay settles again
-            ledger.settle_withdrawal(session, wallet, tx, external_event_id=event_id)
         return "replay"
     if tx.state != "payout_pending":
         event.status = "ignored"
