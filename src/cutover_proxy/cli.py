@@ -1,7 +1,9 @@
-"""`cutover-proxy --upstream URL [--port N] [--latency-ms N] [--jitter-ms N --seed S] [--record FILE]`
+"""`cutover-proxy --upstream URL [--upstream URL ...] [--port N] [--latency-ms N] [--jitter-ms N --seed S]
+[--record FILE]`
 
-Prints the proxy's URL (and a `CUTOVER_PROXY_READY {json}` line for programs), then forwards until SIGTERM or
-Ctrl-C, and stops everything. Exit 0 on a clean stop, 4 on a usage error (a non-loopback upstream, a port in use).
+Several `--upstream`s make it a round-robin load balancer over them (replicas of one platform). Prints the proxy's
+URL (and a `CUTOVER_PROXY_READY {json}` line for programs), then forwards until SIGTERM or Ctrl-C, and stops
+everything. Exit 0 on a clean stop, 4 on a usage error (a non-loopback upstream, a port in use).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ READY = "CUTOVER_PROXY_READY "
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cutover-proxy", description="A loopback HTTP fault proxy in front of a target.")
-    p.add_argument("--upstream", required=True, help="the target's base URL (loopback http:// only)")
+    p.add_argument("--upstream", required=True, action="append",
+                   help="the target's base URL (loopback http:// only); repeat it for several replicas, which take "
+                        "the requests in turn (round-robin)")
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument("--latency-ms", type=float, default=0.0, help="fixed delay added to every request")
     p.add_argument("--jitter-ms", type=float, default=0.0, help="random 0..N ms delay added to every request")
@@ -53,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             proxy.jitter(args.jitter_ms, seed=args.seed)
         print(proxy.url, flush=True)
         print(READY + json.dumps({"url": proxy.url, "upstream": proxy.upstream_url,
+                                  "upstreams": list(proxy.upstream_urls),
                                   "rules": [r.describe() for r in proxy.rules]}), flush=True)
         while not done.wait(0.5):
             pass

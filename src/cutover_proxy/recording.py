@@ -80,6 +80,8 @@ class Exchange:
     delay_ms: float = 0.0
     rules: tuple[str, ...] = ()
     duration_ms: float = 0.0
+    upstream: str | None = None
+    """The base URL of the upstream the request was forwarded to (None when a rule answered or cut it first)."""
 
     @property
     def status(self) -> int | None:

@@ -1,8 +1,12 @@
-"""`FaultProxy`: a loopback HTTP proxy in front of one upstream, injecting faults below the application.
+"""`FaultProxy`: a loopback HTTP proxy in front of one upstream, or several (a round-robin load balancer), injecting
+faults below the application.
 
 One thread accepts, one thread serves each client connection (keep-alive honoured). A request is read whole, the
 rules decide its fate, and unless a rule answers instead it is forwarded with `http.client` on a fresh upstream
-connection; the upstream's answer (chunked or not) is read whole and written back with a Content-Length.
+connection; the upstream's answer (chunked or not) is read whole and written back with a Content-Length. Given
+several upstreams (replicas of one platform), each forwarded request goes to the next one in turn, whatever the
+connection it came on (`Exchange.upstream` says which answered); there are no health checks: a request sent to an
+upstream that is down is a 502, as a load balancer without them answers.
 
     with FaultProxy("http://127.0.0.1:8000") as proxy:
         proxy.latency(200, path=r"/api/health")
@@ -10,6 +14,9 @@ connection; the upstream's answer (chunked or not) is read whole and written bac
         proxy.die_after(1, path=r"/api/v1/player/wallet/withdraw")
         ... point the client at proxy.url ...
         proxy.log  # [Exchange(...), ...]
+
+    with FaultProxy(["http://127.0.0.1:8001", "http://127.0.0.1:8002"]) as balancer:
+        ... requests alternate between the two ...
 
 `die()` closes the listening socket (later connections are refused) and every open connection, and ends every
 hang; `stop()` does the same and then joins every thread it started and closes the recording.
@@ -25,16 +32,15 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from cutover_proxy.recording import Exchange, Recorder, body_summary, masked_target, utc_now
 from cutover_proxy.rules import Plan, Rule, RuleSet, status_body
-from cutover_proxy.wire import BadRequest, Request, end_to_end, read_request, write_response
+from cutover_proxy.wire import BadRequest, Request, Upstream, end_to_end, read_request, write_response
 
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 THREAD_PREFIX = "cutover-proxy"
 JOIN_TIMEOUT_S = 5.0
 Answer = tuple[int, str, list[tuple[str, str]], bytes, str | None]
@@ -61,19 +67,20 @@ class _Connection:
 
 
 class FaultProxy:
-    """A fault-injecting HTTP proxy on 127.0.0.1 in front of a loopback upstream. Rules change at any time, from any
-    thread; each is limited by `method`, a `path` regex (full match on the path without the query) and the
-    `first`..`last` matching request (1-based)."""
+    """A fault-injecting HTTP proxy on 127.0.0.1 in front of a loopback upstream, or of several taken in turn
+    (round-robin per forwarded request). Rules change at any time, from any thread; each is limited by `method`, a
+    `path` regex (full match on the path without the query) and the `first`..`last` matching request (1-based)."""
 
-    def __init__(self, upstream_url: str, *, port: int = 0, record: str | Path | None = None,
+    def __init__(self, upstream_url: str | Sequence[str], *, port: int = 0, record: str | Path | None = None,
                  upstream_timeout: float = 60.0) -> None:
-        parts = urlsplit(upstream_url)
-        if parts.scheme != "http" or parts.hostname not in LOOPBACK:
-            raise ValueError(f"the fault proxy fronts a loopback http:// upstream only, not {upstream_url!r}")
-        self.upstream_url = upstream_url.rstrip("/")
+        urls = [upstream_url] if isinstance(upstream_url, str) else list(upstream_url)
+        if not urls:
+            raise ValueError("the fault proxy needs at least one upstream")
+        self._upstreams = tuple(Upstream.of(url) for url in urls)
+        self.upstream_url = self._upstreams[0].url
+        """The (first) upstream's base URL."""
         self.upstream_timeout = upstream_timeout
-        self._up_host, self._up_port = parts.hostname, parts.port or 80
-        self._up_netloc, self._up_prefix = parts.netloc, parts.path.rstrip("/")
+        self._turn = 0
         self._port = port
         self._record_path = record
         self._rules = RuleSet()
@@ -171,6 +178,11 @@ class FaultProxy:
         return self._dead
 
     @property
+    def upstream_urls(self) -> tuple[str, ...]:
+        """Every upstream's base URL, in the order they take turns."""
+        return tuple(up.url for up in self._upstreams)
+
+    @property
     def log(self) -> list[Exchange]:
         """Every request seen so far, in the order each was settled (`seq` is the arrival order)."""
         return self._recorder.entries()
@@ -191,7 +203,8 @@ class FaultProxy:
 
     def __repr__(self) -> str:
         state = "stopped" if self._stopped else "dead" if self._dead else "up" if self._listener else "new"
-        return f"FaultProxy({self.upstream_url!r}, port={self._port}, {state}, rules={len(self.rules)})"
+        shown = self.upstream_url if len(self._upstreams) == 1 else list(self.upstream_urls)
+        return f"FaultProxy({shown!r}, port={self._port}, {state}, rules={len(self.rules)})"
 
     # -- the rules ------------------------------------------------------------------------------------------------
     def latency(self, ms: float, *, method: str | None = None, path: str | None = None, first: int = 1,
@@ -305,11 +318,13 @@ class FaultProxy:
         """Settle one request; "keep" the connection, "close" it, or "abort" it (RST)."""
         start, at, seq = time.monotonic(), utc_now(), self._recorder.next_seq()
 
+        upstream: str | None = None
+
         def record(outcome: int | str, plan: Plan) -> None:
             self._recorder.add(Exchange(
                 seq, at, req.method, masked_target(req.target), tuple(req.headers.keys()),
                 body_summary(req.body, req.headers.get("Content-Type")), len(req.body), outcome, plan.delay_ms,
-                plan.applied, round((time.monotonic() - start) * 1000, 3)))
+                plan.applied, round((time.monotonic() - start) * 1000, 3), upstream))
 
         if self._cut.is_set():
             record("refused", Plan())
@@ -328,7 +343,9 @@ class FaultProxy:
         if plan.action == "status":
             answer: Answer = (plan.code, "", [("Content-Type", "application/json")], plan.body, None)
         else:
-            answer = self._forward(conn, req)
+            chosen = self._next_upstream()
+            upstream = chosen.url
+            answer = self._forward(conn, req, chosen)
         status, reason, headers, body, head_length = answer
         if plan.die:  # dead before the client has this last answer: what it tries next is refused
             self._die(spare=conn)
@@ -341,15 +358,22 @@ class FaultProxy:
             return "abort"  # the client went away (or the proxy died meanwhile)
         return "keep" if keep else "close"
 
-    def _forward(self, conn: _Connection, req: Request) -> Answer:
-        upstream = http.client.HTTPConnection(self._up_host, self._up_port, timeout=self.upstream_timeout)
+    def _next_upstream(self) -> Upstream:
+        """The upstream whose turn it is (round-robin over the forwarded requests)."""
+        with self._lock:
+            chosen = self._upstreams[self._turn % len(self._upstreams)]
+            self._turn += 1
+        return chosen
+
+    def _forward(self, conn: _Connection, req: Request, to: Upstream) -> Answer:
+        upstream = http.client.HTTPConnection(to.host, to.port, timeout=self.upstream_timeout)
         conn.upstream = upstream
         try:
-            upstream.putrequest(req.method, self._up_prefix + req.target, skip_host=True, skip_accept_encoding=True)
+            upstream.putrequest(req.method, to.prefix + req.target, skip_host=True, skip_accept_encoding=True)
             for key, value in end_to_end(list(req.headers.items())):
                 if key.lower() != "host":
                     upstream.putheader(key, value)
-            upstream.putheader("Host", self._up_netloc)
+            upstream.putheader("Host", to.netloc)
             if req.body or req.method in ("POST", "PUT", "PATCH"):
                 upstream.putheader("Content-Length", str(len(req.body)))
             upstream.endheaders(req.body or None)
@@ -358,7 +382,7 @@ class FaultProxy:
             return resp.status, resp.reason, resp.getheaders(), payload, resp.getheader("Content-Length")
         except (OSError, http.client.HTTPException) as exc:
             body = json.dumps({"error_code": "UPSTREAM_UNREACHABLE",
-                               "message": f"cutover-proxy: upstream {self._up_netloc} did not answer "
+                               "message": f"cutover-proxy: upstream {to.netloc} did not answer "
                                           f"({type(exc).__name__})"}).encode()
             return 502, "Bad Gateway", [("Content-Type", "application/json")], body, None
         finally:

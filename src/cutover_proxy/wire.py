@@ -1,5 +1,6 @@
 """HTTP/1.1 on the wire, as much as a loopback proxy needs: read one request (Content-Length or chunked body,
-`Expect: 100-continue`), write one complete answer with a Content-Length, and which headers are hop-by-hop."""
+`Expect: 100-continue`), write one complete answer with a Content-Length, which headers are hop-by-hop, and where an
+upstream is (loopback http:// only)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,25 @@ MAX_BODY = 64 * 1024 * 1024
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
                         "te", "trailer", "trailers", "transfer-encoding", "upgrade", "content-length"})
 NO_BODY_STATUSES = frozenset({204, 304})
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """Where requests are forwarded: a loopback http:// base URL, taken apart."""
+
+    url: str
+    host: str
+    port: int
+    netloc: str
+    prefix: str
+
+    @classmethod
+    def of(cls, url: str) -> Upstream:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or parts.hostname not in LOOPBACK:
+            raise ValueError(f"the fault proxy fronts a loopback http:// upstream only, not {url!r}")
+        return cls(url.rstrip("/"), parts.hostname, parts.port or 80, parts.netloc, parts.path.rstrip("/"))
 
 
 class BadRequest(Exception):

@@ -1,7 +1,7 @@
 """`cutover-sandbox` (also `python -m cutover_sandbox`): serve the sandbox, migrate a database, list the faults.
 
     cutover-sandbox serve [--port N] [--fault NAME ...] [--git-sha SHA] [--dialect default|alt|casino]
-                          [--maintenance-flag FILE]
+                          [--maintenance-flag FILE] [--dsn DSN]
     cutover-sandbox migrate [--dsn DSN] [--revision REV]
     cutover-sandbox faults [--json]
 
@@ -10,6 +10,8 @@ the release's migration command of the sandbox, which the gate's restore drill d
 `--maintenance-flag FILE` (or `CUTOVER_SANDBOX_MAINTENANCE_FLAG`): while FILE exists, the player-facing routes answer
 the maintenance page (503 `MAINTENANCE`); `touch FILE` opens the maintenance window, `rm FILE` reopens traffic.
 
+`serve --dsn DSN` starts no PostgreSQL: it is another replica of a running sandbox, serving the database at DSN (the
+first replica's `CUTOVER_DB_DSN`, already migrated and seeded), e.g. behind `cutover-proxy --upstream A --upstream B`.
 `serve` prints `CUTOVER_SANDBOX_URL=...`, `CUTOVER_DB_DSN=...` and one machine-readable line
 `CUTOVER_SANDBOX_READY {"url", "dsn", "bindir", "faults", "git_sha", "dialect"}`, then runs until Ctrl-C or SIGTERM.
 Faults named with `--fault` add to those in `CUTOVER_SANDBOX_FAULTS`; `--dialect` wins over
@@ -66,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--maintenance-flag", default=None, metavar="FILE",
                        help="answer the maintenance page on player-facing routes while FILE exists "
                             "(default: $CUTOVER_SANDBOX_MAINTENANCE_FLAG)")
+    serve.add_argument("--dsn", default=None, metavar="DSN",
+                       help="attach to this database instead of starting PostgreSQL: another replica of a running "
+                            "sandbox (the database must be migrated; its faults that change the database are the "
+                            "first replica's)")
     migrate = sub.add_parser("migrate", help="run the sandbox's migrations on a database (alembic upgrade)")
     migrate.add_argument("--dsn", default=None, help="the database (default: $DATABASE_URL); never printed")
     migrate.add_argument("--revision", default="head", help="the revision to upgrade to (default: head)")
@@ -116,11 +122,12 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         try:
             sandbox = Sandbox(faults=names, port=args.port, git_sha=args.git_sha, dialect=dialect,
-                              maintenance_flag=args.maintenance_flag).start()
+                              maintenance_flag=args.maintenance_flag, dsn=args.dsn, attach=bool(args.dsn)).start()
         except (SandboxError, PgError) as exc:
             return _fail(str(exc), EXIT_FAILED)
-        except Exception as exc:  # anything else that stops the start: still one line, no traceback
-            return _fail(f"{exc.__class__.__name__}: {_one_line(exc)}", EXIT_FAILED)
+        except Exception as exc:  # anything else that stops the start: still one line, no traceback, no DSN
+            message = f"{exc.__class__.__name__}: {_one_line(exc)}"
+            return _fail(message.replace(args.dsn, "<dsn>") if args.dsn else message, EXIT_FAILED)
         ready = {"url": sandbox.url, "dsn": sandbox.dsn, "bindir": str(sandbox.bindir) if sandbox.bindir else None,
                  "faults": list(sandbox.faults.names), "git_sha": sandbox.git_sha, "dialect": sandbox.dialect}
         print(f"CUTOVER_SANDBOX_URL={sandbox.url}")

@@ -7,7 +7,10 @@
 `dialect=None` (the default) reads `CUTOVER_SANDBOX_DIALECT` (see `cutover_sandbox.dialects`); a fault the dialect
 does not honour is refused (`faults.FaultNotOnDialect`). On the casino dialect `settings.adyen_hmac_key` is the hex
 key in effect (`cutover_sandbox.api.casino.adyen`).
-`dsn=` uses an existing, empty database instead of starting PostgreSQL.
+`dsn=` uses an existing, empty database instead of starting PostgreSQL. `dsn=` with `attach=True` is another replica
+of a running sandbox: it serves the database its first replica migrated and seeded, and neither migrates nor seeds
+it (only the admin, idempotently); the faults that change the database at start are the first replica's
+(`DATABASE_FAULTS`, refused here).
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ class SandboxError(RuntimeError):
     """The sandbox could not start (port busy, server did not come up, ...); the message says why."""
 
 
+DATABASE_FAULTS = ("migration_behind", "migration_failure", "dump_not_restorable", "payout_failure_spike",
+                   "finance_jobs_stuck", "deposit_completed_unbooked")
+"""Faults honoured by changing the database at start: an attached replica (`attach=True`) refuses them."""
+
+
 def bind_socket(port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # the proto lets asyncio set NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -66,9 +74,16 @@ class Sandbox:
 
     def __init__(self, faults: Iterable[str] | None = None, port: int = 0, git_sha: str | None = None,
                  dsn: str | None = None, settings: Settings | None = None, dialect: str | None = None,
-                 maintenance_flag: str | None = None) -> None:
+                 maintenance_flag: str | None = None, attach: bool = False) -> None:
         names = fault_catalogue.from_env() if faults is None else faults
         self.faults = Faults(names)  # raises UnknownFault before anything starts
+        if attach and not dsn:
+            raise SandboxError("a replica attaches to a database: give its DSN")
+        owned = [name for name in self.faults.names if name in DATABASE_FAULTS]
+        if attach and owned:
+            raise SandboxError(f"fault(s) {', '.join(owned)} change the database at start: give them to the "
+                               "replica that owns it, not to an attached one")
+        self.attach = attach
         self.dialect = dialects.from_env() if dialect is None else dialects.parse(dialect)  # or UnknownDialect
         fault_catalogue.check_dialect(self.faults.names, self.dialect)  # or FaultNotOnDialect
         self.settings = settings or Settings()
@@ -114,7 +129,11 @@ class Sandbox:
             if not self._external_dsn:
                 self.cluster = PgCluster().start()
             self.engine = make_engine(self.dsn)
-            migrate.prepare(self.engine, self.faults)
+            if not self.attach:
+                migrate.prepare(self.engine, self.faults)
+            elif migrate.current(self.engine) is None:
+                raise SandboxError("the database to attach to is not migrated (no alembic_version): start its first "
+                                   "replica, or run `cutover-sandbox migrate`, before another")
             sessions = make_sessionmaker(self.engine)
             with sessions() as session:
                 admin = init_db(session, self.settings)

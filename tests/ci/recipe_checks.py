@@ -596,7 +596,7 @@ def image_entrypoint(text: str) -> list[str]:
 # --------------------------------------------------------------------------------------------------------- README
 
 RECIPE_FILES = ("github-actions/cutover-gate.yml", "gitlab-ci.yml", "argo-analysis-template.yaml",
-                "k8s-hypercare-cronjob.yaml", "Containerfile")
+                "k8s-hypercare-cronjob.yaml", "Containerfile", "prometheus-rules.yaml", "prometheus.md")
 
 
 def readme_problems(text: str) -> list[str]:

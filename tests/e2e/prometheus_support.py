@@ -160,6 +160,16 @@ class Stack:
         return any(a["labels"].get("alertname") == alertname and a["state"] == "firing"
                    for a in self.api("/api/v1/alerts")["alerts"])
 
+    def scraped(self, targets: Sequence[str], after: float = 0.0) -> bool:
+        """Every target (host:port) up, in a scrape taken after `after` (a Unix time; 0: any scrape)."""
+        def by_instance(query: str) -> dict[str, float]:
+            return {s["metric"].get("instance"): float(s["value"][1])
+                    for s in self.api("/api/v1/query", query=query)["result"]}
+
+        up = by_instance(f'up{{job="{JOB}"}}')
+        taken = by_instance(f'timestamp(up{{job="{JOB}"}})')  # each target's latest scrape (a selector: its time)
+        return all(up.get(t) == 1 and taken.get(t, 0.0) > after for t in targets)
+
     def stop(self) -> None:
         """Every server of the stack, Prometheus first (idempotent: a test may stop it early)."""
         for server in reversed(self.servers):
@@ -168,17 +178,20 @@ class Stack:
             self.sink.stop()
 
 
-def start_stack(directory: Path, target_url: str, *, rules: Path, alertmanager: str | None = "webhook") -> Stack:
-    """Prometheus scraping `target_url` with `rules`, and an Alertmanager ("webhook", "null") or none; returns
-    once Prometheus scraped the target, evaluated every rule and (when attached) found its Alertmanager."""
+def start_stack(directory: Path, target_url: str | Sequence[str], *, rules: Path, alertmanager: str | None = "webhook"
+                ) -> Stack:
+    """Prometheus scraping `target_url` (or each of several: replicas, job "sandbox" all) with `rules`, and an
+    Alertmanager ("webhook", "null") or none; returns once Prometheus scraped every target, evaluated every rule and
+    (when attached) found its Alertmanager."""
     prometheus, am_binary = binaries()
+    targets = [urlsplit(url).netloc for url in ([target_url] if isinstance(target_url, str) else target_url)]
     directory.mkdir(parents=True, exist_ok=True)
     stack = Stack(prometheus_url="", alertmanager_url=None, sink=None)
     try:
         config: dict[str, Any] = {
             "global": {"scrape_interval": "1s", "evaluation_interval": "1s", "scrape_timeout": "1s"},
             "rule_files": [str(rules)],
-            "scrape_configs": [{"job_name": JOB, "static_configs": [{"targets": [urlsplit(target_url).netloc]}]}]}
+            "scrape_configs": [{"job_name": JOB, "static_configs": [{"targets": targets}]}]}
         if alertmanager is not None:
             stack.sink = WebhookSink()
             am_port = free_port()
@@ -203,8 +216,7 @@ def start_stack(directory: Path, target_url: str, *, rules: Path, alertmanager: 
             f"--web.listen-address=127.0.0.1:{port}"], log))
         stack.prometheus_url = f"http://127.0.0.1:{port}"
         wait_for(lambda: requests.get(f"{stack.prometheus_url}/-/ready", timeout=1).ok, "Prometheus ready", log=log)
-        wait_for(lambda: any(float(s["value"][1]) == 1 for s in stack.api("/api/v1/query", query="up")["result"]),
-                 "the sandbox scraped", log=log)
+        wait_for(lambda: stack.scraped(targets), "the sandbox scraped", log=log)
         wait_for(lambda: all(not r["lastEvaluation"].startswith("0001") for g in stack.api("/api/v1/rules")["groups"]
                              for r in g["rules"]), "every rule evaluated", log=log)
         if alertmanager is not None:
