@@ -6,6 +6,8 @@
     cutover-gate profile check FILE [--dsn DSN] | profile init [FILE] | profile show [FILE]
         validate a target profile (and its SQL), write a commented starter, print the effective merged profile
         (see profile_tools.py; check: exit 0 valid, 1 problems)
+    cutover-gate schema profile|cutover [--markdown]
+        print the JSON Schema of a profile or a cutover file, or its reference page in Markdown
 
 Exit 2 for a usage error or a file that cannot be read.
 """
@@ -67,7 +69,7 @@ def _anchor_of(path: Path, *, required: bool) -> dict[str, object] | None:
 
 
 def print_schema(args: argparse.Namespace) -> int:
-    sys.stdout.write(json_schemas.text(args.kind))
+    sys.stdout.write(json_schemas.reference(args.kind) if args.markdown else json_schemas.text(args.kind))
     return 0
 
 
@@ -89,6 +91,9 @@ def parser() -> argparse.ArgumentParser:
                                   description="Print the JSON Schema an editor validates a profile or cutover file "
                                               "with (the checked-in copies are docs/schemas/*.schema.json).")
     schemas.add_argument("kind", choices=json_schemas.KINDS)
+    schemas.add_argument("--markdown", action="store_true",
+                         help="print the reference page instead: every section and key with its type, default and "
+                              "description (docs/profile-reference.md is the profile's)")
     schemas.set_defaults(run=print_schema)
     return top
 

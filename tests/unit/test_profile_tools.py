@@ -61,8 +61,8 @@ def test_check_of_a_missing_file_is_a_usage_error(tmp_path: Path, capsys: pytest
 
 
 def test_the_readmes_profile_example_is_valid_and_does_what_it_says(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Profiles", 1)[1]
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "profiles.md").read_text(encoding="utf-8")
+    section = readme.split("# Profiles", 1)[1]
     example = section.split("```toml\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "acme.toml"
     path.write_text(example, encoding="utf-8")

@@ -23,7 +23,7 @@ RANGE = "{range}"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Queries(_Strict):
@@ -38,6 +38,7 @@ class Queries(_Strict):
     payout_5xx: str = ""
     """5xx answers by route (`sum by (handler) (...)`): a payout/withdraw one raises payout_withdraw_http_error."""
     payouts_paid: str = ""
+    """Payouts paid over the interval (goes with payouts_failed)."""
     payouts_failed: str = ""
     """Payout outcomes: with both, the payout failure rate is judged on them as well."""
 
@@ -50,6 +51,8 @@ class Queries(_Strict):
 
 class Metrics(_Strict):
     source: Literal["scrape", "prometheus"] = "scrape"
+    """Where the signals are read: the target's own /metrics ("scrape"), or the Prometheus server at
+    CUTOVER_PROMETHEUS_URL ("prometheus": behind a load balancer, with replicas, or where /metrics is not public)."""
     headers: dict[str, str] = Field(default_factory=dict)
     """Header name -> the NAME of the environment variable holding its value (`X-Scope-OrgID = "PROM_TENANT"`)."""
     alert_rules: dict[AlertKind, str] = Field(default_factory=dict)
@@ -59,6 +62,7 @@ class Metrics(_Strict):
     alert_map: dict[str, str] = Field(default_factory=dict)
     """An alert name, or a severity, -> the rollback-matrix row a firing alert raises."""
     queries: Queries = Queries()
+    """The PromQL of each hypercare signal, with `source = "prometheus"`."""
     deadline_s: float = Field(default=5.0, gt=0, le=120)
     """The most one check (or one round's queries) waits for Prometheus and Alertmanager together."""
 

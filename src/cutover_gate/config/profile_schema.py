@@ -23,13 +23,13 @@ Completion = Literal["webhook", "sync", "poll"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class HeaderAuth(Strict):
-    header: str
-    scheme: str = "Bearer"
-    token: Token
+    header: str = Field(description="The header that carries the token (`X-Api-Key`).")
+    scheme: str = Field(default="Bearer", description='Written before the token ("" for the token alone).')
+    token: Token = Field(description="Whose token: the run's admin session or the canary player's.")
 
 
 CodeCase = Literal["idempotency_conflict", "key_missing", "illegal_transition", "insufficient_funds", "signature",
@@ -42,39 +42,41 @@ class Success(Strict):
 
     field: str
     """Dotted path or JSON pointer into the answer ("ok", "/result/status")."""
-    values: list[Any] = Field(min_length=1)
+    values: list[Any] = Field(min_length=1, description="The values that mean success.")
 
 
 class Call(Strict):
-    method: Method = "GET"
-    path: str
-    auth: Token | Literal["none"] | HeaderAuth = "none"
-    headers: dict[str, str] = Field(default_factory=dict)
-    query: dict[str, str] = Field(default_factory=dict)
-    idempotent: bool = False
-    body: dict[str, Any] | None = None
-    accept: list[int] = Field(default_factory=lambda: [200])
-    answer: dict[str, str] = Field(default_factory=dict)
-    item: dict[str, str] = Field(default_factory=dict)
+    method: Method = Field(default="GET", description="The HTTP method.")
+    path: str = Field(description="A template the gate fills: {tx_id}, {player_id}, ...")
+    auth: Token | Literal["none"] | HeaderAuth = Field(default="none", description="The run's admin session, the "
+                                                      "canary player's, none, or a token in a header of its own.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra headers, templated.")
+    query: dict[str, str] = Field(default_factory=dict, description="Query parameters, templated.")
+    idempotent: bool = Field(default=False, description="Sends [headers] idempotency with a fresh key.")
+    body: dict[str, Any] | None = Field(default=None, description='A JSON template; the gate fills its "{name}".')
+    accept: list[int] = Field(default_factory=lambda: [200], description="The statuses that mean success.")
+    answer: dict[str, str] = Field(default_factory=dict, description="Where each field the gate reads lives in the "
+                                   "answer (dotted path or JSON pointer).")
+    item: dict[str, str] = Field(default_factory=dict, description="The same inside each element of a list answer.")
     codes: dict[CodeCase, list[str]] = Field(default_factory=dict)
     """The error codes this call answers for the cases the gate interprets (beside [errors]' platform-wide ones)."""
-    success: Success | None = None
+    success: Success | None = Field(default=None, description="Success in the body, beside the status.")
 
 
 class WebhookRoute(Strict):
-    call: str
-    scheme: Scheme
-    secret: str
-    completes: Literal["deposit", "payout"]
-    payload: dict[str, Any]
-    deposit_method: str | None = None
-    timestamp_header: str = "X-Webhook-Timestamp"
-    signature_header: str = "X-Webhook-Signature"
+    call: str = Field(description="Its call of [calls]: path, auth beside the signature, accepted statuses.")
+    scheme: Scheme = Field(description="How its events are signed (none: not signed).")
+    secret: str = Field(description="The environment variable holding its secret.")
+    completes: Literal["deposit", "payout"] = Field(description="What its events complete.")
+    payload: dict[str, Any] = Field(description="The event's template; the gate fills its placeholders.")
+    deposit_method: str | None = Field(default=None, description="The deposit method whose deposits it completes.")
+    timestamp_header: str = Field(default="X-Webhook-Timestamp", description="hmac_ts: the header with the Unix time.")
+    signature_header: str = Field(default="X-Webhook-Signature", description="The signature's header.")
     outcomes: dict[str, str] = Field(default_factory=lambda: {"paid": "paid", "failed": "failed"})
     """The payload's words for a paid and a failed payout ({outcome})."""
-    signed_fields: list[str] = Field(default_factory=list)
-    signature_path: str = ""
-    item_path: str = ""
+    signed_fields: list[str] = Field(default_factory=list, description="adyen: the item's fields signed, in order.")
+    signature_path: str = Field(default="", description="adyen: where in the item the signature is written.")
+    item_path: str = Field(default="", description="adyen: where the notification item is in the payload.")
     key_encoding: Literal["hex", "base64", "raw"] | None = None
     """How the secret's text becomes the HMAC key: "hex" (Adyen issues its HMAC key as 64 hex characters and its
     libraries hex-decode it), "base64", or "raw" (its UTF-8 bytes). Unset: the scheme's default (adyen: base64, as
@@ -82,15 +84,16 @@ class WebhookRoute(Strict):
 
 
 class Webhooks(Strict):
-    kit_amount: str = "1"
-    settle_s: float = 1.0
-    provider: str = "cutover-gate"
-    merchant_account: str = "CutoverGate"
+    kit_amount: str = Field(default="1", description="What each webhook probe moves (never above the cutover file's "
+                            "max_amount).")
+    settle_s: float = Field(default=1.0, description="How long a PSP may still deliver its own event after the gate's.")
+    provider: str = Field(default="cutover-gate", description="{provider}: the provider the gate's payout events name.")
+    merchant_account: str = Field(default="CutoverGate", description="{merchant}.")
     refused: list[int] = Field(default_factory=lambda: [401, 403])
     """Statuses that alone prove a refusal of what nobody signed (any other 4xx needs a signature_codes code)."""
     signature_codes: list[str] = Field(default_factory=list)
     """The platform's error codes for a missing, wrong or stale signature: a 4xx carrying one is a refusal."""
-    routes: dict[str, WebhookRoute] = Field(default_factory=dict)
+    routes: dict[str, WebhookRoute] = Field(default_factory=dict, description="Every webhook route, by name.")
 
 
 class Discovery(Strict):
@@ -118,31 +121,31 @@ class Discovery(Strict):
 
 
 class Channel(Strict):
-    send: str
-    confirm: str
-    address: Literal["email", "phone"]
+    send: str = Field(description="The call that sends the code.")
+    confirm: str = Field(description="The call that confirms it.")
+    address: Literal["email", "phone"] = Field(description="The canary's field the channel addresses.")
 
 
 class DepositFlow(Strict):
-    methods: dict[str, Completion] = Field(default_factory=dict)
-    psp_method: str = ""
+    methods: dict[str, Completion] = Field(default_factory=dict, description="How a deposit of each method completes.")
+    psp_method: str = Field(default="", description='The method t0_psp_deposit proves the asynchronous PSP path with.')
     calls: dict[str, str] = Field(default_factory=dict)
     """A deposit method's own call, instead of calls.deposit ({ adyen = "deposit_adyen" })."""
 
 
 class Verification(Strict):
-    mode: Literal["answer", "fixed", "none"] = "answer"
-    channels: dict[str, Channel] = Field(default_factory=dict)
+    mode: Literal["answer", "fixed", "none"] = Field(default="answer", description="How it is verified.")
+    channels: dict[str, Channel] = Field(default_factory=dict, description="The verification channels, by name.")
 
 
 class Kyc(Strict):
-    mode: Literal["call", "none"] = "call"
+    mode: Literal["call", "none"] = Field(default="call", description="By calls.kyc_review, or none.")
 
 
 class Flows(Strict):
-    deposit: DepositFlow = DepositFlow()
-    verification: Verification = Verification()
-    kyc: Kyc = Kyc()
+    deposit: DepositFlow = Field(default=DepositFlow(), description="How each deposit method completes.")
+    verification: Verification = Field(default=Verification(), description="How a registered canary is verified.")
+    kyc: Kyc = Field(default=Kyc(), description="How the canary becomes KYC-verified.")
     payout: Literal["webhook", "sync", "manual"] = "webhook"
     """How an approved withdrawal reaches paid: "webhook" (calls.withdrawal_payout answers pending, the PSP's signed
     event settles it: CONTRACT §1), "sync" (the payout call's answer settles it), "manual" (mark-paid only)."""
@@ -152,24 +155,24 @@ class Flows(Strict):
 
 
 class Canary(Strict):
-    tenant_id: str = ""
-    email_domain: str = "canary.cutover.invalid"
-    withdraw_method: str
-    withdraw_address: str
+    tenant_id: str = Field(default="", description="The canary's tenant, unless the cutover file's [canary] names one.")
+    email_domain: str = Field(default="canary.cutover.invalid", description="A new canary's email domain.")
+    withdraw_method: str = Field(description="The canary's withdrawal method.")
+    withdraw_address: str = Field(description="The canary's withdrawal address.")
 
 
 class EnvVar(Strict):
-    var: str
+    var: str = Field(description="The variable's name.")
 
 
 class ProdValue(Strict):
-    var: str = "ENV"
+    var: str = Field(default="ENV", description="The variable's name.")
     values: list[str] = Field(default_factory=lambda: ["prod", "production"])
     """The values (any case) that mean prod."""
 
 
 class EnvList(Strict):
-    var: str
+    var: str = Field(description="The variable's name.")
     format: Literal["json", "comma", "json_or_comma"] = "json"
     """How the list is written: a JSON list, a comma list, or either."""
 
@@ -177,24 +180,24 @@ class EnvList(Strict):
 class LiveKey(Strict):
     prefixes: list[str]
     """A live key starts with one of these (`sk_live_`); the rest must pass the secret heuristics."""
-    min_length: int = 16
+    min_length: int = Field(default=16, description="The shortest a key may be.")
 
 
 class SecretRule(Strict):
     prefix: str = ""
     """The format's prefix (`whsec_`): a value without it FAILs; the heuristics judge what follows it."""
-    min_length: int = 16
+    min_length: int = Field(default=16, description="The shortest the secret may be.")
 
 
 class ProdEnv(Strict):
     """The T-60 prod configuration rules; an absent (or removed) entry is a rule not checked."""
-    env: ProdValue | None = None
-    cors: EnvList | None = None
-    trusted_proxies: EnvList | None = None
-    database_url: EnvVar | None = None
-    git_sha: EnvVar | None = None
-    live_keys: dict[str, LiveKey] = Field(default_factory=dict)
-    secrets: dict[str, SecretRule] = Field(default_factory=dict)
+    env: ProdValue | None = Field(default=None, description="env_is_prod: the variable that says prod.")
+    cors: EnvList | None = Field(default=None, description="cors_restricted: the allowed origins.")
+    trusted_proxies: EnvList | None = Field(default=None, description="trusted_proxies_set.")
+    database_url: EnvVar | None = Field(default=None, description="database_url_safe.")
+    git_sha: EnvVar | None = Field(default=None, description="git_sha_valid (and it must be the release SHA).")
+    live_keys: dict[str, LiveKey] = Field(default_factory=dict, description="psp_key_live:<VAR>: live-mode keys.")
+    secrets: dict[str, SecretRule] = Field(default_factory=dict, description="secret_present:<VAR>: real secrets.")
     flags: dict[str, StrictBool] = Field(default_factory=dict)
     """Each flag's required value in prod (false: must be off)."""
 
@@ -202,35 +205,36 @@ class ProdEnv(Strict):
 class Maintenance(Strict):
     call: str = "wallet_balance"
     """The public call behind the maintenance page, sent as a GET without credentials; "" turns the checks off."""
-    status: int = 503
+    status: int = Field(default=503, description="The maintenance answer's status.")
     marker: str = ""
     """Text of the maintenance page's body ("" when the status alone tells it)."""
 
 
 class Meta(Strict):
-    name: str = ""
-    replace: list[str] = Field(default_factory=list)
-    remove: list[str] = Field(default_factory=list)
+    name: str = Field(default="", description="The profile's name.")
+    replace: list[str] = Field(default_factory=list, description="Tables that replace the default's whole.")
+    remove: list[str] = Field(default_factory=list, description="Entries dropped (a call, a route, a rule...).")
 
 
 class ProfileModel(Strict):
-    profile: Meta = Meta()
-    headers: dict[str, str] = Field(default_factory=dict)
-    calls: dict[str, Call]
-    errors: dict[str, str | list[str]] = Field(default_factory=dict)
-    states: dict[str, str | list[str]] = Field(default_factory=dict)
-    actions: dict[str, str] = Field(default_factory=dict)
-    flows: Flows = Flows()
-    sql: dict[str, str] = Field(default_factory=dict)
-    invariants: dict[str, str] = Field(default_factory=dict)
-    probes: dict[str, Any] = Field(default_factory=dict)
-    canary: Canary
-    webhooks: Webhooks = Webhooks()
-    prod_env: ProdEnv = ProdEnv()
-    maintenance: Maintenance = Maintenance()
-    discovery: Discovery = Discovery()
-    hypercare: dict[str, Any] = Field(default_factory=dict)
-    metrics: Metrics = Metrics()
+    profile: Meta = Field(default=Meta(), description="The profile's name and how it merges over the default.")
+    headers: dict[str, str] = Field(default_factory=dict, description="The names of the headers the gate sends.")
+    calls: dict[str, Call] = Field(description="Every HTTP call the gate makes, by name.")
+    errors: dict[str, str | list[str]] = Field(default_factory=dict, description="Where an error's code and "
+                                               "message are, and the platform-wide codes the gate checks for.")
+    states: dict[str, str | list[str]] = Field(default_factory=dict, description="The platform's state names.")
+    actions: dict[str, str] = Field(default_factory=dict, description="Values of the review's {action}.")
+    flows: Flows = Field(default=Flows(), description="The flows where platforms differ.")
+    sql: dict[str, str] = Field(default_factory=dict, description="The read-only SQL the gate runs, by name.")
+    invariants: dict[str, str] = Field(default_factory=dict, description="Ledger invariants: the rows breaking one.")
+    probes: dict[str, Any] = Field(default_factory=dict, description="What the security probes send and to where.")
+    canary: Canary = Field(description="The canary player.")
+    webhooks: Webhooks = Field(default=Webhooks(), description="The webhook routes and what proves a refusal.")
+    prod_env: ProdEnv = Field(default=ProdEnv(), description="The T-60 prod configuration rules.")
+    maintenance: Maintenance = Field(default=Maintenance(), description="The maintenance page's probe.")
+    discovery: Discovery = Field(default=Discovery(), description="Routes nobody declared.")
+    hypercare: dict[str, Any] = Field(default_factory=dict, description="Hypercare's thresholds and signal names.")
+    metrics: Metrics = Field(default=Metrics(), description="Where hypercare reads its signals and alerting is proven.")
 
 
 # The calls every run may make, whatever the flows; the flows add theirs.
