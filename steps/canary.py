@@ -21,8 +21,10 @@ from pytest_bdd import given, then, when
 
 from cutover_gate.checks.canary import (
     CanaryPlayer,
+    admin_wallet,
     balance,
     completion_of,
+    look_after,
     wait_for_deposit,
     withdrawal_state,
 )
@@ -33,7 +35,7 @@ from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient, TargetUnreachable, to_decimal
 from cutover_gate.target.database import Database
-from steps.common import Shared, admin_session, canary_of, start_callback_survey
+from steps.common import Shared, admin_session, canary_of, start_surveys
 
 
 @dataclass
@@ -75,7 +77,7 @@ def _money_call(target: TargetClient, evidence: Evidence, what: str, call: str, 
 @given("KYC'si onaylanmış doğrulanmış bir canary oyuncusu", target_fixture="canary")
 def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, request: pytest.FixtureRequest
       ) -> Canary:
-    start_callback_survey(request, target, shared)
+    start_surveys(request, target, shared)
     settings = gate.settings
     cfg = settings.canary
     for name, amount in (("deposit", cfg.deposit_amount), ("withdraw", cfg.withdraw_amount)):
@@ -259,6 +261,8 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     canary.settle = (call, f"canary-payout-{uuid.uuid4()}")
     _admin_action(canary, target, evidence, call, "mark paid" if call == "withdrawal_mark_paid" else "payout",
                   "paid_answer_state", reason="go-live canary", key=canary.settle[1])
+    assert canary.withdraw_tx is not None
+    look_after(target, canary.player.token, canary.admin, canary.withdraw_tx, canary.player.player_id)
     evidence.put("settled_by", f"calls.{call} (flows.payout = {target.profile.flows.payout})")
     evidence.put("paid_at", iso(utcnow()))
     evidence.put("payout_ref", canary.withdraw_tx)
@@ -295,10 +299,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves("t0_ledger_settlement")
 def _(canary: Canary, target: TargetClient, database: Database, evidence: Evidence) -> None:
     api = balance(target, canary.player.token)
-    resp = target.call("admin_player_wallet", admin=canary.admin, player_id=canary.player.player_id)
-    resp.ok("admin view of the canary wallet")
-    admin_avail = to_decimal(resp.answer("available"), "admin wallet available")
-    admin_held = to_decimal(resp.answer("held"), "admin wallet held")
+    admin_view = admin_wallet(target, canary.admin, canary.player.player_id)
     rows = database.query("wallet", {"player_id": canary.player.player_id})
     if len(rows) != 1:
         raise CheckFailed(f"the database holds {len(rows)} wallet rows for the canary player, expected 1")
@@ -307,7 +308,7 @@ def _(canary: Canary, target: TargetClient, database: Database, evidence: Eviden
     evidence.put("db_available", _fmt(db_avail))
     evidence.put("db_held", _fmt(db_held))
     evidence.put("ledger_refs", [canary.deposit_tx, canary.withdraw_tx])
-    views = {"player API": (api.available, api.held), "admin API": (admin_avail, admin_held),
+    views = {"player API": (api.available, api.held), "admin API": (admin_view.available, admin_view.held),
              "database": (db_avail, db_held)}
     if len(set(views.values())) != 1:
         shown = ", ".join(f"{k} {_fmt(a)}/{_fmt(h)}" for k, (a, h) in views.items())

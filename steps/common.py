@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 from pytest_bdd import given, then, when
@@ -46,6 +46,8 @@ class Shared:
     """What the kit's own withdrawals used of the canary so far (the cutover file's [kit_budget] caps both)."""
     background: dict[str, Future[Any]] = field(default_factory=dict)
     """Read-only work started beside the scenarios (a discovery survey), by key."""
+    lanes: discovery.Lanes | None = None
+    """The run's one bound on discovery requests in flight, whichever survey sends them."""
     baseline_marks: tuple[int, int, int] = (0, 0, 0)
     """How many deposits, withdrawals and webhooks the footprint held at the baseline: the later ones are the
     probes' own."""
@@ -59,7 +61,10 @@ def shared() -> Iterator[Shared]:
 
 
 BACKGROUND_WAIT_S = 30.0
+OPENAPI = "openapi"
+SEED_SURVEY = "seed-survey"
 CALLBACK_SURVEY = "callback-survey"
+SEED_TAG = "t60_bootstrap_disabled"
 UNDECLARED_TAG = "undeclared_routes"
 
 
@@ -101,24 +106,48 @@ def taken(shared: Shared, key: str, work: Callable[[], T]) -> T:
 
 
 @dataclass(frozen=True)
-class CallbackSurvey:
+class Surveyed:
     documented: tuple[list[discovery.Route] | None, str]
     """The OpenAPI document's routes (or None) and how they were found."""
     catalogue: discovery.Survey
 
 
-def callback_survey(target: TargetClient) -> CallbackSurvey:
-    """The OpenAPI document and the route catalogue's PSP callback shapes, asked with bodiless OPTIONS
-    (checks/discovery.py)."""
-    return CallbackSurvey(discovery.documented_routes(target, record=False),
-                          discovery.survey(target, route_catalogue.callback_candidates(target.profile)))
+def documented(target: TargetClient, shared: Shared) -> tuple[list[discovery.Route] | None, str]:
+    """The OpenAPI document, fetched once for both surveys."""
+    in_background(shared, OPENAPI, lambda: discovery.documented_routes(target, record=False))
+    return taken(shared, OPENAPI, lambda: discovery.documented_routes(target, record=False))
 
 
-def start_callback_survey(request: pytest.FixtureRequest, target: TargetClient, shared: Shared) -> None:
-    """T-0's discovery of undeclared callbacks needs nothing of the money loop: it runs beside it (its OPTIONS are
-    off the sequential path a remote platform's latency multiplies), when the scenario that judges it is selected."""
-    if any(item.get_closest_marker(UNDECLARED_TAG) for item in request.session.items):
-        in_background(shared, CALLBACK_SURVEY, lambda: callback_survey(target))
+def lanes_of(target: TargetClient, shared: Shared) -> discovery.Lanes:
+    if shared.lanes is None:
+        shared.lanes = discovery.Lanes(target.profile.model.discovery.concurrency)
+    return shared.lanes
+
+
+def seed_survey(target: TargetClient, shared: Shared) -> Surveyed:
+    """The bootstrap, seed and test routes the profile declares and the catalogue's shapes, asked with bodiless
+    OPTIONS (checks/discovery.py), first in the run's lanes."""
+    p = target.profile
+    candidates = [*discovery.declared_paths(p.probe("disabled_endpoints")), *route_catalogue.seed_candidates(p)]
+    found = discovery.survey(target, list(dict.fromkeys(candidates)), lanes=lanes_of(target, shared), rank=0)
+    return Surveyed(documented(target, shared), found)
+
+
+def callback_survey(target: TargetClient, shared: Shared) -> Surveyed:
+    """The route catalogue's PSP callback shapes, asked with bodiless OPTIONS after the seed survey's."""
+    found = discovery.survey(target, route_catalogue.callback_candidates(target.profile),
+                             lanes=lanes_of(target, shared), rank=1)
+    return Surveyed(documented(target, shared), found)
+
+
+def start_surveys(request: pytest.FixtureRequest, target: TargetClient, shared: Shared) -> None:
+    """Discovery needs nothing of any scenario: the surveys the selected scenarios judge start with the run's first
+    scenario, off the sequential path a remote platform's latency multiplies, sharing one bound ([discovery]
+    concurrency) in which T-60's goes first."""
+    items = request.session.items
+    for tag, key, work in ((SEED_TAG, SEED_SURVEY, seed_survey), (UNDECLARED_TAG, CALLBACK_SURVEY, callback_survey)):
+        if key not in shared.background and any(item.get_closest_marker(tag) for item in items):
+            in_background(shared, key, lambda work=work: work(target, shared))  # type: ignore[misc]
 
 
 REACHABLE_WITHIN_S = 5.0
@@ -128,7 +157,8 @@ scenario against a remote platform)."""
 
 @given("the cutover target is reachable")
 @given("cutover hedefi erişilebilir")
-def _(target: TargetClient, evidence: Evidence) -> None:
+def _(target: TargetClient, evidence: Evidence, shared: Shared, request: pytest.FixtureRequest) -> None:
+    start_surveys(request, target, shared)
     evidence.put("target", target.base_url)
     last = target.last_answer
     if last is not None and time.monotonic() - last[0] <= REACHABLE_WITHIN_S:
@@ -144,7 +174,7 @@ def admin_login(target: TargetClient, gate: Gate, password: Secret | None = None
     password = password or gate.settings.secret("admin_password")
     if not email or password is None:
         raise CheckFailed("admin credentials missing: set CUTOVER_ADMIN_EMAIL and CUTOVER_ADMIN_PASSWORD")
-    return target.call("admin_login", email=email, password=password.reveal())
+    return target.call("admin_login", email=email, password=password.reveal(), changes_data=False)
 
 
 def admin_token_from(resp: Response, target: TargetClient, email: str | None) -> Secret:
@@ -193,13 +223,57 @@ def _(target: TargetClient, gate: Gate) -> Response:
 
 @then("the admin receives a bearer token", target_fixture="admin_token")
 @then("admin bir bearer token alır", target_fixture="admin_token")
-def _(admin_login_response: Response, target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence
-      ) -> Secret:
+def _(admin_login_response: Response, target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence,
+      request: pytest.FixtureRequest) -> Secret:
     token = admin_token_from(admin_login_response, target, gate.settings.admin_email)
     evidence.put("admin_email", gate.settings.admin_email)
     if shared.admin is None:
         shared.admin = token  # this login is the run's admin session
+    for key, read in admin_reads(target, token, request.session.items).items():
+        target.ahead(key, read)  # the admin's reads of the scenarios that follow, at once
     return token
+
+
+READ_AHEAD_AGE_S = 15.0
+"""How old an admin read started ahead may be when its scenario takes it (with nothing written since)."""
+INVALID_TOKEN = Secret("cutover-invalid-token-" + "0" * 24, "invalid token")
+
+
+def refusal_reads(target: TargetClient, token: Secret | None) -> Callable[[], list[Response]]:
+    """The admin-only calls with no token or an invalid one, at once."""
+    specs = [target.profile.call(key) for key in ADMIN_ONLY]
+    return lambda: together(*(lambda spec=spec: target.request(spec.method, spec.path, token=token, record=False)
+                              for spec in specs))
+
+
+ADMIN_ONLY = ("admin_me", "dashboard")
+
+
+def admin_reads(target: TargetClient, token: Secret, items: list[pytest.Item] | None = None
+                ) -> dict[str, Callable[[], Any]]:
+    """The admin's reads by key (in the order of the admin login scenario and those after it); with `items`, only
+    those a selected scenario makes. Each is taken by `read_once`, in the taking scenario's evidence."""
+    def call(name: str) -> Callable[[], Response]:
+        return lambda: target.call(name, admin=token, record=False)
+
+    reads: dict[str, tuple[str, Callable[[], Any]]] = {
+        "admin_me": ("t15_admin_login", call("admin_me")),
+        "dashboard": ("t15_dashboard_loads", call("dashboard")),
+        "payouts_probe": ("t15_payouts_router", call("payouts_probe")),
+        "refusal:without_token": ("t15_admin_auth_enforced", refusal_reads(target, None)),
+        "refusal:invalid_token": ("t15_admin_auth_enforced", refusal_reads(target, INVALID_TOKEN)),
+    }
+    return {f"admin:{key}": read for key, (tag, read) in reads.items()
+            if items is None or any(item.get_closest_marker(tag) for item in items)}
+
+
+def read_once(target: TargetClient, evidence: Evidence, key: str, read: Callable[[], T]) -> T:
+    """An admin read started ahead (or asked now), recorded in this scenario's evidence."""
+    value = target.fresh(f"admin:{key}", read, max_age_s=READ_AHEAD_AGE_S)
+    answers: list[Response] = value if isinstance(value, list) else [cast(Response, value)]
+    for resp in answers:
+        evidence.http(resp.exchange.to_json())
+    return value
 
 
 @then("a wrong password is refused")

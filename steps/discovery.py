@@ -44,7 +44,7 @@ def _(target: TargetClient, shared: Shared, evidence: Evidence) -> Found:
     p = target.profile
     acknowledged = p.model.discovery.acknowledged
     declared = {p.call(r.call).path for r in routes(target).values()}
-    seen = taken(shared, CALLBACK_SURVEY, lambda: callback_survey(target))  # started beside the money loop
+    seen = taken(shared, CALLBACK_SURVEY, lambda: callback_survey(target, shared))  # started with the run
     documented, source = seen.documented
     survey = seen.catalogue
     found = Found(source=source)

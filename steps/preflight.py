@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,6 +19,7 @@ from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
+from steps.common import SEED_SURVEY, Shared, seed_survey, taken
 
 
 def _record(evidence: Evidence, findings: list[Finding]) -> None:
@@ -128,16 +128,12 @@ class Probes:
 
 @when("I probe the bootstrap, seed and test endpoints", target_fixture="probe_answers")
 @when("bootstrap, seed ve test endpoint'lerini yoklarım", target_fixture="probe_answers")
-def _(target: TargetClient, evidence: Evidence) -> Probes:
-    p = target.profile
-    declared = discovery.declared_paths(p.probe("disabled_endpoints"))
-    candidates = list(dict.fromkeys([*declared, *route_catalogue.seed_candidates(p)]))
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="openapi") as pool:  # the document beside the survey
-        asked = pool.submit(discovery.documented_routes, target)
-        survey = discovery.survey(target, candidates)
-        routes, source = asked.result()
+def _(target: TargetClient, shared: Shared, evidence: Evidence) -> Probes:
+    seen = taken(shared, SEED_SURVEY, lambda: seed_survey(target, shared))  # started with the run
+    routes, source = seen.documented
+    survey = seen.catalogue
     # a route the document lists is mounted by definition, whatever its OPTIONS answered
-    documented = [r.path for r in routes or [] if route_catalogue.seed_like(r.path, p)]
+    documented = [r.path for r in routes or [] if route_catalogue.seed_like(r.path, target.profile)]
     survey.existence = [e for e in survey.existence if e.path not in documented]
     probes = Probes(documented=documented, survey=survey, source=source)
     evidence.put("openapi", source)

@@ -13,7 +13,16 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
 from cutover_gate.target.database import Database
-from steps.common import Shared, in_background, taken, together
+from steps.common import (
+    ADMIN_ONLY,
+    INVALID_TOKEN,
+    Shared,
+    admin_reads,
+    in_background,
+    read_once,
+    refusal_reads,
+    taken,
+)
 
 SHA40 = re.compile(r"^[0-9a-fA-F]{40}$")
 
@@ -130,7 +139,7 @@ def _(health_response: Response, target: TargetClient, evidence: Evidence) -> No
 @then("the admin profile answers with that token")
 @then("admin profili bu token ile yanıt verir")
 def _(admin_token: Secret, target: TargetClient, evidence: Evidence) -> None:
-    resp = target.call("admin_me", admin=admin_token)
+    resp = read_once(target, evidence, "admin_me", admin_reads(target, admin_token)["admin:admin_me"])
     resp.expect(200, what="admin profile with the login token")
     evidence.put("admin_me_status", resp.status)
 
@@ -138,8 +147,8 @@ def _(admin_token: Secret, target: TargetClient, evidence: Evidence) -> None:
 # -- dashboard ------------------------------------------------------------------------------------------------------
 @when("the admin opens the dashboard", target_fixture="dashboard_response")
 @when("admin dashboard'u açar", target_fixture="dashboard_response")
-def _(admin_token: Secret, target: TargetClient) -> Response:
-    return target.call("dashboard", admin=admin_token)
+def _(admin_token: Secret, target: TargetClient, evidence: Evidence) -> Response:
+    return read_once(target, evidence, "dashboard", admin_reads(target, admin_token)["admin:dashboard"])
 
 
 @then("the dashboard answers 200 with a summary")
@@ -155,8 +164,8 @@ def _(dashboard_response: Response, evidence: Evidence) -> None:
 # -- payouts router -------------------------------------------------------------------------------------------------
 @when("I probe the payouts router", target_fixture="payouts_probe")
 @when("payouts router'ını yoklarım", target_fixture="payouts_probe")
-def _(target: TargetClient, admin_token: Secret) -> Response:
-    return target.call("payouts_probe", admin=admin_token)
+def _(target: TargetClient, admin_token: Secret, evidence: Evidence) -> Response:
+    return read_once(target, evidence, "payouts_probe", admin_reads(target, admin_token)["admin:payouts_probe"])
 
 
 @then("the payouts router is mounted")
@@ -180,11 +189,10 @@ def _(payouts_probe: Response, evidence: Evidence) -> None:
 # -- admin auth enforced --------------------------------------------------------------------------------------------
 def _refused_without_valid_token(target: TargetClient, evidence: Evidence, token: Secret | None, what: str,
                                  suffix: str) -> None:
-    keys = ("admin_me", "dashboard")
-    specs = [target.profile.call(key) for key in keys]
-    # the declared calls, with or without a token, at once (reads)
-    answers = together(*(lambda spec=spec: target.request(spec.method, spec.path, token=token) for spec in specs))
-    for key, spec, resp in zip(keys, specs, answers, strict=True):
+    specs = [target.profile.call(key) for key in ADMIN_ONLY]
+    # the declared calls, with or without a token, at once (reads), or started ahead at the admin login
+    answers = read_once(target, evidence, f"refusal:{suffix}", refusal_reads(target, token))
+    for key, spec, resp in zip(ADMIN_ONLY, specs, answers, strict=True):
         evidence.put(f"{key}_{suffix}", resp.status)
         if 200 <= resp.status < 300:
             evidence.trigger("security_incident", f"{key} ({spec.path}) {what} was served ({resp.status})")
@@ -201,5 +209,4 @@ def _(target: TargetClient, evidence: Evidence) -> None:
 @then("admin endpoints reject an invalid token")
 @then("admin endpoint'leri geçersiz token'ı reddeder")
 def _(target: TargetClient, evidence: Evidence) -> None:
-    bogus = Secret("cutover-invalid-token-" + "0" * 24, "invalid token")
-    _refused_without_valid_token(target, evidence, bogus, "with an invalid token", "invalid_token")
+    _refused_without_valid_token(target, evidence, INVALID_TOKEN, "with an invalid token", "invalid_token")

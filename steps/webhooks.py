@@ -32,7 +32,7 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target import signing
 from cutover_gate.target.client import Response, TargetClient, poll
-from steps.common import READ_CONCURRENCY, Shared, admin_session, canary_of, spend, start_callback_survey
+from steps.common import READ_CONCURRENCY, Shared, admin_session, canary_of, spend, start_surveys
 
 FUNDING_PROBES = 4
 """Kit amounts a self-funding kit deposits: enough for the probes that hold money (replay, classification,
@@ -172,7 +172,7 @@ def subject_of(target: TargetClient, kit: Kit, route: WebhookRoute) -> str:
 @given("a funded webhook test player", target_fixture="kit")
 @given("bakiyesi olan bir webhook test oyuncusu", target_fixture="kit")
 def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, request: pytest.FixtureRequest) -> Kit:
-    start_callback_survey(request, target, shared)
+    start_surveys(request, target, shared)
     admin = admin_session(target, gate, shared)
     player = canary_of(target, gate, shared)
     amount = Decimal(str(target.profile.webhooks.kit_amount))

@@ -267,3 +267,50 @@ def test_whole_bodies_plain_and_chunked_are_read_and_the_connection_reused(trick
     assert first.json()["port"] == second.json()["port"]  # one keep-alive connection served both
     assert client.request("GET", "/chunked").json() == {"status": "healthy"}
     client.close()
+
+
+def test_a_read_started_ahead_is_taken_while_nothing_was_written_and_asked_again_after_a_write() -> None:
+    target = TargetClient("http://127.0.0.1:9", PROFILE)  # nothing is sent: the reads are plain functions
+    asked: list[str] = []
+    lock = threading.Lock()
+
+    def read(name: str, value: str) -> Any:
+        def once() -> str:
+            with lock:
+                asked.append(name)
+            return value
+        return once
+
+    try:
+        target.ahead("status", read("status", "paid"))
+        target.ahead("balance", read("balance", "old"))
+        assert target.fresh("status", read("status", "never")) == "paid"
+        assert target.fresh("balance", read("balance", "never")) == "old"
+        assert sorted(asked) == ["balance", "status"]  # both asked ahead, at once, and neither again
+        target.ahead("balance", read("balance", "before the write"))
+        target.writes += 1  # the gate wrote after the read started: what it saw may be stale
+        assert target.fresh("balance", read("balance", "after the write")) == "after the write"
+        assert target.fresh("balance", read("balance", "never")) == "after the write"  # nothing written since
+        target.forget("balance")
+        assert target.fresh("balance", read("balance", "asked again")) == "asked again"
+    finally:
+        target.close()
+
+
+def test_a_read_ahead_that_failed_is_asked_again_by_the_step_that_needs_it() -> None:
+    target = TargetClient("http://127.0.0.1:9", PROFILE)
+    calls = 0
+
+    def flaky() -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise TargetUnreachable("the first attempt got no answer")
+        return "answered"
+
+    try:
+        target.ahead("status", flaky)
+        assert target.fresh("status", flaky) == "answered"
+        assert calls == 2
+    finally:
+        target.close()

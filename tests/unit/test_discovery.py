@@ -266,3 +266,58 @@ def test_a_survey_waits_out_429_within_its_retry_after() -> None:
 def test_a_routes_own_signature_codes_prove_a_refusal_too() -> None:
     assert unsigned.verdict(400, "HOOK_SIG_BAD", HOOKS)[0] == "unproven"
     assert unsigned.verdict(400, "HOOK_SIG_BAD", HOOKS, ["HOOK_SIG_BAD"])[0] == "refused"
+
+
+def test_lanes_bound_the_requests_in_flight_whoever_submits_them() -> None:
+    lanes = discovery.Lanes(3)
+    lock = threading.Lock()
+    in_flight = peak = 0
+
+    def probe() -> tuple[int | None, str]:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.02)
+        with lock:
+            in_flight -= 1
+        return 404, ""
+
+    def one_survey(rank: int) -> list[tuple[int | None, str]]:
+        return [f.result() for f in [lanes.submit(rank, probe) for _ in range(12)]]
+
+    surveys = [threading.Thread(target=one_survey, args=(rank,)) for rank in (0, 1)]
+    for thread in surveys:
+        thread.start()
+    for thread in surveys:
+        thread.join(10)
+    assert peak == 3  # two surveys side by side, never more than the one bound
+
+
+def test_lanes_serve_the_lower_rank_first_and_pass_on_failures() -> None:
+    lanes = discovery.Lanes(1)
+    gate, order = threading.Event(), []
+
+    def held() -> tuple[int | None, str]:
+        gate.wait(5)
+        return 200, ""
+
+    def noted(name: str) -> Callable[[], tuple[int | None, str]]:
+        def probe() -> tuple[int | None, str]:
+            order.append(name)
+            return 404, ""
+        return probe
+
+    lanes.submit(0, held)  # holds the only lane while the others queue
+    late = [lanes.submit(1, noted(f"late{n}")) for n in range(2)]
+    first = lanes.submit(0, noted("first"))
+
+    def broken() -> tuple[int | None, str]:
+        raise RuntimeError("the probe broke")
+
+    failed = lanes.submit(2, broken)
+    gate.set()
+    assert [f.result(5) for f in (first, *late)] == [(404, "")] * 3
+    assert order == ["first", "late0", "late1"]
+    with pytest.raises(RuntimeError, match="the probe broke"):
+        failed.result(5)

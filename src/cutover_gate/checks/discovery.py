@@ -9,14 +9,20 @@
   unless the control is 404/410 (a catch-all page or a gateway answering every path alike hides what is behind it);
   anything else (405 above all: routed, another method served) is mounted. Never "nothing found" when it cannot tell.
 - `matching`: the routes whose path has a word of a list as one of its parts, for webhook-like routes.
+- `Lanes`: the run's one bound on discovery requests in flight, shared by surveys that run side by side (the seed
+  survey and the callback survey both start with the run, off the sequential path), the one needed first served first.
 """
 
 from __future__ import annotations
 
+import functools
+import heapq
+import itertools
 import re
+import threading
 import uuid
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -124,8 +130,54 @@ def _options(target: TargetClient, path: str) -> tuple[int | None, str]:
         return None, str(exc)
 
 
-def survey(target: TargetClient, paths: Sequence[str]) -> Survey:
-    """Each path's existence, judged against a control under its prefix; bounded in flight and in count."""
+class Lanes:
+    """At most `width` discovery requests in flight for the whole run, whichever survey sends them; queued work runs
+    by rank, then in order (a survey a scenario waits for goes before one started early for a later scenario).
+    Written here because the standard library's pools have no order but arrival; its threads are daemons, and idle
+    ones leave after IDLE_S."""
+
+    IDLE_S = 2.0
+
+    def __init__(self, width: int) -> None:
+        self.width = max(width, 1)
+        self._queue: list[tuple[int, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+        self._ready = threading.Condition()
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, rank: int, work: Callable[[], tuple[int | None, str]]) -> Future[tuple[int | None, str]]:
+        done: Future[tuple[int | None, str]] = Future()
+
+        def run() -> None:
+            if done.set_running_or_notify_cancel():
+                try:
+                    done.set_result(work())
+                except BaseException as exc:  # handed to whoever waits for it
+                    done.set_exception(exc)
+
+        with self._ready:
+            heapq.heappush(self._queue, (rank, next(self._order), run))
+            if len(self._threads) < self.width:
+                thread = threading.Thread(target=self._serve, name=f"discovery-{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            self._ready.notify()
+        return done
+
+    def _serve(self) -> None:
+        me = threading.current_thread()
+        while True:
+            with self._ready:
+                if not self._ready.wait_for(lambda: self._queue, timeout=self.IDLE_S):
+                    self._threads.remove(me)  # idle: a later submit starts another
+                    return
+                _rank, _n, run = heapq.heappop(self._queue)
+            run()
+
+
+def survey(target: TargetClient, paths: Sequence[str], *, lanes: Lanes | None = None, rank: int = 0) -> Survey:
+    """Each path's existence, judged against a control under its prefix; bounded in flight and in count (by the
+    run's `lanes` when given, else by lanes of its own)."""
     cfg = target.profile.model.discovery
     candidates = list(dict.fromkeys(paths))
     prefix_of = {p: route_catalogue.prefix_of(p, target.profile) for p in candidates}
@@ -135,8 +187,9 @@ def survey(target: TargetClient, paths: Sequence[str]) -> Survey:
     asked, result.not_asked = candidates[:budget], candidates[budget:]
     nonce = uuid.uuid4().hex[:12]
     controls_first = [f"{p}/cutover-gate-control-{nonce}" for p in prefixes] + asked  # judged once all are in
-    with ThreadPoolExecutor(max_workers=cfg.concurrency, thread_name_prefix="discovery") as pool:
-        every = list(pool.map(lambda p: _options(target, p), controls_first))
+    lanes = lanes or Lanes(cfg.concurrency)
+    asked_all = [lanes.submit(rank, functools.partial(_options, target, path)) for path in controls_first]
+    every = [f.result() for f in asked_all]
     controls, answers = dict(zip(prefixes, every[:len(prefixes)], strict=True)), every[len(prefixes):]
     result.controls = {p: status for p, (status, _cause) in controls.items()}
     result.requests = len(prefixes) + len(asked)

@@ -9,12 +9,14 @@ import json as jsonlib
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -45,6 +47,10 @@ __all__ = ["Exchange", "RateLimited", "RefusedByRule", "Response", "TargetClient
            "to_decimal"]
 
 T = TypeVar("T")
+POOL_SIZE = 24
+AHEAD_WIDTH = 4
+"""Reads started ahead at once (the reads after one write are few)."""
+"""Connections kept per host: discovery's 8 lanes, a scenario's 8 reads at once and its own calls, none reopened."""
 
 
 class TargetClient:
@@ -61,13 +67,19 @@ class TargetClient:
         """How long one call may wait out the target's 429 answers (their Retry-After)."""
         self.session = requests.Session()
         self.session.trust_env = False  # never route through a proxy from the environment
+        for scheme in ("http://", "https://"):  # discovery's lanes, a scenario's reads and its own calls side by side
+            self.session.mount(scheme, HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE))
         self.last_answer: tuple[float, str, str] | None = None
         """(monotonic time, method, URL) of the last request the target answered at all."""
         self.writes = 0
         """How many requests that may change data the gate has sent (a read taken before the last one is stale)."""
-        self._reads: dict[str, tuple[int, float, Any]] = {}
+        self._reads: dict[str, tuple[int, Any, float | None]] = {}
+        """key -> (writes when read, the value or a Future of (value, answered at), when answered)."""
+        self._ahead: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.shutdown(wait=True)
         self.session.close()
 
     def url(self, path: str) -> str:
@@ -75,17 +87,21 @@ class TargetClient:
 
     def request(self, method: str, path: str, *, token: Secret | None = None, json: Any = None,
                 data: bytes | None = None, headers: dict[str, str] | None = None, retries: int | None = None,
-                may_move_money: bool | None = None, record: bool = True) -> Response:
+                may_move_money: bool | None = None, record: bool = True, changes_data: bool | None = None
+                ) -> Response:
         """`record=False` keeps the exchange out of the scenario's evidence (a bounded survey of hundreds of
         bodiless probes reports its own summary, and may run beside another scenario).
 
         `may_move_money=False` says the request cannot move money whatever the target does with it (OPTIONS, an
         empty body, an unsigned or wrongly signed event): a transport failure on it puts no write in doubt. By
-        default every write may (fail closed)."""
+        default every write may (fail closed).
+
+        `changes_data=False` says a write changes nothing the gate reads back (a login), so reads taken before it
+        stay fresh (`fresh`); by default every write method does."""
         url = self.url(path)
         if self.breaker.down_since is not None:
             raise TargetUnreachable(f"{method} {url}: not sent, {self.breaker.describe()}")
-        if method in WRITE_METHODS:
+        if method in WRITE_METHODS and changes_data is not False:
             self.writes += 1
         hdrs = dict(headers or {})
         if token is not None:
@@ -137,7 +153,8 @@ class TargetClient:
 
     def call(self, name: str, *, admin: Secret | None = None, player: Secret | None = None, key: str | None = None,
              with_key: bool = True, data: bytes | None = None, headers: Mapping[str, str] | None = None,
-             may_move_money: bool | None = None, record: bool = True, **values: Any) -> Response:
+             may_move_money: bool | None = None, record: bool = True, changes_data: bool | None = None,
+             **values: Any) -> Response:
         """A call of the profile: its method, path, auth, headers, query and body, filled with `values`.
 
         `admin` / `player` are the sessions its auth may need; `key` is the idempotency key of an idempotent call (a
@@ -164,20 +181,45 @@ class TargetClient:
             hdrs[header] = f"{scheme} {token.reveal()}".strip()
         body = fill(spec.body, values, what) if spec.body is not None and data is None else None
         resp = self.request(spec.method, str(path), json=body, data=data, headers=hdrs, may_move_money=may_move_money,
-                            record=record)
+                            record=record, changes_data=changes_data)
         return Response(resp.raw, resp.exchange, spec, name, self.profile)
 
     def fresh(self, key: str, read: Callable[[], T], max_age_s: float = 1.0) -> T:
         """`read()`, or what it returned moments ago when the gate has sent nothing that may change data since: the
         same read twice in a row costs a remote platform's round trip for nothing (a step's balance after, then the
-        next step's balance before). Anything the gate wrote since, or `max_age_s`, makes it read again."""
-        hit = self._reads.get(key)
-        now = time.monotonic()
-        if hit is not None and hit[0] == self.writes and now - hit[1] <= max_age_s:
-            return hit[2]
+        next step's balance before). Anything the gate wrote since, or `max_age_s`, makes it read again. A read
+        started `ahead` is waited for and taken on the same terms."""
+        hit = self._reads.pop(key, None)
+        if hit is not None and hit[0] == self.writes:
+            value, answered = hit[1], hit[2]
+            if isinstance(value, Future):
+                try:
+                    value, answered = value.result()
+                except Exception:  # the read failed beside the step: the step reads again and meets the cause itself
+                    answered = None
+            if answered is not None and time.monotonic() - answered <= max_age_s:
+                self._reads[key] = (self.writes, value, answered)
+                return cast(T, value)
         value = read()
-        self._reads[key] = (self.writes, time.monotonic(), value)
+        self._reads[key] = (self.writes, value, time.monotonic())
         return value
+
+    def ahead(self, key: str, read: Callable[[], Any]) -> None:
+        """Start `read()` now, beside what the gate does next, for the next `fresh(key, ...)` to take: the reads
+        that follow one write cost one round trip instead of one each. Reads only; it is taken only while the gate
+        has written nothing since it started."""
+        if self._ahead is None:
+            self._ahead = ThreadPoolExecutor(max_workers=AHEAD_WIDTH, thread_name_prefix="ahead")
+
+        def timed() -> tuple[Any, float]:
+            value = read()
+            return value, time.monotonic()
+
+        self._reads[key] = (self.writes, self._ahead.submit(timed), None)
+
+    def forget(self, key: str) -> None:
+        """Drop what `fresh` holds under `key`: the next read asks the target."""
+        self._reads.pop(key, None)
 
     def _alive(self) -> bool:
         """One short health probe, no retry: does the target answer at all?"""
