@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -66,12 +67,13 @@ class _Server(ThreadingHTTPServer):
     upstream: Upstream
 
 
-@pytest.fixture(scope="session")
-def upstream_server() -> Iterator[Upstream]:
+@contextlib.contextmanager
+def serve_upstream(name: str = "test-upstream") -> Iterator[Upstream]:
+    """A loopback upstream that records what reached it, stopped on leaving."""
     server = _Server(("127.0.0.1", 0), _Handler)
     host, port = server.server_address[:2]
     server.upstream = Upstream(f"http://{host!s}:{port}")
-    thread = threading.Thread(target=server.serve_forever, name="test-upstream", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
         yield server.upstream
@@ -79,6 +81,12 @@ def upstream_server() -> Iterator[Upstream]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def upstream_server() -> Iterator[Upstream]:
+    with serve_upstream() as upstream:
+        yield upstream
 
 
 @pytest.fixture

@@ -8,30 +8,20 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 
 import pytest
 import requests
 
 from cutover_proxy import FaultProxy
-from tests.proxy.conftest import Upstream, _Handler, _Server
+from tests.proxy.conftest import Upstream, serve_upstream
 
 
 @pytest.fixture
 def second() -> Iterator[Upstream]:
     """Another loopback upstream (the session's `upstream` is the first replica)."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    host, port = server.server_address[:2]
-    server.upstream = Upstream(f"http://{host!s}:{port}")
-    thread = threading.Thread(target=server.serve_forever, name="test-upstream-2", daemon=True)
-    thread.start()
-    try:
-        yield server.upstream
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_upstream("test-upstream-2") as upstream:
+        yield upstream
 
 
 def test_requests_alternate_between_the_upstreams_whatever_the_connection(
