@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pytest_bdd import then, when
 
 from cutover_gate.checks.canary import Balance, balance, withdrawal_state
+from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, ROW_PAYOUT_WITHDRAW_HTTP_ERROR
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.target.client import TargetClient, TargetUnreachable
@@ -45,10 +46,10 @@ def _act(target: TargetClient, kit: Kit, evidence: Evidence, path: Path, call: s
         resp = target.call(call, admin=kit.admin, tx_id=path.tx_id, action=target.profile.value("actions", "approve"),
                            reason=f"cutover alternate path {what}", key=f"gate-alt-{uuid.uuid4()}")
     except TargetUnreachable as exc:
-        evidence.trigger("payout_withdraw_http_error", f"{what} through calls.{call} got no answer: {exc}")
+        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, f"{what} through calls.{call} got no answer: {exc}")
         raise
     if resp.status == 404 or resp.status >= 500:
-        evidence.trigger("payout_withdraw_http_error", f"{what} through calls.{call} ({resp.exchange.method} "
+        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, f"{what} through calls.{call} ({resp.exchange.method} "
                                                        f"{target.profile.call(call).path}) answered {resp.status}")
     resp.ok(f"{what} through calls.{call} ({path.name})")
 
@@ -109,7 +110,7 @@ def _(alternates: Alternates, kit: Kit, target: TargetClient, evidence: Evidence
     evidence.put("alternate_settlement", {"expected": [f"{v:.2f}" for v in expected],
                                           "seen": [f"{after.available:.2f}", f"{after.held:.2f}"]})
     if (after.available, after.held) != expected:
-        evidence.trigger("ledger_invariant_breach", f"alternate paths settled to available/held {after.available}/"
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"alternate paths settled to available/held {after.available}/"
                                                     f"{after.held}, expected {expected[0]}/{expected[1]}")
         raise CheckFailed(f"after the alternate paths available/held is {after.available}/{after.held}, expected "
                           f"{expected[0]}/{expected[1]} (each path paid out {kit.amount} once, held back to its "

@@ -22,6 +22,7 @@ from cutover_gate.checks.backup import (
 )
 from cutover_gate.checks.preflight import Status
 from cutover_gate.checks.restore_drill import DrillSql, read_state
+from cutover_gate.core.catalogue import T30_SNAPSHOT_READABLE, T30_SNAPSHOT_TAKEN
 from cutover_gate.core.clock import iso
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence, proves
@@ -36,7 +37,7 @@ def t30_snapshots() -> list[Snapshot]:
 
 @when("the DB owner records a snapshot of the target database", target_fixture="snapshot")
 @when("DB Owner hedef veritabanının snapshot'ını kaydeder", target_fixture="snapshot")
-@proves("t30_snapshot_taken")
+@proves(T30_SNAPSHOT_TAKEN)
 def _(gate: Gate, evidence: Evidence, t30_snapshots: list[Snapshot]) -> Snapshot | None:
     backup = gate.settings.cutover.backup
     if backup.snapshot_id:
@@ -71,7 +72,7 @@ def _(gate: Gate, evidence: Evidence, t30_snapshots: list[Snapshot]) -> Snapshot
 
 @then("the snapshot's id, timestamp and checksum are recorded and the checksum verifies")
 @then("snapshot'ın ID'si, zamanı ve checksum'ı kaydedilir ve checksum doğrulanır")
-@proves("t30_snapshot_taken")
+@proves(T30_SNAPSHOT_TAKEN)
 def _(snapshot: Snapshot | None, evidence: Evidence) -> None:
     if snapshot is None:
         return  # provider snapshot: the checksum is the provider's, recorded above
@@ -83,7 +84,7 @@ def _(snapshot: Snapshot | None, evidence: Evidence) -> None:
 
 @then("the snapshot is readable")
 @then("snapshot okunabilirdir")
-@proves("t30_snapshot_readable")
+@proves(T30_SNAPSHOT_READABLE)
 def _(snapshot: Snapshot | None, gate: Gate, evidence: Evidence) -> None:
     if snapshot is None:
         attested = gate.settings.cutover.backup.readable_attested_by

@@ -1,12 +1,9 @@
 """T-0 canary money loop (runbook §4 T-0, checklist section 4): deposit -> withdraw -> approve -> paid -> settlement.
 
 Every balance is checked exactly, as Decimal, after every step; the final one is cross-checked in the database.
-Evidence keys written here are what the canary report is filled from: canary_player_id, canary_email, kyc_status,
-deposit_amount, deposit_method, deposit_tx_id, deposit_state, available_before, held_before, available_after_deposit,
-deposit_replay_same_tx, withdraw_amount, withdraw_tx_id, available_after_withdraw, held_after_withdraw,
-approve_answer_state, approve_state, approved_at, paid_answer_state, paid_state, paid_at, payout_ref, available_final,
-held_final, expected_available, expected_held, db_available, db_held, ledger_refs, last_withdraw_state (the state
-each call answered: the request, approve, mark-paid, and the platform's own view after each admin action).
+The evidence keys written here are what the canary report is filled from, declared once in
+`cutover_gate.evidence.canary_keys`; `last_withdraw_state` is the state each call answered (the request, approve,
+mark-paid) and the platform's own view after each admin action.
 """
 
 from __future__ import annotations
@@ -28,9 +25,19 @@ from cutover_gate.checks.canary import (
     wait_for_deposit,
     withdrawal_state,
 )
+from cutover_gate.core.catalogue import (
+    ROW_LEDGER_INVARIANT_BREACH,
+    ROW_PAYOUT_WITHDRAW_HTTP_ERROR,
+    T0_ADMIN_APPROVE,
+    T0_DEPOSIT,
+    T0_LEDGER_SETTLEMENT,
+    T0_MARK_PAID,
+    T0_WITHDRAW_REQUEST,
+)
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
+from cutover_gate.evidence import canary_keys
 from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient, TargetUnreachable, to_decimal
@@ -66,10 +73,10 @@ def _money_call(target: TargetClient, evidence: Evidence, what: str, call: str, 
     try:
         resp = target.call(call, **kw)
     except TargetUnreachable as exc:
-        evidence.trigger("payout_withdraw_http_error", f"{what} got no answer: {exc}")
+        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, f"{what} got no answer: {exc}")
         raise
     if resp.status == 404 or resp.status >= 500:
-        evidence.trigger("payout_withdraw_http_error", f"{what} answered HTTP {resp.status}")
+        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, f"{what} answered HTTP {resp.status}")
     return resp
 
 
@@ -89,11 +96,11 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
     admin = admin_session(target, gate, shared)
     player = canary_of(target, gate, shared)
     bal = balance(target, player.token)
-    evidence.put("canary_player_id", player.player_id, line="t0_deposit")
-    evidence.put("canary_email", player.email, line="t0_deposit")
-    evidence.put("kyc_status", player.kyc_status, line="t0_deposit")
-    evidence.put("available_before", _fmt(bal.available), line="t0_deposit")
-    evidence.put("held_before", _fmt(bal.held), line="t0_deposit")
+    evidence.put(canary_keys.CANARY_PLAYER_ID, player.player_id, line=T0_DEPOSIT)
+    evidence.put(canary_keys.CANARY_EMAIL, player.email, line=T0_DEPOSIT)
+    evidence.put(canary_keys.KYC_STATUS, player.kyc_status, line=T0_DEPOSIT)
+    evidence.put(canary_keys.AVAILABLE_BEFORE, _fmt(bal.available), line=T0_DEPOSIT)
+    evidence.put(canary_keys.HELD_BEFORE, _fmt(bal.held), line=T0_DEPOSIT)
     return Canary(shared=shared, player=player, admin=admin, deposit_amount=cfg.deposit_amount,
                   withdraw_amount=cfg.withdraw_amount, start_available=bal.available, start_held=bal.held,
                   deposit_method=cfg.deposit_method)
@@ -101,7 +108,7 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
 
 @when("the canary deposits the deposit amount")
 @when("canary deposit tutarını yatırır")
-@proves("t0_deposit")
+@proves(T0_DEPOSIT)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     key = f"canary-deposit-{uuid.uuid4()}"
     resp = target.call(target.profile.deposit_call(canary.deposit_method), player=canary.player.token, key=key,
@@ -111,15 +118,15 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     canary.deposit_state = str(resp.answer("state"))
     canary.deposit_key = key
     canary.shared.footprint.deposit(canary.deposit_tx, canary.deposit_amount, canary.deposit_method, "canary")
-    evidence.put("deposit_tx_id", canary.deposit_tx)
-    evidence.put("deposit_amount", _fmt(canary.deposit_amount))
-    evidence.put("deposit_method", canary.deposit_method)
+    evidence.put(canary_keys.DEPOSIT_TX_ID, canary.deposit_tx)
+    evidence.put(canary_keys.DEPOSIT_AMOUNT, _fmt(canary.deposit_amount))
+    evidence.put(canary_keys.DEPOSIT_METHOD, canary.deposit_method)
     evidence.put("initial_state", canary.deposit_state)
 
 
 @then("the deposit completes as its method does")
 @then("deposit yöntemine göre tamamlanır")
-@proves("t0_deposit")
+@proves(T0_DEPOSIT)
 def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     assert canary.deposit_tx is not None
     completion = completion_of(target, canary.deposit_method)
@@ -137,19 +144,19 @@ def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> N
         if completion == "webhook":
             evidence.put("deposit_webhook_verified", True)
     canary.shared.completed_deposit = canary.deposit_tx
-    evidence.put("deposit_state", canary.deposit_state)
+    evidence.put(canary_keys.DEPOSIT_STATE, canary.deposit_state)
 
 
 @then("the available balance rose by exactly the deposit amount")
 @then("kullanılabilir bakiye tam olarak deposit tutarı kadar arttı")
-@proves("t0_deposit")
+@proves(T0_DEPOSIT)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     bal = balance(target, canary.player.token)
-    evidence.put("available_after_deposit", _fmt(bal.available))
+    evidence.put(canary_keys.AVAILABLE_AFTER_DEPOSIT, _fmt(bal.available))
     expected = canary.start_available + canary.deposit_amount
     if bal.available != expected or bal.held != canary.start_held:
         if bal.available > expected:
-            evidence.trigger("ledger_invariant_breach", f"deposit credited {bal.available - canary.start_available}"
+            evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"deposit credited {bal.available - canary.start_available}"
                              f" for a deposit of {canary.deposit_amount}")
         raise CheckFailed(f"after the deposit available is {_fmt(bal.available)} (expected {_fmt(expected)}) and "
                           f"held {_fmt(bal.held)} (expected {_fmt(canary.start_held)})")
@@ -157,7 +164,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 
 @then("replaying the deposit request returns the same transaction and credits nothing")
 @then("deposit isteğinin tekrarı aynı işlemi döndürür ve bakiye değişmez")
-@proves("t0_deposit")
+@proves(T0_DEPOSIT)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     before = balance(target, canary.player.token)
     resp = target.call(target.profile.deposit_call(canary.deposit_method), player=canary.player.token,
@@ -166,18 +173,18 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     resp.ok("deposit replay with the same Idempotency-Key")
     same = str(resp.answer("tx_id")) == canary.deposit_tx
     after = balance(target, canary.player.token)
-    evidence.put("deposit_replay_same_tx", same)
+    evidence.put(canary_keys.DEPOSIT_REPLAY_SAME_TX, same)
     if not same:
         raise CheckFailed("the deposit replay created another transaction instead of returning the first")
     if after.available != before.available:
-        evidence.trigger("ledger_invariant_breach", f"deposit replay credited {after.available - before.available}")
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"deposit replay credited {after.available - before.available}")
         raise CheckFailed(f"the deposit replay credited the wallet again: available {_fmt(before.available)} -> "
                           f"{_fmt(after.available)}")
 
 
 @when("the canary requests a withdrawal of the withdraw amount")
 @when("canary withdraw tutarı kadar çekim ister")
-@proves("t0_withdraw_request")
+@proves(T0_WITHDRAW_REQUEST)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
     resp = _money_call(target, evidence, "withdraw request", "withdraw", player=canary.player.token,
@@ -187,24 +194,24 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     canary.withdraw_tx = str(resp.answer("tx_id"))
     canary.shared.footprint.withdrawal(canary.withdraw_tx, canary.withdraw_amount, "canary")
     state = str(resp.answer("state"))
-    evidence.put("withdraw_tx_id", canary.withdraw_tx)
-    evidence.put("withdraw_amount", _fmt(canary.withdraw_amount))
-    evidence.put("last_withdraw_state", state)
+    evidence.put(canary_keys.WITHDRAW_TX_ID, canary.withdraw_tx)
+    evidence.put(canary_keys.WITHDRAW_AMOUNT, _fmt(canary.withdraw_amount))
+    evidence.put(canary_keys.LAST_WITHDRAW_STATE, state)
     if state != p.state("withdraw_requested"):
         raise CheckFailed(f"the withdrawal is '{state}', expected '{p.state('withdraw_requested')}'")
 
 
 @then("available fell and held rose by exactly the withdraw amount")
 @then("kullanılabilir bakiye tam withdraw tutarı kadar azaldı ve bloke bakiye o kadar arttı")
-@proves("t0_withdraw_request")
+@proves(T0_WITHDRAW_REQUEST)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     bal = balance(target, canary.player.token)
-    evidence.put("available_after_withdraw", _fmt(bal.available))
-    evidence.put("held_after_withdraw", _fmt(bal.held))
+    evidence.put(canary_keys.AVAILABLE_AFTER_WITHDRAW, _fmt(bal.available))
+    evidence.put(canary_keys.HELD_AFTER_WITHDRAW, _fmt(bal.held))
     exp_avail = canary.start_available + canary.deposit_amount - canary.withdraw_amount
     exp_held = canary.start_held + canary.withdraw_amount
     if bal.available != exp_avail or bal.held != exp_held:
-        evidence.trigger("ledger_invariant_breach", f"after withdraw request available {_fmt(bal.available)}/held "
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"after withdraw request available {_fmt(bal.available)}/held "
                          f"{_fmt(bal.held)}, expected {_fmt(exp_avail)}/{_fmt(exp_held)}")
         raise CheckFailed(f"after the withdraw request available is {_fmt(bal.available)} (expected {_fmt(exp_avail)})"
                           f" and held {_fmt(bal.held)} (expected {_fmt(exp_held)})")
@@ -223,7 +230,7 @@ def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, call
     except CheckFailed:
         return  # an answer without the transaction: the status read that follows records the state
     evidence.put(answer_key, answered)
-    evidence.put("last_withdraw_state", answered, line="t0_withdraw_request")
+    evidence.put(canary_keys.LAST_WITHDRAW_STATE, answered, line=T0_WITHDRAW_REQUEST)
 
 
 def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state: str, key: str, what: str) -> None:
@@ -231,7 +238,7 @@ def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state
     assert canary.withdraw_tx is not None
     shown = withdrawal_state(target, canary.admin, canary.withdraw_tx)
     evidence.put(key, shown)
-    evidence.put("last_withdraw_state", shown, line="t0_withdraw_request")
+    evidence.put(canary_keys.LAST_WITHDRAW_STATE, shown, line=T0_WITHDRAW_REQUEST)
     expected = target.profile.state(state)
     if shown != expected:
         raise CheckFailed(f"after {what} the platform reports the withdrawal '{shown}', expected '{expected}'")
@@ -239,56 +246,56 @@ def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state
 
 @when("the admin approves the withdrawal")
 @when("admin çekimi onaylar")
-@proves("t0_admin_approve")
+@proves(T0_ADMIN_APPROVE)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _admin_action(canary, target, evidence, "withdrawal_review", "approve", "approve_answer_state",
+    _admin_action(canary, target, evidence, "withdrawal_review", "approve", canary_keys.APPROVE_ANSWER_STATE,
                   action=target.profile.value("actions", "approve"), reason="go-live canary")
-    evidence.put("approved_at", iso(utcnow()))
+    evidence.put(canary_keys.APPROVED_AT, iso(utcnow()))
 
 
 @then("the platform shows the withdrawal approved")
 @then("platform çekimi onaylanmış gösterir")
-@proves("t0_admin_approve")
+@proves(T0_ADMIN_APPROVE)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _shown_state(canary, target, evidence, "withdraw_approved", "approve_state", "approve")
+    _shown_state(canary, target, evidence, "withdraw_approved", canary_keys.APPROVE_STATE, "approve")
 
 
 @when("the admin marks the withdrawal paid")
 @when("admin çekimi ödendi olarak işaretler")
-@proves("t0_mark_paid")
+@proves(T0_MARK_PAID)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     call = target.profile.settle_call()
     canary.settle = (call, f"canary-payout-{uuid.uuid4()}")
     _admin_action(canary, target, evidence, call, "mark paid" if call == "withdrawal_mark_paid" else "payout",
-                  "paid_answer_state", reason="go-live canary", key=canary.settle[1])
+                  canary_keys.PAID_ANSWER_STATE, reason="go-live canary", key=canary.settle[1])
     assert canary.withdraw_tx is not None
     look_after(target, canary.player.token, canary.admin, canary.withdraw_tx, canary.player.player_id)
     evidence.put("settled_by", f"calls.{call} (flows.payout = {target.profile.flows.payout})")
-    evidence.put("paid_at", iso(utcnow()))
-    evidence.put("payout_ref", canary.withdraw_tx)
+    evidence.put(canary_keys.PAID_AT, iso(utcnow()))
+    evidence.put(canary_keys.PAYOUT_REF, canary.withdraw_tx)
 
 
 @then("the platform shows the withdrawal paid")
 @then("platform çekimi ödenmiş gösterir")
-@proves("t0_mark_paid")
+@proves(T0_MARK_PAID)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _shown_state(canary, target, evidence, "withdraw_paid", "paid_state", "mark-paid")
+    _shown_state(canary, target, evidence, "withdraw_paid", canary_keys.PAID_STATE, "mark-paid")
     canary.shared.paid_withdrawal = canary.withdraw_tx
 
 
 @then("held is back to its start and available is exactly start plus deposit minus withdrawal")
 @then("bloke bakiye başlangıca döndü ve kullanılabilir bakiye tam olarak başlangıç + deposit - withdraw")
-@proves("t0_ledger_settlement")
+@proves(T0_LEDGER_SETTLEMENT)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     bal = balance(target, canary.player.token)
     exp_avail = canary.start_available + canary.deposit_amount - canary.withdraw_amount
     exp_held = canary.start_held
-    evidence.put("available_final", _fmt(bal.available))
-    evidence.put("held_final", _fmt(bal.held))
-    evidence.put("expected_available", _fmt(exp_avail))
-    evidence.put("expected_held", _fmt(exp_held))
+    evidence.put(canary_keys.AVAILABLE_FINAL, _fmt(bal.available))
+    evidence.put(canary_keys.HELD_FINAL, _fmt(bal.held))
+    evidence.put(canary_keys.EXPECTED_AVAILABLE, _fmt(exp_avail))
+    evidence.put(canary_keys.EXPECTED_HELD, _fmt(exp_held))
     if bal.available != exp_avail or bal.held != exp_held:
-        evidence.trigger("ledger_invariant_breach", f"after settlement available {_fmt(bal.available)}/held "
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"after settlement available {_fmt(bal.available)}/held "
                          f"{_fmt(bal.held)}, expected {_fmt(exp_avail)}/{_fmt(exp_held)}")
         raise CheckFailed(f"after settlement available is {_fmt(bal.available)} (expected {_fmt(exp_avail)}) and held "
                           f"{_fmt(bal.held)} (expected {_fmt(exp_held)})")
@@ -296,7 +303,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 
 @then("the database and the admin view agree with the player's balances")
 @then("veritabanı ve admin görünümü oyuncunun bakiyeleriyle uyuşur")
-@proves("t0_ledger_settlement")
+@proves(T0_LEDGER_SETTLEMENT)
 def _(canary: Canary, target: TargetClient, database: Database, evidence: Evidence) -> None:
     api = balance(target, canary.player.token)
     admin_view = admin_wallet(target, canary.admin, canary.player.player_id)
@@ -305,20 +312,20 @@ def _(canary: Canary, target: TargetClient, database: Database, evidence: Eviden
         raise CheckFailed(f"the database holds {len(rows)} wallet rows for the canary player, expected 1")
     db_avail = to_decimal(rows[0]["available"], "database available")
     db_held = to_decimal(rows[0]["held"], "database held")
-    evidence.put("db_available", _fmt(db_avail))
-    evidence.put("db_held", _fmt(db_held))
-    evidence.put("ledger_refs", [canary.deposit_tx, canary.withdraw_tx])
+    evidence.put(canary_keys.DB_AVAILABLE, _fmt(db_avail))
+    evidence.put(canary_keys.DB_HELD, _fmt(db_held))
+    evidence.put(canary_keys.LEDGER_REFS, [canary.deposit_tx, canary.withdraw_tx])
     views = {"player API": (api.available, api.held), "admin API": (admin_view.available, admin_view.held),
              "database": (db_avail, db_held)}
     if len(set(views.values())) != 1:
         shown = ", ".join(f"{k} {_fmt(a)}/{_fmt(h)}" for k, (a, h) in views.items())
-        evidence.trigger("ledger_invariant_breach", f"balances disagree: {shown}")
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"balances disagree: {shown}")
         raise CheckFailed(f"available/held disagree between views: {shown}")
 
 
 @then("replaying mark-paid moves no money")
 @then("mark-paid tekrarı para hareket ettirmez")
-@proves("t0_ledger_settlement")
+@proves(T0_LEDGER_SETTLEMENT)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     assert canary.withdraw_tx is not None
     before = balance(target, canary.player.token)
@@ -328,6 +335,6 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
         raise CheckFailed(f"the {call} replay answered {resp.status}, expected 200 (idempotent) or 409")
     after = balance(target, canary.player.token)
     if (after.available, after.held) != (before.available, before.held):
-        evidence.trigger("ledger_invariant_breach", "mark-paid replay moved money")
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, "mark-paid replay moved money")
         raise CheckFailed(f"mark-paid replay moved money: {_fmt(before.available)}/{_fmt(before.held)} -> "
                           f"{_fmt(after.available)}/{_fmt(after.held)}")

@@ -17,6 +17,14 @@ from cutover_gate.checks import discovery
 from cutover_gate.checks.canary import Balance, CanaryPlayer, Footprint, provision_canary
 from cutover_gate.config import route_catalogue
 from cutover_gate.config.cutover_file import KitBudget
+from cutover_gate.core.catalogue import (
+    ROW_SECURITY_INCIDENT,
+    T15_ADMIN_AUTH_ENFORCED,
+    T15_ADMIN_LOGIN,
+    T15_DASHBOARD_LOADS,
+    T15_PAYOUTS_ROUTER,
+    T60_BOOTSTRAP_DISABLED,
+)
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
@@ -64,7 +72,7 @@ BACKGROUND_WAIT_S = 30.0
 OPENAPI = "openapi"
 SEED_SURVEY = "seed-survey"
 CALLBACK_SURVEY = "callback-survey"
-SEED_TAG = "t60_bootstrap_disabled"
+SEED_TAG = T60_BOOTSTRAP_DISABLED
 UNDECLARED_TAG = "undeclared_routes"
 
 
@@ -257,11 +265,11 @@ def admin_reads(target: TargetClient, token: Secret, items: list[pytest.Item] | 
         return lambda: target.call(name, admin=token, record=False)
 
     reads: dict[str, tuple[str, Callable[[], Any]]] = {
-        "admin_me": ("t15_admin_login", call("admin_me")),
-        "dashboard": ("t15_dashboard_loads", call("dashboard")),
-        "payouts_probe": ("t15_payouts_router", call("payouts_probe")),
-        "refusal:without_token": ("t15_admin_auth_enforced", refusal_reads(target, None)),
-        "refusal:invalid_token": ("t15_admin_auth_enforced", refusal_reads(target, INVALID_TOKEN)),
+        "admin_me": (T15_ADMIN_LOGIN, call("admin_me")),
+        "dashboard": (T15_DASHBOARD_LOADS, call("dashboard")),
+        "payouts_probe": (T15_PAYOUTS_ROUTER, call("payouts_probe")),
+        "refusal:without_token": (T15_ADMIN_AUTH_ENFORCED, refusal_reads(target, None)),
+        "refusal:invalid_token": (T15_ADMIN_AUTH_ENFORCED, refusal_reads(target, INVALID_TOKEN)),
     }
     return {f"admin:{key}": read for key, (tag, read) in reads.items()
             if items is None or any(item.get_closest_marker(tag) for item in items)}
@@ -286,6 +294,6 @@ def _(target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     if resp.status in (401, 403):
         return
     if resp.status == 200:
-        evidence.trigger("security_incident", "admin login accepted a wrong password")
+        evidence.trigger(ROW_SECURITY_INCIDENT, "admin login accepted a wrong password")
         raise CheckFailed("admin login accepted a wrong password: any password opens the back office")
     raise CheckFailed(f"admin login with a wrong password answered {resp.status}, expected 401 or 403")

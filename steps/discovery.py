@@ -16,6 +16,7 @@ from pytest_bdd import then, when
 from cutover_gate.checks import discovery, unsigned
 from cutover_gate.checks.canary import balance
 from cutover_gate.config import route_catalogue
+from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.target import signing
@@ -123,7 +124,7 @@ def _(webhook_like: Found, kit: Kit, target: TargetClient, evidence: Evidence) -
     failed = [j for j in judged if j.outcome == "fail"]
     if failed:
         message = unsigned.failure_message(failed)
-        evidence.trigger("security_incident", f"webhook-like routes nobody declared act on what nobody signed: "
+        evidence.trigger(ROW_SECURITY_INCIDENT, f"webhook-like routes nobody declared act on what nobody signed: "
                                               f"{message}")
         raise CheckFailed(f"webhook-like routes nobody declared act on what nobody signed: {message}")
     unproven = [j for j in judged if j.outcome == "unproven"]

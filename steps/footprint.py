@@ -16,6 +16,7 @@ from cutover_gate.checks.canary import balance
 from cutover_gate.config.target_profile import Profile
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
+from cutover_gate.evidence import canary_keys
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.target.client import TargetClient
 from steps.common import Shared
@@ -65,5 +66,5 @@ def close_action(profile: Profile, state: str) -> str:
 @then("the canary's balances, open withdrawals and the gate's transactions are on record")
 @then("canary'nin bakiyeleri, açık çekimleri ve gate'in işlemleri kayda geçer")
 def _(left: dict[str, Any], evidence: Evidence) -> None:
-    evidence.put("footprint", left)
+    evidence.put(canary_keys.FOOTPRINT, left)
     evidence.put("footprint_recorded", True)

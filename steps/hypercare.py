@@ -24,6 +24,7 @@ from cutover_gate.checks.hypercare import prometheus as prom
 from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.checks.hypercare.interval import CounterState
 from cutover_gate.checks.hypercare.watch import Round, config, take_round
+from cutover_gate.core.catalogue import HC_CONTROL_REPORT_24H, HC_FIRST_6H_WATCH, T0_CANARY_REPORT
 from cutover_gate.core.clock import iso, parse_iso, parse_time, utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
@@ -36,9 +37,9 @@ from cutover_gate.target.client import TargetClient
 from cutover_gate.target.database import Database
 from steps.metrics_baseline import BASELINE_KEY, PROMETHEUS_KEY
 
-WATCH_LINE = "hc_first_6h_watch"
-REPORT_LINE = "hc_control_report_24h"
-BASELINE_LINE = "t0_canary_report"
+WATCH_LINE = HC_FIRST_6H_WATCH
+REPORT_LINE = HC_CONTROL_REPORT_24H
+BASELINE_LINE = T0_CANARY_REPORT
 REPORT_MD, REPORT_JSON = "hypercare_report.md", "hypercare_report.json"
 
 @pytest.fixture(scope="session")

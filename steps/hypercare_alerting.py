@@ -17,12 +17,13 @@ from cutover_gate.checks.hypercare import alerting
 from cutover_gate.checks.hypercare import prometheus as prom
 from cutover_gate.checks.hypercare import signals as sig
 from cutover_gate.checks.hypercare.watch import config
+from cutover_gate.core.catalogue import T15_ALERTING_ACTIVE
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
 
-T15_LINE = "t15_alerting_active"
+T15_LINE = T15_ALERTING_ACTIVE
 
 
 @when("I send an unsigned request to every webhook route", target_fixture="webhook_answers")

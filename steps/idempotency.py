@@ -10,6 +10,7 @@ from decimal import Decimal
 from pytest_bdd import then
 
 from cutover_gate.checks.canary import balance
+from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
@@ -58,7 +59,7 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     if tx1 != tx2:
         raise CheckFailed(f"the replayed withdrawal created another transaction ({tx1} then {tx2})")
     if (after.available, after.held) != (before.available - kit.amount, before.held + kit.amount):
-        evidence.trigger("ledger_invariant_breach", "withdrawal replay held twice")
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, "withdrawal replay held twice")
         raise CheckFailed(f"the withdrawal and its replay moved {before.available - after.available} off available "
                           f"for one withdrawal of {kit.amount}")
     kit.before, kit.idem_key = after, key

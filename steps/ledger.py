@@ -14,6 +14,7 @@ from pytest_bdd import then, when
 from cutover_gate.checks import footprint, invariants
 from cutover_gate.checks.canary import Balance, balance, deposit_states, withdrawal_state
 from cutover_gate.checks.hypercare.watch import config
+from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
@@ -65,7 +66,7 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> s
 @then("canary'nin parasındaki hiçbir değişiklik açıklamasız değildir")
 def _(unexplained: str, evidence: Evidence) -> None:
     if unexplained:
-        evidence.trigger("ledger_invariant_breach", unexplained)
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, unexplained)
         raise CheckFailed(unexplained)
 
 
@@ -90,5 +91,5 @@ def _(invariant_rows: dict[str, list[dict[str, Any]]], evidence: Evidence) -> No
     if broken:
         summary = "; ".join(f"{name}: {len(rows)} row(s), e.g. {rows[0].get('ref', rows[0])}"
                             for name, rows in broken.items())
-        evidence.trigger("ledger_invariant_breach", summary)
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, summary)
         raise CheckFailed(f"ledger invariants broken: {summary}")

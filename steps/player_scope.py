@@ -14,6 +14,7 @@ from __future__ import annotations
 from pytest_bdd import given, then, when
 
 from cutover_gate.checks.canary import CanaryPlayer
+from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
@@ -66,6 +67,6 @@ def _(scope_answers: dict[str, tuple[int, int]], target: TargetClient, evidence:
             problems.append(f"{name} ({path}) answered the admin's own session {control}: the refusal proves "
                             "nothing")
     if escalated:
-        evidence.trigger("security_incident", f"a player's token was served on admin-only call(s) {escalated}")
+        evidence.trigger(ROW_SECURITY_INCIDENT, f"a player's token was served on admin-only call(s) {escalated}")
     if problems:
         raise CheckFailed("; ".join(problems))

@@ -15,6 +15,7 @@ from cutover_gate.checks.preflight.owners import check_owners, check_release_sha
 from cutover_gate.checks.preflight.prodenv import env_git_sha, verify_prod_env
 from cutover_gate.checks.preflight.waivers import WaiverRegisterError, load_waivers
 from cutover_gate.config import route_catalogue
+from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
@@ -112,7 +113,7 @@ def _(cors_response: Response, target: TargetClient, evidence: Evidence) -> None
     evidence.put("preflight_status", cors_response.status)
     evidence.put("access_control_allow_origin", allowed)
     if allowed and (allowed.strip() == "*" or allowed.strip().rstrip("/") == origin):
-        evidence.trigger("security_incident", f"CORS allows the foreign origin {origin} (answered '{allowed}')")
+        evidence.trigger(ROW_SECURITY_INCIDENT, f"CORS allows the foreign origin {origin} (answered '{allowed}')")
         raise CheckFailed(f"CORS is not restricted: a preflight from {origin} was allowed ('{allowed}')")
 
 
@@ -155,7 +156,7 @@ def _(probe_answers: Probes, target: TargetClient, evidence: Evidence) -> None:
     mounted = [m for m in mounted if m.split(" ")[0] not in acknowledged]
     if mounted:
         shown = ", ".join(mounted)
-        evidence.trigger("security_incident", f"routes that must be disabled are mounted: {shown}")
+        evidence.trigger(ROW_SECURITY_INCIDENT, f"routes that must be disabled are mounted: {shown}")
         raise CheckFailed(f"bootstrap, seed or test routes are mounted in the target: {shown}")
     blind = [e for e in survey.of("cannot_tell") if e.path not in acknowledged]
     if blind or survey.not_asked:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pytest_bdd import then, when
 
 from cutover_gate.checks.canary import completion_of, wait_for_deposit
+from cutover_gate.core.catalogue import T0_PSP_DEPOSIT
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
@@ -30,7 +31,7 @@ class PspDeposit:
 
 @when("the canary deposits the kit amount with the PSP's asynchronous method", target_fixture="psp_deposit")
 @when("canary kit tutarını PSP'nin asenkron yöntemiyle yatırır", target_fixture="psp_deposit")
-@proves("t0_psp_deposit")
+@proves(T0_PSP_DEPOSIT)
 def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> PspDeposit:
     method = target.profile.flows.deposit.psp_method
     waiver = gate.settings.cutover.canary.psp_deposit_waiver
@@ -60,7 +61,7 @@ def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> P
 
 @then("the deposit completes once the PSP's signed webhook arrives")
 @then("deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır")
-@proves("t0_psp_deposit")
+@proves(T0_PSP_DEPOSIT)
 def _(psp_deposit: PspDeposit, canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     if psp_deposit.waived:
         return

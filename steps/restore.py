@@ -21,6 +21,7 @@ from cutover_gate.checks.dry_run import DryRunResult, DryRunSpec, child_environm
 from cutover_gate.checks.restore_drill import DrillReport, DrillSql, Refusal, refusal, run_drill
 from cutover_gate.checks.scratch import DrillError, RestoreServer, with_dbname
 from cutover_gate.config.settings import SECRET_ENV
+from cutover_gate.core.catalogue import ROW_MIGRATION_FAILURE
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
@@ -178,5 +179,5 @@ def _(restore_drill: Drill, evidence: Evidence) -> DryRunResult:
 def _(dry_run: DryRunResult, evidence: Evidence) -> None:
     if not dry_run.ok:
         message = f"migration dry-run on the restored copy failed: {dry_run.message}"
-        evidence.trigger("migration_failure", message)
+        evidence.trigger(ROW_MIGRATION_FAILURE, message)
         raise CheckFailed(message)

@@ -11,6 +11,7 @@ from typing import Any
 
 from pytest_bdd import then, when
 
+from cutover_gate.core.catalogue import ROW_MIGRATION_FAILURE, ROW_PAYOUT_WITHDRAW_HTTP_ERROR
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
@@ -115,9 +116,9 @@ def _(readonly_reads: Reads, evidence: Evidence) -> None:
         return
     money = [r for r in bad if r.name in MONEY_READS and (r.status == 404 or r.status >= 500)]
     if money:
-        evidence.trigger("payout_withdraw_http_error", "; ".join(f"{r.name} {r.url} -> {r.status}" for r in money))
+        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, "; ".join(f"{r.name} {r.url} -> {r.status}" for r in money))
     if any(r.name == "readiness" and r.status != 200 for r in bad):
-        evidence.trigger("migration_failure", next(r.problem for r in bad if r.name == "readiness"))
+        evidence.trigger(ROW_MIGRATION_FAILURE, next(r.problem for r in bad if r.name == "readiness"))
     raise CheckFailed("after the rollback, read-only endpoints fail: " +
                       "; ".join(f"{r.name} ({r.url}) {r.problem}" for r in bad))
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from pytest_bdd import then, when
 
+from cutover_gate.core.catalogue import ROW_MIGRATION_FAILURE, ROW_PAYOUT_WITHDRAW_HTTP_ERROR, ROW_SECURITY_INCIDENT
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
@@ -74,7 +75,7 @@ def _(target: TargetClient, shared: Shared, evidence: Evidence) -> Response:
 
 
 def _migration_failure(evidence: Evidence, message: str) -> CheckFailed:
-    evidence.trigger("migration_failure", message)
+    evidence.trigger(ROW_MIGRATION_FAILURE, message)
     return CheckFailed(message)
 
 
@@ -176,7 +177,7 @@ def _(payouts_probe: Response, evidence: Evidence) -> None:
     evidence.put("payouts_probe_status", status)
     evidence.put("payouts_probe_content_type", ctype)
     if status == 404 or status >= 500:
-        evidence.trigger("payout_withdraw_http_error", f"payouts router probe answered {status}")
+        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, f"payouts router probe answered {status}")
         raise CheckFailed(f"payouts router not reachable: OPTIONS answered {status}")
     if status not in (200, 405):
         raise CheckFailed(f"payouts router probe answered {status}; expected 405 or 200")
@@ -195,7 +196,7 @@ def _refused_without_valid_token(target: TargetClient, evidence: Evidence, token
     for key, spec, resp in zip(ADMIN_ONLY, specs, answers, strict=True):
         evidence.put(f"{key}_{suffix}", resp.status)
         if 200 <= resp.status < 300:
-            evidence.trigger("security_incident", f"{key} ({spec.path}) {what} was served ({resp.status})")
+            evidence.trigger(ROW_SECURITY_INCIDENT, f"{key} ({spec.path}) {what} was served ({resp.status})")
         if resp.status not in (401, 403):
             raise CheckFailed(f"{key} ({spec.path}) {what} answered {resp.status}, expected 401 or 403")
 

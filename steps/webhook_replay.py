@@ -16,7 +16,9 @@ from pytest_bdd import then, when
 
 from cutover_gate.checks.canary import Balance, balance, withdrawal_state
 from cutover_gate.config.profile_schema import WebhookRoute
+from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, ROW_WEBHOOK_MISCLASSIFICATION
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.evidence import canary_keys
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target import signing
@@ -99,7 +101,7 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> Replays
             event = forge(target, gate, kit, name, route, tx_id, outcome="paid")
             send(target, kit, route, event, "valid", tx_id).ok(f"a validly signed {name} event")
             _wait_paid(target, gate, kit, tx_id)
-            evidence.put("payout_webhook_verified", True)
+            evidence.put(canary_keys.PAYOUT_WEBHOOK_VERIFIED, True)
             item = Replay(name, route, tx_id, event, before)
         else:
             assert route.deposit_method is not None
@@ -133,7 +135,7 @@ def _(replays: Replays, kit: Kit, evidence: Evidence) -> None:
             wrong.append(f"{item.name}: available/held {a.available}/{a.held}, expected {expected[0]}/{expected[1]}")
     evidence.put("effects", {i.name: "none (completed subject)" if not i.effect else "once" for i in replays.items})
     if wrong:
-        evidence.trigger("ledger_invariant_breach", "valid webhook events took effect wrongly: " + "; ".join(wrong))
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, "valid webhook events took effect wrongly: " + "; ".join(wrong))
         raise CheckFailed("valid webhook events took effect wrongly: " + "; ".join(wrong))
 
 
@@ -156,7 +158,7 @@ def _(replays: Replays, kit: Kit, target: TargetClient, gate: Gate, evidence: Ev
     assert kit.before is not None
     after = balance(target, kit.player.token)
     if (after.available, after.held) != (kit.before.available, kit.before.held):
-        evidence.trigger("ledger_invariant_breach", "a webhook replay moved money")
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, "a webhook replay moved money")
         raise CheckFailed(f"a webhook replay moved money: available/held {kit.before.available}/{kit.before.held} -> "
                           f"{after.available}/{after.held}")
     refused = {i.name: i.replay_status for i in replays.items
@@ -165,7 +167,7 @@ def _(replays: Replays, kit: Kit, target: TargetClient, gate: Gate, evidence: Ev
         raise CheckFailed(f"replays were not acknowledged {refused}: a replay must be answered as a success so the PSP "
                           "stops retrying")
     if any(i.route.completes == "deposit" for i in replays.items):
-        evidence.put("deposit_replay_same_tx", True)
+        evidence.put(canary_keys.DEPOSIT_REPLAY_SAME_TX, True)
     impossible_by_flow(replays.impossible, gate, evidence)
 
 
@@ -207,8 +209,8 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
         reject(target, kit, kit.subject, "cutover payout classification probe")
     if state == paid:
         # the payout was held for the gate's webhook alone: only the 'failed' event can have decided it
-        evidence.trigger("webhook_misclassification", f"a 'failed' payout webhook moved {kit.subject} to {paid}")
+        evidence.trigger(ROW_WEBHOOK_MISCLASSIFICATION, f"a 'failed' payout webhook moved {kit.subject} to {paid}")
         raise CheckFailed(f"a 'failed' payout webhook was booked as '{paid}'")
     if (after.available, after.held) != (kit.before.available, kit.before.held):
-        evidence.trigger("ledger_invariant_breach", "a failed payout moved money")
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, "a failed payout moved money")
         raise CheckFailed(f"a failed payout moved money: {kit.before} -> {after}")

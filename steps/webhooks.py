@@ -26,6 +26,7 @@ from cutover_gate.checks import unsigned
 from cutover_gate.checks.canary import Balance, CanaryPlayer, balance, deposit_state, tenant_of
 from cutover_gate.config.cutover_file import KitBudget
 from cutover_gate.config.profile_schema import WebhookRoute
+from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
@@ -294,7 +295,7 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     bad = [a.describe() for a in kit.judged.values() if a.verdict in ("accepted", "crashed")]
     if bad or moved:
         shown = "; ".join(bad) or "every one answered a refusal"
-        evidence.trigger("security_incident", f"forged webhooks were not refused: {shown}; money moved: "
+        evidence.trigger(ROW_SECURITY_INCIDENT, f"forged webhooks were not refused: {shown}; money moved: "
                                               f"{moved or 'no'}")
         raise CheckFailed(f"forged webhooks were not refused ({shown}); money moved: {moved or 'no'}")
     unproven = [a for a in kit.judged.values() if a.verdict == "unproven"]

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 from cutover_gate.config.settings import GateSettings
-from cutover_gate.core.catalogue import ALL_PHASES, LINES_BY_ID
+from cutover_gate.core.catalogue import ALL_PHASES, LINES_BY_ID, T0_CANARY_REPORT
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.completion import Completion, completion
@@ -49,7 +49,7 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | No
         for lid in results:
             if lid not in refs and (reports / EVIDENCE_DIR / f"{lid}.json").is_file():
                 refs[lid] = f"{EVIDENCE_DIR}/{lid}.json"
-    results["t0_canary_report"] = canary_report_line(results)
+    results[T0_CANARY_REPORT] = canary_report_line(results)
     done = go_live_completion(record, settings, this_run, triggers)
     decision = decide(results, all_triggers, release_sha=settings.release_sha, target=settings.target_name,
                       lang=settings.lang, decider=settings.decider, env_name=settings.env_name,
@@ -85,7 +85,7 @@ def go_live_completion(record: CutoverRecord | None, settings: GateSettings, thi
         results, seen = dict(this_run), list(triggers)
     else:
         results, seen = record.results_for(settings.release_sha, UNBOUNDED_H)
-    results["t0_canary_report"] = canary_report_line(results)
+    results[T0_CANARY_REPORT] = canary_report_line(results)
     return completion(results, seen)
 
 

@@ -34,7 +34,14 @@ from typing import Any
 
 import pytest
 
-from cutover_gate.core.catalogue import LINES_BY_ID
+from cutover_gate.core.catalogue import (
+    HC_FIRST_6H_WATCH,
+    LINES_BY_ID,
+    T30_MIGRATION_DRY_RUN,
+    T30_RESTORE_DRILL,
+    T30_SNAPSHOT_TAKEN,
+    T60_PROD_ENV_VERIFIED,
+)
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNCHECKED = 0, 1, 2
 UNREACHABLE = ("target unreachable", "cannot connect to the database", "no database DSN", "cannot reach PostgreSQL",
@@ -63,18 +70,18 @@ class Command:
 
 COMMANDS: dict[str, Command] = {
     "verify_prod_env": Command("prod configuration check", "prod konfigürasyon kontrolü",
-                               ("-m", "t60", "-k", "verify_prod_env"), ("t60_prod_env_verified",)),
+                               ("-m", "t60", "-k", "verify_prod_env"), (T60_PROD_ENV_VERIFIED,)),
     "go_live_smoke": Command("go-live smoke", "go-live smoke", ("-m", "t15"),
                              tuple(line.id for line in LINES_BY_ID.values() if line.phase == "t15" and line.mandatory)),
     "db_restore_drill": Command("restore drill", "yedekten geri yükleme tatbikatı",
-                                ("-m", "t30_snapshot_taken or t30_restore_drill or t30_migration_dry_run"),
-                                ("t30_snapshot_taken", "t30_restore_drill"), ("t30_migration_dry_run",),
+                                ("-m", " or ".join((T30_SNAPSHOT_TAKEN, T30_RESTORE_DRILL, T30_MIGRATION_DRY_RUN))),
+                                (T30_SNAPSHOT_TAKEN, T30_RESTORE_DRILL), (T30_MIGRATION_DRY_RUN,),
                                 never_in_prod=True),
     "detect_stuck_finance_jobs": Command("stuck finance job detector", "takılı finans işi dedektörü",
-                                         ("-m", "hypercare", "-k", "hc_first_6h_watch"), ("hc_first_6h_watch",),
+                                         ("-m", "hypercare", "-k", HC_FIRST_6H_WATCH), (HC_FIRST_6H_WATCH,),
                                          checks=("stuck_jobs",), needs=("withdrawals", "queue")),
     "daily_reconciliation_report": Command("daily reconciliation report", "günlük mutabakat raporu",
-                                           ("-m", "hypercare", "-k", "hc_first_6h_watch"), ("hc_first_6h_watch",),
+                                           ("-m", "hypercare", "-k", HC_FIRST_6H_WATCH), (HC_FIRST_6H_WATCH,),
                                            checks=("daily_recon", "ledger_recon"), needs=("recon", "database"),
                                            reports=("reconciliation_report.md", "reconciliation_report.json")),
 }

@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from cutover_gate.core.catalogue import MONEY_LOOP, lines_of, smoke_lines
-from cutover_gate.decide.derived import REPORT_FIELDS
+from cutover_gate.evidence.canary_keys import REPORT_FIELDS
 
 from .conftest import ROOT, GateRun, Standalone, serve_sandbox
 

@@ -10,8 +10,9 @@ import pytest
 from cutover_gate.core.catalogue import MONEY_LOOP, smoke_lines
 from cutover_gate.core.clock import iso
 from cutover_gate.decide.completion import COMPLETED, CRITERIA, OPEN, completion
-from cutover_gate.decide.derived import REPORT_FIELDS, canary_report_line
+from cutover_gate.decide.derived import canary_report_line
 from cutover_gate.decide.rules import decide
+from cutover_gate.evidence.canary_keys import REPORT_FIELDS
 from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
 from cutover_gate.reports import render
 from cutover_gate.reports.context import ReportContext

@@ -13,11 +13,32 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cutover_gate.config.settings import GateSettings
+from cutover_gate.core.catalogue import (
+    HC_ALERTING_ACTIVE,
+    HC_CONTROL_REPORT_24H,
+    HC_FIRST_6H_WATCH,
+    HC_STABLE_72H,
+    RB_LOGIN,
+    RB_READONLY_ENDPOINTS,
+    T0_ALTERNATE_PATHS,
+    T0_CANARY_REPORT,
+    T0_DEPOSIT,
+    T0_IDEMPOTENCY,
+    T0_PLAYER_SCOPE,
+    T0_PSP_DEPOSIT,
+    T0_WEBHOOK_CLASSIFICATION,
+    T0_WEBHOOK_REPLAY,
+    T0_WEBHOOK_SIGNATURE,
+    T0_WEBHOOK_TIMESTAMP,
+    T15_ADMIN_LOGIN,
+    T15_DASHBOARD_LOADS,
+    T15_PAYOUTS_ROUTER,
+)
 
-WEBHOOK_LINES = frozenset({"t0_webhook_signature", "t0_webhook_timestamp", "t0_webhook_replay",
-                           "t0_webhook_classification", "t0_idempotency"})
+WEBHOOK_LINES = frozenset({T0_WEBHOOK_SIGNATURE, T0_WEBHOOK_TIMESTAMP, T0_WEBHOOK_REPLAY,
+                           T0_WEBHOOK_CLASSIFICATION, T0_IDEMPOTENCY})
 DISCOVERED = "<each webhook-like route nobody declared that discovery finds>"
-ALTERNATES = "t0_alternate_paths"
+ALTERNATES = T0_ALTERNATE_PATHS
 """The line of the scenario that pays a kit withdrawal out through each alternate approve and mark-paid path."""
 UNDECLARED = "undeclared_routes"
 """The tag of the scenario that probes the webhook-like routes nobody declared (OpenAPI document, route catalogue)."""
@@ -79,22 +100,22 @@ def planned_writes(settings: GateSettings, scenarios: Iterable[tuple[Iterable[st
 
 
 def _scenario(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
-    if "t15_admin_login" in lines or "rb_login" in lines:
+    if T15_ADMIN_LOGIN in lines or RB_LOGIN in lines:
         plan.add("admin_login", "the admin login check")
         plan.admin = True
-        if "t15_admin_login" in lines:
+        if T15_ADMIN_LOGIN in lines:
             plan.add("admin_login", "a wrong password must be refused")
-    if lines & {"t15_dashboard_loads", "t15_payouts_router", "rb_readonly_endpoints", "hc_first_6h_watch",
-                "hc_control_report_24h", "hc_stable_72h", "t0_canary_report"}:
+    if lines & {T15_DASHBOARD_LOADS, T15_PAYOUTS_ROUTER, RB_READONLY_ENDPOINTS, HC_FIRST_6H_WATCH,
+                HC_CONTROL_REPORT_24H, HC_STABLE_72H, T0_CANARY_REPORT}:
         plan.admin_session()
-    if "hc_alerting_active" in lines:
+    if HC_ALERTING_ACTIVE in lines:
         for route in plan.settings.profile.webhooks.routes.values():
             plan.add(route.call, "an unsigned request every webhook route must refuse")
-    if "t0_player_scope" in lines:
+    if T0_PLAYER_SCOPE in lines:
         plan.canary_player()  # then only reads
-    if "t0_deposit" in lines:
+    if T0_DEPOSIT in lines:
         _money_loop(plan)
-    if "t0_psp_deposit" in lines:
+    if T0_PSP_DEPOSIT in lines:
         plan.canary_player()
         if plan.settings.profile.flows.deposit.psp_method:
             plan.add(plan.settings.profile.deposit_call(plan.settings.profile.flows.deposit.psp_method),
@@ -142,20 +163,20 @@ def _webhooks(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
         plan.writes.append(Write("POST", DISCOVERED, "", f"unsigned events, each route: the {names} events' shapes "
                                  "and the generic event, then the generic event wrongly signed; all name the canary "
                                  "and its completed transactions only"))
-    elif lines & {"t0_webhook_signature", "t0_webhook_timestamp"}:
+    elif lines & {T0_WEBHOOK_SIGNATURE, T0_WEBHOOK_TIMESTAMP}:
         _negative(plan, lines, kit)
-    elif "t0_webhook_replay" in lines:
+    elif T0_WEBHOOK_REPLAY in lines:
         for name, route in routes.items():
             _replay(plan, name, route.call, route.completes, kit)
         for name, route in routes.items():
             plan.add(route.call, f"the {name} event replayed (no second effect)")
-    elif "t0_webhook_classification" in lines:
+    elif T0_WEBHOOK_CLASSIFICATION in lines:
         payout = next((r for r in routes.values() if r.completes == "payout"), None)
         if payout is not None:
             _held_payout(plan, kit)
             plan.add(payout.call, "a validly signed 'failed' payout event (must not be booked paid)")
             plan.add("withdrawal_review", "the failed payout's withdrawal is rejected (releases its hold)")
-    elif "t0_idempotency" in lines:
+    elif T0_IDEMPOTENCY in lines:
         plan.add(plan.settings.profile.deposit_call(plan.settings.canary.deposit_method),
                  "a deposit without an idempotency key (must be refused)", kit)
         plan.add("withdraw", "a withdrawal with an idempotency key", kit)
@@ -166,7 +187,7 @@ def _webhooks(plan: Plan, lines: set[str], example: dict[str, str]) -> None:
 
 def _negative(plan: Plan, lines: set[str], kit: Decimal) -> None:
     """The signature scenario (or the timestamp one): each route's forged events."""
-    flaws = ("without a signature", "signed with a wrong secret") if "t0_webhook_signature" in lines \
+    flaws = ("without a signature", "signed with a wrong secret") if T0_WEBHOOK_SIGNATURE in lines \
         else ("with a stale timestamp",)
     acknowledged = plan.settings.profile.model.discovery.acknowledged
     for name, route in plan.settings.profile.webhooks.routes.items():

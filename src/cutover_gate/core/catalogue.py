@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Final
 
 LANGS: tuple[str, ...] = ("en", "tr")
 """The runbook's languages: English (the rendering) and Turkish (the original)."""
@@ -55,121 +56,183 @@ class TriggerRow:
         return self.title_tr if lang == "tr" else self.title_en
 
 
+# One name per checklist line and per rollback-matrix row: code refers to them by these names, so a misspelt id
+# fails at import or under mypy (tests/unit/test_catalogue_ids.py holds them to LINES and TRIGGERS both ways).
+# 1) Pre-flight (T-60)
+T60_RELEASE_PINNED: Final = "t60_release_pinned"
+T60_OWNERS_ASSIGNED: Final = "t60_owners_assigned"
+T60_PROD_ENV_VERIFIED: Final = "t60_prod_env_verified"
+T60_CORS_RESTRICTED: Final = "t60_cors_restricted"
+T60_BOOTSTRAP_DISABLED: Final = "t60_bootstrap_disabled"
+T60_RC_ARTIFACTS_VERIFIED: Final = "t60_rc_artifacts_verified"
+# 2) Backup (T-30)
+T30_SNAPSHOT_TAKEN: Final = "t30_snapshot_taken"
+T30_SNAPSHOT_READABLE: Final = "t30_snapshot_readable"
+T30_RESTORE_PROCEDURE: Final = "t30_restore_procedure"
+T30_RESTORE_DRILL: Final = "t30_restore_drill"
+T30_MIGRATION_DRY_RUN: Final = "t30_migration_dry_run"
+# 3) Deploy + migration + smoke (T-15)
+T15_MAINTENANCE_PAGE: Final = "t15_maintenance_page"
+T15_DEPLOY_COMPLETED: Final = "t15_deploy_completed"
+T15_MIGRATIONS_AT_HEAD: Final = "t15_migrations_at_head"
+T15_API_HEALTH: Final = "t15_api_health"
+T15_ADMIN_LOGIN: Final = "t15_admin_login"
+T15_DASHBOARD_LOADS: Final = "t15_dashboard_loads"
+T15_PAYOUTS_ROUTER: Final = "t15_payouts_router"
+T15_ADMIN_AUTH_ENFORCED: Final = "t15_admin_auth_enforced"
+T15_ALERTING_ACTIVE: Final = "t15_alerting_active"
+# 4) Canary money loop (T-0)
+T0_TRAFFIC_OPEN: Final = "t0_traffic_open"
+T0_DEPOSIT: Final = "t0_deposit"
+T0_WITHDRAW_REQUEST: Final = "t0_withdraw_request"
+T0_ADMIN_APPROVE: Final = "t0_admin_approve"
+T0_MARK_PAID: Final = "t0_mark_paid"
+T0_LEDGER_SETTLEMENT: Final = "t0_ledger_settlement"
+T0_ALTERNATE_PATHS: Final = "t0_alternate_paths"
+T0_LEDGER_INVARIANTS: Final = "t0_ledger_invariants"
+T0_PLAYER_SCOPE: Final = "t0_player_scope"
+T0_PSP_DEPOSIT: Final = "t0_psp_deposit"
+T0_IDEMPOTENCY: Final = "t0_idempotency"
+T0_WEBHOOK_SIGNATURE: Final = "t0_webhook_signature"
+T0_WEBHOOK_TIMESTAMP: Final = "t0_webhook_timestamp"
+T0_WEBHOOK_REPLAY: Final = "t0_webhook_replay"
+T0_WEBHOOK_CLASSIFICATION: Final = "t0_webhook_classification"
+T0_CANARY_REPORT: Final = "t0_canary_report"
+# 5) Hypercare
+HC_ALERTING_ACTIVE: Final = "hc_alerting_active"
+HC_FIRST_6H_WATCH: Final = "hc_first_6h_watch"
+HC_CONTROL_REPORT_24H: Final = "hc_control_report_24h"
+HC_STABLE_72H: Final = "hc_stable_72h"
+# 6) Rollback
+RB_MAINTENANCE_PAGE: Final = "rb_maintenance_page"
+RB_LOGIN: Final = "rb_login"
+RB_READONLY_ENDPOINTS: Final = "rb_readonly_endpoints"
+RB_TRAFFIC_REOPENED: Final = "rb_traffic_reopened"
+# the rollback decision matrix
+ROW_PAYOUT_WITHDRAW_HTTP_ERROR: Final = "payout_withdraw_http_error"
+ROW_MIGRATION_FAILURE: Final = "migration_failure"
+ROW_LEDGER_INVARIANT_BREACH: Final = "ledger_invariant_breach"
+ROW_WEBHOOK_MISCLASSIFICATION: Final = "webhook_misclassification"
+ROW_LATENCY_SPIKE: Final = "latency_spike"
+ROW_QUEUE_BACKLOG: Final = "queue_backlog"
+ROW_PAYOUT_FAILURE_RATE: Final = "payout_failure_rate"
+ROW_SECURITY_INCIDENT: Final = "security_incident"
+
+
 LINES: tuple[Line, ...] = (
     # 1) Pre-flight (T-60)
-    Line("t60_release_pinned", "t60", 1, "Release SHA/tag pinned", "Release SHA/Tag sabitlendi"),
-    Line("t60_owners_assigned", "t60", 1, "Owners assigned (Deploy / DB / On-call)",
+    Line(T60_RELEASE_PINNED, "t60", 1, "Release SHA/tag pinned", "Release SHA/Tag sabitlendi"),
+    Line(T60_OWNERS_ASSIGNED, "t60", 1, "Owners assigned (Deploy / DB / On-call)",
          "Sorumlular atandı (Deploy / DB / On-call)"),
-    Line("t60_prod_env_verified", "t60", 1, "verify_prod_env run (prod configuration)",
+    Line(T60_PROD_ENV_VERIFIED, "t60", 1, "verify_prod_env run (prod configuration)",
          "verify_prod_env çalıştırıldı (prod konfigürasyonu)"),
-    Line("t60_cors_restricted", "t60", 1, "CORS restricted (foreign-origin preflight refused)",
+    Line(T60_CORS_RESTRICTED, "t60", 1, "CORS restricted (foreign-origin preflight refused)",
          "CORS kısıtlı (yabancı origin preflight reddedildi)"),
-    Line("t60_bootstrap_disabled", "t60", 1, "Bootstrap / seed / test endpoints disabled",
+    Line(T60_BOOTSTRAP_DISABLED, "t60", 1, "Bootstrap / seed / test endpoints disabled",
          "Bootstrap / seed / test endpoint'leri kapalı"),
-    Line("t60_rc_artifacts_verified", "t60", 1, "RC artifacts present, hashes verified",
+    Line(T60_RC_ARTIFACTS_VERIFIED, "t60", 1, "RC artifacts present, hashes verified",
          "RC artefaktları mevcut, hash'ler doğrulandı"),
     # 2) Backup (T-30)
-    Line("t30_snapshot_taken", "t30", 2, "Prod DB snapshot taken (ID/path, timestamp, checksum)",
+    Line(T30_SNAPSHOT_TAKEN, "t30", 2, "Prod DB snapshot taken (ID/path, timestamp, checksum)",
          "Prod DB snapshot alındı (ID/Path, zaman, checksum)"),
-    Line("t30_snapshot_readable", "t30", 2, "Snapshot accessibility verified", "Snapshot erişilebilirliği doğrulandı"),
-    Line("t30_restore_procedure", "t30", 2, "Rollback restore procedure reachable",
+    Line(T30_SNAPSHOT_READABLE, "t30", 2, "Snapshot accessibility verified", "Snapshot erişilebilirliği doğrulandı"),
+    Line(T30_RESTORE_PROCEDURE, "t30", 2, "Rollback restore procedure reachable",
          "Rollback restore prosedürü erişilebilir"),
     # runbook A.3 "snapshot taken (restore tested)" and A.4 "dry-run `alembic upgrade head` on a prod copy", outside
     # prod only (T-30: "do not run the restore drill in prod"): in prod NOT_RUN, never holding GO
-    Line("t30_restore_drill", "t30", 2, "Restore drill on a scratch database: row counts and alembic version match",
+    Line(T30_RESTORE_DRILL, "t30", 2, "Restore drill on a scratch database: row counts and alembic version match",
          "Scratch veritabanında restore drill: satır sayıları ve alembic sürümü eşleşiyor", mandatory=False),
-    Line("t30_migration_dry_run", "t30", 2, "Migration dry-run on the restored copy (alembic upgrade head)",
+    Line(T30_MIGRATION_DRY_RUN, "t30", 2, "Migration dry-run on the restored copy (alembic upgrade head)",
          "Restore edilen kopyada migration dry-run (alembic upgrade head)", mandatory=False),
     # 3) Deploy + migration + smoke (T-15)
     # runbook B.1: the maintenance page is up while the deploy window is open (`pytest -m maintenance`)
-    Line("t15_maintenance_page", "t15", 3, "Maintenance page answers while the deploy window is open",
+    Line(T15_MAINTENANCE_PAGE, "t15", 3, "Maintenance page answers while the deploy window is open",
          "Deploy penceresi açıkken bakım sayfası (maintenance page) yanıt veriyor", mandatory=False,
          only_with="maintenance"),
-    Line("t15_deploy_completed", "t15", 3, "Deploy completed (deployed SHA = release SHA)",
+    Line(T15_DEPLOY_COMPLETED, "t15", 3, "Deploy completed (deployed SHA = release SHA)",
          "Deploy tamamlandı (deploy edilen SHA = release SHA)"),
-    Line("t15_migrations_at_head", "t15", 3, "Migrations at head", "Migration'lar head'de", parent="smoke"),
-    Line("t15_api_health", "t15", 3, "API health 200", "API health 200", parent="smoke"),
-    Line("t15_admin_login", "t15", 3, "Admin login", "Admin login", parent="smoke"),
-    Line("t15_dashboard_loads", "t15", 3, "Dashboard loads", "Dashboard yükleniyor", parent="smoke"),
-    Line("t15_payouts_router", "t15", 3, "Payouts router reachable", "Payouts router erişilebilir", parent="smoke"),
-    Line("t15_admin_auth_enforced", "t15", 3, "Admin endpoints reject a missing or invalid token",
+    Line(T15_MIGRATIONS_AT_HEAD, "t15", 3, "Migrations at head", "Migration'lar head'de", parent="smoke"),
+    Line(T15_API_HEALTH, "t15", 3, "API health 200", "API health 200", parent="smoke"),
+    Line(T15_ADMIN_LOGIN, "t15", 3, "Admin login", "Admin login", parent="smoke"),
+    Line(T15_DASHBOARD_LOADS, "t15", 3, "Dashboard loads", "Dashboard yükleniyor", parent="smoke"),
+    Line(T15_PAYOUTS_ROUTER, "t15", 3, "Payouts router reachable", "Payouts router erişilebilir", parent="smoke"),
+    Line(T15_ADMIN_AUTH_ENFORCED, "t15", 3, "Admin endpoints reject a missing or invalid token",
          "Admin endpoint'leri eksik veya geçersiz token'ı reddediyor", parent="smoke"),
     # the deployer sees alerting live before traffic opens: only with the profile's [metrics] source = "prometheus"
     # (the rules, Alertmanager and its routing); with the default scrape source NOT_RUN, never holding GO
-    Line("t15_alerting_active", "t15", 3, "Alerting live in Prometheus and Alertmanager (5xx/latency/DB/webhook)",
+    Line(T15_ALERTING_ACTIVE, "t15", 3, "Alerting live in Prometheus and Alertmanager (5xx/latency/DB/webhook)",
          "Alarmlar Prometheus ve Alertmanager'da canlı (5xx/latency/DB/webhook)", mandatory=False),
     # 4) Canary money loop (T-0)
     # runbook B.4 ends with "open traffic": by T-0 the maintenance page is off again
-    Line("t0_traffic_open", "t0", 4, "Traffic open (no maintenance page)", "Trafik açık (bakım sayfası yok)",
+    Line(T0_TRAFFIC_OPEN, "t0", 4, "Traffic open (no maintenance page)", "Trafik açık (bakım sayfası yok)",
          mandatory=False),
-    Line("t0_deposit", "t0", 4, "Deposit", "Deposit"),
-    Line("t0_withdraw_request", "t0", 4, "Withdraw request", "Withdraw isteği"),
-    Line("t0_admin_approve", "t0", 4, "Admin approve", "Admin onayı"),
-    Line("t0_mark_paid", "t0", 4, "Admin mark paid", "Admin ödendi olarak işaretleme"),
-    Line("t0_ledger_settlement", "t0", 4, "Ledger settlement / invariant", "Ledger settlement / invariant"),
+    Line(T0_DEPOSIT, "t0", 4, "Deposit", "Deposit"),
+    Line(T0_WITHDRAW_REQUEST, "t0", 4, "Withdraw request", "Withdraw isteği"),
+    Line(T0_ADMIN_APPROVE, "t0", 4, "Admin approve", "Admin onayı"),
+    Line(T0_MARK_PAID, "t0", 4, "Admin mark paid", "Admin ödendi olarak işaretleme"),
+    Line(T0_LEDGER_SETTLEMENT, "t0", 4, "Ledger settlement / invariant", "Ledger settlement / invariant"),
     # every other way the platform approves and pays (flows.alternates), each proven on a kit withdrawal; with none
     # declared it passes saying so
-    Line("t0_alternate_paths", "t0", 4, "Alternate approve and pay paths pay a kit withdrawal out",
+    Line(T0_ALTERNATE_PATHS, "t0", 4, "Alternate approve and pay paths pay a kit withdrawal out",
          "Alternatif onay ve ödeme yolları bir kit çekimini ödüyor"),
-    Line("t0_ledger_invariants", "t0", 4, "Ledger invariants over SQL", "SQL üzerinden ledger invariant'ları"),
-    Line("t0_player_scope", "t0", 4, "A player's session opens no admin endpoint",
+    Line(T0_LEDGER_INVARIANTS, "t0", 4, "Ledger invariants over SQL", "SQL üzerinden ledger invariant'ları"),
+    Line(T0_PLAYER_SCOPE, "t0", 4, "A player's session opens no admin endpoint",
          "Oyuncu oturumu hiçbir admin endpoint'ini açmıyor"),
-    Line("t0_psp_deposit", "t0", 4, "PSP deposit completed by its signed webhook",
+    Line(T0_PSP_DEPOSIT, "t0", 4, "PSP deposit completed by its signed webhook",
          "PSP deposit'i imzalı webhook ile tamamlandı"),
-    Line("t0_idempotency", "t0", 4, "Idempotency keys (replay, conflict, missing)",
+    Line(T0_IDEMPOTENCY, "t0", 4, "Idempotency keys (replay, conflict, missing)",
          "Idempotency anahtarları (tekrar, çakışma, eksik)"),
-    Line("t0_webhook_signature", "t0", 4, "Webhooks reject missing or wrong signatures, no money moved",
+    Line(T0_WEBHOOK_SIGNATURE, "t0", 4, "Webhooks reject missing or wrong signatures, no money moved",
          "Webhook'lar eksik veya yanlış imzayı reddediyor, para hareket etmedi"),
-    Line("t0_webhook_timestamp", "t0", 4, "Webhooks reject stale timestamps, no money moved",
+    Line(T0_WEBHOOK_TIMESTAMP, "t0", 4, "Webhooks reject stale timestamps, no money moved",
          "Webhook'lar eski zaman damgasını reddediyor, para hareket etmedi"),
-    Line("t0_webhook_replay", "t0", 4, "Webhook replay has no second effect",
+    Line(T0_WEBHOOK_REPLAY, "t0", 4, "Webhook replay has no second effect",
          "Webhook tekrarı ikinci etki yaratmıyor"),
-    Line("t0_webhook_classification", "t0", 4, "A failed payout webhook leads to payout_failed, never paid",
+    Line(T0_WEBHOOK_CLASSIFICATION, "t0", 4, "A failed payout webhook leads to payout_failed, never paid",
          "Başarısız payout webhook'u payout_failed'a götürür, asla paid'e değil"),
-    Line("t0_canary_report", "t0", 4, "Canary report completed", "Canary raporu tamamlandı"),
+    Line(T0_CANARY_REPORT, "t0", 4, "Canary report completed", "Canary raporu tamamlandı"),
     # 5) Hypercare (T+0 -> T+72h): open until hypercare runs; never part of the GO decision
-    Line("hc_alerting_active", "hypercare", 5, "Alerting active (5xx/latency/DB/webhook)",
+    Line(HC_ALERTING_ACTIVE, "hypercare", 5, "Alerting active (5xx/latency/DB/webhook)",
          "Alarm mekanizması aktif (5xx/latency/DB/webhook)", mandatory=False),
-    Line("hc_first_6h_watch", "hypercare", 5, "First 6-hour watch period applied",
+    Line(HC_FIRST_6H_WATCH, "hypercare", 5, "First 6-hour watch period applied",
          "İlk 6 saatlik izleme periyodu uygulandı", mandatory=False),
-    Line("hc_control_report_24h", "hypercare", 5, "24-hour control report", "24 saat kontrol raporu", mandatory=False),
-    Line("hc_stable_72h", "hypercare", 5, "72 hours stable", "72 saat stabil", mandatory=False),
+    Line(HC_CONTROL_REPORT_24H, "hypercare", 5, "24-hour control report", "24 saat kontrol raporu", mandatory=False),
+    Line(HC_STABLE_72H, "hypercare", 5, "72 hours stable", "72 saat stabil", mandatory=False),
     # Rollback plan steps 1, 4 and 5
-    Line("rb_maintenance_page", "rollback", 6, "Rollback: maintenance page answers (step 1)",
+    Line(RB_MAINTENANCE_PAGE, "rollback", 6, "Rollback: maintenance page answers (step 1)",
          "Rollback: bakım sayfası yanıt veriyor (adım 1)", mandatory=False, only_with="maintenance"),
-    Line("rb_login", "rollback", 6, "After rollback: login works", "Rollback sonrası: login çalışıyor",
+    Line(RB_LOGIN, "rollback", 6, "After rollback: login works", "Rollback sonrası: login çalışıyor",
          mandatory=False),
-    Line("rb_readonly_endpoints", "rollback", 6, "After rollback: read-only endpoints answer",
+    Line(RB_READONLY_ENDPOINTS, "rollback", 6, "After rollback: read-only endpoints answer",
          "Rollback sonrası: salt-okunur endpoint'ler yanıt veriyor", mandatory=False),
-    Line("rb_traffic_reopened", "rollback", 6, "After rollback: traffic reopened (step 5)",
+    Line(RB_TRAFFIC_REOPENED, "rollback", 6, "After rollback: traffic reopened (step 5)",
          "Rollback sonrası: trafik yeniden açıldı (adım 5)", mandatory=False, only_with="reopened"),
 )
 
 LINES_BY_ID: dict[str, Line] = {line.id: line for line in LINES}
 
 TRIGGERS: tuple[TriggerRow, ...] = (
-    TriggerRow("payout_withdraw_http_error", Action.IMMEDIATE_ROLLBACK, "Payout/withdraw 404/5xx",
+    TriggerRow(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, Action.IMMEDIATE_ROLLBACK, "Payout/withdraw 404/5xx",
                "Payout/Withdraw 404/5xx"),
-    TriggerRow("migration_failure", Action.IMMEDIATE_ROLLBACK, "Migration failure", "Migration failure"),
-    TriggerRow("ledger_invariant_breach", Action.IMMEDIATE_ROLLBACK, "Ledger invariant breach",
+    TriggerRow(ROW_MIGRATION_FAILURE, Action.IMMEDIATE_ROLLBACK, "Migration failure", "Migration failure"),
+    TriggerRow(ROW_LEDGER_INVARIANT_BREACH, Action.IMMEDIATE_ROLLBACK, "Ledger invariant breach",
                "Ledger invariant breach"),
-    TriggerRow("webhook_misclassification", Action.IMMEDIATE_ROLLBACK, "Webhook misclassification",
+    TriggerRow(ROW_WEBHOOK_MISCLASSIFICATION, Action.IMMEDIATE_ROLLBACK, "Webhook misclassification",
                "Webhook misclassification"),
-    TriggerRow("latency_spike", Action.MONITOR, "Latency spike (no errors)", "Latency spike (hata yok)"),
-    TriggerRow("queue_backlog", Action.MONITOR, "Queue backlog (< SLA)", "Queue backlog (< SLA)"),
-    TriggerRow("payout_failure_rate", Action.IMMEDIATE_ROLLBACK, "Payout failure rate > 15%",
+    TriggerRow(ROW_LATENCY_SPIKE, Action.MONITOR, "Latency spike (no errors)", "Latency spike (hata yok)"),
+    TriggerRow(ROW_QUEUE_BACKLOG, Action.MONITOR, "Queue backlog (< SLA)", "Queue backlog (< SLA)"),
+    TriggerRow(ROW_PAYOUT_FAILURE_RATE, Action.IMMEDIATE_ROLLBACK, "Payout failure rate > 15%",
                "Payout failure rate > %15"),
-    TriggerRow("security_incident", Action.IMMEDIATE_ROLLBACK, "Critical security incident", "Kritik güvenlik olayı"),
+    TriggerRow(ROW_SECURITY_INCIDENT, Action.IMMEDIATE_ROLLBACK, "Critical security incident", "Kritik güvenlik olayı"),
 )
 
 TRIGGERS_BY_ID: dict[str, TriggerRow] = {row.id: row for row in TRIGGERS}
 
 
-MONEY_LOOP: tuple[str, ...] = ("t0_deposit", "t0_withdraw_request", "t0_admin_approve", "t0_mark_paid",
-                               "t0_ledger_settlement")
+MONEY_LOOP: tuple[str, ...] = (T0_DEPOSIT, T0_WITHDRAW_REQUEST, T0_ADMIN_APPROVE, T0_MARK_PAID, T0_LEDGER_SETTLEMENT)
 """The canary money loop's five steps, in runbook order (deposit -> withdraw -> approve -> paid -> settlement)."""
 
-CLOSING_LINES: tuple[str, ...] = ("t0_ledger_invariants", "t0_canary_report")
+CLOSING_LINES: tuple[str, ...] = (T0_LEDGER_INVARIANTS, T0_CANARY_REPORT)
 """Lines whose scenario closes its phase, in this order, after every other scenario of the phase: the ledger has the
 last word on everything T-0 did (a probe's damage is seen at T-0, not in hypercare), then the canary report's
 footprint reads what the phase left on the platform."""

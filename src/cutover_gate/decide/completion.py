@@ -20,7 +20,14 @@ from datetime import datetime
 from typing import Any
 
 from cutover_gate.checks.hypercare import rounds
-from cutover_gate.core.catalogue import TRIGGERS_BY_ID, Action, smoke_lines
+from cutover_gate.core.catalogue import (
+    HC_CONTROL_REPORT_24H,
+    HC_FIRST_6H_WATCH,
+    T0_CANARY_REPORT,
+    TRIGGERS_BY_ID,
+    Action,
+    smoke_lines,
+)
 from cutover_gate.core.clock import parse_time
 from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
 from cutover_gate.evidence.results import result_of, smoke_result
@@ -28,7 +35,7 @@ from cutover_gate.evidence.results import result_of, smoke_result
 COMPLETED, OPEN = "COMPLETED", "OPEN"
 FIRST_HOURS = 2.0
 REPORT_HOURS = 24.0
-WATCH_LINE, REPORT_LINE, CANARY_REPORT = "hc_first_6h_watch", "hc_control_report_24h", "t0_canary_report"
+WATCH_LINE, REPORT_LINE, CANARY_REPORT = HC_FIRST_6H_WATCH, HC_CONTROL_REPORT_24H, T0_CANARY_REPORT
 
 CRITERIA: dict[str, tuple[str, str]] = {
     "smoke_pass": ("Smoke tests (health, auth, payouts) PASS", "Smoke testleri (Health, Auth, Payouts) PASS"),

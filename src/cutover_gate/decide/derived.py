@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from cutover_gate.core.catalogue import MONEY_LOOP
+from cutover_gate.core.catalogue import MONEY_LOOP, T0_CANARY_REPORT
+from cutover_gate.evidence.canary_keys import REPORT_FIELDS
 from cutover_gate.evidence.model import LineResult, Result
-
-REPORT_FIELDS = ("canary_player_id", "deposit_tx_id", "withdraw_tx_id", "approved_at", "paid_at", "held_final",
-                 "available_final")
 
 
 def canary_report_line(results: dict[str, LineResult]) -> LineResult:
     """Checklist 'Canary report completed': every money-loop line PASS, every field of the report filled, and the
     report's closing scenario (what the run left on the platform) passed."""
-    closing = results.get("t0_canary_report")
+    closing = results.get(T0_CANARY_REPORT)
     loop = [results.get(lid) for lid in MONEY_LOOP]
     ran = [r for r in loop if r is not None and r.result is not Result.NOT_RUN]
     if not ran:
-        return LineResult("t0_canary_report", Result.NOT_RUN, message="the canary money loop has not run")
+        return LineResult(T0_CANARY_REPORT, Result.NOT_RUN, message="the canary money loop has not run")
     at = max((r.at for r in ran if r.at), default=None)
     fields: dict[str, Any] = {}
     for r in ran:
@@ -31,11 +29,11 @@ def canary_report_line(results: dict[str, LineResult]) -> LineResult:
             why.append("money-loop lines not PASS: " + ", ".join(not_pass))
         if missing:
             why.append("report fields without evidence: " + ", ".join(missing))
-        return LineResult("t0_canary_report", Result.FAIL, at=at, message="; ".join(why))
+        return LineResult(T0_CANARY_REPORT, Result.FAIL, at=at, message="; ".join(why))
     if closing is None or closing.result is not Result.PASS:
         result = closing.result if closing is not None and closing.result is Result.FAIL else Result.NOT_RUN
         cause = closing.message if closing is not None and closing.message else "not read"
-        return LineResult("t0_canary_report", result, at=at,
+        return LineResult(T0_CANARY_REPORT, result, at=at,
                           message=f"what the run left on the platform is not on record: {cause}")
-    return LineResult("t0_canary_report", Result.PASS, at=max(filter(None, (at, closing.at)), default=None),
+    return LineResult(T0_CANARY_REPORT, Result.PASS, at=max(filter(None, (at, closing.at)), default=None),
                       evidence={**closing.evidence, "canary_report": "canary_report.md"}, nodeids=closing.nodeids)

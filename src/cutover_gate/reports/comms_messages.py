@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cutover_gate.config.cutover_file import CommsFile
-from cutover_gate.core.catalogue import LINES_BY_ID, PHASES, TRIGGERS_BY_ID, Action, Line, lines_of
+from cutover_gate.core.catalogue import HC_FIRST_6H_WATCH, LINES_BY_ID, PHASES, TRIGGERS_BY_ID, Action, Line, lines_of
 from cutover_gate.core.clock import iso, parse_time
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.rules import Verdict, phase_result
@@ -223,7 +223,7 @@ def hypercare_message(lang: str, this_run: Mapping[str, LineResult], triggers: I
                for line in failed]
     details += [say(lang, "trigger", t.row, _row_title(t.row, lang), t.action, _clip(t.evidence), "")
                 for t in raised.values()]
-    watch = this_run.get("hc_first_6h_watch")
+    watch = this_run.get(HC_FIRST_6H_WATCH)
     figures = watch.evidence.get("round") if watch else None
     if isinstance(figures, dict):
         details.append(say(lang, "figures", figures))

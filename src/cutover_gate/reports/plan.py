@@ -12,7 +12,7 @@ from cutover_gate.checks.discovery import declared_paths
 from cutover_gate.checks.writes import planned_writes
 from cutover_gate.config import route_catalogue
 from cutover_gate.config.settings import GateSettings
-from cutover_gate.core.catalogue import LINES, LINES_BY_ID
+from cutover_gate.core.catalogue import LINES, LINES_BY_ID, T60_BOOTSTRAP_DISABLED
 from cutover_gate.evidence.history import CutoverRecord, RecordError
 from cutover_gate.evidence.model import LineResult
 
@@ -95,7 +95,7 @@ def discovery_section(settings: GateSettings, scenarios: Sequence[PlannedScenari
     tags = {t for s in scenarios for t in (*s.lines, *s.tags)}
     d = p.model.discovery
     rows = []
-    if "t60_bootstrap_disabled" in tags:
+    if T60_BOOTSTRAP_DISABLED in tags:
         declared = declared_paths(p.probe("disabled_endpoints"))
         seed = list(dict.fromkeys([*declared, *route_catalogue.seed_candidates(p)]))
         rows.append(f"| t60_bootstrap_disabled | {len(seed)} | the declared disabled endpoints and the catalogue's "

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from cutover_gate.core.catalogue import ALL_PHASES
+from cutover_gate.core.catalogue import ALL_PHASES, T0_CANARY_REPORT
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.derived import canary_report_line
 from cutover_gate.decide.rules import decide
@@ -149,7 +149,7 @@ class SoFar:
             results, all_triggers = record.results_for(self.release_sha, self.windows)
             for lid, res in this_run.items():
                 results.setdefault(lid, res)
-        results["t0_canary_report"] = canary_report_line(results)
+        results[T0_CANARY_REPORT] = canary_report_line(results)
         decision = decide(results, all_triggers, release_sha=self.release_sha, target="", lang=self.lang,
                           decider="", env_name="")
         return decision.decision.value

@@ -22,6 +22,11 @@ from cutover_gate.core.catalogue import (
     LINES,
     MONEY_LOOP,
     PHASES,
+    T0_MARK_PAID,
+    T0_PSP_DEPOSIT,
+    T0_WEBHOOK_CLASSIFICATION,
+    T0_WEBHOOK_REPLAY,
+    T30_SNAPSHOT_TAKEN,
     TRIGGERS,
     TRIGGERS_BY_ID,
     Action,
@@ -32,6 +37,7 @@ from cutover_gate.core.catalogue import (
 )
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.rules import Verdict
+from cutover_gate.evidence import canary_keys
 from cutover_gate.evidence.model import LineResult, Result
 from cutover_gate.evidence.results import result_of, smoke_result
 from cutover_gate.reports.context import ReportContext
@@ -47,22 +53,14 @@ STATUS_WORDS: dict[str, dict[str, str]] = {
 }
 """Results and verdicts as a person reads them; PASS, FAIL, GO and NO-GO are the runbook's own words in both."""
 
-CANARY_KEYS: tuple[str, ...] = (
-    "canary_player_id", "canary_email", "kyc_status", "currency", "deposit_amount", "deposit_method", "deposit_tx_id",
-    "deposit_state", "available_before", "held_before", "available_after_deposit", "deposit_replay_same_tx",
-    "withdraw_amount", "withdraw_tx_id", "available_after_withdraw", "held_after_withdraw", "approve_answer_state",
-    "approve_state", "approved_at", "paid_answer_state", "paid_state", "paid_at", "payout_ref", "available_final",
-    "held_final", "expected_available", "expected_held", "db_available", "db_held", "ledger_refs",
-    "last_withdraw_state", "payout_webhook_verified", "footprint",
-)
 SNAPSHOT_KEYS: tuple[str, ...] = ("snapshot_id", "snapshot_path", "created_at", "sha256", "size_bytes")
 
 BALANCE_POINTS: tuple[tuple[str, str, str | None], ...] = (
-    ("before", "available_before", "held_before"),
-    ("deposit", "available_after_deposit", None),
-    ("withdraw", "available_after_withdraw", "held_after_withdraw"),
-    ("final", "available_final", "held_final"),
-    ("ledger", "db_available", "db_held"),
+    ("before", canary_keys.AVAILABLE_BEFORE, canary_keys.HELD_BEFORE),
+    ("deposit", canary_keys.AVAILABLE_AFTER_DEPOSIT, None),
+    ("withdraw", canary_keys.AVAILABLE_AFTER_WITHDRAW, canary_keys.HELD_AFTER_WITHDRAW),
+    ("final", canary_keys.AVAILABLE_FINAL, canary_keys.HELD_FINAL),
+    ("ledger", canary_keys.DB_AVAILABLE, canary_keys.DB_HELD),
 )
 """Balance snapshots of the canary wallet in loop order: (after which step, available key, held key)."""
 
@@ -178,10 +176,13 @@ def where_the_money_is(canary: Mapping[str, Any], profile: Profile | None = None
             held = canary[held_key]
         if canary.get(available_key) not in (None, ""):
             after, available = point, canary[available_key]
-    state = canary.get("last_withdraw_state") or canary.get("paid_state") or canary.get("approve_state")
-    return {"after": after, "available": available, "held": held, "withdraw_tx_id": canary.get("withdraw_tx_id"),
-            "withdraw_state": state, "withdraw_outcome": withdraw_outcome(state, profile or default_profile(), paid),
-            "deposit_tx_id": canary.get("deposit_tx_id"), "deposit_state": canary.get("deposit_state")}
+    state = canary.get(canary_keys.LAST_WITHDRAW_STATE) or canary.get(canary_keys.PAID_STATE) \
+        or canary.get(canary_keys.APPROVE_STATE)
+    return {"after": after, "available": available, "held": held,
+            "withdraw_tx_id": canary.get(canary_keys.WITHDRAW_TX_ID), "withdraw_state": state,
+            "withdraw_outcome": withdraw_outcome(state, profile or default_profile(), paid),
+            "deposit_tx_id": canary.get(canary_keys.DEPOSIT_TX_ID),
+            "deposit_state": canary.get(canary_keys.DEPOSIT_STATE)}
 
 
 def canary_result(results: Mapping[str, LineResult]) -> Result:
@@ -208,7 +209,7 @@ def decision_causes(ctx: ReportContext) -> list[tuple[str, str]]:
 
 
 def canary_view(ctx: ReportContext) -> dict[str, Any]:
-    canary = filled(ctx.canary(), CANARY_KEYS)
+    canary = filled(ctx.canary(), canary_keys.CANARY_KEYS)
     results = ctx.results
     steps = [{"id": lid, "result": word(result_of(results, lid), ctx.lang),
               "at": results[lid].at if lid in results else None} for lid in MONEY_LOOP]
@@ -216,8 +217,8 @@ def canary_view(ctx: ReportContext) -> dict[str, Any]:
     failed = [line_row(ctx, line) for line in lines_of("t0") if result_of(results, line.id) is Result.FAIL]
     not_run = [lid for lid in MONEY_LOOP if result_of(results, lid) is Result.NOT_RUN]
     result = canary_result(results)
-    paid = [str(canary["paid_state"])] if result_of(results, "t0_mark_paid") is Result.PASS and canary["paid_state"] \
-        else []
+    paid = [str(canary[canary_keys.PAID_STATE])] if result_of(results, T0_MARK_PAID) is Result.PASS \
+        and canary[canary_keys.PAID_STATE] else []
     return {
         "ev": canary,
         "steps": steps,
@@ -231,13 +232,13 @@ def canary_view(ctx: ReportContext) -> dict[str, Any]:
         "not_run": not_run,
         # only a loop that started and stopped before settlement leaves money somewhere on the way
         "money": where_the_money_is(canary, ctx.profile, paid) if result is Result.FAIL else None,
-        "deposit_webhook": result_of(results, "t0_psp_deposit") is Result.PASS,
-        "payout_webhook": canary["payout_webhook_verified"] is True
-        or result_of(results, "t0_webhook_classification") is Result.PASS,
-        "idempotency": result_of(results, "t0_webhook_replay") is Result.PASS
-        and canary["deposit_replay_same_tx"] is True,
+        "deposit_webhook": result_of(results, T0_PSP_DEPOSIT) is Result.PASS,
+        "payout_webhook": canary[canary_keys.PAYOUT_WEBHOOK_VERIFIED] is True
+        or result_of(results, T0_WEBHOOK_CLASSIFICATION) is Result.PASS,
+        "idempotency": result_of(results, T0_WEBHOOK_REPLAY) is Result.PASS
+        and canary[canary_keys.DEPOSIT_REPLAY_SAME_TX] is True,
         "webhook_results": {lid: word(result_of(results, lid), ctx.lang)
-                            for lid in ("t0_psp_deposit", "t0_webhook_classification", "t0_webhook_replay")},
+                            for lid in (T0_PSP_DEPOSIT, T0_WEBHOOK_CLASSIFICATION, T0_WEBHOOK_REPLAY)},
     }
 
 
@@ -294,7 +295,7 @@ def base_view(ctx: ReportContext) -> dict[str, Any]:
         "hypercare_ran": any(line.id in ctx.results for line in lines_of("hypercare")),
         "rollback_ran": any(line.id in ctx.results for line in lines_of("rollback")),
         "owners": owners_view(ctx.owners),
-        "snapshot": filled(ctx.evidence("t30_snapshot_taken"), SNAPSHOT_KEYS),
+        "snapshot": filled(ctx.evidence(T30_SNAPSHOT_TAKEN), SNAPSHOT_KEYS),
         "canary": canary_view(ctx),
         "completion": completion_view(ctx),
     }
@@ -344,6 +345,8 @@ def environment(lang: str) -> jinja2.Environment:
     env.filters["link"] = lambda value: _link(value, na)
     env.filters["cell"] = _cell
     env.filters["status"] = lambda value: word(value, lang)
+    # the catalogue's line names for the templates (`ids.T0_DEPOSIT`): a misspelt one fails the render
+    env.globals["ids"] = {line.id.upper(): line.id for line in LINES}
     return env
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cutover_gate.core.catalogue import lines_of, smoke_lines
+from cutover_gate.core.catalogue import T15_DEPLOY_COMPLETED, T30_SNAPSHOT_TAKEN, lines_of, smoke_lines
 from cutover_gate.evidence.results import combined, result_of, smoke_result
 from cutover_gate.evidence.timeline import append_entries
 from cutover_gate.reports.context import ReportContext
@@ -61,16 +61,16 @@ def scribe_entries(ctx: ReportContext) -> list[tuple[float, dict[str, Any]]]:
     if t60:
         mark("T-60", "preflight_start", *start(t60[0]))
         mark("T-60", "preflight_end", *end(t60[-1]), result=ctx.decision.phases.get("t60"))
-    snapshot = _positions(ctx, ["t30_snapshot_taken"])
+    snapshot = _positions(ctx, [T30_SNAPSHOT_TAKEN])
     if snapshot:
-        ev = ctx.evidence("t30_snapshot_taken")
+        ev = ctx.evidence(T30_SNAPSHOT_TAKEN)
         mark("T-30", "snapshot_recorded", *end(snapshot[-1]),
-             result=result_of(ctx.results, "t30_snapshot_taken").value, snapshot_id=ev.get("snapshot_id"),
+             result=result_of(ctx.results, T30_SNAPSHOT_TAKEN).value, snapshot_id=ev.get("snapshot_id"),
              snapshot_path=ev.get("snapshot_path"), sha256=ev.get("sha256"))
     deploy = _positions(ctx, (line.id for line in lines_of("t15") if line.parent is None))
     if deploy:
         mark("T-15", "deploy_start", *start(deploy[0]))
-        mark("T-15", "deploy_end", *end(deploy[-1]), result=result_of(ctx.results, "t15_deploy_completed").value)
+        mark("T-15", "deploy_end", *end(deploy[-1]), result=result_of(ctx.results, T15_DEPLOY_COMPLETED).value)
     smoke = _positions(ctx, (line.id for line in smoke_lines()))
     if smoke:
         mark("T-10", "smoke", *end(smoke[-1]), result=smoke_result(ctx.results).value)

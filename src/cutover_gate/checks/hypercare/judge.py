@@ -17,6 +17,13 @@ from cutover_gate.checks.hypercare.finance import QueueView
 from cutover_gate.checks.hypercare.interval import CounterState, Interval
 from cutover_gate.checks.hypercare.recon import DailyRecon
 from cutover_gate.checks.hypercare.signals import ErrorRate, PayoutRate
+from cutover_gate.core.catalogue import (
+    ROW_LATENCY_SPIKE,
+    ROW_LEDGER_INVARIANT_BREACH,
+    ROW_PAYOUT_FAILURE_RATE,
+    ROW_PAYOUT_WITHDRAW_HTTP_ERROR,
+    ROW_QUEUE_BACKLOG,
+)
 from cutover_gate.core.clock import iso
 
 
@@ -73,10 +80,10 @@ def _interval_findings(obs: Observation, cfg: HypercareConfig) -> list[Finding]:
     if payout_5xx:
         shown = ", ".join(f"{h} ({n:g})" for h, n in sorted(payout_5xx.items()))
         out.append(Finding("error_rate", FAIL, f"payout/withdraw routes answered 5xx {iv.describe()}: {shown}",
-                           "payout_withdraw_http_error"))
+                           ROW_PAYOUT_WITHDRAW_HTTP_ERROR))
     if iv.p95_s is not None and iv.p95_s > cfg.latency_p95_max_s:
         out.append(Finding("latency", MONITOR, f"latency p95 {iv.p95_s:.3f} s over {cfg.latency_p95_max_s:g} s "
-                           f"({iv.observations:g} requests {iv.describe()})", "latency_spike"))
+                           f"({iv.observations:g} requests {iv.describe()})", ROW_LATENCY_SPIKE))
     if iv.reset:
         out.append(Finding("restart", MONITOR, f"the platform restarted {iv.describe()}"))
     return out
@@ -88,7 +95,7 @@ def _queue_findings(queue: QueueView | None, cfg: HypercareConfig) -> list[Findi
     out: list[Finding] = []
     if queue.payouts is not None and queue.payouts.exceeds(cfg.payout_failure_rate_max):
         out.append(Finding("payout_failure_rate", FAIL, f"payout failure rate {queue.payouts.describe()} is over "
-                           f"{cfg.payout_failure_rate_max:.0%}", "payout_failure_rate"))
+                           f"{cfg.payout_failure_rate_max:.0%}", ROW_PAYOUT_FAILURE_RATE))
     stuck = []
     if queue.stuck_payouts.total:
         stuck.append(f"{queue.stuck_payouts.total} payout(s) stuck over {cfg.stuck_minutes:g} min: "
@@ -110,20 +117,20 @@ def evaluate(obs: Observation, cfg: HypercareConfig) -> list[Finding]:
     if obs.invariants_broken or obs.wallet_mismatches:
         what = [f"{name}: {n} row(s)" for name, n in obs.invariants_broken.items()] + obs.wallet_mismatches
         out.append(Finding("ledger_recon", FAIL, "ledger reconciliation broken: " + "; ".join(what),
-                           "ledger_invariant_breach"))
+                           ROW_LEDGER_INVARIANT_BREACH))
     if obs.recon is not None and (count := obs.recon.difference_count):
         shown = "; ".join(obs.recon.differences()[:5])
         out.append(Finding("daily_recon", FAIL, f"the transactions of the last {cfg.recon_hours:g} h do not reconcile "
-                           f"with the ledger: {count} difference(s): {shown}", "ledger_invariant_breach"))
+                           f"with the ledger: {count} difference(s): {shown}", ROW_LEDGER_INVARIANT_BREACH))
     out += _interval_findings(obs, cfg)
     if obs.queue is not None and obs.queue.backlog.total:
         out.append(Finding("queue_backlog", MONITOR, f"{obs.queue.backlog.total} withdrawal(s) waiting longer than "
                            f"the {cfg.backlog_sla_minutes:g} min SLA: {obs.queue.backlog.describe()}",
-                           "queue_backlog"))
+                           ROW_QUEUE_BACKLOG))
     for signal, why in obs.unavailable.items():
         http_error = re.search(r"-> (404|5\d\d)\b", why) is not None and signal == "withdrawals"
         out.append(Finding("signals", FAIL, f"{signal} unavailable: {why}",
-                           "payout_withdraw_http_error" if http_error else None))
+                           ROW_PAYOUT_WITHDRAW_HTTP_ERROR if http_error else None))
     order = {FAIL: 0, MONITOR: 1}
     return sorted(out, key=lambda f: order.get(f.severity, 2))
 

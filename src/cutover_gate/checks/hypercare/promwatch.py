@@ -18,6 +18,7 @@ from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.checks.hypercare.judge import FAIL, MONITOR, Finding, Observation, evaluate
 from cutover_gate.checks.hypercare.watch import Round, read_finance
 from cutover_gate.config.profile_metrics import Metrics
+from cutover_gate.core.catalogue import ROW_PAYOUT_FAILURE_RATE
 from cutover_gate.core.clock import utcnow
 from cutover_gate.core.redact import Secret
 from cutover_gate.target.client import TargetClient
@@ -48,7 +49,7 @@ def _payout_findings(measured: prom.Measured, cfg: HypercareConfig) -> list[Find
     if rate is None or not rate.exceeds(cfg.payout_failure_rate_max):
         return []
     return [Finding("payout_failure_rate", FAIL, f"payout failure rate by Prometheus {rate.describe()} is over "
-                    f"{cfg.payout_failure_rate_max:.0%}", "payout_failure_rate")]
+                    f"{cfg.payout_failure_rate_max:.0%}", ROW_PAYOUT_FAILURE_RATE)]
 
 
 def take_round(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig, metrics: Metrics,
