@@ -3,8 +3,8 @@
 The gate runs once per target, as its own `pytest` process with that target's URL, profile, secrets and reports dir
 (`<reports>/targets/<name>/`, where its record accumulates across phases): the runbook's order, the guards and the
 decision of each target are exactly a single-target run's. In this run each target is one test; under `pytest -n N`
-the targets run in parallel, one worker per target. The combined decision (`decision.json`, `decision.md`) is GO only
-when every target is GO, NO-GO when any is NO-GO or did not decide, PENDING otherwise.
+the targets run in parallel, one worker per target. This module only runs them and hands their decisions on: the
+combined decision (`decision.json`) is decide/fleet.py's, its `decision.md` and terminal lines reports/fleet.py's.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ import pytest
 
 from cutover_gate.config.cutover_file import TargetEntry
 from cutover_gate.config.settings import FLEET_TARGET_ENV, GateSettings
-from cutover_gate.core.catalogue import ALL_PHASES, PHASES
-from cutover_gate.core.clock import iso, utcnow
+from cutover_gate.core.catalogue import ALL_PHASES
 from cutover_gate.core.redact import REDACTOR
-from cutover_gate.reports.render import environment
+from cutover_gate.decide.fleet import TARGETS_DIR, FleetDecision, TargetResult, combine, decision_from_json
+from cutover_gate.decide.rules import Decision, Verdict
+from cutover_gate.reports import fleet as fleet_report
 from cutover_gate.reports.writer import write_json, write_text
 
-TARGETS_DIR = "targets"
 TARGET_PROPERTY = "cutover_target"
 """The user property of a target's test report that carries how its run ended (it crosses xdist)."""
 TIMEOUT_S = 3600.0
@@ -38,7 +38,6 @@ _VALUED = frozenset({"-n", "--numprocesses", "--maxprocesses", "--dist", "--repo
 _FLAGS = frozenset({"--self-contained-html", "--clean-alluredir", "--looponfail", "-f"})
 _KEPT_ENV = frozenset({"CUTOVER_EXECUTOR"})
 """The CUTOVER_* variables a prefixed target still inherits (nothing secret)."""
-_ORDER = {"FAIL": 0, "NOT_RUN": 1, "WAIVED": 2, "PASS": 3}
 
 
 def forwarded(args: list[str]) -> list[str]:
@@ -88,30 +87,8 @@ def usage_problems(settings: GateSettings) -> list[str]:
     return problems
 
 
-@dataclass
-class TargetOutcome:
-    name: str
-    returncode: int | None
-    reports_dir: Path
-    seconds: float
-    decision: dict[str, Any] | None = None
-    problem: str | None = None
-
-    @property
-    def verdict(self) -> str:
-        if self.decision is None:
-            return "NO-GO"
-        return str(self.decision.get("decision", "NO-GO"))
-
-    def to_json(self) -> dict[str, Any]:
-        d = self.decision or {}
-        return {"name": self.name, "decision": self.verdict, "target": d.get("target"),
-                "reports_dir": f"{TARGETS_DIR}/{self.name}",
-                "exit_code": self.returncode, "seconds": round(self.seconds, 1), "phases": d.get("phases", {}),
-                "problem": self.problem}
-
-
-def run_target(settings: GateSettings, config: pytest.Config, name: str, entry: TargetEntry) -> TargetOutcome:
+def run_target(settings: GateSettings, config: pytest.Config, name: str, entry: TargetEntry
+               ) -> tuple[TargetResult, Decision | None]:
     """The target's whole run, to the end; what it decided (a run that wrote no decision did not decide)."""
     reports = settings.reports_dir / TARGETS_DIR / name
     reports.mkdir(parents=True, exist_ok=True)
@@ -134,98 +111,67 @@ def run_target(settings: GateSettings, config: pytest.Config, name: str, entry: 
             returncode: int | None = proc.returncode
         except subprocess.TimeoutExpired:
             returncode = None
-    outcome = TargetOutcome(name, returncode, reports, time.monotonic() - started)
-    try:
-        outcome.decision = json.loads((reports / "decision.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        outcome.problem = ("its run did not finish within the time allowed" if returncode is None else
-                           f"its run wrote no decision (exit code {returncode}); see {TARGETS_DIR}/{name}/gate.log")
+    seconds = time.monotonic() - started
+    decision = read_decision(reports)
+    problem = None if decision is not None else (
+        "its run did not finish within the time allowed" if returncode is None else
+        f"its run wrote no decision (exit code {returncode}); see {TARGETS_DIR}/{name}/gate.log")
     write_text(log, log.read_text(encoding="utf-8", errors="replace"))  # the log, redacted like every report
-    return outcome
+    return TargetResult.of(name, returncode, seconds, decision, problem), decision
+
+
+def read_decision(reports: Path) -> Decision | None:
+    """The decision a target's run wrote in its reports dir; None when there is none it can be read as."""
+    try:
+        return decision_from_json(json.loads((reports / "decision.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
 
 
 @dataclass
 class Fleet:
     settings: GateSettings
-    outcomes: dict[str, TargetOutcome] = field(default_factory=dict)
+    runs: dict[str, TargetResult] = field(default_factory=dict)
+    decision: FleetDecision | None = None
 
     def reported(self, report: pytest.TestReport) -> None:
         """A target's test report (from whichever process ran it): how its run ended."""
         for key, value in report.user_properties:
             if key == TARGET_PROPERTY:
-                data = json.loads(str(value))
-                name = str(data["name"])
-                self.outcomes[name] = TargetOutcome(name, data["exit_code"],
-                                                    self.settings.reports_dir / TARGETS_DIR / name,
-                                                    float(data["seconds"]), problem=data["problem"])
+                result = TargetResult.from_json(json.loads(str(value)))
+                self.runs[result.name] = result
 
-    def collect(self) -> None:
-        """Each target's decision, written by its run in this session; a target whose run did not report did not
-        run (an earlier session's files in its reports dir never count)."""
+    def collect(self) -> FleetDecision:
+        """Each target's decision, written by its run in this session, combined; a target whose run did not report
+        did not run (an earlier session's files in its reports dir never count)."""
+        targets, decisions = [], {}
         for name in self.settings.cutover.targets:
-            outcome = self.outcomes.get(name)
-            if outcome is None:
-                self.outcomes[name] = TargetOutcome(name, None, self.settings.reports_dir / TARGETS_DIR / name, 0.0,
-                                                    problem="its run did not take place in this session")
+            run = self.runs.get(name)
+            if run is None:
+                targets.append(TargetResult.of(name, None, 0.0, None, "its run did not take place in this session"))
                 continue
-            try:
-                outcome.decision = json.loads((outcome.reports_dir / "decision.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                outcome.decision = None
-                outcome.problem = outcome.problem or "its decision cannot be read"
-        self.outcomes = {name: self.outcomes[name] for name in self.settings.cutover.targets}
-
-    @property
-    def verdict(self) -> str:
-        verdicts = [o.verdict for o in self.outcomes.values()]
-        if not verdicts or any(v == "NO-GO" for v in verdicts):
-            return "NO-GO"
-        return "GO" if all(v == "GO" for v in verdicts) else "PENDING"
+            decision = read_decision(self.settings.reports_dir / TARGETS_DIR / name)
+            problem = run.problem
+            if decision is not None:
+                decisions[name] = decision
+            else:
+                problem = problem or "its decision cannot be read"
+            targets.append(TargetResult.of(name, run.exit_code, run.seconds, decision, problem))
+        s = self.settings
+        self.decision = combine(targets, decisions, release_sha=s.release_sha, lang=s.lang, decider=s.decider,
+                                env_name=s.env_name)
+        return self.decision
 
     def exit_ok(self) -> bool:
-        return self.verdict != "NO-GO" and all(o.returncode == 0 for o in self.outcomes.values())
+        return (self.decision is not None and self.decision.decision is not Verdict.NO_GO
+                and all(t.exit_code == 0 for t in self.decision.targets))
 
-    def combined(self) -> dict[str, Any]:
-        s = self.settings
-        decisions = {n: o.decision or {} for n, o in self.outcomes.items()}
-        phases = {}
-        for phase in PHASES:
-            seen = [d.get("phases", {}).get(phase, "NOT_RUN") for d in decisions.values()]
-            phases[phase] = "FAIL" if "FAIL" in seen else ("PASS" if seen and all(r == "PASS" for r in seen)
-                                                          else "NOT_RUN")
-        checklist: dict[str, dict[str, Any]] = {}
-        for name, d in decisions.items():
-            for row in d.get("checklist", []):
-                line = checklist.setdefault(row["id"], {"id": row["id"], "title": row.get("title"), "result": "PASS",
-                                                        "ref": None, "at": None, "targets": {}})
-                line["targets"][name] = row.get("result", "NOT_RUN")
-                if _ORDER.get(row.get("result", "NOT_RUN"), 1) < _ORDER[line["result"]] or line["ref"] is None:
-                    line["result"] = row.get("result", "NOT_RUN")
-                    line["ref"] = f"{TARGETS_DIR}/{name}/{row['ref']}" if row.get("ref") else None
-                line["at"] = max(filter(None, [line["at"], row.get("at")]), default=None)
-        for line in checklist.values():
-            missing = [n for n in decisions if n not in line["targets"]]
-            if missing:
-                line["result"] = "NOT_RUN" if line["result"] != "FAIL" else "FAIL"
-                line["targets"].update(dict.fromkeys(missing, "NOT_RUN"))
-        triggers = [{**t, "target": name, "evidence": f"[{name}] {t.get('evidence', '')}"}
-                    for name, d in decisions.items() for t in d.get("triggers", [])]
-        reasons = [f"{name}: {o.verdict}" + (f" ({o.problem})" if o.problem else "") +
-                   "".join(f"; {r}" for r in (o.decision or {}).get("reasons", [])[:3])
-                   for name, o in self.outcomes.items() if o.verdict != "GO"]
-        return {"decision": self.verdict, "release_sha": s.release_sha,
-                "target": f"{len(self.outcomes)} targets: {', '.join(self.outcomes)}", "lang": s.lang,
-                "decider": s.decider, "generated_at": iso(utcnow()), "env": s.env_name, "phases": phases,
-                "checklist": list(checklist.values()), "triggers": triggers, "reasons": reasons,
-                "targets": {n: o.to_json() for n, o in self.outcomes.items()}}
-
-    def write(self) -> dict[str, Any]:
-        data = self.combined()
+    def write(self) -> FleetDecision:
+        decision = self.decision or self.collect()
         reports = self.settings.reports_dir
-        write_json(reports / "decision.json", data)
-        template = environment(self.settings.lang).get_template("fleet_decision.md.j2")
-        write_text(reports / "decision.md", template.render(**data))
-        return data
+        write_json(reports / "decision.json", decision.to_json())
+        write_text(reports / "decision.md", fleet_report.decision_md(decision))
+        return decision
 
 
 class TargetRun(pytest.Item):
@@ -239,10 +185,10 @@ class TargetRun(pytest.Item):
             self.add_marker(phase)
 
     def runtest(self) -> None:
-        outcome = run_target(self.settings, self.config, self.name, self.entry)
-        self.user_properties.append((TARGET_PROPERTY, json.dumps(outcome.to_json())))
-        if outcome.verdict == "NO-GO" or outcome.returncode != 0:
-            raise TargetNotGo(outcome)
+        result, decision = run_target(self.settings, self.config, self.name, self.entry)
+        self.user_properties.append((TARGET_PROPERTY, json.dumps(result.to_json())))
+        if result.verdict is Verdict.NO_GO or result.exit_code != 0:
+            raise TargetNotGo(result, decision)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, TargetNotGo):
@@ -254,12 +200,11 @@ class TargetRun(pytest.Item):
 
 
 class TargetNotGo(Exception):
-    def __init__(self, outcome: TargetOutcome) -> None:
-        d = outcome.decision or {}
-        reasons = [str(r) for r in d.get("reasons", [])][:5]
-        why = "; ".join(reasons) or outcome.problem or f"exit code {outcome.returncode}"
-        super().__init__(REDACTOR.scrub(f"target {outcome.name}: {outcome.verdict} - {why} "
-                                        f"(reports: {TARGETS_DIR}/{outcome.name}/)"))
+    def __init__(self, result: TargetResult, decision: Decision | None) -> None:
+        reasons = decision.reasons[:5] if decision else []
+        why = "; ".join(reasons) or result.problem or f"exit code {result.exit_code}"
+        super().__init__(REDACTOR.scrub(f"target {result.name}: {result.verdict.value} - {why} "
+                                        f"(reports: {result.reports_dir}/)"))
 
 
 def items(session: pytest.Session, settings: GateSettings) -> list[pytest.Item]:
@@ -278,12 +223,3 @@ def scheduler(config: pytest.Config, log: Any) -> Any:
             return nodeid
 
     return OneTargetEach(config, log)
-
-
-def summary(tw: Any, data: dict[str, Any], reports_dir: Path) -> None:
-    colour = {"GO": {"green": True}, "NO-GO": {"red": True}, "PENDING": {"yellow": True}}[data["decision"]]
-    tw.section("cutover decision (all targets)", sep="=", bold=True, **colour)
-    tw.line(f"{data['decision']}  release {data['release_sha']}  {data['target']}", bold=True, **colour)
-    for name, target in data["targets"].items():
-        problem = f"  ({target['problem']})" if target.get("problem") else ""
-        tw.line(f"  {name:>12}: {target['decision']}  {reports_dir / target['reports_dir']}{problem}")

@@ -18,7 +18,9 @@ import pytest
 
 from cutover_gate import finish, fixtures, fleet, run
 from cutover_gate.config import options
+from cutover_gate.decide.fleet import FleetDecision
 from cutover_gate.decide.rules import Decision, Verdict
+from cutover_gate.reports import fleet as fleet_report
 from cutover_gate.reports import html_report, plan, progress, terminal
 from cutover_gate.reports.writer import scrub_tree
 
@@ -164,7 +166,7 @@ class FleetPlugin:
     def __init__(self, gate: run.GateRun) -> None:
         self.gate = gate
         self.fleet = fleet.Fleet(gate.settings)
-        self.data: dict[str, Any] | None = None
+        self.data: FleetDecision | None = None
 
     def pytest_ignore_collect(self, collection_path: Any, config: pytest.Config) -> bool | None:
         return True  # the targets' own runs collect the features
@@ -190,7 +192,7 @@ class FleetPlugin:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.data is not None:
-            fleet.summary(terminalreporter, self.data, self.gate.settings.reports_dir)
+            fleet_report.summary(terminalreporter, self.data, self.gate.settings.reports_dir)
 
 
 class FleetXdistHooks:

@@ -13,8 +13,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
 STAGES = ("core", "config", "target", "checks", "evidence", "decide", "reports")
-"""The gate's flow; a module of a stage imports only from its own stage or earlier ones. The top-level modules
-(plugin, run, finish, fixtures, cli) wire the stages together and may import any of them."""
+"""The gate's flow; a module of a stage imports only from its own stage or earlier ones."""
+WIRING = ("plugin", "run", "finish", "fixtures", "fleet", "cli", "profile_tools", "runbook_commands")
+"""The top-level modules: they wire the stages together (pytest's hooks, a run's state, its end, the runs of a fleet's
+targets, the commands) and may import any stage; no stage imports them. They come after every stage."""
+VERDICT_WORDS = frozenset({"GO", "NO-GO", "PENDING", "PASS", "FAIL", "WAIVED", "NOT_RUN"})
+STILL_COMPARING_WORDS = frozenset({"evidence/results.py", "reports/comms_messages.py", "reports/html_report.py",
+                                   "reports/progress.py", "run.py", "runbook_commands.py", "steps/hypercare.py"})
+"""Modules that still compare a step status or a result to its word (issue 18, typed records): to go, never to grow."""
 MAX_LINES = 400
 
 
@@ -51,24 +57,49 @@ def graph(package: str) -> dict[str, set[str]]:
 
 
 def stage(module: str) -> int | None:
+    """Where a module of the gate sits in the flow; None when it has no place (a new top-level module must take one)."""
     parts = module.split(".")
-    if len(parts) >= 2 and parts[1] in STAGES:
+    if len(parts) == 1:
+        return -1  # the package itself (version, GateWarning) comes before every stage
+    if parts[1] in STAGES:
         return STAGES.index(parts[1])
-    return None if len(parts) > 1 else -1  # the package itself (version, GateWarning) comes before every stage
+    return len(STAGES) if len(parts) == 2 and parts[1] in WIRING else None
 
 
 def test_imports_run_one_way_along_the_stages() -> None:
     wrong = []
     for module, deps in graph("cutover_gate").items():
         own = stage(module)
-        if own is None:
-            continue  # the wiring modules at the top
+        assert own is not None, f"{module} is neither in a stage {STAGES} nor a wiring module {WIRING}"
         for dep in deps:
             theirs = stage(dep)
             if theirs is None or theirs > own:
                 wrong.append(f"{module} -> {dep}")
-    assert not wrong, "imports against the flow core -> config -> target -> checks -> evidence -> decide -> reports: " \
-                      + ", ".join(sorted(wrong))
+    assert not wrong, "imports against the flow core -> config -> target -> checks -> evidence -> decide -> reports " \
+                      "-> wiring: " + ", ".join(sorted(wrong))
+
+
+def test_every_wiring_module_exists() -> None:
+    """WIRING names the top-level modules there are, no more."""
+    assert sorted(WIRING) == sorted(p.stem for p in (SRC / "cutover_gate").glob("*.py") if p.stem != "__init__")
+
+
+def test_only_decide_and_core_compare_a_verdict_to_its_word() -> None:
+    """Elsewhere a verdict or a result is an enum member (`Verdict.NO_GO`, `Result.FAIL`), never its spelling."""
+    found, gate = [], SRC / "cutover_gate"
+    for path in sorted([*gate.rglob("*.py"), *(ROOT / "steps").glob("*.py")]):
+        rel = (path.relative_to(gate) if gate in path.parents else path.relative_to(ROOT)).as_posix()
+        if rel.startswith(("decide/", "core/")) or rel in STILL_COMPARING_WORDS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare):
+                sides = [node.left, *node.comparators]
+                words = [c for side in sides for c in (side.elts if isinstance(side, ast.Tuple | ast.List | ast.Set)
+                                                       else [side])
+                         if isinstance(c, ast.Constant) and c.value in VERDICT_WORDS]
+                if words:
+                    found.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
+    assert not found, found
 
 
 @pytest.mark.parametrize("package", ["cutover_gate", "cutover_sandbox", "cutover_pg"])
@@ -131,7 +162,10 @@ def test_the_graph_sees_the_imports() -> None:
     edges = graph("cutover_gate")
     assert "cutover_gate.core.catalogue" in edges["cutover_gate.decide.rules"]
     assert "cutover_gate.evidence.model" in edges["cutover_gate.evidence.recording"]  # a `from x import y` edge
-    assert stage("cutover_gate.reports.render") == STAGES.index("reports") and stage("cutover_gate.plugin") is None
+    assert stage("cutover_gate.reports.render") == STAGES.index("reports")
+    assert stage("cutover_gate.plugin") == stage("cutover_gate.fleet") == len(STAGES)
+    assert stage("cutover_gate.decide.fleet") == STAGES.index("decide") and stage("cutover_gate.surprise") is None
+    assert "cutover_gate.decide.fleet" in edges["cutover_gate.fleet"]
 
 
 def test_the_gate_never_reads_which_dialect_the_sandbox_speaks() -> None:

@@ -4,12 +4,17 @@ cutover file as each target sees it, and how the decisions combine."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cutover_gate.config.cutover_file import TargetEntry, load_cutover
 from cutover_gate.core.errors import UsageError
+from cutover_gate.decide.fleet import TargetResult, combine, decision_from_json, fleet_verdict
+from cutover_gate.decide.rules import Decision, Verdict
+from cutover_gate.evidence.model import Result, TriggerObservation
 from cutover_gate.fleet import forwarded, target_env
+from cutover_gate.reports import fleet as fleet_report
 
 
 def test_forwarded_keeps_the_selection_and_drops_what_each_target_gets_its_own() -> None:
@@ -77,3 +82,105 @@ def test_a_problem_of_any_target_stops_the_whole_file(tmp_path: Path) -> None:
     path.write_text(FILE + '\n[targets.us]\nurl = "https://us.pay.invalid"\nsurprise = 1\n', encoding="utf-8")
     with pytest.raises(UsageError, match=r"targets\.us\.surprise: unknown key"):
         load_cutover(path)
+
+
+def decision(verdict: Verdict, phases: dict[str, str], rows: list[dict[str, Any]],
+             triggers: list[TriggerObservation] | None = None, reasons: list[str] | None = None) -> Decision:
+    return Decision(decision=verdict, release_sha="abc", target="sandbox", lang="en", decider="IC",
+                    generated_at="2025-01-01T00:00:00Z", env_name="staging", phases=phases, checklist=rows,
+                    triggers=triggers or [], reasons=reasons or [], selected_phases=[])
+
+
+def row(lid: str, result: str, ref: str = "", at: str | None = None) -> dict[str, Any]:
+    return {"id": lid, "title": lid.title(), "result": result, "ref": ref, "at": at}
+
+
+@pytest.mark.parametrize(("verdicts", "expected"), [
+    ([Verdict.GO, Verdict.GO], Verdict.GO), ([Verdict.GO, Verdict.PENDING], Verdict.PENDING),
+    ([Verdict.PENDING, Verdict.NO_GO], Verdict.NO_GO), ([], Verdict.NO_GO)])
+def test_the_fleet_is_go_only_when_every_target_is(verdicts: list[Verdict], expected: Verdict) -> None:
+    assert fleet_verdict(verdicts) is expected
+
+
+def fleet() -> tuple[list[TargetResult], dict[str, Decision]]:
+    breach = TriggerObservation("ledger_invariant_breach", "IMMEDIATE_ROLLBACK", "t1", "t2", "held 0.00")
+    eu = decision(Verdict.GO, {"t60": "PASS", "t0": "PASS"},
+                  [row("t0_a", "PASS", "evidence/t0_a.json", "2025-01-01T00:00:01Z"), row("t0_b", "PASS", "e/b")])
+    tr = decision(Verdict.NO_GO, {"t60": "PASS", "t0": "FAIL"},
+                  [row("t0_a", "FAIL", "evidence/t0_a.json", "2025-01-01T00:00:02Z")], [breach],
+                  ["t0_a FAIL: held", "2", "3", "4"])
+    decisions = {"eu": eu, "tr": tr}
+    targets = [TargetResult.of("eu", 0, 12.34, eu), TargetResult.of("tr", 1, 3.0, tr),
+               TargetResult.of("us", 4, 1.0, None, "its run wrote no decision")]
+    return targets, decisions
+
+
+def test_the_targets_decisions_combine_line_by_line_worst_first() -> None:
+    targets, decisions = fleet()
+    combined = combine(targets, decisions, release_sha="abc", lang="en", decider="IC", env_name="staging")
+    assert combined.decision is Verdict.NO_GO and combined.target == "3 targets: eu, tr, us"
+    assert combined.phases["t60"] is Result.NOT_RUN and combined.phases["t0"] is Result.FAIL  # us ran nothing
+    a, b = combined.checklist
+    assert (a.result, a.ref, a.at) == (Result.FAIL, "targets/tr/evidence/t0_a.json", "2025-01-01T00:00:02Z")
+    assert a.targets == {"eu": Result.PASS, "tr": Result.FAIL, "us": Result.NOT_RUN}
+    assert b.result is Result.NOT_RUN and b.targets == {"eu": Result.PASS, "tr": Result.NOT_RUN, "us": Result.NOT_RUN}
+    assert [(t.target, t.row, t.evidence) for t in combined.triggers] == [
+        ("tr", "ledger_invariant_breach", "[tr] held 0.00")]
+    assert combined.reasons == ["tr: NO-GO; t0_a FAIL: held; 2; 3", "us: NO-GO (its run wrote no decision)"]
+    data = combined.to_json()
+    assert list(data) == ["decision", "release_sha", "target", "lang", "decider", "generated_at", "env", "phases",
+                          "checklist", "triggers", "reasons", "targets"]
+    assert data["checklist"][0]["targets"] == {"eu": "PASS", "tr": "FAIL", "us": "NOT_RUN"}
+    assert data["triggers"][0]["target"] == "tr" and list(data["triggers"][0])[-1] == "target"
+    assert data["targets"]["eu"] == {"name": "eu", "decision": "GO", "target": "sandbox", "reports_dir": "targets/eu",
+                                     "exit_code": 0, "seconds": 12.3, "phases": {"t60": "PASS", "t0": "PASS"},
+                                     "problem": None}
+    assert data["targets"]["us"]["decision"] == "NO-GO" and data["targets"]["us"]["target"] is None
+
+
+def test_a_target_result_and_a_target_decision_read_back_from_their_json() -> None:
+    targets, decisions = fleet()
+    for target in targets:
+        assert TargetResult.from_json(target.to_json()) == target
+    tr = decisions["tr"]
+    assert decision_from_json(tr.to_json()) == tr
+    assert decision_from_json({"decision": "GO"}).decision is Verdict.GO
+    assert decision_from_json({}).decision is Verdict.NO_GO  # a decision that states no verdict did not decide
+    with pytest.raises(ValueError):
+        decision_from_json({"decision": "MAYBE"})
+    with pytest.raises(ValueError):
+        decision_from_json({"decision": "GO", "triggers": [{"row": "x"}]})
+
+
+class Lines:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def section(self, title: str, **kwargs: Any) -> None:
+        self.lines.append(f"== {title} ==")
+
+    def line(self, text: str, **kwargs: Any) -> None:
+        self.lines.append(text)
+
+
+@pytest.mark.parametrize("lang", ["en", "tr"])
+def test_the_fleet_report_and_terminal_lines_come_from_the_templates(lang: str) -> None:
+    targets, decisions = fleet()
+    combined = combine(targets, decisions, release_sha="abc", lang=lang, decider="IC", env_name="staging")
+    md = fleet_report.decision_md(combined)
+    assert "| eu | **GO** |" in md and "| tr | **NO-GO** |" in md and "[targets/us/decision.md]" in md
+    assert "| tr | ledger_invariant_breach | IMMEDIATE_ROLLBACK |" in md
+    tw = Lines()
+    fleet_report.summary(tw, combined, Path("/r"))
+    assert tw.lines == ["== cutover decision (all targets) ==", "NO-GO  release abc  3 targets: eu, tr, us",
+                        "            eu: GO  /r/targets/eu", "            tr: NO-GO  /r/targets/tr",
+                        "            us: NO-GO  /r/targets/us  (its run wrote no decision)"]
+
+
+def test_a_line_one_target_did_not_run_never_shows_another_targets_pass() -> None:
+    first = decision(Verdict.PENDING, {"t0": "NOT_RUN"}, [row("t0_a", "NOT_RUN")])
+    second = decision(Verdict.GO, {"t0": "PASS"}, [row("t0_a", "PASS", "evidence/t0_a.json")])
+    decisions = {"eu": first, "tr": second}
+    targets = [TargetResult.of("eu", 0, 1.0, first), TargetResult.of("tr", 0, 1.0, second)]
+    (line,) = combine(targets, decisions, release_sha="abc", lang="en", decider="IC", env_name="staging").checklist
+    assert line.result is Result.NOT_RUN and line.targets == {"eu": Result.NOT_RUN, "tr": Result.PASS}

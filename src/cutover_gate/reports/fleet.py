@@ -1,0 +1,26 @@
+"""A cutover of several targets: its decision.md and its section of pytest's terminal summary, in the run's language
+(`templates/<lang>/fleet_decision.md.j2`, `templates/<lang>/fleet_terminal.j2`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cutover_gate.decide.fleet import FleetDecision
+from cutover_gate.reports.render import environment
+from cutover_gate.reports.terminal import COLOURS
+
+
+def decision_md(decision: FleetDecision) -> str:
+    return environment(decision.lang).get_template("fleet_decision.md.j2").render(**decision.to_json())
+
+
+def summary(tw: Any, decision: FleetDecision, reports_dir: Path) -> None:
+    text: Any = environment(decision.lang).get_template("fleet_terminal.j2").module
+    colour = COLOURS[decision.decision.value]
+    tw.section(str(text.summary_title()).strip(), sep="=", bold=True, **colour)
+    tw.line(str(text.summary_head(decision.decision.value, decision.release_sha, decision.target)).strip(),
+            bold=True, **colour)
+    for target in decision.targets:
+        tw.line(str(text.summary_target(target.name, target.verdict.value, reports_dir / target.reports_dir,
+                                        target.problem)).rstrip())
