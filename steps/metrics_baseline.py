@@ -6,8 +6,9 @@ with the reason and fails nothing here: hc_alerting_active is the line for missi
 
 With `[metrics] source = "prometheus"` the baseline is also an instant (`prometheus_baseline`): the first round's
 queries run over the range since it. The alerts firing for the target at that instant are evidence; one the
-profile's `alert_map` maps raises its rollback-matrix row, an unmapped one is listed. Prometheus not answering here
-is recorded, never a failure: the alerting lines and the rounds fail closed on it."""
+profile's `alert_map` maps raises its rollback-matrix row, an unmapped one is listed. One mapped to an immediate
+rollback row also fails the line, once the baseline is kept: the platform is failing as T-0 ends. Prometheus not
+answering here is recorded, never a failure: the alerting lines and the rounds fail closed on it."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from cutover_gate.checks.hypercare import alerting
 from cutover_gate.checks.hypercare import prometheus as prom
 from cutover_gate.checks.hypercare.judge import Observation
 from cutover_gate.checks.hypercare.watch import config, counters
+from cutover_gate.core.catalogue import TRIGGERS_BY_ID, Action
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
@@ -37,7 +39,8 @@ def metrics_baseline_cache() -> dict[str, Any]:
     return {}
 
 
-def prometheus_baseline(gate: Gate, target: TargetClient, cache: dict[str, Any], evidence: Evidence) -> None:
+def prometheus_baseline(gate: Gate, target: TargetClient, cache: dict[str, Any], evidence: Evidence) -> list[str]:
+    """The instant, and the firing alerts as evidence; returns those whose row says roll back at once."""
     metrics = target.profile.model.metrics
     now = utcnow()
     cache["instant"] = now
@@ -51,19 +54,28 @@ def prometheus_baseline(gate: Gate, target: TargetClient, cache: dict[str, Any],
     except prom.PromError as exc:
         seen["alerts_firing"] = f"not read: {exc}"
         evidence.put(PROMETHEUS_KEY, seen)
-        return
+        return []
     seen["alerts_firing"] = alerts
     evidence.put(PROMETHEUS_KEY, seen)
     for alert in alerts:
         if alert["row"]:
             evidence.trigger(alert["row"], f"at T-0 Prometheus alert {alert['alert']} (mapped to {alert['row']})")
+    return [f"{a['alert']} ({a['row']})" for a in alerts
+            if a["row"] and TRIGGERS_BY_ID[a["row"]].action is Action.IMMEDIATE_ROLLBACK]
 
 
 @then("the metrics are kept as the hypercare baseline")
 @then("metrikler hypercare baseline'ı olarak saklanır")
 def _(gate: Gate, target: TargetClient, metrics_baseline_cache: dict[str, Any], evidence: Evidence) -> None:
-    if target.profile.model.metrics.source == "prometheus":
-        prometheus_baseline(gate, target, metrics_baseline_cache, evidence)
+    firing = (prometheus_baseline(gate, target, metrics_baseline_cache, evidence)
+              if target.profile.model.metrics.source == "prometheus" else [])
+    _scrape_baseline(target, metrics_baseline_cache, evidence)  # kept first: the rounds after a rollback need it
+    if firing:
+        raise CheckFailed(f"at T-0 Prometheus has alerts firing for the target that roll back at once: "
+                          f"{', '.join(firing)}")
+
+
+def _scrape_baseline(target: TargetClient, metrics_baseline_cache: dict[str, Any], evidence: Evidence) -> None:
     obs = Observation(at=utcnow())
     try:
         state = counters(target, config(target), obs)

@@ -16,6 +16,12 @@ A fault holds on the dialects it names (`Fault.dialects`, `cutover_sandbox.diale
 some on `casino` too (where its code path is shared and a test proves it), the casino dialect's own only there. A
 sandbox asked for a fault its dialect does not honour refuses to start (`FaultNotOnDialect`, an `UnknownFault`), never
 running healthy under a fault's name.
+
+A fault of the `monitoring` layer (`Fault.layer`) is not the platform's: it is a condition of the Prometheus and
+Alertmanager that watch it (a rule missing, a rule that errors, no Alertmanager attached, alerts routed nowhere, a
+critical alert firing). The monitoring stack started beside the sandbox honours it (tests/e2e/prometheus_support.py,
+`MONITORING_VARIANTS`); the sandbox itself refuses it (`NotThePlatforms`), and `for_dialect` lists platform faults
+only.
 """
 
 from __future__ import annotations
@@ -28,9 +34,12 @@ from cutover_sandbox import dialects as dialect_names
 
 ENV_VAR = "CUTOVER_SANDBOX_FAULTS"
 EXPECTS = ("FAIL", "NOT_RUN", "GO")
+LAYERS = ("platform", "monitoring")
+"""Where a fault lives (`Fault.layer`): the platform the sandbox serves, or the monitoring stack beside it."""
 """What the gate must answer on a fault's line (`Fault.expect`)."""
 EVERY_DIALECT = dialect_names.DIALECTS
 CASINO_ONLY = (dialect_names.CASINO,)
+DEFAULT_ONLY = (dialect_names.DEFAULT,)
 
 
 @dataclass(frozen=True)
@@ -47,10 +56,14 @@ class Fault:
     real platforms have, under which the line must PASS and the healthy gate still reach GO."""
     dialects: tuple[str, ...] = (dialect_names.DEFAULT, dialect_names.ALT)
     """The dialects whose sandbox honours the fault (`cutover_sandbox.dialects`); another refuses it at start."""
+    layer: str = "platform"
+    """"platform" (the sandbox honours it) or "monitoring" (the Prometheus and Alertmanager beside it do)."""
 
     def __post_init__(self) -> None:
         if self.expect not in EXPECTS:
             raise ValueError(f"fault {self.name}: expect {self.expect!r} is not one of {', '.join(EXPECTS)}")
+        if self.layer not in LAYERS:
+            raise ValueError(f"fault {self.name}: layer {self.layer!r} is not one of {', '.join(LAYERS)}")
         unknown = [d for d in self.dialects if d not in dialect_names.DIALECTS]
         if not self.dialects or unknown:
             raise ValueError(f"fault {self.name}: dialects {self.dialects!r} are not some of "
@@ -158,6 +171,22 @@ CATALOGUE: tuple[Fault, ...] = (
           "not a defect: password-reset routes listed in /openapi.json: POST /api/v1/auth/request-password-reset "
           "answers 202 'sent' always, POST /api/v1/auth/reset-password 400 INVALID_RESET_TOKEN; they change nothing",
           expect="GO", dialects=EVERY_DIALECT),
+    # -- the monitoring stack's: Prometheus and Alertmanager beside the sandbox ---------------------------------------
+    Fault("alert_rule_missing", "hc_alerting_active", None,
+          "Prometheus loads the runbook's rules without WebhookFailures: no rule watches webhook failures",
+          dialects=DEFAULT_ONLY, layer="monitoring"),
+    Fault("alert_rule_broken", "hc_alerting_active", None,
+          "ReadinessFailing's expression fails at every evaluation (an invalid regular expression): rule health err",
+          dialects=DEFAULT_ONLY, layer="monitoring"),
+    Fault("alertmanager_detached", "hc_alerting_active", None,
+          "Prometheus evaluates the rules with no Alertmanager attached: an alert reaches nobody",
+          dialects=DEFAULT_ONLY, layer="monitoring"),
+    Fault("alerts_go_nowhere", "hc_alerting_active", None,
+          "Alertmanager's route tree sends every alert to a receiver with no integration ('null')",
+          dialects=DEFAULT_ONLY, layer="monitoring"),
+    Fault("critical_alert_firing", "t0_canary_report", "payout_withdraw_http_error",
+          "a critical HighErrorRate alert labelled for the platform is firing in Prometheus as T-0 ends",
+          dialects=DEFAULT_ONLY, layer="monitoring"),
     # -- the casino dialect's own ------------------------------------------------------------------------------------
     Fault("admin_ui_payout_500", "t0_alternate_paths", "payout_withdraw_http_error",
           "the admin UI's own withdrawal routes (POST /api/v1/withdrawals/{id}/approve and /mark-paid) answer 500 and "
@@ -196,13 +225,33 @@ class FaultNotOnDialect(UnknownFault):
             f"{name} (dialects: {', '.join(BY_NAME[name].dialects)})" for name in self.unknown))
 
 
+class NotThePlatforms(UnknownFault):
+    """Monitoring faults given to the sandbox: the stack beside it honours them, the sandbox would run healthy."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.unknown = sorted(names)
+        ValueError.__init__(self, f"fault(s) {', '.join(self.unknown)} are the monitoring stack's (Prometheus and "
+                                  "Alertmanager beside the sandbox), not the platform's: the sandbox cannot honour "
+                                  "them")
+
+
 def for_dialect(dialect: str) -> tuple[Fault, ...]:
-    """The faults a sandbox speaking `dialect` honours, in catalogue order."""
-    return tuple(fault for fault in CATALOGUE if dialect in fault.dialects)
+    """The platform faults a sandbox speaking `dialect` honours, in catalogue order."""
+    return tuple(fault for fault in CATALOGUE if dialect in fault.dialects and fault.layer == "platform")
+
+
+def of_monitoring() -> tuple[Fault, ...]:
+    """The monitoring stack's faults, in catalogue order."""
+    return tuple(fault for fault in CATALOGUE if fault.layer == "monitoring")
 
 
 def check_dialect(names: Iterable[str], dialect: str) -> None:
-    """FaultNotOnDialect when a named (known) fault does not hold on `dialect`."""
+    """NotThePlatforms for a monitoring fault; FaultNotOnDialect when a named (known) fault does not hold on
+    `dialect`."""
+    names = list(names)
+    monitoring = [name for name in names if BY_NAME[name].layer != "platform"]
+    if monitoring:
+        raise NotThePlatforms(monitoring)
     foreign = [name for name in names if dialect not in BY_NAME[name].dialects]
     if foreign:
         raise FaultNotOnDialect(foreign, dialect)

@@ -135,6 +135,18 @@ def rule_file(directory: Path, source: str, *, drop: Sequence[str] = (), duratio
     return out
 
 
+MONITORING_VARIANTS: Mapping[str, Mapping[str, Any]] = {
+    "alert_rule_missing": {"drop": ["WebhookFailures"]},
+    "alert_rule_broken": {"source": "broken-expression.rules.yml"},
+    "alertmanager_detached": {"alertmanager": None},
+    "alerts_go_nowhere": {"alertmanager": "null"},
+    "critical_alert_firing": {"extra": [{"alert": "HighErrorRate", "expr": "vector(1)",
+                                         "labels": {"job": JOB, "severity": "critical"}}]},
+}
+"""How the stack beside the sandbox honours each fault of the catalogue's monitoring layer
+(`cutover_sandbox.faults.of_monitoring`): the keyword arguments of the `stacks` fixture's start."""
+
+
 def alertmanager_config(receiver: str, sink_url: str) -> dict[str, Any]:
     receivers: list[dict[str, Any]] = [{"name": "null"}]
     if receiver == "webhook":

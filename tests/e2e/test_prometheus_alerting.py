@@ -2,9 +2,10 @@
 prometheus_support.py), the gate run as a user runs it with a profile of `[metrics] source = "prometheus"` and
 CUTOVER_PROMETHEUS_URL set, against a standalone sandbox Prometheus scrapes.
 
-The faults here are Prometheus' configuration, not the platform's, so they are test parameters (rule file variants,
-Alertmanager attached or not, its receiver), not sandbox faults; the firing alert comes from a sandbox fault that
-exists (`error_burst_before_round`: the platform answers a burst of 503s).
+The faults here are the catalogue's monitoring layer (`cutover_sandbox.faults.of_monitoring`): conditions of the
+Prometheus and Alertmanager beside the platform, which the stack started here honours (`MONITORING_VARIANTS`: a rule
+file variant, Alertmanager attached or not, its receiver, a synthetic alert); each is caught by the line it names. The
+mapped firing alert of a round comes from a platform fault (`error_burst_before_round`: a burst of 503s).
 """
 
 from __future__ import annotations
@@ -18,8 +19,20 @@ from typing import Any
 import pytest
 import requests
 
+from cutover_sandbox.faults import BY_NAME, of_monitoring
+
 from .conftest import ROOT, GateRun, Standalone, serve_sandbox
-from .prometheus_support import JOB, Stack, binaries, blackhole, rule_file, start_stack, traffic, wait_for
+from .prometheus_support import (
+    JOB,
+    MONITORING_VARIANTS,
+    Stack,
+    binaries,
+    blackhole,
+    rule_file,
+    start_stack,
+    traffic,
+    wait_for,
+)
 from .test_hypercare import RELEASE_SHA, watch_rounds
 
 PROFILE = ROOT / "fixtures" / "prometheus" / "profile.toml"
@@ -100,23 +113,33 @@ def test_healthy_alerting_passes_and_the_round_reads_its_signals_from_prometheus
     assert second["interval"]["basis"] == "previous_round" and second["interval"]["from"] == first["at"], second
 
 
-@pytest.mark.parametrize(("variant", "expected"), [
-    ({"drop": ["WebhookFailures"]}, "webhook: no alert rule or rule group 'WebhookFailures' is loaded in Prometheus"),
-    ({"source": "broken-expression.rules.yml"},
-     "db: alert 'ReadinessFailing' (group 'cutover-runbook') is not healthy: health err: invalid regular expression"),
-    ({"alertmanager": None}, "no Alertmanager attached: Prometheus lists no active Alertmanager"),
-    ({"alertmanager": "null"}, "alerts go nowhere: Alertmanager's route tree sends every alert to 'null', with no "
-                               "integration (no *_configs)"),
-], ids=["missing_rule", "broken_expression", "no_alertmanager", "null_receiver"])
+MISSING_PIECES = {
+    "alert_rule_missing": "webhook: no alert rule or rule group 'WebhookFailures' is loaded in Prometheus",
+    "alert_rule_broken": "db: alert 'ReadinessFailing' (group 'cutover-runbook') is not healthy: health err: invalid "
+                         "regular expression",
+    "alertmanager_detached": "no Alertmanager attached: Prometheus lists no active Alertmanager",
+    "alerts_go_nowhere": "alerts go nowhere: Alertmanager's route tree sends every alert to 'null', with no "
+                         "integration (no *_configs)",
+}
+
+
+def test_every_monitoring_fault_is_honoured_by_the_stack_and_caught_here() -> None:
+    assert set(MONITORING_VARIANTS) == {f.name for f in of_monitoring()}
+    assert set(MISSING_PIECES) | {"critical_alert_firing"} == set(MONITORING_VARIANTS)
+    assert all(BY_NAME[name].line == ALERTING[0] and BY_NAME[name].expect == "FAIL" for name in MISSING_PIECES)
+
+
+@pytest.mark.parametrize("fault", list(MISSING_PIECES))
 def test_each_missing_piece_of_alerting_fails_both_lines_naming_it(
-        variant: dict[str, Any], expected: str, stacks: Callable[..., Stack], gate: Callable[..., GateRun],
-        gate_reports: Path, tmp_path: Path, sandbox: Standalone) -> None:
-    stack = stacks(sandbox.url, **variant)
+        fault: str, stacks: Callable[..., Stack], gate: Callable[..., GateRun], gate_reports: Path, tmp_path: Path,
+        sandbox: Standalone) -> None:
+    stack = stacks(sandbox.url, **MONITORING_VARIANTS[fault])
     run = against(gate, gate_reports, sandbox, stack.prometheus_url, profile(tmp_path), "-m", "t15 or hypercare",
                   "-k", "alerting")
-    for line in ALERTING:
+    for line in ALERTING:  # the fault's line, hc_alerting_active, and T-15's read-only twin
         got = run.line(line)
-        assert got["result"] == "FAIL" and expected in got["message"], (line, got["message"], run.output[-3000:])
+        assert got["result"] == "FAIL" and MISSING_PIECES[fault] in got["message"], (line, got["message"],
+                                                                                     run.output[-3000:])
     assert run.decision["decision"] == "NO-GO" and run.returncode != 0
 
 
@@ -176,18 +199,26 @@ def test_a_stopped_prometheus_is_could_not_check_at_once(stacks: Callable[..., S
 def test_t0_lists_the_firing_alerts_and_its_instant_starts_the_first_round(
         stacks: Callable[..., Stack], gate: Callable[..., GateRun], gate_reports: Path, tmp_path: Path,
         sandbox: Standalone) -> None:
-    """The embedded sandbox's T-0 and hypercare in one run: a rule firing for the target (`vector(1)` labelled for
-    it) is evidence at T-0 and raises the row alert_map gives it; the round's range starts at T-0's instant."""
-    always = {"alert": "HighErrorRate", "expr": "vector(1)", "labels": {"job": JOB, "severity": "critical"}}
-    stack = stacks(sandbox.url, extra=[always])
+    """The embedded sandbox's T-0 and hypercare in one run, under the monitoring fault `critical_alert_firing` (a rule
+    firing for the target, `vector(1)` labelled for it): the alert is evidence at T-0, raises the row alert_map gives
+    it and fails the fault's line; the round's range starts at T-0's instant."""
+    fault = BY_NAME["critical_alert_firing"]
+    stack = stacks(sandbox.url, **MONITORING_VARIANTS[fault.name])
     traffic(stack, sandbox.url)
     wait_for(lambda: stack.firing("HighErrorRate"), "the synthetic alert firing")
     run = gate(gate_reports, "-m", "t0 or hypercare", f"--profile={profile(tmp_path)}",
                env={"CUTOVER_PROMETHEUS_URL": stack.prometheus_url})
     out = run.output[-3000:]
-    t0 = run.line("t0_canary_report")["evidence"]["prometheus_baseline"]
-    assert [a["row"] for a in t0["alerts_firing"]] == ["payout_withdraw_http_error"], (t0, out)
-    trigger = next(t for t in run.decision["triggers"] if t["row"] == "payout_withdraw_http_error")
+    line = run.line(fault.line)
+    t0 = line["evidence"]["prometheus_baseline"]
+    assert [a["row"] for a in t0["alerts_firing"]] == [fault.trigger], (t0, out)
+    assert line["result"] == fault.expect, (line["message"], out)
+    assert line["message"].startswith("the report's closing scenario failed: step 'And the metrics are kept as the "
+                                      "hypercare baseline': at T-0 Prometheus has alerts firing for the target that "
+                                      "roll back at once: HighErrorRate{"), line["message"]
+    assert line["message"].endswith("(payout_withdraw_http_error)"), line["message"]
+    assert line["evidence"]["metrics_baseline"].get("unavailable") is None  # the baseline is kept all the same
+    trigger = next(t for t in run.decision["triggers"] if t["row"] == fault.trigger)
     assert trigger["evidence"].startswith("at T-0 Prometheus alert HighErrorRate"), trigger
     assert run.decision["decision"] == "NO-GO"
     (first,) = watch_rounds(run)

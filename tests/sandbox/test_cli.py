@@ -130,7 +130,7 @@ def test_faults_lists_the_catalogue() -> None:
     listed = json.loads(subprocess.run([*CLI, "faults", "--json"], capture_output=True, text=True, check=True,
                                        timeout=60).stdout)
     assert [entry["name"] for entry in listed] == [fault.name for fault in faults.CATALOGUE]
-    assert set(listed[0]) == {"name", "line", "trigger", "description", "expect", "dialects"}
+    assert set(listed[0]) == {"name", "line", "trigger", "description", "expect", "dialects", "layer"}
     assert {entry["name"]: tuple(entry["dialects"]) for entry in listed} == {f.name: f.dialects
                                                                              for f in faults.CATALOGUE}
     assert {entry["name"]: entry["expect"] for entry in listed} == {f.name: f.expect for f in faults.CATALOGUE}

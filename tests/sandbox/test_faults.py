@@ -67,7 +67,21 @@ def test_dialects_default_to_the_contracts_and_alt_and_are_validated() -> None:
     assert {f.name for f in faults.CATALOGUE if f.dialects == ("casino",)} == {
         "admin_ui_payout_500", "sync_payout_keeps_hold", "confirm_always_ok_false", "risk_engine_strict"}
     assert [f.name for f in faults.for_dialect("default")] == [f.name for f in faults.CATALOGUE
-                                                               if "default" in f.dialects]
+                                                               if "default" in f.dialects and f.layer == "platform"]
+
+
+def test_the_monitoring_layers_faults_are_refused_by_the_sandbox_and_left_out_of_its_matrices() -> None:
+    monitoring = [f.name for f in faults.of_monitoring()]
+    assert monitoring == ["alert_rule_missing", "alert_rule_broken", "alertmanager_detached", "alerts_go_nowhere",
+                          "critical_alert_firing"]  # each caught in tests/e2e/test_prometheus_alerting.py
+    served = {f.name for dialect in ("default", "alt", "casino") for f in faults.for_dialect(dialect)}
+    assert not served & set(monitoring)
+    with pytest.raises(faults.NotThePlatforms, match="alert_rule_missing are the monitoring stack's"):
+        Sandbox(faults=["alert_rule_missing"])
+    with pytest.raises(faults.UnknownFault, match="monitoring stack's"):  # the CLI answers it as a usage error
+        faults.check_dialect(["health_unhealthy", "critical_alert_firing"], "default")
+    with pytest.raises(ValueError, match="layer 'nope'"):
+        faults.Fault("x", "t0_deposit", None, "d", layer="nope")
 
 
 def test_every_fault_has_a_test_here() -> None:

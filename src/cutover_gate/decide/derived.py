@@ -33,7 +33,9 @@ def canary_report_line(results: dict[str, LineResult]) -> LineResult:
     if closing is None or closing.result is not Result.PASS:
         result = closing.result if closing is not None and closing.result is Result.FAIL else Result.NOT_RUN
         cause = closing.message if closing is not None and closing.message else "not read"
-        return LineResult(T0_CANARY_REPORT, result, at=at,
-                          message=f"what the run left on the platform is not on record: {cause}")
+        what = ("the report's closing scenario failed" if result is Result.FAIL
+                else "what the run left on the platform is not on record")
+        return LineResult(T0_CANARY_REPORT, result, at=at, message=f"{what}: {cause}",
+                          evidence=dict(closing.evidence) if closing is not None else {})
     return LineResult(T0_CANARY_REPORT, Result.PASS, at=max(filter(None, (at, closing.at)), default=None),
                       evidence={**closing.evidence, "canary_report": "canary_report.md"}, nodeids=closing.nodeids)
