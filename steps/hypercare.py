@@ -77,14 +77,17 @@ def _(gate: Gate, evidence: Evidence) -> dict[str, Any]:
 def _(gate: Gate, evidence: Evidence) -> dict[str, Any]:
     rel = release_record(gate)
     # kept even if this round never happens: the record replaces a line's evidence with the latest run's
-    evidence.put("rounds", list(line_evidence(rel, WATCH_LINE).get("rounds", []))[-rounds.MAX_ROUNDS:])
+    evidence.put("rounds", [r.to_json() for r in rounds_on_record(rel)][-rounds.MAX_ROUNDS:])
     return rel
+
+
+def rounds_on_record(rel: dict[str, Any]) -> list[rounds.WatchRound]:
+    return rounds.on_record(line_evidence(rel, WATCH_LINE).get("rounds"))
 
 
 def previous_state(history: dict[str, Any]) -> CounterState | None:
     """The latest counter state the record keeps of this release's rounds (the next interval starts there)."""
-    kept = [r for r in line_evidence(history, WATCH_LINE).get("rounds", []) if isinstance(r, dict)]
-    states = [s for r in kept if (s := CounterState.from_json(r.get("counters"))) is not None]
+    states = [s for r in rounds_on_record(history) if (s := CounterState.from_json(r.counters)) is not None]
     return max(states, key=lambda s: s.at, default=None)
 
 
@@ -99,8 +102,7 @@ def since_instant(history: dict[str, Any], cache: dict[str, Any], now: datetime)
     t0 = line_evidence(history, BASELINE_LINE)
     instant = cache.get("instant") or parse_time((t0.get(PROMETHEUS_KEY) or {}).get("at")) \
         or parse_time((t0.get(BASELINE_KEY) or {}).get("at"))
-    kept = [ts for r in line_evidence(history, WATCH_LINE).get("rounds", [])
-            if isinstance(r, dict) and (ts := parse_time(r.get("at"))) is not None]
+    kept = [ts for r in rounds_on_record(history) if (ts := parse_time(r.at)) is not None]
     known = [(ts, basis) for ts, basis in ((max(kept, default=None), iv.PREVIOUS), (instant, iv.BASELINE))
              if ts is not None and ts < now]
     return max(known, key=lambda pair: pair[0], default=(None, iv.SINCE_START))
@@ -123,12 +125,12 @@ def prometheus_round(gate: Gate, target: TargetClient, admin_token: Secret, data
             api.close()
 
 
-def summary_of(cache: dict[str, Any], watch_round: Round) -> dict[str, Any]:
+def summary_of(cache: dict[str, Any], watch_round: Round) -> rounds.WatchRound:
     """The round's compact summary for the record, with the alerts firing when Prometheus was asked."""
     summary = judge.round_summary(*watch_round)
     seen = cache.get("prometheus")
     if seen is not None:
-        summary["alerts_firing"] = [a["alert"] for a in seen.firing] if isinstance(seen.firing, list) else seen.firing
+        summary.alerts_firing = [a["alert"] for a in seen.firing] if isinstance(seen.firing, list) else seen.firing
     return summary
 
 
@@ -145,14 +147,14 @@ def _(gate: Gate, target: TargetClient, admin_token: Secret, database: Database,
                 target, admin_token, database, config(target), previous=previous_state(hypercare_history),
                 baseline=baseline_state(hypercare_history, metrics_baseline_cache))
     obs, findings = hypercare_round_cache["round"]
-    evidence.put("round", summary_of(hypercare_round_cache, (obs, findings)))
+    evidence.put("round", summary_of(hypercare_round_cache, (obs, findings)).to_json())
     return obs, findings
 
 
 # -- hc_first_6h_watch -----------------------------------------------------------------------------------------------
-def rounds_with(history: dict[str, Any], summary: dict[str, Any], cfg: HypercareConfig) -> list[dict[str, Any]]:
-    return rounds.kept(line_evidence(history, WATCH_LINE).get("rounds", []), summary,
-                       states_kept=cfg.metrics_rounds_kept)
+def rounds_with(history: dict[str, Any], summary: rounds.WatchRound, cfg: HypercareConfig
+                ) -> list[rounds.WatchRound]:
+    return rounds.kept(rounds_on_record(history), summary, states_kept=cfg.metrics_rounds_kept)
 
 
 @then("the round is kept in the hypercare record")
@@ -161,7 +163,8 @@ def _(watch_round: Round, hypercare_history: dict[str, Any], target: TargetClien
       hypercare_round_cache: dict[str, Any]) -> None:
     obs, findings = watch_round
     cfg = config(target)
-    evidence.put("rounds", rounds_with(hypercare_history, summary_of(hypercare_round_cache, watch_round), cfg))
+    evidence.put("rounds", [r.to_json() for r in rounds_with(hypercare_history, summary_of(hypercare_round_cache,
+                                                                                            watch_round), cfg)])
     if (seen := hypercare_round_cache.get("prometheus")) is not None:
         evidence.put("prometheus", seen.queries)
         evidence.put("alerts_firing", seen.firing)
@@ -192,7 +195,7 @@ def _(watch_round: Round, evidence: Evidence) -> None:
 
 
 def check_findings(watch_round: Round, *checks: str) -> None:
-    failed = [f.message for f in watch_round[1] if f.check in checks and f.severity == judge.FAIL]
+    failed = [f.message for f in watch_round[1] if f.check in checks and f.severity is judge.Severity.FAIL]
     if failed:
         raise CheckFailed("; ".join(failed))
 
@@ -228,10 +231,10 @@ def _(watch_round: Round) -> None:
 
 
 # -- hc_control_report_24h --------------------------------------------------------------------------------------------
-def t0_reference(history: dict[str, Any], kept: list[dict[str, Any]]) -> datetime:
+def t0_reference(history: dict[str, Any], kept: list[rounds.WatchRound]) -> datetime:
     """T-0: the canary's time on record for this release, else the first watch round."""
     stamps = [line["at"] for lid, line in history.get("lines", {}).items() if lid.startswith("t0_") and line.get("at")]
-    first = min(stamps) if stamps else kept[0]["at"]
+    first = min(stamps) if stamps else kept[0].at
     return parse_iso(first)
 
 
@@ -252,7 +255,7 @@ def _(watch_round: Round, hypercare_history: dict[str, Any], gate: Gate, target:
     write_text(settings.reports_dir / REPORT_MD, text)
     write_json(settings.reports_dir / REPORT_JSON, {
         "report_number": number, "release_sha": settings.release_sha, "generated_at": iso(now),
-        "round": judge.round_summary(obs, findings), "findings": [asdict(f) for f in findings],
+        "round": judge.round_summary(obs, findings).to_json(), "findings": [asdict(f) for f in findings],
         "metrics": report.metric_rows(obs, findings, cfg),
         "actions": report.report_actions(findings, obs.at, (now - reference).total_seconds() / 3600, settings.lang),
         "interval": obs.interval.to_json() if obs.interval else None,
@@ -294,8 +297,8 @@ def _(watch_round: Round, hypercare_history: dict[str, Any], gate: Gate, target:
     stable = rounds.stability(kept, hours=cfg.stable_hours, max_gap_hours=cfg.max_round_gap_hours)
     evidence.put("stability", asdict(stable))
     evidence.put("rounds_considered", len(kept))
-    if stable.verdict == "FAIL":
+    if stable.verdict is rounds.Steadiness.FAIL:
         raise CheckFailed(stable.message)
-    if stable.verdict != "PASS":
+    if stable.verdict is not rounds.Steadiness.PASS:
         # not a failure of the platform: the 72 h have not been watched yet (NOT_RUN, never PASS)
         pytest.skip(f"72 hours stable not yet proven: {stable.message}")

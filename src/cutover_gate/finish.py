@@ -64,7 +64,8 @@ def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | No
     write_json(reports / "decision.json", {**decision.to_json(), "completion": done.to_json(settings.lang),
                                            "timeline": anchor})
     write_json(reports / "checklist.json", {"release_sha": settings.release_sha, "lang": settings.lang,
-                                            "generated_at": decision.generated_at, "checklist": decision.checklist,
+                                            "generated_at": decision.generated_at,
+                                            "checklist": [row.to_json() for row in decision.checklist],
                                             "timeline": anchor})
     # the JSON decision is on disk before any template renders: a template error cannot hide it
     for name, text in render.render_all(ctx).items():

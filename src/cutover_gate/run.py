@@ -31,7 +31,7 @@ from cutover_gate.core.errors import CheckFailed, UsageError
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.rules import Decision
 from cutover_gate.evidence.history import CutoverRecord, RecordError
-from cutover_gate.evidence.model import LineResult, Result
+from cutover_gate.evidence.model import LineResult, Result, StepStatus
 from cutover_gate.evidence.recording import Recorder, ScenarioRecord, failure_message, step_text
 from cutover_gate.evidence.results import ScenarioRun, line_results
 from cutover_gate.reports import allure_results, comms_post, html_report
@@ -287,9 +287,9 @@ def step_finished(item: pytest.Item, step: Any, step_func: Callable[..., Any] | 
                   error: BaseException | None = None, message: str | None = None) -> None:
     text = step_text(getattr(step, "keyword", "") or "", step.name)
     if error is None and message is None:
-        recorder_of(item).end_step(text, step_func, "PASS")
+        recorder_of(item).end_step(text, step_func, StepStatus.PASS)
     else:
-        recorder_of(item).end_step(text, step_func, "FAIL", message or failure_message(error or Exception()))
+        recorder_of(item).end_step(text, step_func, StepStatus.FAIL, message or failure_message(error or Exception()))
 
 
 # -- reports --------------------------------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def after_report(run: GateRun, item: pytest.Item, call: pytest.CallInfo[None], r
 def redact_report(report: pytest.TestReport, call: pytest.CallInfo[None], record: ScenarioRecord | None) -> None:
     """A failure names the failing step and its cause; no secret stays in the failure text or captured output."""
     if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and report.failed:
-        failing = next((s for s in reversed(record.steps) if s.status == "FAIL"), None) if record else None
+        failing = next((s for s in reversed(record.steps) if s.status is StepStatus.FAIL), None) if record else None
         where = f"step '{failing.step}': " if failing else ""
         report.longrepr = REDACTOR.scrub(f"{where}{call.excinfo.value}")
     elif isinstance(report.longrepr, tuple):  # a skip: (path, lineno, reason), the shape junitxml expects

@@ -34,6 +34,7 @@ from typing import Any
 
 import pytest
 
+from cutover_gate.checks.hypercare.judge import Severity
 from cutover_gate.core.catalogue import (
     HC_FIRST_6H_WATCH,
     LINES_BY_ID,
@@ -42,6 +43,8 @@ from cutover_gate.core.catalogue import (
     T30_SNAPSHOT_TAKEN,
     T60_PROD_ENV_VERIFIED,
 )
+from cutover_gate.decide.rules import ChecklistRow
+from cutover_gate.evidence.model import Result
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNCHECKED = 0, 1, 2
 UNREACHABLE = ("target unreachable", "cannot connect to the database", "no database DSN", "cannot reach PostgreSQL",
@@ -114,22 +117,22 @@ def lang_of(args: Sequence[str]) -> str:
     return next((a.split("=", 1)[1] for a in reversed(list(args)) if a.startswith("--lang=")), "en")
 
 
-def _focused(command: Command, row: dict[str, Any]) -> tuple[bool, bool, list[str]]:
+def _focused(command: Command, row: ChecklistRow) -> tuple[bool, bool, list[str]]:
     """(findings, could not check, lines to print) of a command that answers for some checks of a line."""
-    raw = row.get("evidence")
-    evidence: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    evidence: dict[str, Any] = row.evidence if isinstance(row.evidence, dict) else {}
     findings = [f for f in evidence.get("findings") or [] if isinstance(f, dict)]
-    ours = [str(f.get("message")) for f in findings if f.get("check") in command.checks and f.get("severity") == "FAIL"]
+    ours = [str(f.get("message")) for f in findings if f.get("check") in command.checks
+            and f.get("severity") == Severity.FAIL]
     unavailable = {k: v for k, v in (evidence.get("unavailable") or {}).items() if k in command.needs}
     if "findings" not in evidence:  # the scenario stopped before its round was judged (a login that failed, ...)
-        unavailable["round"] = str(row.get("message") or "the watch round was not taken")
+        unavailable["round"] = row.message or "the watch round was not taken"
     queue = evidence.get("queue") if isinstance(evidence.get("queue"), dict) else {}
     if "queue" in command.needs and queue and not queue.get("complete", True):
         unavailable["queue"] = str(queue.get("note") or "the withdrawal queue was read incompletely")
     if "queue" in command.needs and queue and queue.get("deposits") is False:
         unavailable["deposits"] = "the admin API lists no deposits: stuck deposits need CUTOVER_DB_DSN"
     others = [str(f.get("message")) for f in findings if f.get("check") not in command.checks
-              and f.get("severity") == "FAIL"]
+              and f.get("severity") == Severity.FAIL]
     out = [f"  FINDING {m.splitlines()[0][:300]}" for m in ours]
     out += [f"  UNCHECKED {k}: {v.splitlines()[0][:300]}" for k, v in unavailable.items()]
     out += [f"  (the round also found: {m.splitlines()[0][:200]})" for m in others[:3]]
@@ -141,21 +144,22 @@ def verdict(command: Command, pytest_code: int, decision: dict[str, object] | No
     if decision is None or pytest_code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         return EXIT_UNCHECKED, ["could not check: the run wrote no decision (see the message above)"]
     checklist = decision.get("checklist")
-    rows = {str(r["id"]): r for r in checklist if isinstance(r, dict)} if isinstance(checklist, list) else {}
+    rows = {str(r["id"]): ChecklistRow.from_json(r) for r in checklist if isinstance(r, dict)} \
+        if isinstance(checklist, list) else {}
     out, failed, unchecked = [], False, False
     for lid in (*command.lines, *command.optional):
-        row = rows.get(lid, {"result": "NOT_RUN", "message": "not in the decision"})
-        result, message = str(row.get("result")), str(row.get("message") or "")
-        out.append(f"  {result:7} {lid}" + (f": {message.splitlines()[0][:200]}" if message else ""))
-        if result == "NOT_RUN" and lid in command.optional:
+        row = rows.get(lid) or ChecklistRow.from_json({"id": lid, "message": "not in the decision"})
+        result, message = row.result, row.message
+        out.append(f"  {result.value:7} {lid}" + (f": {message.splitlines()[0][:200]}" if message else ""))
+        if result is Result.NOT_RUN and lid in command.optional:
             continue  # an optional line that did not run leaves the command clean
-        if result == "NOT_RUN" or (result == "FAIL" and any(m in message for m in UNREACHABLE)):
+        if result is Result.NOT_RUN or (result is Result.FAIL and any(m in message for m in UNREACHABLE)):
             unchecked = True
         elif command.checks:
             ours, cannot, lines = _focused(command, row)
             failed, unchecked = failed or ours, unchecked or (cannot and not ours)
             out.extend(lines)
-        elif result == "FAIL":
+        elif result is Result.FAIL:
             failed = True
     code = EXIT_FINDINGS if failed else EXIT_UNCHECKED if unchecked else EXIT_CLEAN
     return code, out

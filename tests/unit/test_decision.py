@@ -33,7 +33,7 @@ def run(res: dict[str, LineResult], triggers: list[TriggerObservation] | None = 
 
 
 def row(d: Decision, lid: str) -> dict[str, object]:
-    return next(c for c in d.checklist if c["id"] == lid)
+    return next(c.to_json() for c in d.checklist if c.id == lid)
 
 
 def test_every_mandatory_line_pass_with_a_release_is_go() -> None:
@@ -109,13 +109,13 @@ def test_nothing_run_is_pending_with_every_phase_not_run() -> None:
     d = run({})
     assert d.decision is Verdict.PENDING
     assert d.phases == dict.fromkeys(PHASES, "NOT_RUN")
-    assert all(c["result"] == "NOT_RUN" for c in d.checklist)
+    assert all(c.result == "NOT_RUN" for c in d.checklist)
 
 
 def test_hypercare_and_rollback_lines_are_never_required() -> None:
     d = run(results())
-    optional = [c for c in d.checklist if c["phase"] in OPTIONAL_PHASES]
-    assert optional and all(c["result"] == "NOT_RUN" and not c["mandatory"] for c in optional)
+    optional = [c for c in d.checklist if c.phase in OPTIONAL_PHASES]
+    assert optional and all(c.result == "NOT_RUN" and not c.mandatory for c in optional)
     assert d.decision is Verdict.GO
     assert set(d.phases) == set(PHASES)
 

@@ -11,7 +11,7 @@ import pytest
 from cutover_gate.config.cutover_file import TargetEntry, load_cutover
 from cutover_gate.core.errors import UsageError
 from cutover_gate.decide.fleet import TargetResult, combine, decision_from_json, fleet_verdict
-from cutover_gate.decide.rules import Decision, Verdict
+from cutover_gate.decide.rules import ChecklistRow, Decision, Verdict
 from cutover_gate.evidence.model import Result, TriggerObservation
 from cutover_gate.fleet import forwarded, target_env
 from cutover_gate.reports import fleet as fleet_report
@@ -84,15 +84,16 @@ def test_a_problem_of_any_target_stops_the_whole_file(tmp_path: Path) -> None:
         load_cutover(path)
 
 
-def decision(verdict: Verdict, phases: dict[str, str], rows: list[dict[str, Any]],
+def decision(verdict: Verdict, phases: dict[str, Result], rows: list[ChecklistRow],
              triggers: list[TriggerObservation] | None = None, reasons: list[str] | None = None) -> Decision:
     return Decision(decision=verdict, release_sha="abc", target="sandbox", lang="en", decider="IC",
                     generated_at="2025-01-01T00:00:00Z", env_name="staging", phases=phases, checklist=rows,
                     triggers=triggers or [], reasons=reasons or [], selected_phases=[])
 
 
-def row(lid: str, result: str, ref: str = "", at: str | None = None) -> dict[str, Any]:
-    return {"id": lid, "title": lid.title(), "result": result, "ref": ref, "at": at}
+def row(lid: str, result: Result, ref: str = "", at: str | None = None) -> ChecklistRow:
+    return ChecklistRow(id=lid, phase="t0", section=4, title=lid.title(), mandatory=True, result=result, ref=ref,
+                        at=at)
 
 
 @pytest.mark.parametrize(("verdicts", "expected"), [
@@ -104,10 +105,11 @@ def test_the_fleet_is_go_only_when_every_target_is(verdicts: list[Verdict], expe
 
 def fleet() -> tuple[list[TargetResult], dict[str, Decision]]:
     breach = TriggerObservation("ledger_invariant_breach", "IMMEDIATE_ROLLBACK", "t1", "t2", "held 0.00")
-    eu = decision(Verdict.GO, {"t60": "PASS", "t0": "PASS"},
-                  [row("t0_a", "PASS", "evidence/t0_a.json", "2025-01-01T00:00:01Z"), row("t0_b", "PASS", "e/b")])
-    tr = decision(Verdict.NO_GO, {"t60": "PASS", "t0": "FAIL"},
-                  [row("t0_a", "FAIL", "evidence/t0_a.json", "2025-01-01T00:00:02Z")], [breach],
+    eu = decision(Verdict.GO, {"t60": Result.PASS, "t0": Result.PASS},
+                  [row("t0_a", Result.PASS, "evidence/t0_a.json", "2025-01-01T00:00:01Z"),
+                   row("t0_b", Result.PASS, "e/b")])
+    tr = decision(Verdict.NO_GO, {"t60": Result.PASS, "t0": Result.FAIL},
+                  [row("t0_a", Result.FAIL, "evidence/t0_a.json", "2025-01-01T00:00:02Z")], [breach],
                   ["t0_a FAIL: held", "2", "3", "4"])
     decisions = {"eu": eu, "tr": tr}
     targets = [TargetResult.of("eu", 0, 12.34, eu), TargetResult.of("tr", 1, 3.0, tr),
@@ -178,8 +180,8 @@ def test_the_fleet_report_and_terminal_lines_come_from_the_templates(lang: str) 
 
 
 def test_a_line_one_target_did_not_run_never_shows_another_targets_pass() -> None:
-    first = decision(Verdict.PENDING, {"t0": "NOT_RUN"}, [row("t0_a", "NOT_RUN")])
-    second = decision(Verdict.GO, {"t0": "PASS"}, [row("t0_a", "PASS", "evidence/t0_a.json")])
+    first = decision(Verdict.PENDING, {"t0": Result.NOT_RUN}, [row("t0_a", Result.NOT_RUN)])
+    second = decision(Verdict.GO, {"t0": Result.PASS}, [row("t0_a", Result.PASS, "evidence/t0_a.json")])
     decisions = {"eu": first, "tr": second}
     targets = [TargetResult.of("eu", 0, 1.0, first), TargetResult.of("tr", 0, 1.0, second)]
     (line,) = combine(targets, decisions, release_sha="abc", lang="en", decider="IC", env_name="staging").checklist

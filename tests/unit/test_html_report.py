@@ -18,6 +18,7 @@ import pytest
 from cutover_gate.core.catalogue import LINES
 from cutover_gate.core.redact import MASK
 from cutover_gate.decide.rules import Decision
+from cutover_gate.evidence.model import Result
 from cutover_gate.evidence.recording import ScenarioRecord
 from cutover_gate.plugin import HtmlHooks
 from cutover_gate.reports import html_report as html
@@ -33,8 +34,8 @@ def nogo(lang: str = "en") -> Decision:
     decision = nogo_context(lang).decision
     decision.generated_at = at(70)
     for row in decision.checklist:
-        if row["id"] == "t0_withdraw_request":
-            row["ref"] = "evidence/t0_withdraw_request.json"
+        if row.id == "t0_withdraw_request":
+            row.ref = "evidence/t0_withdraw_request.json"
     return decision
 
 
@@ -143,8 +144,8 @@ def test_an_error_of_the_gate_itself_is_named_under_the_banner() -> None:
 
 def test_markup_in_evidence_is_escaped_and_secrets_are_masked(evidence_dir: Path) -> None:
     decision = nogo_context().decision
-    decision.checklist[0]["message"] = "<script>alert(1)</script>"
-    decision.checklist[0]["result"] = "FAIL"
+    decision.checklist[0].message = "<script>alert(1)</script>"
+    decision.checklist[0].result = Result.FAIL
     out = panel(decision, "en", html.evidence_loader(evidence_dir))
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert SEED not in out and MASK in out

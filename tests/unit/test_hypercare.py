@@ -228,7 +228,7 @@ def test_config_errors_name_the_key(data: dict[str, Any], match: str) -> None:
 def test_a_healthy_round_has_no_finding() -> None:
     obs = judge.Observation(at=NOW, interval=interval(0, 50), queue=queue())
     assert judge.evaluate(obs, cfg()) == []
-    summary = judge.round_summary(obs, [])
+    summary = judge.round_summary(obs, []).to_json()
     assert summary["ok"] is True and summary["spike"] is None
     assert summary["interval"]["basis"] == BASELINE and summary["interval"]["requests"] == 50
 
@@ -243,7 +243,7 @@ def test_latency_spike_and_queue_backlog_are_monitor_rows_not_failures() -> None
     obs = judge.Observation(at=NOW, interval=interval(0, 40, slow=40), queue=queue(backlog=1))
     findings = judge.evaluate(obs, cfg())
     assert {(f.trigger, f.severity) for f in findings} == {("latency_spike", "MONITOR"), ("queue_backlog", "MONITOR")}
-    summary = judge.round_summary(obs, findings)
+    summary = judge.round_summary(obs, findings).to_json()
     assert summary["ok"] is True and summary["triggers"] == ["latency_spike", "queue_backlog"]
     assert summary["backlog"] == 1 and summary["p95_s"] > 1
 
@@ -271,7 +271,7 @@ def test_a_half_read_queue_is_never_judged_complete() -> None:
     (finding,) = judge.evaluate(obs, cfg())
     assert (finding.check, finding.severity) == ("signals", "FAIL")
     assert finding.message.startswith("withdrawals incomplete: read 4000")
-    assert judge.round_summary(obs, [finding])["queue"]["complete"] is False
+    assert judge.round_summary(obs, [finding]).to_json()["queue"]["complete"] is False
 
 
 def test_a_restart_inside_the_interval_is_reported_and_no_failure() -> None:
@@ -279,14 +279,14 @@ def test_a_restart_inside_the_interval_is_reported_and_no_failure() -> None:
     (finding,) = judge.evaluate(obs, cfg())
     assert (finding.check, finding.severity, finding.trigger) == ("restart", "MONITOR", None)
     assert "the platform restarted" in finding.message and "only what it served since the restart" in finding.message
-    summary = judge.round_summary(obs, [finding])
+    summary = judge.round_summary(obs, [finding]).to_json()
     assert summary["ok"] is True and summary["restart"].startswith("request counters fell")
 
 
 # -- 72 hours stable -------------------------------------------------------------------------------------------------
-def rnd(hours_ago: float, ok: bool = True, triggers: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"at": clock.iso(NOW - timedelta(hours=hours_ago)), "ok": ok, "triggers": list(triggers),
-            "failures": [] if ok else ["payout failure rate 40% is over 15%"]}
+def rnd(hours_ago: float, ok: bool = True, triggers: tuple[str, ...] = ()) -> rounds.WatchRound:
+    return rounds.WatchRound(at=clock.iso(NOW - timedelta(hours=hours_ago)), ok=ok, triggers=list(triggers),
+                             failures=[] if ok else ["payout failure rate 40% is over 15%"])
 
 
 def test_no_round_or_a_single_run_never_passes() -> None:

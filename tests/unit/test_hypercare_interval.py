@@ -4,6 +4,7 @@ states, deltas, resets, which state an interval starts from, the first hours aft
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -122,12 +123,12 @@ def test_payouts_are_judged_over_the_whole_interval_and_at_least_the_window() ->
 
 
 # -- the first hours after T-0 ----------------------------------------------------------------------------------------
-def rnd(at: datetime, start: datetime | None, spike: str | None = None) -> dict[str, Any]:
-    return {"at": iso(at), "ok": spike is None, "triggers": [], "spike": spike,
-            "interval": {"from": iso(start) if start else None, "to": iso(at)}}
+def rnd(at: datetime, start: datetime | None, spike: str | None = None) -> rounds.WatchRound:
+    return rounds.WatchRound(at=iso(at), ok=spike is None, triggers=[], spike=spike,
+                             interval={"from": iso(start) if start else None, "to": iso(at)})
 
 
-def chain(*minutes: float, spike_at: float | None = None) -> list[dict[str, Any]]:
+def chain(*minutes: float, spike_at: float | None = None) -> list[rounds.WatchRound]:
     """Rounds at T-0 + minutes, each interval starting at the previous one (the first at the T-0 baseline)."""
     out, start = [], T0
     for m in minutes:
@@ -163,20 +164,21 @@ def test_first_hours_not_yet_watched_or_watched_from_too_late_stay_open() -> Non
 
 def test_a_restart_in_the_first_two_hours_leaves_them_unproven() -> None:
     kept = chain(30, 60, 90, 120, 150)
-    kept[1]["interval"]["reset"] = "request counters fell (/api/health 2xx)"
+    kept[1].interval["reset"] = "request counters fell (/api/health 2xx)"
     got = rounds.first_hours(kept, T0)
     assert got.holds is None and "restarted in the first 2 h (the round at 2026-03-01T10:00:00Z" in got.message
-    kept[1]["interval"]["reset"], kept[4]["interval"]["reset"] = None, "the process start time changed"
+    kept[1].interval["reset"], kept[4].interval["reset"] = None, "the process start time changed"
     assert rounds.first_hours(kept, T0).holds is True  # a restart after the first 2 h does not matter here
 
 
 def test_the_record_keeps_the_counter_state_of_the_latest_rounds_only() -> None:
-    kept = [{"at": iso(T0 + timedelta(minutes=m)), "counters": {"at": "x"}} for m in range(10)]
-    latest = {"at": iso(NOW), "counters": {"at": "now"}}
+    kept = [rounds.WatchRound.from_json({"at": iso(T0 + timedelta(minutes=m)), "counters": {"at": "x"}})
+            for m in range(10)]
+    latest = rounds.WatchRound.from_json({"at": iso(NOW), "counters": {"at": "now"}})
     out = rounds.kept(kept, latest, states_kept=3)
     assert len(out) == 11 and out[-1] == latest
-    assert [("counters" in r) for r in out] == [False] * 8 + [True] * 3
-    assert "counters" in kept[0]  # the input is not changed
+    assert [("counters" in r.to_json()) for r in out] == [False] * 8 + [True] * 3
+    assert "counters" in kept[0].to_json()  # the input is not changed
     assert len(rounds.kept(kept * 30, latest)) == rounds.MAX_ROUNDS
-    again = rounds.kept(out, {**latest, "ok": True})
-    assert len(again) == 11 and again[-1]["ok"] is True  # the same round replaces itself
+    again = rounds.kept(out, replace(latest, ok=True))
+    assert len(again) == 11 and again[-1].ok is True  # the same round replaces itself

@@ -17,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from cutover_gate.checks.hypercare import rounds
+from cutover_gate.checks.hypercare.rounds import WatchRound
 from cutover_gate.core.catalogue import (
     HC_CONTROL_REPORT_24H,
     HC_FIRST_6H_WATCH,
@@ -32,7 +34,15 @@ from cutover_gate.core.clock import parse_time
 from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
 from cutover_gate.evidence.results import result_of, smoke_result
 
-COMPLETED, OPEN = "COMPLETED", "OPEN"
+
+class Status(StrEnum):
+    """Go-live is COMPLETED when every criterion holds, else OPEN."""
+
+    COMPLETED = "COMPLETED"
+    OPEN = "OPEN"
+
+
+COMPLETED, OPEN = Status.COMPLETED, Status.OPEN
 FIRST_HOURS = 2.0
 REPORT_HOURS = 24.0
 WATCH_LINE, REPORT_LINE, CANARY_REPORT = HC_FIRST_6H_WATCH, HC_CONTROL_REPORT_24H, T0_CANARY_REPORT
@@ -64,7 +74,7 @@ class Criterion:
 
 @dataclass
 class Completion:
-    status: str
+    status: Status
     criteria: list[Criterion] = field(default_factory=list)
 
     @property
@@ -72,7 +82,7 @@ class Completion:
         return [c.id for c in self.criteria if not c.holds]
 
     def to_json(self, lang: str = "en") -> dict[str, Any]:
-        return {"status": self.status, "open": self.open,
+        return {"status": self.status.value, "open": self.open,
                 "criteria": [{"id": c.id, "title": c.title(lang), "holds": c.holds, "detail": c.detail}
                              for c in self.criteria]}
 
@@ -109,35 +119,35 @@ def _smoke(results: Mapping[str, LineResult]) -> Criterion:
     return Criterion("smoke_pass", False, "not PASS: " + ", ".join(open_lines))
 
 
-def _queue(kept: list[Mapping[str, Any]]) -> Criterion:
+def _queue(kept: list[WatchRound]) -> Criterion:
     dated = rounds.dated(kept)
     if not dated:
         return Criterion("queue_under_sla", False, "no watch round on record")
     latest = dated[-1][1]
-    queue = latest.get("queue") if isinstance(latest.get("queue"), Mapping) else None
+    queue = latest.queue if isinstance(latest.queue, Mapping) else None
     problems = []
-    if latest.get("backlog"):
-        problems.append(f"{latest['backlog']} withdrawal(s) over the SLA")
-    if latest.get("stuck"):
-        problems.append(f"{latest['stuck']} stuck finance job(s)")
-    if queue is None or latest.get("backlog") is None:
+    if latest.backlog:
+        problems.append(f"{latest.backlog} withdrawal(s) over the SLA")
+    if latest.stuck:
+        problems.append(f"{latest.stuck} stuck finance job(s)")
+    if queue is None or latest.backlog is None:
         problems.append("the queue was not read")
     elif not queue.get("complete", False):
         problems.append(f"the queue was read incompletely ({queue.get('note') or 'the page budget ran out'})")
     if problems:
-        return Criterion("queue_under_sla", False, f"the latest watch round ({latest.get('at')}): " +
+        return Criterion("queue_under_sla", False, f"the latest watch round ({latest.at}): " +
                          "; ".join(problems))
-    return Criterion("queue_under_sla", True, f"the latest watch round ({latest.get('at')}) found nothing over the "
+    return Criterion("queue_under_sla", True, f"the latest watch round ({latest.at}) found nothing over the "
                      "SLA and nothing stuck, the queue read whole")
 
 
-def _triggers(triggers: Iterable[TriggerObservation], kept: list[Mapping[str, Any]]) -> Criterion:
+def _triggers(triggers: Iterable[TriggerObservation], kept: list[WatchRound]) -> Criterion:
     def rollback(row: str) -> bool:
         spec = TRIGGERS_BY_ID.get(row)
         return spec is None or spec.action is Action.IMMEDIATE_ROLLBACK
 
-    seen = [f"{t.row} at {t.observed_at}" for t in triggers if t.action == Action.IMMEDIATE_ROLLBACK.value]
-    seen += [f"{row} in the watch round at {r.get('at')}" for r in kept for row in r.get("triggers") or []
+    seen = [f"{t.row} at {t.observed_at}" for t in triggers if t.action is Action.IMMEDIATE_ROLLBACK]
+    seen += [f"{row} in the watch round at {r.at}" for r in kept for row in r.triggers or []
              if rollback(str(row))]
     if seen:
         return Criterion("no_rollback_trigger", False, "observed: " + "; ".join(dict.fromkeys(seen)))
@@ -158,7 +168,7 @@ def _report(results: Mapping[str, LineResult]) -> Criterion:
 
 
 def completion(results: Mapping[str, LineResult], triggers: Iterable[TriggerObservation]) -> Completion:
-    kept = [r for r in _evidence(results, WATCH_LINE).get("rounds") or [] if isinstance(r, Mapping)]
+    kept = rounds.on_record(_evidence(results, WATCH_LINE).get("rounds"))
     canary = _line(results, CANARY_REPORT, "canary_pass_report_recorded") or Criterion(
         "canary_pass_report_recorded", True, "the money loop PASS, canary_report.md on record")
     window = rounds.first_hours(kept, t0_time(results), hours=FIRST_HOURS)

@@ -13,7 +13,7 @@ from typing import Any
 
 from cutover_gate.core.catalogue import PHASES
 from cutover_gate.core.clock import iso, utcnow
-from cutover_gate.decide.rules import Decision, Verdict
+from cutover_gate.decide.rules import ChecklistRow, Decision, Verdict
 from cutover_gate.evidence.model import Result, TriggerObservation
 
 TARGETS_DIR = "targets"
@@ -41,8 +41,8 @@ def decision_from_json(data: Mapping[str, Any]) -> Decision:
             decider=str(data.get("decider", "")),
             generated_at=str(data.get("generated_at", "")),
             env_name=str(data.get("env_name", "")),
-            phases=dict(data.get("phases", {})),
-            checklist=list(data.get("checklist", [])),
+            phases={str(phase): result_of(value) for phase, value in dict(data.get("phases", {})).items()},
+            checklist=[ChecklistRow.from_json(row) for row in data.get("checklist", [])],
             triggers=[TriggerObservation.from_json(t) for t in data.get("triggers", [])],
             reasons=[str(r) for r in data.get("reasons", [])],
             selected_phases=list(data.get("selected_phases", [])),
@@ -61,7 +61,7 @@ class TargetResult:
     exit_code: int | None
     """None when the run was stopped (it did not finish in time)."""
     seconds: float
-    phases: dict[str, str] = field(default_factory=dict)
+    phases: dict[str, Result] = field(default_factory=dict)
     problem: str | None = None
     """Why the target has no decision of its own, when it has none."""
 
@@ -80,13 +80,14 @@ class TargetResult:
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "decision": self.verdict.value, "target": self.target,
                 "reports_dir": self.reports_dir, "exit_code": self.exit_code, "seconds": self.seconds,
-                "phases": self.phases, "problem": self.problem}
+                "phases": {phase: result.value for phase, result in self.phases.items()}, "problem": self.problem}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TargetResult:
         return cls(name=str(data["name"]), verdict=Verdict(data["decision"]), target=data.get("target"),
                    exit_code=data.get("exit_code"), seconds=float(data["seconds"]),
-                   phases=dict(data.get("phases") or {}), problem=data.get("problem"))
+                   phases={str(phase): result_of(value) for phase, value in dict(data.get("phases") or {}).items()},
+                   problem=data.get("problem"))
 
 
 @dataclass
@@ -151,7 +152,7 @@ def combined_phases(decisions: Iterable[Decision]) -> dict[str, Result]:
     """FAIL when the phase FAILed on any target, PASS when it PASSed on every one, NOT_RUN otherwise."""
     phases = {}
     for phase in PHASES:
-        seen = [result_of(d.phases.get(phase, Result.NOT_RUN.value)) for d in decisions]
+        seen = [d.phases.get(phase, Result.NOT_RUN) for d in decisions]
         phases[phase] = (Result.FAIL if Result.FAIL in seen else
                          Result.PASS if seen and all(r is Result.PASS for r in seen) else Result.NOT_RUN)
     return phases
@@ -162,16 +163,16 @@ def combined_checklist(decisions: Mapping[str, Decision]) -> list[FleetLine]:
     lines: dict[str, FleetLine] = {}
     for name, decision in decisions.items():
         for row in decision.checklist:
-            first = row["id"] not in lines
-            line = lines.setdefault(row["id"], FleetLine(row["id"], row.get("title"), Result.PASS, None, None))
-            result = result_of(row.get("result", Result.NOT_RUN.value))
+            first = row.id not in lines
+            line = lines.setdefault(row.id, FleetLine(row.id, row.title, Result.PASS, None, None))
+            result = row.result
             line.targets[name] = result
             # the worst result shows, with its evidence; an equal one only lends the evidence link it lacked
             if first or _WORST_FIRST[result] < _WORST_FIRST[line.result] or (
                     result is line.result and line.ref is None):
                 line.result = result
-                line.ref = f"{TARGETS_DIR}/{name}/{row['ref']}" if row.get("ref") else None
-            line.at = max(filter(None, [line.at, row.get("at")]), default=None)
+                line.ref = f"{TARGETS_DIR}/{name}/{row.ref}" if row.ref else None
+            line.at = max(filter(None, [line.at, row.at]), default=None)
     for line in lines.values():
         missing = [name for name in decisions if name not in line.targets]
         if missing:

@@ -7,7 +7,7 @@ IMMEDIATE_ROLLBACK trigger is NO-GO. Everything else is PENDING. A line nobody r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +23,41 @@ class Verdict(StrEnum):
 
 
 @dataclass
+class ChecklistRow:
+    """A checklist line as the decision states it (decision.json and checklist.json `checklist`)."""
+
+    id: str
+    phase: str
+    section: int
+    title: str
+    mandatory: bool
+    result: Result
+    ref: str = ""
+    """The line's evidence file, relative to the reports dir ("" when it has none)."""
+    at: str | None = None
+    message: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "phase": self.phase, "section": self.section, "title": self.title,
+                "mandatory": self.mandatory, "result": self.result.value, "ref": self.ref, "at": self.at,
+                "message": self.message, "evidence": self.evidence}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ChecklistRow:
+        """A row as a decision.json states it; a result it does not state (or one unknown here) is NOT_RUN, what
+        else it lacks is empty. Raises KeyError without an id."""
+        try:
+            result = Result(data.get("result", Result.NOT_RUN.value))
+        except ValueError:
+            result = Result.NOT_RUN
+        return cls(id=str(data["id"]), phase=str(data.get("phase", "")), section=int(data.get("section") or 0),
+                   title=str(data.get("title") or ""), mandatory=bool(data.get("mandatory", False)), result=result,
+                   ref=str(data.get("ref") or ""), at=data.get("at"), message=str(data.get("message") or ""),
+                   evidence=dict(data.get("evidence") or {}))
+
+
+@dataclass
 class Decision:
     decision: Verdict
     release_sha: str | None
@@ -31,8 +66,8 @@ class Decision:
     decider: str
     generated_at: str
     env_name: str
-    phases: dict[str, str]
-    checklist: list[dict[str, Any]]
+    phases: dict[str, Result]
+    checklist: list[ChecklistRow]
     triggers: list[TriggerObservation]
     reasons: list[str]
     selected_phases: list[str]
@@ -46,9 +81,9 @@ class Decision:
             "decider": self.decider,
             "generated_at": self.generated_at,
             "env_name": self.env_name,
-            "phases": self.phases,
+            "phases": {phase: result.value for phase, result in self.phases.items()},
             "selected_phases": self.selected_phases,
-            "checklist": self.checklist,
+            "checklist": [row.to_json() for row in self.checklist],
             "triggers": [t.to_json() for t in self.triggers],
             "reasons": self.reasons,
         }
@@ -80,40 +115,31 @@ def decide(
 ) -> Decision:
     triggers = list(triggers)
     refs = refs or {}
-    checklist: list[dict[str, Any]] = []
+    checklist: list[ChecklistRow] = []
     for line in LINES:
         res = results.get(line.id) or LineResult(line.id, Result.NOT_RUN, message="not run")
-        checklist.append({
-            "id": line.id,
-            "phase": line.phase,
-            "section": line.section,
-            "title": line.title(lang),
-            "mandatory": line.mandatory,
-            "result": res.result.value,
-            "ref": refs.get(line.id, ""),
-            "at": res.at,
-            "message": res.message,
-            "evidence": res.evidence,
-        })
-    phases = {phase: phase_result(phase, results).value for phase in PHASES}
+        checklist.append(ChecklistRow(id=line.id, phase=line.phase, section=line.section, title=line.title(lang),
+                                      mandatory=line.mandatory, result=res.result, ref=refs.get(line.id, ""),
+                                      at=res.at, message=res.message, evidence=res.evidence))
+    phases = {phase: phase_result(phase, results) for phase in PHASES}
 
-    failed = [c for c in checklist if c["result"] == Result.FAIL.value]
-    rollback = [t for t in triggers if t.action == Action.IMMEDIATE_ROLLBACK.value]
-    reasons = [f"{c['id']} FAIL: {c['message']}".rstrip(": ") for c in failed]
+    failed = [c for c in checklist if c.result is Result.FAIL]
+    rollback = [t for t in triggers if t.action is Action.IMMEDIATE_ROLLBACK]
+    reasons = [f"{c.id} FAIL: {c.message}".rstrip(": ") for c in failed]
     for t in rollback:
         title = TRIGGERS_BY_ID[t.row].title(lang) if t.row in TRIGGERS_BY_ID else t.row
         reasons.append(f"trigger {t.row} ({title}) -> {t.action}: {t.evidence}")
     if not release_sha:
         reasons.append("release SHA not pinned: results cannot be tied to a release")
 
-    mandatory = [c for c in checklist if c["mandatory"] and c["phase"] in PHASES]
+    mandatory = [c for c in checklist if c.mandatory and c.phase in PHASES]
     if failed or rollback:
         verdict = Verdict.NO_GO
-    elif release_sha and mandatory and all(Result(c["result"]).ok for c in mandatory):
+    elif release_sha and mandatory and all(c.result.ok for c in mandatory):
         verdict = Verdict.GO
     else:
         verdict = Verdict.PENDING
-        missing = [c["id"] for c in mandatory if not Result(c["result"]).ok]
+        missing = [c.id for c in mandatory if not c.result.ok]
         if missing:
             reasons.append("not yet PASS: " + ", ".join(missing))
     return Decision(

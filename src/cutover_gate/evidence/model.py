@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Self
 
-from cutover_gate.core.catalogue import DECIDE_WITHIN
+from cutover_gate.core.catalogue import DECIDE_WITHIN, Action
 from cutover_gate.core.clock import iso, utcnow
 
 
@@ -23,6 +23,13 @@ class Result(StrEnum):
     @property
     def ok(self) -> bool:
         return self in (Result.PASS, Result.WAIVED)
+
+
+class StepStatus(StrEnum):
+    """How a Gherkin step ended."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
 
 
 class JsonRecord:
@@ -43,9 +50,15 @@ class StepRecord(JsonRecord):
     nodeid: str
     step: str
     line: str | None
-    status: str  # PASS | FAIL
+    status: StepStatus
     at: str
     message: str = ""
+
+    def __post_init__(self) -> None:
+        self.status = StepStatus(self.status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status.value}
 
 
 @dataclass
@@ -53,17 +66,23 @@ class TriggerObservation(JsonRecord):
     """A rollback-matrix row observed, with the time the IC must decide by."""
 
     row: str
-    action: str
+    action: Action
     observed_at: str
     decide_by: str
     evidence: str
     line: str | None = None
 
+    def __post_init__(self) -> None:
+        self.action = Action(self.action)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "action": self.action.value}
+
     @classmethod
-    def observe(cls, row: str, action: str, evidence: str, line: str | None, at: datetime | None = None
+    def observe(cls, row: str, action: Action | str, evidence: str, line: str | None, at: datetime | None = None
                 ) -> TriggerObservation:
         when = at or utcnow()
-        return cls(row=row, action=action, observed_at=iso(when), decide_by=iso(when + DECIDE_WITHIN),
+        return cls(row=row, action=Action(action), observed_at=iso(when), decide_by=iso(when + DECIDE_WITHIN),
                    evidence=evidence, line=line)
 
 

@@ -17,7 +17,7 @@ from gherkin.dialect import Dialect
 from cutover_gate.core.catalogue import LANGS, LINES_BY_ID, TRIGGERS_BY_ID
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.redact import REDACTOR
-from cutover_gate.evidence.model import StepRecord, TriggerObservation
+from cutover_gate.evidence.model import StepRecord, StepStatus, TriggerObservation
 
 LINE_ATTR = "__cutover_line__"
 MAX_HTTP = 60
@@ -114,7 +114,7 @@ class Recorder:
     def begin_step(self, step_func: Callable[..., Any] | None) -> None:
         self.current_line = self.line_of(step_func)
 
-    def end_step(self, text: str, step_func: Callable[..., Any] | None, status: str, message: str = "") -> None:
+    def end_step(self, text: str, step_func: Callable[..., Any] | None, status: StepStatus, message: str = "") -> None:
         self.record.steps.append(StepRecord(nodeid=self.record.nodeid, step=REDACTOR.scrub(text),
                                             line=self.line_of(step_func), status=status, at=iso(utcnow()),
                                             message=REDACTOR.scrub(message)[:1000]))

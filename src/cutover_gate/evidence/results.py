@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cutover_gate.core.catalogue import smoke_lines
-from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
+from cutover_gate.evidence.model import LineResult, Result, StepStatus, TriggerObservation
 from cutover_gate.evidence.recording import ScenarioRecord
 
 
@@ -55,7 +55,7 @@ def _contiguous(indices: list[int]) -> bool:
 
 def scenario_results(run: ScenarioRun) -> dict[str, LineResult]:
     out: dict[str, LineResult] = {}
-    failing = next((s for s in run.steps if s.status == "FAIL"), None)
+    failing = next((s for s in run.steps if s.status is StepStatus.FAIL), None)
     for line in run.lines:
         idx = [i for i, s in enumerate(run.steps) if s.line == line]
         own = [run.steps[i] for i in idx]
@@ -71,8 +71,8 @@ def scenario_results(run: ScenarioRun) -> dict[str, LineResult]:
             out[line] = res(Result.NOT_RUN, run.message or "not run")
         elif not _contiguous(idx):
             out[line] = res(Result.FAIL, "feature error: the steps of this line are not contiguous in the scenario")
-        elif any(s.status == "FAIL" for s in own):
-            bad = next(s for s in own if s.status == "FAIL")
+        elif any(s.status is StepStatus.FAIL for s in own):
+            bad = next(s for s in own if s.status is StepStatus.FAIL)
             out[line] = res(Result.FAIL, f"step '{bad.step}': {bad.message}")
         elif run.outcome == "passed":
             out[line] = (res(proven, "") if own else res(Result.NOT_RUN, "no step of the scenario proved this line"))

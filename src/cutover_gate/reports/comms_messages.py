@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cutover_gate.checks.hypercare.rounds import WatchRound
 from cutover_gate.config.cutover_file import CommsFile
 from cutover_gate.core.catalogue import HC_FIRST_6H_WATCH, LINES_BY_ID, PHASES, TRIGGERS_BY_ID, Action, Line, lines_of
 from cutover_gate.core.clock import iso, parse_time
@@ -169,7 +170,7 @@ def rollback_causes(results: Mapping[str, LineResult], triggers: Iterable[Trigge
     failed = [lid for lid in LINES_BY_ID if lid in results and results[lid].result is Result.FAIL]
     rows: dict[str, TriggerObservation] = {}
     for t in triggers:
-        if t.action == Action.IMMEDIATE_ROLLBACK.value:
+        if t.action is Action.IMMEDIATE_ROLLBACK:
             rows.setdefault(t.row, t)
     return failed, list(rows.values())
 
@@ -198,10 +199,10 @@ def go_live_message(lang: str, at: str) -> Message:
     return Message("go_live", say(lang, "go_live"), at, key="go_live", level="success")
 
 
-def hold_message(lang: str, phases: Mapping[str, str], release_sha: str | None, cadence: Cadence,
+def hold_message(lang: str, phases: Mapping[str, Result], release_sha: str | None, cadence: Cadence,
                  at: str) -> Message:
     """No decision yet: which checkpoints are not PASS, and when the next update comes."""
-    open_ = [say(lang, "checkpoint", p, word(r, lang)) for p, r in phases.items() if p in PHASES and r != "PASS"]
+    open_ = [say(lang, "checkpoint", p, word(r, lang)) for p, r in phases.items() if p in PHASES and r != Result.PASS]
     return Message("hold", say(lang, "hold", open_, not release_sha, cadence.view()["update_every_minutes"]), at,
                    key=f"hold:{open_}:{bool(release_sha)}", level="warning")
 
@@ -215,7 +216,7 @@ def hypercare_message(lang: str, this_run: Mapping[str, LineResult], triggers: I
     raised: dict[str, TriggerObservation] = {}
     for t in triggers:
         raised.setdefault(t.row, t)
-    rollback = any(t.action == Action.IMMEDIATE_ROLLBACK.value for t in raised.values())
+    rollback = any(t.action is Action.IMMEDIATE_ROLLBACK for t in raised.values())
     status = "ACTION" if failed or rollback else "WATCH" if raised else "OK"
     hypercare_words: Any = environment(lang).get_template("hypercare_phrases.j2").module
     status_word = one_line(str(hypercare_words.status(status)))
@@ -226,7 +227,7 @@ def hypercare_message(lang: str, this_run: Mapping[str, LineResult], triggers: I
     watch = this_run.get(HC_FIRST_6H_WATCH)
     figures = watch.evidence.get("round") if watch else None
     if isinstance(figures, dict):
-        details.append(say(lang, "figures", figures))
+        details.append(say(lang, "figures", WatchRound.from_json(figures)))
     text = say(lang, "hypercare", "" if hours is None else f"{hours:.1f}", status_word, f"{next_minutes:g}")
     key = f"hypercare:{status}:{[line.id for line in failed]}:{sorted(raised)}"
     level = {"OK": "success", "WATCH": "warning"}.get(status, "failure")

@@ -28,7 +28,8 @@ from pytest_html import extras
 from cutover_gate.core.catalogue import LANGS, PHASES, TRIGGERS_BY_ID, Action
 from cutover_gate.core.clock import parse_time
 from cutover_gate.core.redact import REDACTOR
-from cutover_gate.decide.rules import Decision, Verdict
+from cutover_gate.decide.rules import ChecklistRow, Decision, Verdict
+from cutover_gate.evidence.model import Result
 from cutover_gate.evidence.recording import ScenarioRecord
 from cutover_gate.reports.render import TEMPLATES_DIR, one_line, word
 
@@ -117,7 +118,7 @@ def trigger_view(t: Any, lang: str, generated_at: str) -> dict[str, Any]:
     observed, by, now = parse_time(t.observed_at), parse_time(t.decide_by), parse_time(generated_at)
     minutes = round((by - observed).total_seconds() / 60) if observed and by else 5
     return {"row": t.row, "title": TRIGGERS_BY_ID[t.row].title(lang) if t.row in TRIGGERS_BY_ID else t.row,
-            "action": t.action, "line": t.line, "evidence": one_line(t.evidence), "minutes": minutes,
+            "action": t.action.value, "line": t.line, "evidence": one_line(t.evidence), "minutes": minutes,
             "observed": _stamp(observed, now), "decide_by": _stamp(by, now),
             "overdue": bool(by and now and now > by)}
 
@@ -143,23 +144,29 @@ def line_evidence(row: Mapping[str, Any], load: EvidenceLoader | None) -> dict[s
     return {**found, "file": ref} if any(found.values()) else None
 
 
+def row_view(row: ChecklistRow, load: EvidenceLoader | None) -> dict[str, Any]:
+    data = row.to_json()
+    return {**data, "evidence": line_evidence(data, load), "cause": cause(row.message), "raw": row.message}
+
+
 def panel_view(decision: Decision | None, lang: str, load: EvidenceLoader | None = None) -> dict[str, Any]:
     if decision is None:
         return {"decision": None, "verdict": "none", "colour": NO_DECISION_COLOUR}
     verdict = decision.decision.value
-    rows = [{**c, "evidence": line_evidence(c, load), "cause": cause(c.get("message")),
-             "raw": str(c.get("message") or "")} for c in decision.checklist]
+    rows = [row_view(c, load) for c in decision.checklist]
+    lines = list(zip(decision.checklist, rows, strict=True))
     triggers = [trigger_view(t, lang, decision.generated_at) for t in decision.triggers]
-    pending = [r for r in rows if r["mandatory"] and r["phase"] in PHASES and r["result"] not in ("PASS", "WAIVED")]
+    pending = [r for c, r in lines if c.mandatory and c.phase in PHASES and not c.result.ok]
     return {
         "decision": decision, "verdict": verdict, "verdict_word": word(verdict, lang),
         "colour": VERDICT_COLOURS[verdict], "release_sha": decision.release_sha, "target": decision.target,
         "env_name": decision.env_name, "decider": decision.decider, "generated_at": decision.generated_at,
         "immediate": [t for t in triggers if t["action"] == Action.IMMEDIATE_ROLLBACK.value],
         "monitor": [t for t in triggers if t["action"] != Action.IMMEDIATE_ROLLBACK.value],
-        "failing": sorted((r for r in rows if r["result"] == "FAIL"), key=lambda r: r["cause"]["kind"] == "blocked"),
+        "failing": sorted((r for c, r in lines if c.result is Result.FAIL),
+                          key=lambda r: r["cause"]["kind"] == "blocked"),
         "pending": pending if decision.decision is Verdict.PENDING else [],
-        "phases": [{"phase": p, "result": decision.phases.get(p, "NOT_RUN")} for p in PHASES],
+        "phases": [{"phase": p, "result": decision.phases.get(p, Result.NOT_RUN)} for p in PHASES],
         "other_reasons": [one_line(r) for r in decision.reasons if not _LINE_OR_TRIGGER.match(r)],
         "checklist": rows,
     }

@@ -7,13 +7,13 @@ document too: the actions and the section headings).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.checks.hypercare.judge import FAIL, Finding, Observation
-from cutover_gate.checks.hypercare.rounds import Stability, next_check_minutes
+from cutover_gate.checks.hypercare.rounds import Stability, WatchRound, next_check_minutes
 from cutover_gate.core.catalogue import DECIDE_WITHIN
 from cutover_gate.core.clock import iso
 from cutover_gate.reports.render import environment
@@ -77,7 +77,7 @@ def _actions(findings: Sequence[Finding], observed_at: datetime, hours_since_sta
     decide_by = iso(observed_at + DECIDE_WITHIN)
     out: list[dict[str, Any]] = []
     for f in findings:
-        kind = ("decide" if f.trigger else "fix") if f.severity == FAIL else "watch"
+        kind = ("decide" if f.trigger else "fix") if f.severity is FAIL else "watch"
         out.append({"kind": kind, "row": f.trigger, "by": decide_by, "message": f.message})
     if not findings:
         out.append({"kind": "no_action"})
@@ -93,18 +93,18 @@ def report_actions(findings: Sequence[Finding], observed_at: datetime, hours_sin
 
 
 def status_of(findings: Sequence[Finding]) -> str:
-    return "ACTION" if any(f.severity == FAIL for f in findings) else "WATCH" if findings else "OK"
+    return "ACTION" if any(f.severity is FAIL for f in findings) else "WATCH" if findings else "OK"
 
 
 def render_report(*, lang: str, number: int, release_sha: str | None, target: str, generated_at: datetime,
                   reference: datetime, obs: Observation, findings: Sequence[Finding], cfg: HypercareConfig,
-                  rounds: Sequence[Mapping[str, Any]], stable: Stability) -> str:
+                  rounds: Sequence[WatchRound], stable: Stability) -> str:
     hours = max(0.0, (generated_at - reference).total_seconds() / 3600)
     view = {
         "number": number, "hours": hours, "status": status_of(findings), "release_sha": release_sha,
         "target": target, "generated_at": iso(generated_at), "reference": iso(reference), "stable": stable,
         "metrics": metric_rows(obs, findings, cfg), "unavailable": obs.unavailable,
         "rows": sorted({f.trigger for f in findings if f.trigger}),
-        "actions": report_actions(findings, obs.at, hours, lang), "rounds": list(rounds)[-12:],
+        "actions": report_actions(findings, obs.at, hours, lang), "rounds": [r.to_json() for r in rounds[-12:]],
     }
     return environment(lang).get_template("hypercare_report.md.j2").render(view)

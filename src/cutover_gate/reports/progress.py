@@ -26,7 +26,7 @@ from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.derived import canary_report_line
 from cutover_gate.decide.rules import decide
 from cutover_gate.evidence.history import CutoverRecord, RecordError
-from cutover_gate.evidence.model import StepRecord
+from cutover_gate.evidence.model import StepRecord, StepStatus
 from cutover_gate.evidence.results import ScenarioRun, line_results, triggers_of
 from cutover_gate.reports.render import environment, one_line, word
 
@@ -104,7 +104,8 @@ class Progress:
         if len(message) > MESSAGE_MAX:
             message = message[:MESSAGE_MAX].rsplit(" ", 1)[0] + " ..."
         shown = {"status": step.status, "step": step.step, "message": message}
-        self.write(self._line("step", shown), **OUTCOME_MARKUP["passed" if step.status == "PASS" else "failed"])
+        outcome = "passed" if step.status is StepStatus.PASS else "failed"
+        self.write(self._line("step", shown), **OUTCOME_MARKUP[outcome])
 
     def test_done(self, report: pytest.TestReport, steps: Sequence[StepRecord]) -> None:
         outcome = outcome_of(report)

@@ -10,12 +10,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
 
 from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.checks.hypercare.finance import QueueView
 from cutover_gate.checks.hypercare.interval import CounterState, Interval
 from cutover_gate.checks.hypercare.recon import DailyRecon
+from cutover_gate.checks.hypercare.rounds import WatchRound
 from cutover_gate.checks.hypercare.signals import ErrorRate, PayoutRate
 from cutover_gate.core.catalogue import (
     ROW_LATENCY_SPIKE,
@@ -55,13 +56,20 @@ class Observation:
         return self.interval.p95_s if self.interval else None
 
 
-FAIL, MONITOR = "FAIL", "MONITOR"
+class Severity(StrEnum):
+    """A finding's weight: FAIL fails its check; MONITOR is watched (a MONITOR row of the rollback matrix)."""
+
+    FAIL = "FAIL"
+    MONITOR = "MONITOR"
+
+
+FAIL, MONITOR = Severity.FAIL, Severity.MONITOR
 
 
 @dataclass(frozen=True)
 class Finding:
     check: str
-    severity: str  # FAIL | MONITOR
+    severity: Severity
     message: str
     trigger: str | None = None
 
@@ -141,24 +149,24 @@ def spike(findings: Sequence[Finding]) -> str | None:
     return "; ".join(found)[:300] if found else None
 
 
-def round_summary(obs: Observation, findings: Sequence[Finding]) -> dict[str, Any]:
+def round_summary(obs: Observation, findings: Sequence[Finding]) -> WatchRound:
     """The compact form a round keeps in the cutover record (hc_first_6h_watch's evidence `rounds`)."""
     queue = obs.queue
-    return {
-        "at": iso(obs.at),
-        "ok": not any(f.severity == FAIL for f in findings),
-        "triggers": sorted({f.trigger for f in findings if f.trigger}),
-        "failures": [f.message[:200] for f in findings if f.severity == FAIL][:5],
-        "error_rate": obs.interval.rate.rate if obs.interval else None,
-        "p95_s": obs.p95_s,
-        "payout_failure_rate": obs.payouts.rate if obs.payouts else None,
-        "backlog": queue.backlog.total if queue else None,
-        "stuck": (queue.stuck_payouts.total + (queue.stuck_deposits.total if queue.stuck_deposits else 0)
-                  if queue else None),
-        "queue": queue.to_json() if queue else None,
-        "interval": obs.interval.to_json() if obs.interval else None,
-        "spike": spike(findings),
-        "restart": obs.interval.reset if obs.interval else None,
-        "recon": obs.recon.summary() if obs.recon else None,
-        "counters": obs.counters.to_json() if obs.counters else None,
-    }
+    return WatchRound(
+        at=iso(obs.at),
+        ok=not any(f.severity is Severity.FAIL for f in findings),
+        triggers=sorted({f.trigger for f in findings if f.trigger}),
+        failures=[f.message[:200] for f in findings if f.severity is Severity.FAIL][:5],
+        error_rate=obs.interval.rate.rate if obs.interval else None,
+        p95_s=obs.p95_s,
+        payout_failure_rate=obs.payouts.rate if obs.payouts else None,
+        backlog=queue.backlog.total if queue else None,
+        stuck=(queue.stuck_payouts.total + (queue.stuck_deposits.total if queue.stuck_deposits else 0)
+               if queue else None),
+        queue=queue.to_json() if queue else None,
+        interval=obs.interval.to_json() if obs.interval else None,
+        spike=spike(findings),
+        restart=obs.interval.reset if obs.interval else None,
+        recon=obs.recon.summary() if obs.recon else None,
+        counters=obs.counters.to_json() if obs.counters else None,
+    )

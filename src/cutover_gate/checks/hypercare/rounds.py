@@ -1,15 +1,16 @@
 """Across the watch rounds a release has on record: 72 hours stable, the first hours after T-0, the runbook's
 cadence, and what the record keeps of each round.
 
-A round is kept as the compact summary `judge.round_summary` makes: its time, verdict, triggers, the interval it
+A round is kept as a `WatchRound` (made by `judge.round_summary`): its time, verdict, triggers, the interval it
 judged (from, to, requests, 5xx, p95, whether it saw a spike) and its counter state, the next round's baseline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from cutover_gate.core.clock import iso, parse_time
@@ -17,34 +18,108 @@ from cutover_gate.core.clock import iso, parse_time
 MAX_ROUNDS = 200
 
 
-def clean(summary: Mapping[str, Any]) -> bool:
-    return bool(summary.get("ok")) and not summary.get("triggers")
+@dataclass
+class WatchRound:
+    """One watch round as the record keeps it (hc_first_6h_watch's evidence `rounds`, the control report's `round`).
+
+    `queue`, `interval`, `recon` and `counters` are the JSON of the round's QueueView, Interval, DailyRecon summary and
+    CounterState. A round read back is written back as it was, its keys in their order: a key it lacked (a round an
+    earlier version kept, a counter state the record dropped) stays out, a key unknown here stays in."""
+
+    at: str
+    ok: bool
+    triggers: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    error_rate: float | None = None
+    p95_s: float | None = None
+    payout_failure_rate: float | None = None
+    backlog: int | None = None
+    stuck: int | None = None
+    queue: dict[str, Any] | None = None
+    interval: dict[str, Any] | None = None
+    spike: str | None = None
+    restart: str | None = None
+    recon: dict[str, Any] | None = None
+    counters: dict[str, Any] | None = None
+    alerts_firing: list[str] | str | None = None
+    """The alerts firing for the target when the round asked Prometheus (their names, or why they were not read);
+    None when it did not ask (and then the JSON has no such key)."""
+    stated: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    """The keys of the round's JSON in their order, when it was read back (None: a round of this run)."""
+    unknown: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Keys of the round on record this version does not know, kept as they are."""
+
+    @property
+    def interval_from(self) -> datetime | None:
+        """Where the interval the round judged began (None: since the counters started, or no interval)."""
+        return parse_time(self.interval.get("from")) if self.interval is not None else None
+
+    @property
+    def interval_reset(self) -> Any:
+        """Why the platform's counters restarted inside the interval the round judged (falsy: they did not)."""
+        return self.interval.get("reset") if self.interval is not None else None
+
+    @property
+    def clean(self) -> bool:
+        return bool(self.ok) and not self.triggers
+
+    def without_state(self) -> WatchRound:
+        """The round without its counter state (the record keeps only the latest rounds' states)."""
+        return replace(self, counters=None, stated=tuple(key for key in self.to_json() if key != "counters"))
+
+    def to_json(self) -> dict[str, Any]:
+        data = {key: getattr(self, key) for key in _KEYS}
+        if self.alerts_firing is not None:
+            data["alerts_firing"] = self.alerts_firing
+        data.update(self.unknown)
+        return data if self.stated is None else {key: data[key] for key in self.stated if key in data}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WatchRound:
+        known = {key: data[key] for key in (*_KEYS, "alerts_firing") if key in data}
+        return cls(**{"at": None, "ok": False, **known}, stated=tuple(data),
+                   unknown={key: value for key, value in data.items() if key not in known})
 
 
-def dated(rounds: Sequence[Mapping[str, Any]]) -> list[tuple[datetime, Mapping[str, Any]]]:
-    return sorted(((ts, r) for r in rounds if (ts := parse_time(r.get("at"))) is not None), key=lambda p: p[0])
+_KEYS: tuple[str, ...] = tuple(f.name for f in fields(WatchRound) if f.name not in ("alerts_firing", "stated",
+                                                                                     "unknown"))
+"""The keys of a round's JSON, in their order (the alerts firing follow when the round has them)."""
 
 
-def kept(rounds: Sequence[Mapping[str, Any]], summary: Mapping[str, Any], *, states_kept: int = 48
-         ) -> list[dict[str, Any]]:
+def on_record(rounds: Any) -> list[WatchRound]:
+    """The rounds a line's evidence keeps (`rounds`), as WatchRounds; what is not a round is left out."""
+    return [WatchRound.from_json(r) for r in rounds or [] if isinstance(r, Mapping)]
+
+
+def dated(rounds: Sequence[WatchRound]) -> list[tuple[datetime, WatchRound]]:
+    return sorted(((ts, r) for r in rounds if (ts := parse_time(r.at)) is not None), key=lambda p: p[0])
+
+
+def kept(rounds: Sequence[WatchRound], summary: WatchRound, *, states_kept: int = 48) -> list[WatchRound]:
     """The rounds on record with this round's summary (replacing one of the same time), at most MAX_ROUNDS. Only the
     latest `states_kept` keep their counter state: the next interval needs the last one, the rest bound the size."""
-    out: list[dict[str, Any]] = [dict(r) for r in rounds if r.get("at") != summary.get("at")]
-    out = [*out, dict(summary)][-MAX_ROUNDS:]
-    for r in out[:max(0, len(out) - states_kept)]:
-        r.pop("counters", None)
-    return out
+    out = [*(r for r in rounds if r.at != summary.at), summary][-MAX_ROUNDS:]
+    cut = max(0, len(out) - states_kept)
+    return [r.without_state() for r in out[:cut]] + out[cut:]
+
+
+class Steadiness(StrEnum):
+    """Whether the release has been stable for the hours hypercare asks for."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    OPEN = "OPEN"
 
 
 @dataclass(frozen=True)
 class Stability:
-    verdict: str  # PASS | FAIL | OPEN
+    verdict: Steadiness
     message: str
     clean_hours: float = 0.0
     clean_rounds: int = 0
 
 
-def stability(rounds: Sequence[Mapping[str, Any]], *, hours: float = 72.0, max_gap_hours: float = 8.0
+def stability(rounds: Sequence[WatchRound], *, hours: float = 72.0, max_gap_hours: float = 8.0
               ) -> Stability:
     """PASS when the latest clean rounds (no failure, no trigger) run back unbroken over at least `hours`.
 
@@ -55,31 +130,32 @@ def stability(rounds: Sequence[Mapping[str, Any]], *, hours: float = 72.0, max_g
     """
     ordered = dated(rounds)
     if not ordered:
-        return Stability("OPEN", "no hypercare watch round on record for this release")
+        return Stability(Steadiness.OPEN, "no hypercare watch round on record for this release")
     latest_at, latest = ordered[-1]
-    if not latest.get("ok"):
-        why = "; ".join([*latest.get("failures", []), *(f"trigger {t}" for t in latest.get("triggers", []))])
-        return Stability("FAIL", f"not stable: the latest watch round ({iso(latest_at)}) found {why or 'a problem'}")
-    if latest.get("triggers"):
-        return Stability("OPEN", f"the latest watch round ({iso(latest_at)}) observed "
-                         f"{', '.join(latest['triggers'])}: the 72 h clock restarts after it")
+    if not latest.ok:
+        why = "; ".join([*latest.failures, *(f"trigger {t}" for t in latest.triggers)])
+        return Stability(Steadiness.FAIL,
+                         f"not stable: the latest watch round ({iso(latest_at)}) found {why or 'a problem'}")
+    if latest.triggers:
+        return Stability(Steadiness.OPEN, f"the latest watch round ({iso(latest_at)}) observed "
+                         f"{', '.join(latest.triggers)}: the 72 h clock restarts after it")
     start_at, streak, broke = latest_at, 1, ""
     for (ts, r), next_ts in zip(reversed(ordered[:-1]), reversed([t for t, _ in ordered[1:]]), strict=True):
         gap_h = (next_ts - ts).total_seconds() / 3600
         if gap_h > max_gap_hours:
             broke = f"; the clock restarted after a {gap_h:.1f} h gap without a watch round (after {iso(ts)})"
             break
-        if not clean(r):
-            rows = ", ".join(r.get("triggers") or []) or "FAIL"
+        if not r.clean:
+            rows = ", ".join(r.triggers or []) or "FAIL"
             broke = f"; the clock restarted after the round at {iso(ts)} ({rows})"
             break
         start_at, streak = ts, streak + 1
     span_h = (latest_at - start_at).total_seconds() / 3600
     if span_h >= hours:
-        return Stability("PASS", f"stable: {streak} clean watch rounds over {span_h:.1f} h since {iso(start_at)}",
-                         span_h, streak)
-    return Stability("OPEN", f"stable so far for {span_h:.1f} h of {hours:g} h ({streak} clean watch round(s) since "
-                     f"{iso(start_at)}){broke}; keep the hypercare routine running", span_h, streak)
+        return Stability(Steadiness.PASS, f"stable: {streak} clean watch rounds over {span_h:.1f} h since "
+                         f"{iso(start_at)}", span_h, streak)
+    return Stability(Steadiness.OPEN, f"stable so far for {span_h:.1f} h of {hours:g} h ({streak} clean watch round(s) "
+                     f"since {iso(start_at)}){broke}; keep the hypercare routine running", span_h, streak)
 
 
 @dataclass(frozen=True)
@@ -90,25 +166,24 @@ class Window:
     message: str
 
 
-def first_hours(rounds: Sequence[Mapping[str, Any]], start: datetime | None, *, hours: float = 2.0) -> Window:
+def first_hours(rounds: Sequence[WatchRound], start: datetime | None, *, hours: float = 2.0) -> Window:
     """The runbook's "no 5xx spike in the first 2 hours (normal baseline)": every round whose interval overlaps
     [T-0, T-0 + hours] saw no spike, and the intervals on record reach from T-0 to T-0 + hours unbroken."""
-    ordered = [(ts, r) for ts, r in dated(rounds) if isinstance(r.get("interval"), Mapping)]
+    ordered = [(ts, r) for ts, r in dated(rounds) if isinstance(r.interval, Mapping)]
     if start is None:
         return Window(None, "no T-0 time on record: the first hours cannot be placed")
     end = start + timedelta(hours=hours)
     overlapping = []
     for ts, r in ordered:
-        interval = r["interval"]
-        began = parse_time(interval.get("from"))
+        began = r.interval_from
         if ts >= start and (began is None or began < end):
             overlapping.append((ts, began, r))
-    spikes = [f"the round at {iso(ts)} ({r.get('spike')})" for ts, _, r in overlapping if r.get("spike")]
+    spikes = [f"the round at {iso(ts)} ({r.spike})" for ts, _, r in overlapping if r.spike]
     if spikes:
         return Window(False, f"a 5xx spike in the first {hours:g} h after T-0 ({iso(start)}): " + "; ".join(spikes))
     if not overlapping:
         return Window(None, f"no watch round yet covers the first {hours:g} h after T-0 ({iso(start)})")
-    restarts = [f"{iso(ts)} ({r['interval'].get('reset')})" for ts, _, r in overlapping if r["interval"].get("reset")]
+    restarts = [f"{iso(ts)} ({r.interval_reset})" for ts, _, r in overlapping if r.interval_reset]
     if restarts:
         return Window(None, f"the platform restarted in the first {hours:g} h (the round at {restarts[0]}): what it "
                       "served before the restart is unseen, so no spike can be ruled out")
