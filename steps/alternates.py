@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from pytest_bdd import then, when
 
+from cutover_gate.checks import kit as declared
 from cutover_gate.checks.canary import Balance, balance, withdrawal_state
+from cutover_gate.checks.declared import Write
 from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, ROW_PAYOUT_WITHDRAW_HTTP_ERROR
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
@@ -41,10 +43,13 @@ def paths_of(target: TargetClient) -> list[Path]:
     return [Path(review, settle) for review, settle in target.profile.alternate_paths()]
 
 
-def _act(target: TargetClient, kit: Kit, evidence: Evidence, path: Path, call: str, what: str) -> None:
+def _act(target: TargetClient, kit: Kit, evidence: Evidence, path: Path, write: Write, what: str) -> None:
+    slots = {"review": path.review, "paid": path.settle}
+    call = write.call_of(target.profile, **slots)
     try:
-        resp = target.call(call, admin=kit.admin, tx_id=path.tx_id, action=target.profile.value("actions", "approve"),
-                           reason=f"cutover alternate path {what}", key=f"gate-alt-{uuid.uuid4()}")
+        resp = write.send(target, slots=slots, admin=kit.admin, tx_id=path.tx_id,
+                          action=target.profile.value("actions", "approve"), reason=f"cutover alternate path {what}",
+                          key=f"gate-alt-{uuid.uuid4()}")
     except TargetUnreachable as exc:
         evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, f"{what} through calls.{call} got no answer: {exc}")
         raise
@@ -63,9 +68,10 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> Alternates:
     for path in found.paths:
         spend(kit.shared, kit.budget, kit.amount, f"the alternate path {path.name}")
         path.before = balance(target, kit.player.token)
-        resp = target.call("withdraw", player=kit.player.token, key=f"gate-alt-{uuid.uuid4()}",
-                           amount=f"{kit.amount:.2f}", method=p.value("canary", "withdraw_method"),
-                           address=p.value("canary", "withdraw_address")).ok(f"kit withdrawal for {path.name}")
+        resp = declared.ALTERNATE_WITHDRAW.send(target, player=kit.player.token, key=f"gate-alt-{uuid.uuid4()}",
+                                                amount=kit.amount, method=p.value("canary", "withdraw_method"),
+                                                address=p.value("canary", "withdraw_address")
+                                                ).ok(f"kit withdrawal for {path.name}")
         path.tx_id = str(resp.answer("tx_id"))
         kit.shared.footprint.withdrawal(path.tx_id, kit.amount, f"alternate path {path.name}")
     return found
@@ -75,9 +81,10 @@ def _through_each(alternates: Alternates, kit: Kit, target: TargetClient, eviden
                   what: str, state: str) -> None:
     """Each path's `step` call ("review" or "settle") on its withdrawal, then the platform's own view of it."""
     wanted = target.profile.state(state)
+    write = declared.ALTERNATE_APPROVE if step == "review" else declared.ALTERNATE_PAID
     for path in alternates.paths:
         call = getattr(path, step)
-        _act(target, kit, evidence, path, call, what)
+        _act(target, kit, evidence, path, write, what)
         shown = withdrawal_state(target, kit.admin, path.tx_id)
         evidence.put(f"{path.name} {step}", shown)
         if shown != wanted:

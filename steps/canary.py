@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from pytest_bdd import given, then, when
 
+from cutover_gate.checks import money_loop as loop
 from cutover_gate.checks.canary import (
+    Balance,
     CanaryPlayer,
     admin_wallet,
     balance,
@@ -25,8 +27,9 @@ from cutover_gate.checks.canary import (
     wait_for_deposit,
     withdrawal_state,
 )
+from cutover_gate.checks.declared import Write
+from cutover_gate.checks.money_loop import fmt as _fmt
 from cutover_gate.core.catalogue import (
-    ROW_LEDGER_INVARIANT_BREACH,
     ROW_PAYOUT_WITHDRAW_HTTP_ERROR,
     T0_ADMIN_APPROVE,
     T0_DEPOSIT,
@@ -59,19 +62,30 @@ class Canary:
     deposit_state: str | None = None
     deposit_key: str = field(default="", repr=False)
     withdraw_tx: str | None = None
-    settle: tuple[str, str] = ("withdrawal_mark_paid", "")
-    """The call that took the withdrawal to paid (flows.payout) and its idempotency key, for the replay."""
+    settle_key: str = ""
+    """The idempotency key of the call that took the withdrawal to paid (flows.payout), for the replay."""
+
+    @property
+    def start(self) -> Balance:
+        return Balance(self.start_available, self.start_held)
 
 
-def _fmt(value: Decimal) -> str:
-    return f"{value:.2f}"
+def judged(evidence: Evidence, breach: loop.Breach | str | None) -> None:
+    """A check's finding (checks/money_loop.py): its rollback-matrix trigger, then the line's FAIL."""
+    if breach is None:
+        return
+    if isinstance(breach, str):
+        raise CheckFailed(breach)
+    if breach.row:
+        evidence.trigger(breach.row, breach.why)
+    raise CheckFailed(breach.message)
 
 
-def _money_call(target: TargetClient, evidence: Evidence, what: str, call: str, **kw: Any) -> Response:
+def _money_call(target: TargetClient, evidence: Evidence, what: str, write: Write, **kw: Any) -> Response:
     """A withdraw or payout call of the canary: a 404/5xx, or no answer at all (a hang, a dead target), is the
     rollback matrix's "payout/withdraw 404/5xx"."""
     try:
-        resp = target.call(call, **kw)
+        resp = write.send(target, **kw)
     except TargetUnreachable as exc:
         evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, f"{what} got no answer: {exc}")
         raise
@@ -87,12 +101,7 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
     start_surveys(request, target, shared)
     settings = gate.settings
     cfg = settings.canary
-    for name, amount in (("deposit", cfg.deposit_amount), ("withdraw", cfg.withdraw_amount)):
-        if amount > cfg.max_amount:
-            raise CheckFailed(f"canary {name} amount {amount} exceeds the hard cap {cfg.max_amount}; a cutover "
-                              "refuses to move more than the cap")
-    if cfg.withdraw_amount > cfg.deposit_amount:
-        raise CheckFailed(f"canary withdraw {cfg.withdraw_amount} exceeds the deposit {cfg.deposit_amount}")
+    judged(evidence, loop.amounts_refused(cfg))
     admin = admin_session(target, gate, shared)
     player = canary_of(target, gate, shared)
     bal = balance(target, player.token)
@@ -111,9 +120,8 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
 @proves(T0_DEPOSIT)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     key = f"canary-deposit-{uuid.uuid4()}"
-    resp = target.call(target.profile.deposit_call(canary.deposit_method), player=canary.player.token, key=key,
-                       amount=_fmt(canary.deposit_amount),
-                       method=canary.deposit_method).ok("canary deposit")
+    resp = loop.DEPOSIT.send(target, slots={"method": canary.deposit_method}, player=canary.player.token, key=key,
+                             amount=canary.deposit_amount).ok("canary deposit")
     canary.deposit_tx = str(resp.answer("tx_id"))
     canary.deposit_state = str(resp.answer("state"))
     canary.deposit_key = key
@@ -132,14 +140,8 @@ def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> N
     completion = completion_of(target, canary.deposit_method)
     evidence.put("deposit_completion", completion)
     done = target.profile.state("deposit_completed")
-    if completion == "sync":
-        if canary.deposit_state != done:
-            raise CheckFailed(f"a '{canary.deposit_method}' deposit completes in its answer (flows.deposit), but it "
-                              f"answered '{canary.deposit_state}'")
-    else:
-        if completion == "webhook" and canary.deposit_state == done:
-            raise CheckFailed(f"a '{canary.deposit_method}' deposit answered '{done}' at once, before any PSP "
-                              "webhook could arrive")
+    judged(evidence, loop.deposit_answer_wrong(completion, canary.deposit_method, canary.deposit_state, done))
+    if completion != "sync":
         canary.deposit_state = wait_for_deposit(target, canary.player.token, canary.deposit_tx, gate.settings.canary)
         if completion == "webhook":
             evidence.put("deposit_webhook_verified", True)
@@ -153,13 +155,7 @@ def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> N
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     bal = balance(target, canary.player.token)
     evidence.put(canary_keys.AVAILABLE_AFTER_DEPOSIT, _fmt(bal.available))
-    expected = canary.start_available + canary.deposit_amount
-    if bal.available != expected or bal.held != canary.start_held:
-        if bal.available > expected:
-            evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"deposit credited {bal.available - canary.start_available}"
-                             f" for a deposit of {canary.deposit_amount}")
-        raise CheckFailed(f"after the deposit available is {_fmt(bal.available)} (expected {_fmt(expected)}) and "
-                          f"held {_fmt(bal.held)} (expected {_fmt(canary.start_held)})")
+    judged(evidence, loop.deposit_credited(canary.start, canary.deposit_amount, bal))
 
 
 @then("replaying the deposit request returns the same transaction and credits nothing")
@@ -167,19 +163,13 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves(T0_DEPOSIT)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     before = balance(target, canary.player.token)
-    resp = target.call(target.profile.deposit_call(canary.deposit_method), player=canary.player.token,
-                       key=canary.deposit_key,
-                       amount=_fmt(canary.deposit_amount), method=canary.deposit_method)
+    resp = loop.DEPOSIT_REPLAY.send(target, slots={"method": canary.deposit_method}, player=canary.player.token,
+                                    key=canary.deposit_key, amount=canary.deposit_amount)
     resp.ok("deposit replay with the same Idempotency-Key")
     same = str(resp.answer("tx_id")) == canary.deposit_tx
     after = balance(target, canary.player.token)
     evidence.put(canary_keys.DEPOSIT_REPLAY_SAME_TX, same)
-    if not same:
-        raise CheckFailed("the deposit replay created another transaction instead of returning the first")
-    if after.available != before.available:
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"deposit replay credited {after.available - before.available}")
-        raise CheckFailed(f"the deposit replay credited the wallet again: available {_fmt(before.available)} -> "
-                          f"{_fmt(after.available)}")
+    judged(evidence, loop.deposit_replayed(same, before, after))
 
 
 @when("the canary requests a withdrawal of the withdraw amount")
@@ -187,8 +177,8 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves(T0_WITHDRAW_REQUEST)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
-    resp = _money_call(target, evidence, "withdraw request", "withdraw", player=canary.player.token,
-                       amount=_fmt(canary.withdraw_amount), method=p.value("canary", "withdraw_method"),
+    resp = _money_call(target, evidence, "withdraw request", loop.WITHDRAW, player=canary.player.token,
+                       amount=canary.withdraw_amount, method=p.value("canary", "withdraw_method"),
                        address=p.value("canary", "withdraw_address"))
     resp.ok("canary withdraw request")
     canary.withdraw_tx = str(resp.answer("tx_id"))
@@ -197,8 +187,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     evidence.put(canary_keys.WITHDRAW_TX_ID, canary.withdraw_tx)
     evidence.put(canary_keys.WITHDRAW_AMOUNT, _fmt(canary.withdraw_amount))
     evidence.put(canary_keys.LAST_WITHDRAW_STATE, state)
-    if state != p.state("withdraw_requested"):
-        raise CheckFailed(f"the withdrawal is '{state}', expected '{p.state('withdraw_requested')}'")
+    judged(evidence, loop.state_wrong(state, p.state("withdraw_requested")))
 
 
 @then("available fell and held rose by exactly the withdraw amount")
@@ -208,21 +197,15 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     bal = balance(target, canary.player.token)
     evidence.put(canary_keys.AVAILABLE_AFTER_WITHDRAW, _fmt(bal.available))
     evidence.put(canary_keys.HELD_AFTER_WITHDRAW, _fmt(bal.held))
-    exp_avail = canary.start_available + canary.deposit_amount - canary.withdraw_amount
-    exp_held = canary.start_held + canary.withdraw_amount
-    if bal.available != exp_avail or bal.held != exp_held:
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"after withdraw request available {_fmt(bal.available)}/held "
-                         f"{_fmt(bal.held)}, expected {_fmt(exp_avail)}/{_fmt(exp_held)}")
-        raise CheckFailed(f"after the withdraw request available is {_fmt(bal.available)} (expected {_fmt(exp_avail)})"
-                          f" and held {_fmt(bal.held)} (expected {_fmt(exp_held)})")
+    judged(evidence, loop.withdrawal_held(canary.start, canary.deposit_amount, canary.withdraw_amount, bal))
 
 
-def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, call: str, what: str, answer_key: str,
+def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, write: Write, what: str, answer_key: str,
                   **values: str) -> None:
     """An admin action on the canary withdrawal; the state the platform answered (`answer_key`) is where the money
     is now."""
     assert canary.withdraw_tx is not None
-    resp = _money_call(target, evidence, f"withdrawal {what}", call, admin=canary.admin, tx_id=canary.withdraw_tx,
+    resp = _money_call(target, evidence, f"withdrawal {what}", write, admin=canary.admin, tx_id=canary.withdraw_tx,
                        **values)
     resp.ok(f"admin {what}")
     try:
@@ -239,16 +222,14 @@ def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state
     shown = withdrawal_state(target, canary.admin, canary.withdraw_tx)
     evidence.put(key, shown)
     evidence.put(canary_keys.LAST_WITHDRAW_STATE, shown, line=T0_WITHDRAW_REQUEST)
-    expected = target.profile.state(state)
-    if shown != expected:
-        raise CheckFailed(f"after {what} the platform reports the withdrawal '{shown}', expected '{expected}'")
+    judged(evidence, loop.shown_state_wrong(what, shown, target.profile.state(state)))
 
 
 @when("the admin approves the withdrawal")
 @when("admin çekimi onaylar")
 @proves(T0_ADMIN_APPROVE)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _admin_action(canary, target, evidence, "withdrawal_review", "approve", canary_keys.APPROVE_ANSWER_STATE,
+    _admin_action(canary, target, evidence, loop.APPROVE, "approve", canary_keys.APPROVE_ANSWER_STATE,
                   action=target.profile.value("actions", "approve"), reason="go-live canary")
     evidence.put(canary_keys.APPROVED_AT, iso(utcnow()))
 
@@ -265,9 +246,10 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves(T0_MARK_PAID)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     call = target.profile.settle_call()
-    canary.settle = (call, f"canary-payout-{uuid.uuid4()}")
-    _admin_action(canary, target, evidence, call, "mark paid" if call == "withdrawal_mark_paid" else "payout",
-                  canary_keys.PAID_ANSWER_STATE, reason="go-live canary", key=canary.settle[1])
+    canary.settle_key = f"canary-payout-{uuid.uuid4()}"
+    _admin_action(canary, target, evidence, loop.settle_write(target.profile),
+                  "mark paid" if call == "withdrawal_mark_paid" else "payout",
+                  canary_keys.PAID_ANSWER_STATE, reason="go-live canary", key=canary.settle_key)
     assert canary.withdraw_tx is not None
     look_after(target, canary.player.token, canary.admin, canary.withdraw_tx, canary.player.player_id)
     evidence.put("settled_by", f"calls.{call} (flows.payout = {target.profile.flows.payout})")
@@ -288,17 +270,12 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves(T0_LEDGER_SETTLEMENT)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     bal = balance(target, canary.player.token)
-    exp_avail = canary.start_available + canary.deposit_amount - canary.withdraw_amount
-    exp_held = canary.start_held
+    expected = loop.settled(canary.start, canary.deposit_amount, canary.withdraw_amount)
     evidence.put(canary_keys.AVAILABLE_FINAL, _fmt(bal.available))
     evidence.put(canary_keys.HELD_FINAL, _fmt(bal.held))
-    evidence.put(canary_keys.EXPECTED_AVAILABLE, _fmt(exp_avail))
-    evidence.put(canary_keys.EXPECTED_HELD, _fmt(exp_held))
-    if bal.available != exp_avail or bal.held != exp_held:
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"after settlement available {_fmt(bal.available)}/held "
-                         f"{_fmt(bal.held)}, expected {_fmt(exp_avail)}/{_fmt(exp_held)}")
-        raise CheckFailed(f"after settlement available is {_fmt(bal.available)} (expected {_fmt(exp_avail)}) and held "
-                          f"{_fmt(bal.held)} (expected {_fmt(exp_held)})")
+    evidence.put(canary_keys.EXPECTED_AVAILABLE, _fmt(expected.available))
+    evidence.put(canary_keys.EXPECTED_HELD, _fmt(expected.held))
+    judged(evidence, loop.settlement_exact(canary.start, canary.deposit_amount, canary.withdraw_amount, bal))
 
 
 @then("the database and the admin view agree with the player's balances")
@@ -308,19 +285,14 @@ def _(canary: Canary, target: TargetClient, database: Database, evidence: Eviden
     api = balance(target, canary.player.token)
     admin_view = admin_wallet(target, canary.admin, canary.player.player_id)
     rows = database.query("wallet", {"player_id": canary.player.player_id})
-    if len(rows) != 1:
-        raise CheckFailed(f"the database holds {len(rows)} wallet rows for the canary player, expected 1")
+    judged(evidence, loop.wallet_rows_wrong(len(rows)))
     db_avail = to_decimal(rows[0]["available"], "database available")
     db_held = to_decimal(rows[0]["held"], "database held")
     evidence.put(canary_keys.DB_AVAILABLE, _fmt(db_avail))
     evidence.put(canary_keys.DB_HELD, _fmt(db_held))
     evidence.put(canary_keys.LEDGER_REFS, [canary.deposit_tx, canary.withdraw_tx])
-    views = {"player API": (api.available, api.held), "admin API": (admin_view.available, admin_view.held),
-             "database": (db_avail, db_held)}
-    if len(set(views.values())) != 1:
-        shown = ", ".join(f"{k} {_fmt(a)}/{_fmt(h)}" for k, (a, h) in views.items())
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"balances disagree: {shown}")
-        raise CheckFailed(f"available/held disagree between views: {shown}")
+    judged(evidence, loop.views_agree({"player API": api, "admin API": admin_view,
+                                       "database": Balance(db_avail, db_held)}))
 
 
 @then("replaying mark-paid moves no money")
@@ -329,12 +301,7 @@ def _(canary: Canary, target: TargetClient, database: Database, evidence: Eviden
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     assert canary.withdraw_tx is not None
     before = balance(target, canary.player.token)
-    call, key = canary.settle
-    resp = target.call(call, admin=canary.admin, tx_id=canary.withdraw_tx, reason="go-live canary replay", key=key)
-    if resp.status not in (200, 409):
-        raise CheckFailed(f"the {call} replay answered {resp.status}, expected 200 (idempotent) or 409")
-    after = balance(target, canary.player.token)
-    if (after.available, after.held) != (before.available, before.held):
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, "mark-paid replay moved money")
-        raise CheckFailed(f"mark-paid replay moved money: {_fmt(before.available)}/{_fmt(before.held)} -> "
-                          f"{_fmt(after.available)}/{_fmt(after.held)}")
+    resp = loop.SETTLE_REPLAY.send(target, admin=canary.admin, tx_id=canary.withdraw_tx,
+                                   reason="go-live canary replay", key=canary.settle_key)
+    judged(evidence, loop.settle_replay_answer(target.profile.settle_call(), resp.status))
+    judged(evidence, loop.settle_replay_moved(before, balance(target, canary.player.token)))

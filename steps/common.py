@@ -15,6 +15,8 @@ from pytest_bdd import given, then, when
 
 from cutover_gate.checks import discovery
 from cutover_gate.checks.canary import Balance, CanaryPlayer, Footprint, provision_canary
+from cutover_gate.checks.declared import Write
+from cutover_gate.checks.sessions import ADMIN_LOGIN_CHECK, ADMIN_SESSION, WRONG_PASSWORD
 from cutover_gate.config import route_catalogue
 from cutover_gate.config.cutover_file import KitBudget
 from cutover_gate.core.catalogue import (
@@ -177,12 +179,13 @@ def _(target: TargetClient, evidence: Evidence, shared: Shared, request: pytest.
     evidence.put("reachable_status", resp.status)
 
 
-def admin_login(target: TargetClient, gate: Gate, password: Secret | None = None) -> Response:
+def admin_login(target: TargetClient, gate: Gate, write: Write, password: Secret | None = None) -> Response:
+    """An admin login, as `write` declares it (the run's session, the login check, a wrong password)."""
     email = gate.settings.admin_email
     password = password or gate.settings.secret("admin_password")
     if not email or password is None:
         raise CheckFailed("admin credentials missing: set CUTOVER_ADMIN_EMAIL and CUTOVER_ADMIN_PASSWORD")
-    return target.call("admin_login", email=email, password=password.reveal(), changes_data=False)
+    return write.send(target, email=email, password=password.reveal(), changes_data=False)
 
 
 def admin_token_from(resp: Response, target: TargetClient, email: str | None) -> Secret:
@@ -200,7 +203,7 @@ def admin_token_from(resp: Response, target: TargetClient, email: str | None) ->
 def admin_session(target: TargetClient, gate: Gate, shared: Shared) -> Secret:
     """The run's admin session: one login, reused by every scenario."""
     if shared.admin is None:
-        shared.admin = admin_token_from(admin_login(target, gate), target, gate.settings.admin_email)
+        shared.admin = admin_token_from(admin_login(target, gate, ADMIN_SESSION), target, gate.settings.admin_email)
     return shared.admin
 
 
@@ -226,7 +229,7 @@ def _(target: TargetClient, gate: Gate, shared: Shared) -> Secret:
 @when("the admin logs in", target_fixture="admin_login_response")
 @when("admin giriş yapar", target_fixture="admin_login_response")
 def _(target: TargetClient, gate: Gate) -> Response:
-    return admin_login(target, gate)
+    return admin_login(target, gate, ADMIN_LOGIN_CHECK)
 
 
 @then("the admin receives a bearer token", target_fixture="admin_token")
@@ -289,7 +292,7 @@ def read_once(target: TargetClient, evidence: Evidence, key: str, read: Callable
 def _(target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     password = gate.settings.secret("admin_password")
     wrong = Secret(f"wrong-{password.reveal()[::-1] if password else 'password'}-cutover-probe", "wrong password")
-    resp = admin_login(target, gate, wrong)
+    resp = admin_login(target, gate, WRONG_PASSWORD, wrong)
     evidence.put("wrong_password_status", resp.status)
     if resp.status in (401, 403):
         return

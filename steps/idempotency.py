@@ -5,11 +5,12 @@ webhook kit's canary and leave nothing held behind."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 from pytest_bdd import then
 
+from cutover_gate.checks import kit as declared
 from cutover_gate.checks.canary import balance
+from cutover_gate.checks.declared import CONFLICT_STEP
 from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
@@ -26,7 +27,8 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     before = balance(target, kit.player.token)
     method = gate.settings.canary.deposit_method
     call = p.deposit_call(method)
-    resp = target.call(call, player=kit.player.token, with_key=False, amount=f"{kit.amount:.2f}", method=method)
+    resp = declared.NO_KEY_DEPOSIT.send(target, slots={"method": method}, player=kit.player.token, with_key=False,
+                                        amount=kit.amount)
     code = resp.error_code(p)
     wanted = p.codes(call, "key_missing")
     evidence.put("no_key_answer", [resp.status, code])
@@ -44,12 +46,12 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     before = balance(target, kit.player.token)
     spend(kit.shared, kit.budget, kit.amount, "the idempotency probe's withdrawal")
     key = f"gate-idem-{uuid.uuid4()}"
-    body = {"amount": f"{kit.amount:.2f}", "method": p.value("canary", "withdraw_method"),
+    body = {"amount": kit.amount, "method": p.value("canary", "withdraw_method"),
             "address": p.value("canary", "withdraw_address")}
-    first = target.call("withdraw", player=kit.player.token, key=key, **body)
+    first = declared.KEYED_WITHDRAW.send(target, player=kit.player.token, key=key, **body)
     first.ok("withdrawal with an Idempotency-Key")
     kit.shared.footprint.withdrawal(str(first.answer("tx_id")), kit.amount, "idempotency probe")
-    second = target.call("withdraw", player=kit.player.token, key=key, **body)
+    second = declared.KEYED_REPLAY.send(target, player=kit.player.token, key=key, **body)
     second.ok("the same withdrawal replayed with the same key")
     tx1 = str(first.answer("tx_id"))
     tx2 = str(second.answer("tx_id"))
@@ -71,12 +73,13 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
     assert kit.idem_key is not None and kit.before is not None and kit.subject is not None
     key = kit.idem_key
-    resp = target.call("withdraw", player=kit.player.token, key=key, amount=f"{kit.amount + Decimal('0.01'):.2f}",
-                       method=p.value("canary", "withdraw_method"), address=p.value("canary", "withdraw_address"))
+    resp = declared.KEY_CONFLICT.send(target, player=kit.player.token, key=key, amount=kit.amount + CONFLICT_STEP,
+                                      method=p.value("canary", "withdraw_method"),
+                                      address=p.value("canary", "withdraw_address"))
     code = resp.error_code(p)
     evidence.put("conflict_answer", [resp.status, code])
     after = balance(target, kit.player.token)
-    reject(target, kit, kit.subject, "cutover idempotency probe")
+    reject(target, kit, declared.PROBE_REJECT, kit.subject, "cutover idempotency probe")
     wanted = p.codes("withdraw", "idempotency_conflict")
     if code and code in {*p.codes("withdraw", "risk_refusal"), *p.codes("withdraw", "rate_limit")}:
         raise RefusedByRule(f"the same Idempotency-Key with another body: the platform's risk control refused the "

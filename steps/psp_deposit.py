@@ -8,11 +8,12 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 
 from pytest_bdd import then, when
 
 from cutover_gate.checks.canary import completion_of, wait_for_deposit
+from cutover_gate.checks.declared import Amounts
+from cutover_gate.checks.kit import PSP_DEPOSIT
 from cutover_gate.core.catalogue import T0_PSP_DEPOSIT
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence, proves
@@ -46,10 +47,9 @@ def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> P
     if completion_of(target, method) == "sync":
         raise CheckFailed(f"flows.deposit.psp_method '{method}' completes in its answer: not the PSP's asynchronous "
                           "path")
-    amount = min(Decimal(str(target.profile.value("webhooks", "kit_amount"))), gate.settings.canary.max_amount)
-    resp = target.call(target.profile.deposit_call(method), player=canary.player.token,
-                       key=f"canary-psp-{uuid.uuid4()}",
-                       amount=f"{amount:.2f}", method=method).ok(f"canary deposit with {method}")
+    amount = Amounts.of(gate.settings).kit
+    resp = PSP_DEPOSIT.send(target, slots={"method": method}, player=canary.player.token,
+                            key=f"canary-psp-{uuid.uuid4()}", amount=amount).ok(f"canary deposit with {method}")
     found = PspDeposit(method, str(resp.answer("tx_id")), str(resp.answer("state")))
     assert found.tx_id is not None
     canary.shared.footprint.deposit(found.tx_id, amount, method, "PSP path")

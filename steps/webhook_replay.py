@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import then, when
 
+from cutover_gate.checks import kit as declared
 from cutover_gate.checks.canary import Balance, balance, withdrawal_state
 from cutover_gate.config.profile_schema import WebhookRoute
 from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, ROW_WEBHOOK_MISCLASSIFICATION
@@ -92,23 +93,23 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> Replays
                 raise CheckFailed(f"prod: no completed canary transaction for the {name} replay probe")
             before = balance(target, kit.player.token)
             event = forge(target, gate, kit, name, route, tx_id)
-            send(target, kit, route, event, "valid (completed subject)", tx_id).ok(
+            send(target, kit, declared.REPLAY_COMPLETED, route, event, "valid (completed subject)", tx_id).ok(
                 f"a validly signed {name} event for a completed transaction")
             item = Replay(name, route, tx_id, event, before, effect=False)
         elif route.completes == "payout":
             tx_id = held_payout(target, kit)
             before = balance(target, kit.player.token)  # the hold is in place: settlement must release it once
             event = forge(target, gate, kit, name, route, tx_id, outcome="paid")
-            send(target, kit, route, event, "valid", tx_id).ok(f"a validly signed {name} event")
+            send(target, kit, declared.REPLAY_EVENT, route, event, "valid", tx_id).ok(f"a validly signed {name} event")
             _wait_paid(target, gate, kit, tx_id)
             evidence.put(canary_keys.PAYOUT_WEBHOOK_VERIFIED, True)
             item = Replay(name, route, tx_id, event, before)
         else:
             assert route.deposit_method is not None
             before = balance(target, kit.player.token)
-            tx_id = deposit(target, kit, route.deposit_method)
+            tx_id = deposit(target, kit, declared.REPLAY_DEPOSIT, route.deposit_method)
             event = forge(target, gate, kit, name, route, tx_id)
-            send(target, kit, route, event, "valid", tx_id).ok(f"a validly signed {name} event")
+            send(target, kit, declared.REPLAY_EVENT, route, event, "valid", tx_id).ok(f"a validly signed {name} event")
             wait_deposit(target, gate, kit, tx_id)
             settle(gate)  # a PSP delivers its own event for the deposit too: still exactly one credit after it
             item = Replay(name, route, tx_id, event, before)
@@ -147,7 +148,7 @@ def _(replays: Replays, kit: Kit, target: TargetClient, gate: Gate, evidence: Ev
         again = signing.sign(item.name, item.route, item.event.body, secret_of(gate, item.name, item.route))
         if item.route.scheme == "adyen":  # the signature is in the body: the PSP's retry is the same body
             again = item.event
-        item.replay_status = send(target, kit, item.route, again, "replay", item.subject).status
+        item.replay_status = send(target, kit, declared.REPLAYED, item.route, again, "replay", item.subject).status
         evidence.put(f"{item.name}_replay_answer", item.replay_status)
     settle(gate)
 
@@ -186,7 +187,8 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     tx_id = held_payout(target, kit)
     kit.before = balance(target, kit.player.token)
     forged = forge(target, gate, kit, name, route, tx_id, outcome="failed")
-    send(target, kit, route, forged, "valid (failed)", tx_id).ok(f"a validly signed 'failed' {name} event")
+    send(target, kit, declared.FAILED_EVENT, route, forged, "valid (failed)", tx_id).ok(
+        f"a validly signed 'failed' {name} event")
     kit.subject = tx_id
     evidence.put("failed_payout_tx", tx_id)
 
@@ -206,7 +208,7 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     after = balance(target, kit.player.token)
     evidence.put("state_after_failed_webhook", state)
     if state == failed:
-        reject(target, kit, kit.subject, "cutover payout classification probe")
+        reject(target, kit, declared.FAILED_REJECT, kit.subject, "cutover payout classification probe")
     if state == paid:
         # the payout was held for the gate's webhook alone: only the 'failed' event can have decided it
         evidence.trigger(ROW_WEBHOOK_MISCLASSIFICATION, f"a 'failed' payout webhook moved {kit.subject} to {paid}")

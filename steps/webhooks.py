@@ -22,8 +22,10 @@ from decimal import Decimal
 import pytest
 from pytest_bdd import given, then, when
 
+from cutover_gate.checks import kit as declared
 from cutover_gate.checks import unsigned
 from cutover_gate.checks.canary import Balance, CanaryPlayer, balance, deposit_state, tenant_of
+from cutover_gate.checks.declared import Amounts, Write
 from cutover_gate.config.cutover_file import KitBudget
 from cutover_gate.config.profile_schema import WebhookRoute
 from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT
@@ -34,10 +36,6 @@ from cutover_gate.fixtures import Gate
 from cutover_gate.target import signing
 from cutover_gate.target.client import Response, TargetClient, poll
 from steps.common import READ_CONCURRENCY, Shared, admin_session, canary_of, spend, start_surveys
-
-FUNDING_PROBES = 4
-"""Kit amounts a self-funding kit deposits: enough for the probes that hold money (replay, classification,
-idempotency), each released or paid before the next."""
 
 
 @dataclass
@@ -95,13 +93,14 @@ def forge(target: TargetClient, gate: Gate, kit: Kit, name: str, route: WebhookR
     return signing.forge(name, route, values, key, ts=ts)
 
 
-def send(target: TargetClient, kit: Kit, route: WebhookRoute, forged: signing.Forged, kind: str,
+def send(target: TargetClient, kit: Kit, write: Write, route: WebhookRoute, forged: signing.Forged, kind: str,
          subject: str, *, signed: bool = True) -> Response:
-    """The event to its route's call, with the auth the route needs beside its signature; in the footprint. Only a
-    validly `signed` event may move money: a transport failure on any other puts no write in doubt."""
+    """The event to its route's call as `write` declares it, with the auth the route needs beside its signature; in
+    the footprint. Only a validly `signed` event may move money: a transport failure on any other puts no write in
+    doubt."""
     try:
-        resp = target.call(route.call, admin=kit.admin, player=kit.player.token, data=forged.body,
-                           headers=forged.headers, may_move_money=signed)
+        resp = write.send(target, slots={"route": route.call}, admin=kit.admin, player=kit.player.token,
+                          data=forged.body, headers=forged.headers, may_move_money=signed)
     except CheckFailed:
         kit.shared.footprint.webhook(forged.route, subject, kind, None)
         raise
@@ -109,9 +108,9 @@ def send(target: TargetClient, kit: Kit, route: WebhookRoute, forged: signing.Fo
     return resp
 
 
-def deposit(target: TargetClient, kit: Kit, method: str, amount: Decimal | None = None) -> str:
-    resp = target.call(target.profile.deposit_call(method), player=kit.player.token, key=f"gate-kit-{uuid.uuid4()}",
-                       amount=f"{amount or kit.amount:.2f}", method=method).ok(f"webhook kit deposit ({method})")
+def deposit(target: TargetClient, kit: Kit, write: Write, method: str, amount: Decimal | None = None) -> str:
+    resp = write.send(target, slots={"method": method}, player=kit.player.token, key=f"gate-kit-{uuid.uuid4()}",
+                      amount=amount or kit.amount).ok(f"webhook kit deposit ({method})")
     try:
         kit.currency = str(resp.answer("currency")) or kit.currency
     except CheckFailed:
@@ -128,12 +127,12 @@ def wait_deposit(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> None
          interval_s=gate.settings.canary.poll_interval_s, what=f"webhook kit deposit {tx_id}")
 
 
-def requested_withdrawal(target: TargetClient, kit: Kit, by: str = "webhook kit") -> str:
+def requested_withdrawal(target: TargetClient, kit: Kit, write: Write, by: str = "webhook kit") -> str:
     spend(kit.shared, kit.budget, kit.amount, by)
     p = target.profile
-    resp = target.call("withdraw", player=kit.player.token, key=f"gate-kit-{uuid.uuid4()}",
-                       amount=f"{kit.amount:.2f}", method=p.value("canary", "withdraw_method"),
-                       address=p.value("canary", "withdraw_address")).ok("webhook kit withdrawal")
+    resp = write.send(target, player=kit.player.token, key=f"gate-kit-{uuid.uuid4()}", amount=kit.amount,
+                      method=p.value("canary", "withdraw_method"), address=p.value("canary", "withdraw_address")
+                      ).ok("webhook kit withdrawal")
     tx_id = str(resp.answer("tx_id"))
     kit.shared.footprint.withdrawal(tx_id, kit.amount, by)
     return tx_id
@@ -142,18 +141,18 @@ def requested_withdrawal(target: TargetClient, kit: Kit, by: str = "webhook kit"
 def held_payout(target: TargetClient, kit: Kit) -> str:
     """A payout of the kit amount that waits for a provider's webhook the PSP will not send by itself (the profile's
     calls.withdrawal_payout): the gate's webhook alone decides it, so no outcome depends on which delivery wins."""
-    tx_id = requested_withdrawal(target, kit)
-    target.call("withdrawal_review", admin=kit.admin, tx_id=tx_id, action=target.profile.value("actions", "approve"),
-                reason="cutover webhook kit").ok("webhook kit approve")
-    target.call("withdrawal_payout", admin=kit.admin, tx_id=tx_id, key=f"gate-kit-payout-{uuid.uuid4()}"
+    withdraw, approve, payout = declared.HELD_PAYOUT_WRITES
+    tx_id = requested_withdrawal(target, kit, withdraw)
+    approve.send(target, admin=kit.admin, tx_id=tx_id, action=target.profile.value("actions", "approve"),
+                 reason="cutover webhook kit").ok("webhook kit approve")
+    payout.send(target, admin=kit.admin, tx_id=tx_id, key=f"gate-kit-payout-{uuid.uuid4()}"
                 ).ok("webhook kit payout (calls.withdrawal_payout)")
     return tx_id
 
 
-def reject(target: TargetClient, kit: Kit, tx_id: str, why: str) -> None:
+def reject(target: TargetClient, kit: Kit, write: Write, tx_id: str, why: str) -> None:
     """Leave nothing held behind: a probe's withdrawal is rejected, which releases its hold."""
-    target.call("withdrawal_review", admin=kit.admin, tx_id=tx_id, action=target.profile.value("actions", "reject"),
-                reason=why)
+    write.send(target, admin=kit.admin, tx_id=tx_id, action=target.profile.value("actions", "reject"), reason=why)
 
 
 def settle(gate: Gate) -> None:
@@ -165,7 +164,8 @@ def settle(gate: Gate) -> None:
 def subject_of(target: TargetClient, kit: Kit, route: WebhookRoute) -> str:
     """A completed transaction for a negative probe: the canary's paid withdrawal or completed deposit."""
     if route.completes == "payout":
-        return kit.shared.paid_withdrawal or requested_withdrawal(target, kit, "webhook probe subject")
+        return kit.shared.paid_withdrawal or requested_withdrawal(target, kit, declared.PROBE_SUBJECT,
+                                                                  "webhook probe subject")
     assert kit.shared.completed_deposit is not None
     return kit.shared.completed_deposit
 
@@ -176,7 +176,7 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
     start_surveys(request, target, shared)
     admin = admin_session(target, gate, shared)
     player = canary_of(target, gate, shared)
-    amount = Decimal(str(target.profile.webhooks.kit_amount))
+    amount = Amounts.of(gate.settings).kit
     kit = Kit(shared=shared, player=player, admin=admin, amount=amount, prod=gate.settings.env_name == "prod",
               tenant=tenant_of(target, gate.settings), budget=gate.settings.cutover.kit_budget)
     if shared.probe_baseline is None:  # the canary's money before the first probe of the run (t0_ledger_invariants)
@@ -192,11 +192,12 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
             raise CheckFailed("no webhook route completes a deposit: the kit cannot fund the canary")
         name, route = funding_route
         assert route.deposit_method is not None
-        funding = min(amount * FUNDING_PROBES, gate.settings.canary.max_amount)
-        tx_id = deposit(target, kit, route.deposit_method, funding)
+        funding = Amounts.of(gate.settings)["funding"]
+        tx_id = deposit(target, kit, declared.FUND, route.deposit_method, funding)
         # the valid path must work before the invalid ones are judged
-        send(target, kit, route, forge(target, gate, kit, name, route, tx_id, amount=funding), "valid (funding)",
-             tx_id).ok(f"a validly signed {name} webhook")
+        event = forge(target, gate, kit, name, route, tx_id, amount=funding)
+        send(target, kit, declared.FUND_EVENT, route, event, "valid (funding)", tx_id).ok(
+            f"a validly signed {name} webhook")
         wait_deposit(target, gate, kit, tx_id)
         shared.completed_deposit = tx_id
     evidence.put("kit_player_id", player.player_id)
@@ -238,7 +239,7 @@ def _probe(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence, flaws
         kit.judged[f"{name} {flaw}"] = judged
         evidence.put(f"{name}_{flaw}_answer", judged.status)
         if subject not in (kit.shared.paid_withdrawal, kit.shared.completed_deposit):
-            reject(target, kit, subject, "cutover webhook signature probe")
+            reject(target, kit, declared.PROBE_REJECT, subject, "cutover webhook signature probe")
 
 
 _FLAW_WORDS = {"missing": "unsigned", "wrong": "wrongly signed", "stale": "stale"}
@@ -248,7 +249,7 @@ def _judge(target: TargetClient, kit: Kit, route: WebhookRoute, forged: signing.
            subject: str) -> unsigned.Answer:
     path = target.profile.call(route.call).path
     try:
-        resp = send(target, kit, route, forged, flaw, subject, signed=False)
+        resp = send(target, kit, declared.FORGED_EVENT, route, forged, flaw, subject, signed=False)
     except CheckFailed as exc:
         if target.breaker.down_since is not None:
             raise
@@ -264,7 +265,7 @@ def _twin(target: TargetClient, gate: Gate, kit: Kit, name: str, route: WebhookR
     if gate.settings.secret_of_var(route.secret) is None:
         return judged
     twin = forge(target, gate, kit, name, route, subject)
-    resp = send(target, kit, route, twin, "valid (control of an unproven refusal)", subject)
+    resp = send(target, kit, declared.TWIN, route, twin, "valid (control of an unproven refusal)", subject)
     if 200 <= resp.status < 300:
         return replace(judged, verdict="refused", why=f"{judged.why}; its correctly signed twin was accepted "
                                                       f"({resp.status}), so the signature is what it refused")

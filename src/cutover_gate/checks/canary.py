@@ -7,6 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from cutover_gate.checks.declared import Write
+from cutover_gate.checks.sessions import (
+    CANARY_LOGIN,
+    KYC_REVIEW,
+    REGISTER,
+    REGISTERED_LOGIN,
+    VERIFY_CONFIRM,
+    VERIFY_SEND,
+)
 from cutover_gate.config.cutover_file import CanaryFile
 from cutover_gate.config.settings import GateSettings
 from cutover_gate.core.clock import utcnow
@@ -103,8 +112,8 @@ def _tenant_refused(target: TargetClient, resp: Response, tenant: str, what: str
                           "tenant_id in the cutover file to one of the platform's tenants")
 
 
-def _login(target: TargetClient, email: str, password: Secret, tenant: str) -> tuple[str, Secret]:
-    resp = target.call("player_login", email=email, password=password.reveal(), tenant=tenant)
+def _login(target: TargetClient, email: str, password: Secret, tenant: str, write: Write) -> tuple[str, Secret]:
+    resp = write.send(target, email=email, password=password.reveal(), tenant=tenant)
     _tenant_refused(target, resp, tenant, f"canary login for {email}")
     resp.ok(f"canary login for {email}")
     return str(resp.answer("player_id")), Secret(str(resp.answer("token")), "canary access token")
@@ -113,7 +122,8 @@ def _login(target: TargetClient, email: str, password: Secret, tenant: str) -> t
 def _verify(target: TargetClient, settings: GateSettings, channel: str, address: str) -> None:
     flow = target.profile.flows.verification
     spec = flow.channels[channel]
-    sent = target.call(spec.send, address=address, channel=channel).ok(f"{channel} verification send")
+    sent = VERIFY_SEND.send(target, slots={"send": spec.send}, address=address, channel=channel
+                            ).ok(f"{channel} verification send")
     if flow.mode == "fixed":
         if settings.verify_code is None:
             raise CheckFailed("the platform verifies with a fixed staging code: set CUTOVER_VERIFY_CODE")
@@ -124,7 +134,8 @@ def _verify(target: TargetClient, settings: GateSettings, channel: str, address:
         except CheckFailed:
             raise CheckFailed(f"the target does not expose the {channel} verification code; provision the canary "
                               "beforehand and give CUTOVER_CANARY_EMAIL / CUTOVER_CANARY_PASSWORD") from None
-    target.call(spec.confirm, address=address, channel=channel, code=code).ok(f"{channel} verification confirm")
+    VERIFY_CONFIRM.send(target, slots={"confirm": spec.confirm}, address=address, channel=channel, code=code
+                        ).ok(f"{channel} verification confirm")
 
 
 def provision_canary(target: TargetClient, settings: GateSettings, admin: Secret) -> CanaryPlayer:
@@ -133,7 +144,7 @@ def provision_canary(target: TargetClient, settings: GateSettings, admin: Secret
     cfg = settings.canary
     tenant = tenant_of(target, settings)
     if cfg.email and settings.canary_password is not None:
-        player_id, token = _login(target, cfg.email, settings.canary_password, tenant)
+        player_id, token = _login(target, cfg.email, settings.canary_password, tenant, CANARY_LOGIN)
         return CanaryPlayer(player_id, cfg.email, token, "pre-provisioned")
     if settings.env_name == "prod":
         raise CheckFailed("prod cutover: no canary registration in production; give the pre-provisioned canary "
@@ -147,17 +158,17 @@ def provision_canary(target: TargetClient, settings: GateSettings, admin: Secret
     email = f"canary+{stamp}{nonce}@{p.value('canary', 'email_domain')}"
     password = Secret("Cv!" + pysecrets.token_urlsafe(18), "canary password")
     phone = "+90555" + f"{pysecrets.randbelow(10**7):07d}"
-    reg = target.call("player_register", email=email, password=password.reveal(), username=f"canary{stamp}{nonce}",
-                      phone=phone, tenant=tenant)
+    reg = REGISTER.send(target, email=email, password=password.reveal(), username=f"canary{stamp}{nonce}",
+                        phone=phone, tenant=tenant)
     _tenant_refused(target, reg, tenant, "canary registration")
     reg.ok("canary registration")
     addresses = {"email": email, "phone": phone}
     for channel, spec in flows.verification.channels.items():
         _verify(target, settings, channel, addresses[spec.address])
-    player_id, token = _login(target, email, password, tenant)
+    player_id, token = _login(target, email, password, tenant, REGISTERED_LOGIN)
     if flows.kyc.mode == "none":
         return CanaryPlayer(player_id, email, token, "verified")
-    target.call("kyc_review", admin=admin, player_id=player_id).ok("canary KYC review (manual admin override)")
+    KYC_REVIEW.send(target, admin=admin, player_id=player_id).ok("canary KYC review (manual admin override)")
     return CanaryPlayer(player_id, email, token, "verified (manual admin override)")
 
 

@@ -1,0 +1,72 @@
+"""The webhook kit's writes (T-0: signature, timestamp, replay, classification, idempotency, the PSP path, the
+alternate paths), declared once (checks/declared.py). steps/webhooks.py, webhook_replay.py, idempotency.py,
+psp_deposit.py and alternates.py make them; `--plan` lists them from here (checks/writes.py).
+
+Every one concerns the run's canary. A forged event always names a transaction of the canary that is already
+completed; a withdrawal the kit requests counts against the cutover file's [kit_budget] and is rejected or paid out
+before the next, so the kit leaves nothing held behind.
+"""
+
+from __future__ import annotations
+
+from cutover_gate.checks.declared import Write
+
+KIT_BUDGET = "kit budget ([kit_budget]): beyond it the probe does not run"
+FORGED = "moves nothing on a correct platform: it names a completed transaction of the canary"
+NEVER_IN_PROD = "never in prod: no forged event funds anything there"
+DISCOVERED = "<each webhook-like route nobody declared that discovery finds>"
+
+# the canary is funded by the kit itself (staging and the sandbox, when the money loop has not completed a deposit)
+FUND = Write("{deposit}", "the webhook kit funds the canary (no completed deposit yet)", "funding",
+             guard=NEVER_IN_PROD)
+FUND_EVENT = Write("{route}", "a validly signed {name} event completes it", guard=NEVER_IN_PROD)
+
+# t0_webhook_signature / t0_webhook_timestamp: each route's forged events
+FLAWS = {"missing": "without a signature", "wrong": "signed with a wrong secret", "stale": "with a stale timestamp"}
+"""A flaw of a forged event, as the plan says it."""
+PROBE_SUBJECT = Write("withdraw", "a requested withdrawal as the payout probe's subject", "kit", guard=KIT_BUDGET)
+FORGED_EVENT = Write("{route}", "the {name} webhook {flaw} (must be refused, moving nothing)", guard=FORGED)
+TWIN = Write("{route}", "the correctly signed twin of an unsigned or wrongly signed probe whose answer proves nothing",
+             guard="declared routes with a known secret only, for the same completed canary transaction; not listed "
+                   "one by one (the plan's guards name it)")
+PROBE_REJECT = Write("withdrawal_review", "the probe's withdrawal is rejected (releases its hold)")
+UNDECLARED_EVENTS = Write("", "unsigned events, each route: the {names} events' shapes and the generic event, then the "
+                              "generic event wrongly signed; all name the canary and its completed transactions only",
+                          guard=FORGED, path=DISCOVERED)
+
+# a payout the PSP will not settle by itself: the gate's event alone decides it (replay, classification)
+HELD_WITHDRAW = Write("withdraw", "a withdrawal for a payout the PSP will not settle by itself", "kit",
+                      guard=KIT_BUDGET)
+HELD_APPROVE = Write("withdrawal_review", "the admin approves it")
+HELD_PAYOUT = Write("withdrawal_payout", "its payout (calls.withdrawal_payout: a provider the PSP does not serve)")
+HELD_PAYOUT_WRITES = (HELD_WITHDRAW, HELD_APPROVE, HELD_PAYOUT)
+
+# t0_webhook_replay: a valid event of each route, then each replayed
+REPLAY_COMPLETED = Write("{route}", "a valid {name} event for a completed canary transaction (no effect)", guard=FORGED)
+REPLAY_DEPOSIT = Write("{deposit}", "a fresh deposit for the {name} webhook", "kit", guard=NEVER_IN_PROD)
+REPLAY_EVENT = Write("{route}", "a valid {name} event completes it", guard=NEVER_IN_PROD)
+REPLAYED = Write("{route}", "the {name} event replayed (no second effect)")
+
+# t0_webhook_classification: a 'failed' outcome for a held payout
+FAILED_EVENT = Write("{route}", "a validly signed 'failed' payout event (must not be booked paid)")
+FAILED_REJECT = Write("withdrawal_review", "the failed payout's withdrawal is rejected (releases its hold)")
+
+# t0_idempotency
+NO_KEY_DEPOSIT = Write("{deposit}", "a deposit without an idempotency key (must be refused)", "kit")
+KEYED_WITHDRAW = Write("withdraw", "a withdrawal with an idempotency key", "kit", guard=KIT_BUDGET)
+KEYED_REPLAY = Write("withdraw", "the same withdrawal replayed (must hold once)", "kit")
+KEY_CONFLICT = Write("withdraw", "the same key with another body (must be refused with 409)", "conflict")
+IDEMPOTENCY = (NO_KEY_DEPOSIT, KEYED_WITHDRAW, KEYED_REPLAY, KEY_CONFLICT, PROBE_REJECT)
+
+# t0_psp_deposit
+PSP_DEPOSIT = Write("{deposit}", "a deposit with the PSP's asynchronous method (completed by its webhook)", "kit")
+
+# t0_alternate_paths: each alternate approve and pay path, on a kit withdrawal of its own
+ALTERNATE_WITHDRAW = Write("withdraw", "a kit withdrawal for the alternate path calls.{review} + calls.{paid}", "kit",
+                           guard=KIT_BUDGET)
+ALTERNATE_APPROVE = Write("{review}", "approved through that path")
+ALTERNATE_PAID = Write("{paid}", "paid out through that path (the canary's own money, to its address)")
+ALTERNATE_PATH = (ALTERNATE_WITHDRAW, ALTERNATE_APPROVE, ALTERNATE_PAID)
+
+# hc_alerting_active (steps/hypercare_alerting.py): every webhook route answers, and refuses an empty unsigned body
+ALERTING_PROBE = Write("{route}", "an unsigned request every webhook route must refuse", guard=FORGED)
