@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from cutover_gate.config.profile_metrics import ALERT_KINDS, RANGE, Metrics
 
-from .recipe_checks import CI_DIR, ROOT, inline_value_problems
+from .recipe_checks import CI_DIR, ROOT, inline_value_problems, manifest_problems
 
 PROM_RULES = CI_DIR / "prometheus-rules.yaml"
 PROM_RECIPE = CI_DIR / "prometheus.md"
@@ -123,13 +123,9 @@ def unit_tests(doc: Any, alert_rules: Mapping[str, str]) -> dict[str, Any]:
 def prometheus_rule_problems(doc: Any, alert_rules: Mapping[str, str]) -> list[str]:
     """The manifest as the Prometheus Operator reads it, its expressions as promtool reads them, and its alerts as
     the profile (`alert_rules`, alert_labels job) expects them: loaded, firing when they must, silent otherwise."""
-    if not isinstance(doc, dict):
+    problems = manifest_problems(doc, "monitoring.coreos.com/v1", "PrometheusRule")
+    if problems is None:
         return ["not a mapping"]
-    problems: list[str] = []
-    if doc.get("apiVersion") != "monitoring.coreos.com/v1":
-        problems.append(f"apiVersion must be monitoring.coreos.com/v1, not {doc.get('apiVersion')!r}")
-    if doc.get("kind") != "PrometheusRule":
-        problems.append(f"kind must be PrometheusRule, not {doc.get('kind')!r}")
     meta = doc.get("metadata") or {}
     if not meta.get("name") or not meta.get("labels"):
         problems.append("metadata needs a name and the labels the Prometheus resource's ruleSelector picks")

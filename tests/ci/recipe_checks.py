@@ -340,14 +340,22 @@ def _job_object(job: dict[str, Any]) -> dict[str, Any]:
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": job.get("spec")}
 
 
-def argo_problems(doc: Any) -> list[str]:
+def manifest_problems(doc: Any, api_version: str, kind: str) -> list[str] | None:
+    """A Kubernetes manifest's apiVersion and kind; None when it is not a mapping at all."""
     if not isinstance(doc, dict):
-        return ["not a mapping"]
+        return None
     problems: list[str] = []
-    if doc.get("apiVersion") != "argoproj.io/v1alpha1":
-        problems.append(f"apiVersion must be argoproj.io/v1alpha1, not {doc.get('apiVersion')!r}")
-    if doc.get("kind") != "AnalysisTemplate":
-        problems.append(f"kind must be AnalysisTemplate, not {doc.get('kind')!r}")
+    if doc.get("apiVersion") != api_version:
+        problems.append(f"apiVersion must be {api_version}, not {doc.get('apiVersion')!r}")
+    if doc.get("kind") != kind:
+        problems.append(f"kind must be {kind}, not {doc.get('kind')!r}")
+    return problems
+
+
+def argo_problems(doc: Any) -> list[str]:
+    problems = manifest_problems(doc, "argoproj.io/v1alpha1", "AnalysisTemplate")
+    if problems is None:
+        return ["not a mapping"]
     if not (doc.get("metadata") or {}).get("name"):
         problems.append("metadata.name is missing")
     spec = doc.get("spec") or {}
