@@ -1,7 +1,7 @@
 """The runbook's communication plan as messages: what the war room is told, and when an update is due.
 
 Python derives the facts (the phase and its result, the failing lines, the rollback's reason, a hypercare round's
-status); the sentences are the macros of `templates/<lang>/comms_phrases.j2`, the runbook's own wording in English
+status); the sentences are the macros of `templates/comms_phrases.j2`, the runbook's own wording in English
 and in Turkish. Every text passes through the redactor before it is posted or written.
 
 When (runbook "Update cadence"): the cutover start, each checkpoint, the GO-LIVE and a rollback are events, posted as

@@ -1,5 +1,5 @@
 """A cutover of several targets: its decision.md and its section of pytest's terminal summary, in the run's language
-(`templates/<lang>/fleet_decision.md.j2`, `templates/<lang>/fleet_terminal.j2`)."""
+(`templates/fleet_decision.md.j2`, `templates/fleet_terminal.j2`)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """pytest-html integration, as plain functions: the decision panel on top of report.html, the "Checklist lines"
 column, and the evidence of each test inline in its row.
 
-The panel (`templates/<lang>/banner.html.j2`) says GO / NO-GO / PENDING in the run's language, each
+The panel (`templates/banner.html.j2`) says GO / NO-GO / PENDING in the run's language, each
 IMMEDIATE_ROLLBACK trigger with its decide-by time, each failing line with a one-line cause (the raw message behind a
 toggle) and the evidence of every line (steps, recorded values, redacted HTTP exchanges) on the page itself.
 pytest-html renders its summary prefix below its environment table, so `move_panel_first` moves the panel to the top
@@ -31,7 +31,7 @@ from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.rules import ChecklistRow, Decision, Verdict
 from cutover_gate.evidence.model import Result
 from cutover_gate.evidence.recording import ScenarioRecord
-from cutover_gate.reports.render import TEMPLATES_DIR, one_line, word
+from cutover_gate.reports.render import TEMPLATES_DIR, i18n_environment, one_line, word
 
 VERDICT_COLOURS: dict[str, str] = {"GO": "#1e7e34", "NO-GO": "#b52a1c", "PENDING": "#a86b00"}
 NO_DECISION_COLOUR = "#6c757d"
@@ -72,10 +72,9 @@ def url_path(url: Any) -> str:
 def environment(lang: str) -> jinja2.Environment:
     if lang not in LANGS:
         raise ValueError(f"unknown report language {lang!r}; expected one of {', '.join(LANGS)}")
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(TEMPLATES_DIR / lang),
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(TEMPLATES_DIR),
                                   jinja2.FileSystemLoader(TEMPLATES_DIR / "common")])
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True)
+    env = i18n_environment(lang, loader=loader, autoescape=True)
     env.filters["scrub"] = lambda value: REDACTOR.scrub(str(value))
     env.filters["status"] = lambda value: word(str(value), lang)
     env.filters["clock"] = clock

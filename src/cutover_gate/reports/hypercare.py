@@ -1,7 +1,7 @@
 """The hypercare control report (checklist "24-hour control report": summary + metrics + actions).
 
 Python derives the values (metric rows, the actions due, the cadence); the wording is in the templates
-`templates/<lang>/hypercare_report.md.j2` and `hypercare_phrases.j2` (the macros for sentences used outside the
+`templates/hypercare_report.md.j2` and `hypercare_phrases.j2` (the macros for sentences used outside the
 document too: the actions and the section headings).
 """
 

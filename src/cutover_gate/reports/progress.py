@@ -5,7 +5,7 @@ It replaces pytest's progress dots for the gate's tests (their outcome still cou
 plain: colour only where pytest's terminal writer has markup (a TTY), never a cursor movement, so a CI log reads the
 same as a terminal. Without xdist every step shows as it ends; under xdist the steps of a scenario come with its
 report from the worker and show then. `-q` keeps one line per scenario; `-qq` turns it off. The wording is in
-`templates/<lang>/terminal.j2`.
+`templates/terminal.j2`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ in markdown and JSON, from the reconciliation a hypercare round computed (checks
 
 For the window (the last `recon_hours`): volume and amount by type and state, the transactions' expected ledger effect
 against the ledger's, every difference, the failed payouts whose funds are still held and the stuck deposits. The
-wording is in `templates/<lang>/reconciliation_report.md.j2`; Python derives the values.
+wording is in `templates/reconciliation_report.md.j2`; Python derives the values.
 """
 
 from __future__ import annotations

@@ -1,12 +1,16 @@
 """The sign-off artifacts (CONTRACT §2) rendered from a ReportContext.
 
-Python derives plain view data (results, filled blanks, where the canary's money is); the wording lives in the
-templates, one per artifact and language under `templates/<lang>/` (Turkish follows runbook.tr.md, the original).
-Every blank is filled from evidence or says it was not recorded; every text passes through the redactor.
+Python derives plain view data (results, filled blanks, where the canary's money is); the layout lives in the
+templates, one per artifact under `templates/`, and every sentence in them is a gettext message (`jinja2.ext.i18n`):
+the English text is the msgid, the Turkish (runbook.tr.md's, the original) is in `locale/tr/LC_MESSAGES/messages.po`,
+compiled in memory when first needed. Every blank is filled from evidence or says it was not recorded; every text
+passes through the redactor.
 """
 
 from __future__ import annotations
 
+import gettext
+import io
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -14,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from cutover_gate.checks.preflight.owners import REQUIRED_ROLES, normalise_role
 from cutover_gate.config.target_profile import Profile, load_profile
@@ -43,15 +49,9 @@ from cutover_gate.evidence.results import result_of, smoke_result
 from cutover_gate.reports.context import ReportContext
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
+DOMAIN = "messages"
 ARTIFACTS: tuple[str, ...] = ("decision.md", "checklist.md", "canary_report.md", "comms.md")
-NOT_RECORDED: dict[str, str] = {"en": "(not recorded)", "tr": "(kayıt yok)"}
-STATUS_WORDS: dict[str, dict[str, str]] = {
-    "en": {"PASS": "PASS", "FAIL": "FAIL", "WAIVED": "WAIVED", "NOT_RUN": "NOT RUN",
-           "GO": "GO", "NO-GO": "NO-GO", "PENDING": "PENDING"},
-    "tr": {"PASS": "PASS", "FAIL": "FAIL", "WAIVED": "MUAF", "NOT_RUN": "ÇALIŞTIRILMADI",
-           "GO": "GO", "NO-GO": "NO-GO", "PENDING": "BEKLEMEDE"},
-}
-"""Results and verdicts as a person reads them; PASS, FAIL, GO and NO-GO are the runbook's own words in both."""
 
 SNAPSHOT_KEYS: tuple[str, ...] = ("snapshot_id", "snapshot_path", "created_at", "sha256", "size_bytes")
 
@@ -76,8 +76,10 @@ the canary's money: `paid` (the amount left the wallet), `payout_failed` (the ho
 
 
 def word(result: Result | str, lang: str = "en") -> str:
+    """A result or verdict as a person reads it (`templates/words.j2`), in `lang` (English for another language)."""
     value = result.value if isinstance(result, Result | Verdict) else str(result)
-    return STATUS_WORDS.get(lang, STATUS_WORDS["en"]).get(value, value.replace("_", " "))
+    words: Mapping[str, str] = _words(lang if lang in LANGS else "en").status
+    return words.get(value, value.replace("_", " "))
 
 
 def one_line(text: str | None) -> str:
@@ -327,27 +329,54 @@ def _cell(value: Any) -> str:
     return one_line(str(value)).replace("|", "\\|")
 
 
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """`lang`'s catalogue, compiled from its checked-in .po in memory (fuzzy entries left out: they read as English);
+    English is the msgids themselves. A language without its .po fails here, never silently reports in English."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    with po_path(lang).open("rb") as po:
+        catalog = read_po(po, locale=lang, domain=DOMAIN)
+    mo = io.BytesIO()
+    write_mo(mo, catalog)
+    mo.seek(0)
+    return gettext.GNUTranslations(mo)
+
+
+def i18n_environment(lang: str, **options: Any) -> jinja2.Environment:
+    """A jinja environment speaking `lang`: `{% trans %}`, `_()` and `pgettext()` from its catalogue."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True, **options)
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["lang"] = lang
+    return env
+
+
 @cache
 def environment(lang: str) -> jinja2.Environment:
     if lang not in LANGS:
         raise ValueError(f"unknown report language {lang!r}; expected one of {', '.join(LANGS)}")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR / lang),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # markdown, not HTML
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    na = NOT_RECORDED[lang]
-    env.filters["v"] = lambda value: _value(value, na)
-    env.filters["code"] = lambda value: _code(value, na)
-    env.filters["link"] = lambda value: _link(value, na)
+    env = i18n_environment(lang, loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+                           autoescape=False,  # markdown, not HTML
+                           keep_trailing_newline=True)
+    env.filters["v"] = lambda value: _value(value, _words(lang).not_recorded)
+    env.filters["code"] = lambda value: _code(value, _words(lang).not_recorded)
+    env.filters["link"] = lambda value: _link(value, _words(lang).not_recorded)
     env.filters["cell"] = _cell
     env.filters["status"] = lambda value: word(value, lang)
     # the catalogue's line names for the templates (`ids.T0_DEPOSIT`): a misspelt one fails the render
     env.globals["ids"] = {line.id.upper(): line.id for line in LINES}
     return env
+
+
+@cache
+def _words(lang: str) -> Any:
+    """`templates/words.j2` in `lang`: `status` (results and verdicts) and `not_recorded` (a blank's filler)."""
+    return environment(lang).get_template("words.j2").module
 
 
 def render_all(ctx: ReportContext) -> dict[str, str]:

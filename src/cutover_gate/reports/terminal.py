@@ -1,4 +1,4 @@
-"""The gate's lines in pytest's terminal summary, in the run's language (`templates/<lang>/terminal.j2`)."""
+"""The gate's lines in pytest's terminal summary, in the run's language (`templates/terminal.j2`)."""
 
 from __future__ import annotations
 
