@@ -166,12 +166,20 @@ def sql_problems(data: dict[str, Any], dsn: Secret) -> list[str]:
     return problems
 
 
-def check(args: argparse.Namespace) -> int:
+def _read(file: Path) -> tuple[dict[str, Any], list[str]] | None:
+    """The merged profile and its problems, or None once a file that cannot be read is said on stderr."""
     try:
-        data, problems = problems_of(args.file)
+        return problems_of(file)
     except ProfileError as exc:
         print(f"cutover-gate: {exc}", file=sys.stderr)
+        return None
+
+
+def check(args: argparse.Namespace) -> int:
+    read = _read(args.file)
+    if read is None:
         return 2
+    data, problems = read
     dsn_text = args.dsn or os.environ.get("CUTOVER_DB_DSN")
     if dsn_text and not problems:
         problems = sql_problems(data, Secret(dsn_text, "CUTOVER_DB_DSN"))
@@ -199,11 +207,10 @@ def init(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    try:
-        data, problems = problems_of(args.file)
-    except ProfileError as exc:
-        print(f"cutover-gate: {exc}", file=sys.stderr)
+    read = _read(args.file)
+    if read is None:
         return 2
+    data, problems = read
     sys.stdout.write(tomli_w.dumps(data, multiline_strings=True))
     if problems:
         print(f"cutover-gate: the profile has {len(problems)} problem(s); `cutover-gate profile check` lists them",

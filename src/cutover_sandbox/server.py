@@ -27,6 +27,7 @@ from types import TracebackType
 
 import uvicorn
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from cutover_sandbox import accounts, dialects, fault_seeds, migrate, payments, withdrawals
 from cutover_sandbox import faults as fault_catalogue
@@ -212,13 +213,7 @@ def seed_payout_failure_spike(ctx: AppContext, total: int = 10, failed: int = 8)
     tenant = ctx.settings.tenants[0] if ctx.dialect == dialects.ALT and ctx.settings.tenants else "default"
     with ctx.sessions() as session:
         for i in range(total):
-            player = Player(tenant_id=tenant, email=f"spike-{i}@players.sandbox.invalid", username=f"spike{i}",
-                            phone=f"+9055500{i:04d}", password_hash="!", email_verified=True, phone_verified=True,
-                            kyc_status="verified")
-            session.add(player)
-            session.flush()
-            session.add(Wallet(player_id=player.id, currency=ctx.settings.currency))
-            session.flush()
+            player = _seeded_player(session, ctx, tenant, "spike", i, f"+9055500{i:04d}")
             payments.create_deposit(session, ctx, player, Decimal("20"), "test", f"spike-deposit-{i}")
             tx, _ = withdrawals.request_withdrawal(session, ctx, player, Decimal("10"), "bank_transfer",
                                                    "SPIKE-IBAN", f"spike-withdraw-{i}")
@@ -233,10 +228,16 @@ def seed_customers(ctx: AppContext, count: int = 3) -> None:
     """FAULT `dump_not_restorable` only: a platform with customers (players with their wallets), as prod has."""
     with ctx.sessions() as session:
         for i in range(count):
-            player = Player(tenant_id="default", email=f"customer-{i}@players.sandbox.invalid", username=f"customer{i}",
-                            phone=f"+9055510{i:04d}", password_hash="!", email_verified=True, phone_verified=True,
-                            kyc_status="verified")
-            session.add(player)
-            session.flush()
-            session.add(Wallet(player_id=player.id, currency=ctx.settings.currency))
+            _seeded_player(session, ctx, "default", "customer", i, f"+9055510{i:04d}")
         session.commit()
+
+
+def _seeded_player(session: Session, ctx: AppContext, tenant: str, kind: str, n: int, phone: str) -> Player:
+    """A verified player with an empty wallet, who cannot log in (no password), for a fault's seeded data."""
+    player = Player(tenant_id=tenant, email=f"{kind}-{n}@players.sandbox.invalid", username=f"{kind}{n}", phone=phone,
+                    password_hash="!", email_verified=True, phone_verified=True, kyc_status="verified")
+    session.add(player)
+    session.flush()
+    session.add(Wallet(player_id=player.id, currency=ctx.settings.currency))
+    session.flush()
+    return player

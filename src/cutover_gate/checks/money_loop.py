@@ -124,26 +124,24 @@ def shown_state_wrong(what: str, shown: str, expected: str) -> str | None:
     return f"after {what} the platform reports the withdrawal '{shown}', expected '{expected}'"
 
 
+def _exactly(when: str, trigger_when: str, expected: Balance, seen: Balance) -> Breach | None:
+    """`seen` is `expected` to the cent, or a ledger invariant breach saying `when` it was not."""
+    if seen == expected:
+        return None
+    return Breach(f"after {when} available is {fmt(seen.available)} (expected {fmt(expected.available)}) and "
+                  f"held {fmt(seen.held)} (expected {fmt(expected.held)})", ROW_LEDGER_INVARIANT_BREACH,
+                  f"after {trigger_when} available {fmt(seen.available)}/held {fmt(seen.held)}, expected "
+                  f"{fmt(expected.available)}/{fmt(expected.held)}")
+
+
 def withdrawal_held(start: Balance, deposit: Decimal, withdraw: Decimal, seen: Balance) -> Breach | None:
     """The balances after the withdrawal request: the amount moved from available to held, exactly."""
-    exp = after_withdraw(start, deposit, withdraw)
-    if seen == exp:
-        return None
-    return Breach(f"after the withdraw request available is {fmt(seen.available)} (expected {fmt(exp.available)})"
-                  f" and held {fmt(seen.held)} (expected {fmt(exp.held)})", ROW_LEDGER_INVARIANT_BREACH,
-                  f"after withdraw request available {fmt(seen.available)}/held {fmt(seen.held)}, expected "
-                  f"{fmt(exp.available)}/{fmt(exp.held)}")
+    return _exactly("the withdraw request", "withdraw request", after_withdraw(start, deposit, withdraw), seen)
 
 
 def settlement_exact(start: Balance, deposit: Decimal, withdraw: Decimal, seen: Balance) -> Breach | None:
     """The balances once paid: held back to its start, available start + deposit - withdrawal."""
-    exp = settled(start, deposit, withdraw)
-    if seen == exp:
-        return None
-    return Breach(f"after settlement available is {fmt(seen.available)} (expected {fmt(exp.available)}) and held "
-                  f"{fmt(seen.held)} (expected {fmt(exp.held)})", ROW_LEDGER_INVARIANT_BREACH,
-                  f"after settlement available {fmt(seen.available)}/held {fmt(seen.held)}, expected "
-                  f"{fmt(exp.available)}/{fmt(exp.held)}")
+    return _exactly("settlement", "settlement", settled(start, deposit, withdraw), seen)
 
 
 def wallet_rows_wrong(count: int) -> str | None:
