@@ -5,6 +5,7 @@ runbook needs, and every validator is shown to reject a broken copy (so none of 
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import subprocess
 import sys
@@ -38,17 +39,6 @@ def _mutated(doc: Any, mutate: Mutation) -> Any:
 @pytest.fixture(scope="module")
 def workflow() -> Any:
     return rc.load_yaml(rc.GITHUB_WORKFLOW)
-
-
-def test_the_workflow_passes_the_github_workflows_schema() -> None:
-    assert rc.github_schema_problems() == []
-
-
-def test_the_github_schema_rejects_a_job_without_runs_on(tmp_path: Path) -> None:
-    broken = _broken_text(tmp_path, rc.GITHUB_WORKFLOW, "    runs-on: ${{ vars.CUTOVER_RUNNER || 'ubuntu-latest' }}\n",
-                          "")
-    problems = rc.github_schema_problems(broken)
-    assert problems and "vendor.github-workflows" in problems[0]
 
 
 def test_the_timeout_schema_rejects_a_job_without_timeout(tmp_path: Path) -> None:
@@ -91,28 +81,11 @@ GITHUB_BREAKAGES: dict[str, tuple[Mutation, str]] = {
 }
 
 
-@pytest.mark.parametrize("breakage", sorted(GITHUB_BREAKAGES))
-def test_the_workflow_check_rejects_a_broken_copy(workflow: Any, breakage: str) -> None:
-    mutate, expected = GITHUB_BREAKAGES[breakage]
-    problems = rc.github_workflow_problems(_mutated(workflow, mutate))
-    assert any(expected in p for p in problems), problems
-
-
 # ---------------------------------------------------------------------------------------------------- GitLab CI
 
 @pytest.fixture(scope="module")
 def gitlab() -> Any:
     return rc.load_yaml(rc.GITLAB_CI)
-
-
-def test_the_gitlab_pipeline_passes_the_gitlab_ci_schema() -> None:
-    assert rc.gitlab_schema_problems() == []
-
-
-def test_the_gitlab_schema_rejects_a_needs_entry_of_the_wrong_type(tmp_path: Path) -> None:
-    broken = _broken_text(tmp_path, rc.GITLAB_CI, "      artifacts: true\n", "      artifacts: yes-please\n")
-    problems = rc.gitlab_schema_problems(broken)
-    assert problems and "vendor.gitlab-ci" in problems[0]
 
 
 def test_the_gitlab_pipeline_runs_the_phases_in_order_keeps_reports_and_junit(gitlab: Any) -> None:
@@ -132,11 +105,33 @@ GITLAB_BREAKAGES: dict[str, tuple[Mutation, str]] = {
 }
 
 
-@pytest.mark.parametrize("breakage", sorted(GITLAB_BREAKAGES))
-def test_the_gitlab_check_rejects_a_broken_copy(gitlab: Any, breakage: str) -> None:
-    mutate, expected = GITLAB_BREAKAGES[breakage]
-    problems = rc.gitlab_problems(_mutated(gitlab, mutate))
-    assert any(expected in p for p in problems), problems
+# ------------------------------------------------------------------------------- the vendors' pipeline schemas
+
+VENDOR_SCHEMAS: dict[str, tuple[Callable[..., list[str]], Path]] = {
+    "github-workflows": (rc.github_schema_problems, rc.GITHUB_WORKFLOW),
+    "gitlab-ci": (rc.gitlab_schema_problems, rc.GITLAB_CI),
+}
+
+
+@pytest.mark.parametrize("schema", sorted(VENDOR_SCHEMAS))
+def test_the_pipeline_passes_its_vendor_schema(schema: str) -> None:
+    check, _ = VENDOR_SCHEMAS[schema]
+    assert check() == []
+
+
+VENDOR_SCHEMA_BREAKAGES: dict[str, tuple[str, str]] = {
+    # schema: (anchor, replacement) that the schema must reject as `vendor.<schema>`
+    "github-workflows": ("    runs-on: ${{ vars.CUTOVER_RUNNER || 'ubuntu-latest' }}\n", ""),
+    "gitlab-ci": ("      artifacts: true\n", "      artifacts: yes-please\n"),
+}
+
+
+@pytest.mark.parametrize("schema", sorted(VENDOR_SCHEMA_BREAKAGES))
+def test_the_vendor_schema_rejects_a_broken_copy(tmp_path: Path, schema: str) -> None:
+    check, source = VENDOR_SCHEMAS[schema]
+    old, new = VENDOR_SCHEMA_BREAKAGES[schema]
+    problems = check(_broken_text(tmp_path, source, old, new))
+    assert problems and f"vendor.{schema}" in problems[0]
 
 
 # ---------------------------------------------------------------------------------------------- Argo Rollouts
@@ -179,13 +174,6 @@ ARGO_BREAKAGES: dict[str, tuple[Mutation, str]] = {
 }
 
 
-@pytest.mark.parametrize("breakage", sorted(ARGO_BREAKAGES))
-def test_the_analysis_check_rejects_a_broken_copy(analysis: Any, breakage: str) -> None:
-    mutate, expected = ARGO_BREAKAGES[breakage]
-    problems = rc.argo_problems(_mutated(analysis, mutate))
-    assert any(expected in p for p in problems), problems
-
-
 # -------------------------------------------------------------------------------------------- Hypercare CronJob
 
 @pytest.fixture(scope="module")
@@ -223,15 +211,6 @@ CRON_BREAKAGES: dict[str, tuple[Callable[[list[Any]], None], str]] = {
     "wrong type (Kubernetes schema)": (lambda d: d[1]["spec"].update(accessModes="ReadWriteOnce"),
                                        "PersistentVolumeClaim/cutover-gate-reports"),
 }
-
-
-@pytest.mark.parametrize("breakage", sorted(CRON_BREAKAGES))
-def test_the_cronjob_check_rejects_a_broken_copy(cron_docs: list[Any], breakage: str) -> None:
-    mutate, expected = CRON_BREAKAGES[breakage]
-    broken = copy.deepcopy(cron_docs)
-    mutate(broken)
-    problems = rc.cronjob_problems(broken)
-    assert any(expected in p for p in problems), problems
 
 
 # ------------------------------------------------------------------------------------------------ Containerfile
@@ -274,19 +253,12 @@ CONTAINERFILE_BREAKAGES: dict[str, tuple[str, str, str]] = {
 }
 
 
-@pytest.mark.parametrize("breakage", sorted(CONTAINERFILE_BREAKAGES))
-def test_the_containerfile_check_rejects_a_broken_copy(containerfile: str, breakage: str) -> None:
-    old, new, expected = CONTAINERFILE_BREAKAGES[breakage]
-    assert old in containerfile, f"the mutation's anchor {old!r} is gone from the Containerfile: update the test"
-    problems = rc.containerfile_problems(containerfile.replace(old, new, 1))
-    assert any(expected in p for p in problems), problems
-
-
 def _run_in_image_workdir(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The image's ENTRYPOINT + args, run in a copy of its WORKDIR (pytest of this interpreter: the installed gate)."""
     entry = rc.image_entrypoint(rc.CONTAINERFILE.read_text(encoding="utf-8"))
     assert entry and entry[0] == "pytest"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CUTOVER_", "RELEASE_SHA", "PYTEST_"))}
+    own = ("CUTOVER_", "RELEASE_SHA", "PYTEST_", "PYTHONPATH")  # the image's environment has none of the runner's
+    env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
     return subprocess.run([sys.executable, "-m", "pytest", *entry[1:], *args], cwd=workdir, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
 
@@ -315,8 +287,13 @@ def test_an_image_workdir_without_the_steps_is_not_a_gate_rootdir(containerfile:
 
 # ------------------------------------------------------------------------------------------------------ README
 
-def test_the_ci_readme_explains_every_recipe_the_order_secrets_and_exit_codes() -> None:
-    assert rc.readme_problems(rc.CI_README.read_text(encoding="utf-8")) == []
+@pytest.fixture(scope="module")
+def readme() -> str:
+    return rc.CI_README.read_text(encoding="utf-8")
+
+
+def test_the_ci_readme_explains_every_recipe_the_order_secrets_and_exit_codes(readme: str) -> None:
+    assert rc.readme_problems(readme) == []
 
 
 README_BREAKAGES: dict[str, tuple[str, str, str]] = {
@@ -327,12 +304,44 @@ README_BREAKAGES: dict[str, tuple[str, str, str]] = {
 }
 
 
-@pytest.mark.parametrize("breakage", sorted(README_BREAKAGES))
-def test_the_readme_check_rejects_a_broken_copy(breakage: str) -> None:
-    old, new, expected = README_BREAKAGES[breakage]
-    text = rc.CI_README.read_text(encoding="utf-8")
-    assert old in text, f"the mutation's anchor {old!r} is gone from the README: update the test"
-    problems = rc.readme_problems(text.replace(old, new))
+# --------------------------------------------------------------------------- every check rejects a broken copy
+
+def _replaced(text: str, *, what: str, old: str, new: str) -> str:
+    assert old in text, f"the mutation's anchor {old!r} is gone from the {what}: update the test"
+    return text.replace(old, new, 1)
+
+
+Breakage = Callable[[Any], Any]
+"""Makes a broken copy of a recipe (as its fixture loads it), leaving the fixture's value as it is."""
+
+
+def _in_place(mutations: dict[str, tuple[Mutation, str]]) -> dict[str, tuple[Breakage, str]]:
+    return {name: (functools.partial(_mutated, mutate=mutate), expected)
+            for name, (mutate, expected) in mutations.items()}
+
+
+def _replacing(what: str, replacements: dict[str, tuple[str, str, str]]) -> dict[str, tuple[Breakage, str]]:
+    return {name: (functools.partial(_replaced, what=what, old=old, new=new), expected)
+            for name, (old, new, expected) in replacements.items()}
+
+
+RECIPE_CHECKS: dict[str, tuple[Callable[[Any], list[str]], dict[str, tuple[Breakage, str]]]] = {
+    # fixture name: (the check, its breakages)
+    "workflow": (rc.github_workflow_problems, _in_place(GITHUB_BREAKAGES)),
+    "gitlab": (rc.gitlab_problems, _in_place(GITLAB_BREAKAGES)),
+    "analysis": (rc.argo_problems, _in_place(ARGO_BREAKAGES)),
+    "cron_docs": (rc.cronjob_problems, _in_place(CRON_BREAKAGES)),
+    "containerfile": (rc.containerfile_problems, _replacing("Containerfile", CONTAINERFILE_BREAKAGES)),
+    "readme": (rc.readme_problems, _replacing("README", README_BREAKAGES)),
+}
+
+
+@pytest.mark.parametrize(("recipe", "breakage"), [(recipe, breakage) for recipe, (_, breakages) in
+                                                  RECIPE_CHECKS.items() for breakage in sorted(breakages)])
+def test_each_recipe_check_rejects_a_broken_copy(request: pytest.FixtureRequest, recipe: str, breakage: str) -> None:
+    check, breakages = RECIPE_CHECKS[recipe]
+    breaks, expected = breakages[breakage]
+    problems = check(breaks(request.getfixturevalue(recipe)))
     assert any(expected in p for p in problems), problems
 
 

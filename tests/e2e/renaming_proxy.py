@@ -230,9 +230,10 @@ def _is_json(content_type: str | None) -> bool:
 
 
 # -- the server -----------------------------------------------------------------------------------------------------
-class _Handler(BaseHTTPRequestHandler):
+class QuietHandler(BaseHTTPRequestHandler):
+    """An HTTP/1.1 handler that logs nothing and answers a status, headers and a sized body (none to a HEAD)."""
+
     protocol_version = "HTTP/1.1"
-    server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -245,6 +246,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+class _Handler(QuietHandler):
+    server: _Server
 
     def _proxy(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -10,34 +10,22 @@ from __future__ import annotations
 import http.client
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from .conftest import ROOT, GateRun, Standalone
+from .renaming_proxy import QuietHandler
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "server", "date"}
 
 
-class _FailMarkPaid(BaseHTTPRequestHandler):
+class _FailMarkPaid(QuietHandler):
     """Forwards every call to the sandbox, except `POST .../mark-paid`, answered 500 without reaching it."""
 
-    protocol_version = "HTTP/1.1"
     upstream: tuple[str, int] = ("127.0.0.1", 80)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _answer(self, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
-        self.send_response(status)
-        for key, value in headers:
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def _proxy(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -23,25 +23,29 @@ def with_flag(flag: Path) -> dict[str, str]:
     return {"CUTOVER_SANDBOX_MAINTENANCE_FLAG": str(flag)}
 
 
-def test_the_maintenance_page_answers_while_the_window_is_open(gate: Callable[..., GateRun], tmp_path: Path,
-                                                               flag: Path) -> None:
-    flag.touch()
-    run = gate(tmp_path / "on", "-m", "maintenance or t0_traffic_open or (rollback and maintenance)",
-               env=with_flag(flag))
-    assert run.line("t15_maintenance_page")["result"] == "PASS", run.output[-3000:]
-    assert run.line("rb_maintenance_page")["result"] == "PASS"
-    traffic = run.line("t0_traffic_open")
-    assert traffic["result"] == "FAIL" and "still answers with the maintenance page (503)" in traffic["message"]
-    assert run.decision["decision"] == "NO-GO" and run.decision["phases"]["t0"] == "FAIL"
+WINDOW_STATES: dict[str, tuple[bool, str, tuple[str, str], tuple[str, str]]] = {
+    # window: (flag set, the lines run, the two lines that PASS, the line that FAILs and why)
+    "open": (True, "maintenance or t0_traffic_open or (rollback and maintenance)",
+             ("t15_maintenance_page", "rb_maintenance_page"),
+             ("t0_traffic_open", "still answers with the maintenance page (503)")),
+    "closed": (False, "maintenance or t0_traffic_open or (rollback and reopened)",
+               ("t0_traffic_open", "rb_traffic_reopened"),
+               ("t15_maintenance_page", "ingress is not blocked")),
+}
 
 
-def test_traffic_is_open_once_the_window_closes(gate: Callable[..., GateRun], tmp_path: Path, flag: Path) -> None:
-    run = gate(tmp_path / "off", "-m", "maintenance or t0_traffic_open or (rollback and reopened)",
-               env=with_flag(flag))
-    assert run.line("t0_traffic_open")["result"] == "PASS", run.output[-3000:]
-    assert run.line("rb_traffic_reopened")["result"] == "PASS"
-    page = run.line("t15_maintenance_page")
-    assert page["result"] == "FAIL" and "ingress is not blocked" in page["message"]
+@pytest.mark.parametrize("window", sorted(WINDOW_STATES))
+def test_each_window_check_passes_in_its_state_and_fails_in_the_other(gate: Callable[..., GateRun], tmp_path: Path,
+                                                                      flag: Path, window: str) -> None:
+    """Open: the maintenance page answers and traffic is not open. Closed: traffic is open and the page is gone."""
+    flag_set, marker, passing, (failing, why) = WINDOW_STATES[window]
+    if flag_set:
+        flag.touch()
+    run = gate(tmp_path / window, "-m", marker, env=with_flag(flag))
+    assert [run.line(lid)["result"] for lid in passing] == ["PASS", "PASS"], run.output[-3000:]
+    failed = run.line(failing)
+    assert failed["result"] == "FAIL" and why in failed["message"]
+    assert run.decision["decision"] == "NO-GO" and run.decision["phases"][failed["phase"]] == "FAIL"
 
 
 def test_window_checks_run_only_when_named(gate: Callable[..., GateRun], tmp_path: Path, flag: Path) -> None:

@@ -256,6 +256,16 @@ class GateProject:
         conftest = self.path / "conftest.py"
         conftest.write_text(conftest.read_text(encoding="utf-8") + "\n" + textwrap.dedent(source), encoding="utf-8")
 
+    def with_admin_login(self, monkeypatch: pytest.MonkeyPatch, password: str, *steps: str) -> None:
+        """The admin password in the environment and a smoke feature of one admin login scenario that runs `steps`."""
+        monkeypatch.setenv("CUTOVER_ADMIN_PASSWORD", password)
+        self.feature("smoke", feature("@t15", "smoke", [scenario("t15_admin_login", *steps, name="admin login")]))
+
+    def reports_holding(self, secret: str) -> list[str]:
+        """The files of the reports dir whose bytes hold `secret` (relative paths)."""
+        return [str(p.relative_to(self.reports)) for p in self.reports.rglob("*")
+                if p.is_file() and secret.encode() in p.read_bytes()]
+
     def steps_ran(self) -> list[str]:
         return self.trace.read_text(encoding="utf-8").split() if self.trace.exists() else []
 

@@ -129,16 +129,8 @@ def test_progress_in_turkish(project: GateProject) -> None:
 def test_a_secret_in_a_failing_step_is_masked_in_the_progress(project: GateProject,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     password = "Vq7-progress-secret-passphrase-2290"
-    monkeypatch.setenv("CUTOVER_ADMIN_PASSWORD", password)
-    project.feature("smoke", """
-        @t15
-        Feature: smoke
-
-          @t15_admin_login
-          Scenario: admin login
-            Given the check passes
-            When the admin login fails revealing the password
-    """)
+    project.with_admin_login(monkeypatch, password, "Given the check passes",
+                             "When the admin login fails revealing the password")
 
     run = project.run()
 

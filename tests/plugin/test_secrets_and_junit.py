@@ -8,23 +8,22 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cutover_gate.core.redact import MASK
-from tests.plugin.conftest import GateProject
+from tests.plugin.conftest import GateProject, feature, scenario
 
 PASSWORD = "Kp4-distinctive-admin-passphrase-7731"
+
+DEPOSIT_AND_WITHDRAW = """  @t0_deposit @t0_withdraw_request
+  Scenario: deposit and withdraw
+    When the deposit is made
+    And the withdrawal is requested
+"""
+"""One scenario that proves two lines."""
 
 
 def test_a_secret_in_a_failure_and_in_evidence_is_in_no_report_and_no_output(project: GateProject,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CUTOVER_ADMIN_PASSWORD", PASSWORD)
-    project.feature("smoke", """
-        @t15
-        Feature: smoke
-
-          @t15_admin_login
-          Scenario: admin login
-            Given the check passes
-            When the admin login fails revealing the password
-    """)
+    project.with_admin_login(monkeypatch, PASSWORD, "Given the check passes",
+                             "When the admin login fails revealing the password")
 
     run = project.run()
 
@@ -34,11 +33,9 @@ def test_a_secret_in_a_failure_and_in_evidence_is_in_no_report_and_no_output(pro
     assert line["message"] == f"step 'When the admin login fails revealing the password': " \
                               f"admin login refused for password {MASK}"
     assert line["evidence"] == {"attempt": f"login with {MASK}"}
-    files = [p for p in project.reports.rglob("*") if p.is_file()]
     assert {"decision.json", "junit.xml", "report.html", "timeline.jsonl", "t15_admin_login.json"} <= {
-        p.name for p in files}
-    leaking = [str(p.relative_to(project.reports)) for p in files if PASSWORD.encode() in p.read_bytes()]
-    assert leaking == []
+        p.name for p in project.reports.rglob("*") if p.is_file()}
+    assert project.reports_holding(PASSWORD) == []
     assert PASSWORD not in run.output
     assert "admin login refused for password" in run.output
 
@@ -46,41 +43,21 @@ def test_a_secret_in_a_failure_and_in_evidence_is_in_no_report_and_no_output(pro
 def test_a_secret_a_step_prints_or_logs_is_in_no_report_and_no_output(project: GateProject,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Captured stdout and log records travel in the test report (the terminal, report.html): scrubbed too."""
-    monkeypatch.setenv("CUTOVER_ADMIN_PASSWORD", PASSWORD)
-    project.feature("smoke", """
-        @t15
-        Feature: smoke
-
-          @t15_admin_login
-          Scenario: admin login
-            When a debugging step logs the password
-    """)
+    project.with_admin_login(monkeypatch, PASSWORD, "When a debugging step logs the password")
 
     run = project.run()
 
     run.run.assert_outcomes(failed=1)
     assert "login payload password=" in run.output
-    leaking = [str(p.relative_to(project.reports)) for p in project.reports.rglob("*")
-               if p.is_file() and PASSWORD.encode() in p.read_bytes()]
-    assert leaking == []
+    assert project.reports_holding(PASSWORD) == []
     assert PASSWORD not in run.output
 
 
 def test_junit_test_cases_carry_their_checklist_ids(project: GateProject) -> None:
-    project.feature("canary", """
-        @t0
-        Feature: canary
-
-          @t0_deposit @t0_withdraw_request
-          Scenario: deposit and withdraw
-            When the deposit is made
-            And the withdrawal is requested
-
-          @t0_idempotency
-          Scenario: idempotency
-            Given the check passes
-            When the check fails with "second deposit credited"
-    """)
+    project.feature("canary", feature("@t0", "canary", [
+        DEPOSIT_AND_WITHDRAW,
+        scenario("t0_idempotency", "Given the check passes", 'When the check fails with "second deposit credited"',
+                 name="idempotency")]))
 
     project.run()
 
@@ -94,15 +71,7 @@ def test_junit_test_cases_carry_their_checklist_ids(project: GateProject) -> Non
 
 
 def test_evidence_file_of_a_line_holds_its_steps(project: GateProject) -> None:
-    project.feature("canary", """
-        @t0
-        Feature: canary
-
-          @t0_deposit @t0_withdraw_request
-          Scenario: deposit and withdraw
-            When the deposit is made
-            And the withdrawal is requested
-    """)
+    project.feature("canary", feature("@t0", "canary", [DEPOSIT_AND_WITHDRAW]))
 
     run = project.run()
 

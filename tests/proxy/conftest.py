@@ -96,6 +96,21 @@ def upstream(upstream_server: Upstream) -> Upstream:
     return upstream_server
 
 
+def get_in_background(url: str) -> tuple[threading.Thread, list[BaseException]]:
+    """`GET url` in a thread of its own, started (the proxy may hold or cut it): the thread and the errors it met."""
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            requests.get(url, timeout=30)
+        except requests.RequestException as exc:
+            errors.append(exc)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    return caller, errors
+
+
 def proxy_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX)]
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from cutover_proxy import FaultProxy
-from tests.proxy.conftest import Upstream
+from tests.proxy.conftest import Upstream, get_in_background
 
 WITHDRAW = "/api/v1/player/wallet/withdraw"
 REVIEW = r"/api/v1/finance/withdrawals/.*/review"
@@ -56,16 +56,7 @@ def test_hang_makes_the_client_time_out(proxy: FaultProxy, upstream: Upstream, c
 def test_stop_ends_a_hang(upstream: Upstream) -> None:
     proxy = FaultProxy(upstream.url).start()
     proxy.hang()
-    outcome: list[BaseException] = []
-
-    def call() -> None:
-        try:
-            requests.get(f"{proxy.url}/h", timeout=30)
-        except requests.RequestException as exc:
-            outcome.append(exc)
-
-    caller = threading.Thread(target=call)
-    caller.start()
+    caller, outcome = get_in_background(f"{proxy.url}/h")
     while not proxy.log:
         time.sleep(0.01)
     proxy.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import requests
 
 from cutover_proxy import Exchange, FaultProxy
 from cutover_proxy.recording import body_summary, mask, masked_target
-from tests.proxy.conftest import Upstream
+from tests.proxy.conftest import Upstream, get_in_background
 
 TOKEN = "eyJ-very-secret-bearer-token-0042"
 SIGNATURE = "t=1700000000,v1=deadbeefcafe5e11"
@@ -76,21 +75,14 @@ def test_a_request_cut_off_by_death_is_recorded_as_reset(upstream: Upstream) -> 
     never forwarded."""
     with FaultProxy(upstream.url) as proxy:
         rule = proxy.latency(10_000, path="/slow")
-        errors: list[BaseException] = []
-
-        def call() -> None:
-            try:
-                requests.get(f"{proxy.url}/slow", timeout=30)
-            except requests.RequestException as exc:
-                errors.append(exc)
-
-        caller = threading.Thread(target=call)
-        caller.start()
+        caller, errors = get_in_background(f"{proxy.url}/slow")
         deadline = time.monotonic() + 5
         while rule.applied == 0 and time.monotonic() < deadline:
             time.sleep(0.01)  # until the request is read and held
         proxy.die()
         caller.join(timeout=5)
+        while not proxy.log and time.monotonic() < deadline + 5:
+            time.sleep(0.01)  # the caller may see the cut before the connection's thread records it
         assert [e.outcome for e in proxy.log] == ["reset"]
         assert isinstance(errors[0], requests.ConnectionError)
         assert upstream.hits == []

@@ -125,6 +125,13 @@ class Api(Http):
         return self.post("/api/v1/player/wallet/withdraw", token=player.token, key=key,
                          json={"amount": amount, "method": "bank_transfer", "address": "DE89370400440532013000"})
 
+    def approved_withdrawal(self, amount: str = "10.00", funded: str = "50.00") -> tuple[str, Player]:
+        """A new player funded with `funded` asks to withdraw `amount` and the admin approves: its id and the player."""
+        player = self.funded_player(funded)
+        tx_id = self.withdraw(player, amount).json()["transaction"]["id"]
+        assert self.review(tx_id, "approve").status_code == 200
+        return tx_id, player
+
     def review(self, tx_id: str, action: str) -> requests.Response:
         return self.post(f"/api/v1/finance/withdrawals/{tx_id}/review", token=self.admin,
                          json={"action": action, "reason": "canary"})

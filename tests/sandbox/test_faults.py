@@ -99,17 +99,25 @@ def test_unknown_faults_are_refused_before_anything_starts(monkeypatch: pytest.M
     assert Sandbox().faults.names == ("health_unhealthy", "cors_wildcard")
 
 
-def _approved(api: Api, amount: str = "10.00") -> tuple[str, Player]:
-    player = api.funded_player("50.00")
-    tx_id = api.withdraw(player, amount).json()["transaction"]["id"]
-    assert api.review(tx_id, "approve").status_code == 200
+def _card_deposit(api: Api) -> tuple[Player, str, bytes]:
+    """A new player's 10.00 card deposit, waiting for Stripe (a quiet sandbox's PSP never answers), and the Stripe
+    event (unsigned) that completes it."""
+    player = api.new_player()
+    tx_id = api.deposit(player, "10.00", method="card").json()["transaction"]["id"]
+    return player, tx_id, stripe_event(tx_id, 1000)
+
+
+def _payout_requested(api: Api) -> tuple[str, Player]:
+    """An approved withdrawal whose payout the admin has asked the PSP for (a quiet sandbox's PSP never answers)."""
+    tx_id, player = api.approved_withdrawal()
+    api.post(f"/api/v1/finance/withdrawals/{tx_id}/payout", token=api.admin, key="po")
     return tx_id, player
 
 
 def test_fault_payouts_router_missing(make_api: MakeApi) -> None:
     api = make_api("payouts_router_missing")
     assert api.request("OPTIONS", "/api/v1/payouts/initiate").status_code == 404
-    tx_id, _ = _approved(api)
+    tx_id, _ = api.approved_withdrawal()
     assert api.get(f"/api/v1/payouts/status/{tx_id}", token=api.admin).status_code == 404
 
 
@@ -142,7 +150,7 @@ def test_fault_migration_behind(make_api: MakeApi) -> None:
 
 def test_fault_mark_paid_keeps_hold(make_api: MakeApi) -> None:
     api = make_api("mark_paid_keeps_hold")
-    tx_id, player = _approved(api)
+    tx_id, player = api.approved_withdrawal()
     r = api.mark_paid(tx_id)
     assert r.status_code == 200 and r.json()["transaction"]["state"] == "paid"
     assert api.balance(player)["held_real"] == D("10.00")
@@ -214,30 +222,24 @@ def test_fault_ledger_unbalanced(make_api: MakeApi) -> None:
 
 def test_fault_webhook_accepts_bad_signature(make_api: MakeApi) -> None:
     api = make_api("webhook_accepts_bad_signature", settings=DEFAULT_SETTINGS_QUIET)
-    player = api.new_player()
-    card = api.deposit(player, "10.00", method="card").json()["transaction"]["id"]
-    body = stripe_event(card, 1000)
+    player, _card, body = _card_deposit(api)
     assert api.post("/api/v1/payments/webhook/stripe", data=body, headers=stripe_headers(body, secret="x")).ok
     adyen = api.deposit(player, "5.00", method="adyen").json()["transaction"]["id"]
     r = api.post("/api/v1/payments/adyen/webhook", data=adyen_notification(adyen, 500, signature=None), headers=JSON)
     assert r.ok
     assert api.balance(player)["available_real"] == D("15.00")
-    tx_id, _ = _approved(api)
-    api.post(f"/api/v1/finance/withdrawals/{tx_id}/payout", token=api.admin, key="po")
+    tx_id, _ = _payout_requested(api)
     r = api.post("/api/v1/finance/withdrawals/payout/webhook", data=payout_event(tx_id), headers=JSON)
     assert r.ok and api.payout_status(tx_id) == "paid"
 
 
 def test_fault_webhook_accepts_stale_timestamp(make_api: MakeApi) -> None:
     api = make_api("webhook_accepts_stale_timestamp", settings=DEFAULT_SETTINGS_QUIET)
-    player = api.new_player()
-    tx_id = api.deposit(player, "10.00", method="card").json()["transaction"]["id"]
-    body = stripe_event(tx_id, 1000)
+    player, _card, body = _card_deposit(api)
     stale = int(time.time()) - 3600
     assert api.post("/api/v1/payments/webhook/stripe", data=body, headers=stripe_headers(body, timestamp=stale)).ok
     assert api.balance(player)["available_real"] == D("10.00")
-    wd, _ = _approved(api)
-    api.post(f"/api/v1/finance/withdrawals/{wd}/payout", token=api.admin, key="po")
+    wd, _ = _payout_requested(api)
     body = payout_event(wd)
     r = api.post("/api/v1/finance/withdrawals/payout/webhook", data=body,
                  headers=payout_webhook_headers(body, timestamp=stale))
@@ -246,9 +248,7 @@ def test_fault_webhook_accepts_stale_timestamp(make_api: MakeApi) -> None:
 
 def test_fault_webhook_replay_double_effect(make_api: MakeApi) -> None:
     api = make_api("webhook_replay_double_effect", settings=DEFAULT_SETTINGS_QUIET)
-    player = api.new_player()
-    tx_id = api.deposit(player, "10.00", method="card").json()["transaction"]["id"]
-    body = stripe_event(tx_id, 1000)
+    player, _card, body = _card_deposit(api)
     for _ in range(2):
         assert api.post("/api/v1/payments/webhook/stripe", data=body, headers=stripe_headers(body)).ok
     assert api.balance(player)["available_real"] == D("20.00")
@@ -256,8 +256,7 @@ def test_fault_webhook_replay_double_effect(make_api: MakeApi) -> None:
 
 def test_fault_webhook_failed_treated_as_paid(make_api: MakeApi) -> None:
     api = make_api("webhook_failed_treated_as_paid", settings=DEFAULT_SETTINGS_QUIET)
-    tx_id, player = _approved(api)
-    api.post(f"/api/v1/finance/withdrawals/{tx_id}/payout", token=api.admin, key="po")
+    tx_id, player = _payout_requested(api)
     body = payout_event(tx_id, "failed")
     assert api.post("/api/v1/finance/withdrawals/payout/webhook", data=body, headers=payout_webhook_headers(body)).ok
     assert api.payout_status(tx_id) == "paid"
@@ -279,7 +278,7 @@ def test_fault_payout_failure_spike(make_api: MakeApi) -> None:
     seeded = api.sql("SELECT state, provider FROM transactions WHERE type = 'withdrawal' ORDER BY state")
     assert seeded == [("paid", "mockpsp")] * 2 + [("payout_failed", "mockpsp")] * 8
     assert api.ledger_violations() == []
-    tx_id, _ = _approved(api)
+    tx_id, _ = api.approved_withdrawal()
     assert api.post(f"/api/v1/finance/withdrawals/{tx_id}/payout", token=api.admin, key="po",
                     json={"simulate": "paid"}).status_code == 200
     deadline = time.monotonic() + 8

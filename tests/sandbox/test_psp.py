@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from .sandbox_support import SETTINGS, Api, Player, wait_for
+from .sandbox_support import SETTINGS, Api, wait_for
 
 D = Decimal
 
@@ -37,15 +37,8 @@ def test_psp_deposit_completes_through_the_signed_webhook(api: Api, method: str,
     assert not any(secret in line for line in verified for secret in secrets)
 
 
-def _approved_withdrawal(api: Api, amount: str = "40.00") -> tuple[str, Player]:
-    player = api.funded_player("100.00")
-    tx_id = api.withdraw(player, amount).json()["transaction"]["id"]
-    assert api.review(tx_id, "approve").status_code == 200
-    return tx_id, player
-
-
 def test_provider_payout_is_settled_by_the_payout_webhook(api: Api) -> None:
-    tx_id, player = _approved_withdrawal(api)
+    tx_id, player = api.approved_withdrawal("40.00", funded="100.00")
     r = api.post(f"/api/v1/finance/withdrawals/{tx_id}/payout", token=api.admin, key=f"po-{tx_id}")
     assert r.status_code == 200, r.text
     assert r.json()["transaction"]["state"] == "payout_pending"
@@ -60,7 +53,7 @@ def test_provider_payout_is_settled_by_the_payout_webhook(api: Api) -> None:
 
 
 def test_payout_idempotency_key_rules(api: Api) -> None:
-    tx_id, _player = _approved_withdrawal(api)
+    tx_id, _player = api.approved_withdrawal("40.00", funded="100.00")
     path = f"/api/v1/finance/withdrawals/{tx_id}/payout"
     r = api.post(path, token=api.admin)
     assert r.status_code == 400 and r.json()["error_code"] == "IDEMPOTENCY_KEY_REQUIRED"
@@ -70,7 +63,7 @@ def test_payout_idempotency_key_rules(api: Api) -> None:
 
 
 def test_failed_payout_keeps_the_hold_and_can_be_retried(api: Api) -> None:
-    tx_id, player = _approved_withdrawal(api, "10.00")
+    tx_id, player = api.approved_withdrawal("10.00", funded="100.00")
     path = f"/api/v1/finance/withdrawals/{tx_id}/payout"
     assert api.post(path, token=api.admin, key=f"a1-{tx_id}", json={"simulate": "failed"}).status_code == 200
     assert wait_for(lambda: api.payout_status(tx_id) == "payout_failed")
@@ -87,7 +80,7 @@ def test_failed_payout_keeps_the_hold_and_can_be_retried(api: Api) -> None:
 
 
 def test_paid_withdrawal_cannot_be_paid_out_again(api: Api) -> None:
-    tx_id, _player = _approved_withdrawal(api, "5.00")
+    tx_id, _player = api.approved_withdrawal("5.00", funded="100.00")
     assert api.mark_paid(tx_id).status_code == 200
     r = api.post(f"/api/v1/finance/withdrawals/{tx_id}/payout", token=api.admin, key=f"x-{tx_id}")
     assert r.status_code == 409 and r.json()["error_code"] == "ILLEGAL_TRANSACTION_STATE_TRANSITION"
@@ -96,7 +89,7 @@ def test_paid_withdrawal_cannot_be_paid_out_again(api: Api) -> None:
 def test_a_payout_to_another_provider_waits_for_that_providers_webhook(api: Api) -> None:
     """The PSP settles only its own payouts: a payout to another provider stays payout_pending until a signed webhook
     decides it (what the gate's payout probes rely on: no race with the PSP's own event)."""
-    tx_id, player = _approved_withdrawal(api, "4.00")
+    tx_id, player = api.approved_withdrawal("4.00", funded="100.00")
     path = f"/api/v1/finance/withdrawals/{tx_id}/payout"
     assert api.post(path, token=api.admin, key=f"held-{tx_id}", json={"provider": "cutover-gate"}).status_code == 200
     time.sleep(1.0)  # well past the mock PSP's delivery delay

@@ -34,10 +34,14 @@ def _pending_deposit(api: Api, method: str, amount: str = "20.00") -> tuple[Play
     return player, r.json()["transaction"]["id"]
 
 
+def _assert_still_pending(api: Api, player: Player, tx_id: str) -> None:
+    """The deposit still waits for its provider and credited nothing."""
+    assert api.tx_state(player, tx_id) == "pending_provider"
+    assert api.balance(player)["available_real"] == D("0.00")
+
+
 def _pending_payout(api: Api, amount: str = "30.00") -> tuple[Player, str]:
-    player = api.funded_player("50.00")
-    tx_id = api.withdraw(player, amount).json()["transaction"]["id"]
-    assert api.review(tx_id, "approve").status_code == 200
+    tx_id, player = api.approved_withdrawal(amount)
     r = api.post(f"/api/v1/finance/withdrawals/{tx_id}/payout", token=api.admin, key=f"po-{tx_id}")
     assert r.json()["transaction"]["state"] == "payout_pending", r.text
     return player, tx_id
@@ -136,8 +140,7 @@ def test_stripe_webhook_refusals_move_no_money(quiet_api: Api, case: str) -> Non
     assert r.status_code == 400
     assert r.json()["error_code"] == ("WEBHOOK_TIMESTAMP_INVALID" if case == "stale" else
                                       "WEBHOOK_SIGNATURE_MISSING" if case == "missing" else "WEBHOOK_SIGNATURE_INVALID")
-    assert api.tx_state(player, tx_id) == "pending_provider"
-    assert api.balance(player)["available_real"] == D("0.00")
+    _assert_still_pending(api, player, tx_id)
 
 
 def test_stripe_webhook_with_the_wrong_amount_credits_nothing(quiet_api: Api) -> None:
@@ -145,8 +148,7 @@ def test_stripe_webhook_with_the_wrong_amount_credits_nothing(quiet_api: Api) ->
     player, tx_id = _pending_deposit(api, "card")
     body = stripe_event(tx_id, 1)
     assert api.post(STRIPE_HOOK, data=body, headers=stripe_headers(body)).json()["status"] == "amount_mismatch"
-    assert api.tx_state(player, tx_id) == "pending_provider"
-    assert api.balance(player)["available_real"] == D("0.00")
+    _assert_still_pending(api, player, tx_id)
 
 
 # -- Adyen ---------------------------------------------------------------------------------------------------------
@@ -175,8 +177,7 @@ def test_adyen_webhook_refusals_move_no_money(quiet_api: Api, signature: str | N
         body = adyen_notification(tx_id, 2000, signature=signature)
     r = api.post(ADYEN_HOOK, data=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 401
-    assert api.tx_state(player, tx_id) == "pending_provider"
-    assert api.balance(player)["available_real"] == D("0.00")
+    _assert_still_pending(api, player, tx_id)
 
 
 def test_a_webhook_from_another_provider_credits_nothing(quiet_api: Api) -> None:
@@ -184,5 +185,4 @@ def test_a_webhook_from_another_provider_credits_nothing(quiet_api: Api) -> None
     player, tx_id = _pending_deposit(api, "adyen")
     body = stripe_event(tx_id, 2000)
     assert api.post(STRIPE_HOOK, data=body, headers=stripe_headers(body)).json()["status"] == "ignored"
-    assert api.tx_state(player, tx_id) == "pending_provider"
-    assert api.balance(player)["available_real"] == D("0.00")
+    _assert_still_pending(api, player, tx_id)
