@@ -11,6 +11,7 @@ firing for the target are its evidence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -200,34 +201,25 @@ def check_findings(watch_round: Round, *checks: str) -> None:
         raise CheckFailed("; ".join(failed))
 
 
-@then("the payout failure rate is within the rollback threshold")
-@then("payout hata oranı rollback eşiğinin içindedir")
-def _(watch_round: Round) -> None:
-    check_findings(watch_round, "payout_failure_rate")
+FINDING_STEPS = (
+    ("payout_failure_rate", "the payout failure rate is within the rollback threshold",
+     "payout hata oranı rollback eşiğinin içindedir"),
+    ("ledger_recon", "the random ledger reconciliation holds", "rastgele ledger mutabakatı tutar"),
+    ("stuck_jobs", "no finance job is stuck", "takılı kalmış finans işi yoktur"),
+    ("error_rate", "the 5xx rate is under its threshold", "5xx oranı eşiğinin altındadır"),
+    ("signals", "every signal of the round was read", "turun tüm sinyalleri okundu"),
+)
+"""The round's steps that pass when none of one check's findings fails: (check, English, Turkish)."""
 
 
-@then("the random ledger reconciliation holds")
-@then("rastgele ledger mutabakatı tutar")
-def _(watch_round: Round) -> None:
-    check_findings(watch_round, "ledger_recon")
+def _finding_step(check: str) -> Callable[[Round], None]:
+    def step(watch_round: Round) -> None:
+        check_findings(watch_round, check)
+    return step
 
 
-@then("no finance job is stuck")
-@then("takılı kalmış finans işi yoktur")
-def _(watch_round: Round) -> None:
-    check_findings(watch_round, "stuck_jobs")
-
-
-@then("the 5xx rate is under its threshold")
-@then("5xx oranı eşiğinin altındadır")
-def _(watch_round: Round) -> None:
-    check_findings(watch_round, "error_rate")
-
-
-@then("every signal of the round was read")
-@then("turun tüm sinyalleri okundu")
-def _(watch_round: Round) -> None:
-    check_findings(watch_round, "signals")
+for _check, _en, _tr in FINDING_STEPS:
+    then(_en)(then(_tr)(_finding_step(_check)))
 
 
 # -- hc_control_report_24h --------------------------------------------------------------------------------------------
