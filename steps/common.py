@@ -179,13 +179,20 @@ def _(target: TargetClient, evidence: Evidence, shared: Shared, request: pytest.
     evidence.put("reachable_status", resp.status)
 
 
-def admin_login(target: TargetClient, gate: Gate, write: Write, password: Secret | None = None) -> Response:
+def admin_login(target: TargetClient, gate: Gate, write: Write, password: Secret | None = None, *,
+                record: bool = True) -> Response:
     """An admin login, as `write` declares it (the run's session, the login check, a wrong password)."""
     email = gate.settings.admin_email
     password = password or gate.settings.secret("admin_password")
     if not email or password is None:
         raise CheckFailed("admin credentials missing: set CUTOVER_ADMIN_EMAIL and CUTOVER_ADMIN_PASSWORD")
-    return write.send(target, email=email, password=password.reveal(), changes_data=False)
+    return write.send(target, email=email, password=password.reveal(), changes_data=False, record=record)
+
+
+def wrong_password(gate: Gate) -> Secret:
+    """A password the admin's is not (derived from it, so it can never be it)."""
+    password = gate.settings.secret("admin_password")
+    return Secret(f"wrong-{password.reveal()[::-1] if password else 'password'}-cutover-probe", "wrong password")
 
 
 def admin_token_from(resp: Response, target: TargetClient, email: str | None) -> Secret:
@@ -240,7 +247,7 @@ def _(admin_login_response: Response, target: TargetClient, gate: Gate, shared: 
     evidence.put("admin_email", gate.settings.admin_email)
     if shared.admin is None:
         shared.admin = token  # this login is the run's admin session
-    for key, read in admin_reads(target, token, request.session.items).items():
+    for key, read in admin_reads(target, token, request.session.items, gate).items():
         target.ahead(key, read)  # the admin's reads of the scenarios that follow, at once
     return token
 
@@ -260,10 +267,11 @@ def refusal_reads(target: TargetClient, token: Secret | None) -> Callable[[], li
 ADMIN_ONLY = ("admin_me", "dashboard")
 
 
-def admin_reads(target: TargetClient, token: Secret, items: list[pytest.Item] | None = None
-                ) -> dict[str, Callable[[], Any]]:
+def admin_reads(target: TargetClient, token: Secret, items: list[pytest.Item] | None = None,
+                gate: Gate | None = None) -> dict[str, Callable[[], Any]]:
     """The admin's reads by key (in the order of the admin login scenario and those after it); with `items`, only
-    those a selected scenario makes. Each is taken by `read_once`, in the taking scenario's evidence."""
+    those a selected scenario makes; with `gate`, the login with a wrong password too (it changes nothing). Each is
+    taken by `read_once`, in the taking scenario's evidence."""
     def call(name: str) -> Callable[[], Response]:
         return lambda: target.call(name, admin=token, record=False)
 
@@ -274,6 +282,9 @@ def admin_reads(target: TargetClient, token: Secret, items: list[pytest.Item] | 
         "refusal:without_token": (T15_ADMIN_AUTH_ENFORCED, refusal_reads(target, None)),
         "refusal:invalid_token": (T15_ADMIN_AUTH_ENFORCED, refusal_reads(target, INVALID_TOKEN)),
     }
+    if gate is not None:
+        reads["wrong_password"] = (T15_ADMIN_LOGIN, lambda: admin_login(target, gate, WRONG_PASSWORD,
+                                                                        wrong_password(gate), record=False))
     return {f"admin:{key}": read for key, (tag, read) in reads.items()
             if items is None or any(item.get_closest_marker(tag) for item in items)}
 
@@ -290,9 +301,8 @@ def read_once(target: TargetClient, evidence: Evidence, key: str, read: Callable
 @then("a wrong password is refused")
 @then("yanlış parola reddedilir")
 def _(target: TargetClient, gate: Gate, evidence: Evidence) -> None:
-    password = gate.settings.secret("admin_password")
-    wrong = Secret(f"wrong-{password.reveal()[::-1] if password else 'password'}-cutover-probe", "wrong password")
-    resp = admin_login(target, gate, WRONG_PASSWORD, wrong)
+    resp = read_once(target, evidence, "wrong_password",  # asked beside the admin's reads after its login
+                     lambda: admin_login(target, gate, WRONG_PASSWORD, wrong_password(gate), record=False))
     evidence.put("wrong_password_status", resp.status)
     if resp.status in (401, 403):
         return
