@@ -37,12 +37,14 @@ import pytest
 from cutover_gate.checks.hypercare.judge import Severity
 from cutover_gate.core.catalogue import (
     HC_FIRST_6H_WATCH,
+    LANGS,
     LINES_BY_ID,
     T30_MIGRATION_DRY_RUN,
     T30_RESTORE_DRILL,
     T30_SNAPSHOT_TAKEN,
     T60_PROD_ENV_VERIFIED,
 )
+from cutover_gate.core.i18n import N_, translate
 from cutover_gate.decide.rules import ChecklistRow
 from cutover_gate.evidence.model import Result
 
@@ -54,7 +56,7 @@ UNREACHABLE = ("target unreachable", "cannot connect to the database", "no datab
 @dataclass(frozen=True)
 class Command:
     title_en: str
-    title_tr: str
+    """The English title, the msgid of its Turkish in the message catalogue (`locale/`)."""
     select: tuple[str, ...]
     """The pytest selection that runs the command's scenarios (a marker expression and keywords)."""
     lines: tuple[str, ...]
@@ -72,26 +74,24 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
-    "verify_prod_env": Command("prod configuration check", "prod konfigürasyon kontrolü",
+    "verify_prod_env": Command(N_("prod configuration check"),
                                ("-m", "t60", "-k", "verify_prod_env"), (T60_PROD_ENV_VERIFIED,)),
-    "go_live_smoke": Command("go-live smoke", "go-live smoke", ("-m", "t15"),
+    "go_live_smoke": Command(N_("go-live smoke"), ("-m", "t15"),
                              tuple(line.id for line in LINES_BY_ID.values() if line.phase == "t15" and line.mandatory)),
-    "db_restore_drill": Command("restore drill", "yedekten geri yükleme tatbikatı",
+    "db_restore_drill": Command(N_("restore drill"),
                                 ("-m", " or ".join((T30_SNAPSHOT_TAKEN, T30_RESTORE_DRILL, T30_MIGRATION_DRY_RUN))),
                                 (T30_SNAPSHOT_TAKEN, T30_RESTORE_DRILL), (T30_MIGRATION_DRY_RUN,),
                                 never_in_prod=True),
-    "detect_stuck_finance_jobs": Command("stuck finance job detector", "takılı finans işi dedektörü",
+    "detect_stuck_finance_jobs": Command(N_("stuck finance job detector"),
                                          ("-m", "hypercare", "-k", HC_FIRST_6H_WATCH), (HC_FIRST_6H_WATCH,),
                                          checks=("stuck_jobs",), needs=("withdrawals", "queue")),
-    "daily_reconciliation_report": Command("daily reconciliation report", "günlük mutabakat raporu",
+    "daily_reconciliation_report": Command(N_("daily reconciliation report"),
                                            ("-m", "hypercare", "-k", HC_FIRST_6H_WATCH), (HC_FIRST_6H_WATCH,),
                                            checks=("daily_recon", "ledger_recon"), needs=("recon", "database"),
                                            reports=("reconciliation_report.md", "reconciliation_report.json")),
 }
-REFUSED = {"en": "refused: never in prod (the runbook, T-30: do not run the restore drill in prod); run it with "
-                 "--env-name=staging or --env-name=sandbox",
-           "tr": "reddedildi: prod'da asla (runbook T-30: prod'da restore drill çalıştırmayın); --env-name=staging "
-                 "veya --env-name=sandbox ile çalıştırın"}
+REFUSED = N_("refused: never in prod (the runbook, T-30: do not run the restore drill in prod); run it with "
+             "--env-name=staging or --env-name=sandbox")
 
 
 def reports_dir(args: Sequence[str]) -> Path:
@@ -165,8 +165,8 @@ def verdict(command: Command, pytest_code: int, decision: dict[str, object] | No
     return code, out
 
 
-WORDS = {"en": {EXIT_CLEAN: "clean", EXIT_FINDINGS: "findings", EXIT_UNCHECKED: "could not check"},
-         "tr": {EXIT_CLEAN: "temiz", EXIT_FINDINGS: "bulgu var", EXIT_UNCHECKED: "kontrol edilemedi"}}
+WORDS = {EXIT_CLEAN: N_("clean"), EXIT_FINDINGS: N_("findings"), EXIT_UNCHECKED: N_("could not check")}
+"""The summary's word for each exit code, in English: the msgid of its Turkish in the message catalogue."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -176,10 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNCHECKED
     name, rest = args[0], args[1:]
     command = COMMANDS[name]
-    lang = lang_of(rest) if lang_of(rest) in WORDS else "en"
-    title = command.title_tr if lang == "tr" else command.title_en
+    lang = lang_of(rest) if lang_of(rest) in LANGS else "en"
+    title = translate(lang, command.title_en)
     if command.never_in_prod and env_name_of(rest, os.environ) == "prod":
-        print(f"{name} ({title}): {WORDS[lang][EXIT_UNCHECKED]}: {REFUSED[lang]}")
+        print(f"{name} ({title}): {translate(lang, WORDS[EXIT_UNCHECKED])}: {translate(lang, REFUSED)}")
         return EXIT_UNCHECKED
     reports = reports_dir(rest)
     (reports / "decision.json").unlink(missing_ok=True)  # this run must write its own
@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = reports / "decision.json"
     decision = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
     exit_code, lines = verdict(command, code, decision)
-    print(f"{name} ({title}): {WORDS[lang][exit_code]}")
+    print(f"{name} ({title}): {translate(lang, WORDS[exit_code])}")
     print("\n".join(lines))
     for report in command.reports:
         if (reports / report).is_file():

@@ -1,5 +1,6 @@
 """The reports' words come from message catalogues (src/cutover_gate/locale): the catalogue template is current with
-the templates, every message has its Turkish, and the two languages' features carry the same tags."""
+the templates and the Python that marks its wording with `N_()`, every message has its Turkish, and the two languages'
+features carry the same tags."""
 
 from __future__ import annotations
 
@@ -15,11 +16,16 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from pytest_bdd.parser import FeatureParser
 
-from cutover_gate.core.catalogue import LANGS
+from cutover_gate.core import i18n
+from cutover_gate.core.catalogue import LANGS, LINES, TRIGGERS
+from cutover_gate.decide.completion import CRITERIA
 from cutover_gate.reports import render
+from cutover_gate.reports.scribe import SCRIBE_TEXT
+from cutover_gate.runbook_commands import COMMANDS, REFUSED, WORDS
 
 ROOT = Path(__file__).resolve().parents[2]
-POT = render.LOCALE_DIR / f"{render.DOMAIN}.pot"
+PACKAGE = ROOT / "src" / "cutover_gate"
+POT = i18n.LOCALE_DIR / f"{i18n.DOMAIN}.pot"
 FEATURES = ROOT / "features"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 TRANSLATED = [lang for lang in LANGS if lang != "en"]
@@ -37,12 +43,11 @@ def read(path: Path, lang: str | None = None) -> Catalog:
 
 
 def extracted() -> set[MessageKey]:
-    """What `pybabel extract -F babel.cfg ... src/cutover_gate/reports/templates` finds today."""
+    """What `pybabel extract -F babel.cfg ... src/cutover_gate` finds today."""
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     found: set[MessageKey] = set()
-    for _filename, _lineno, message, _comments, context in extract_from_dir(render.TEMPLATES_DIR, method_map,
-                                                                            options_map):
+    for _filename, _lineno, message, _comments, context in extract_from_dir(PACKAGE, method_map, options_map):
         found.add((context, message if isinstance(message, str) else message[0]))
     return found
 
@@ -54,9 +59,17 @@ def test_the_catalogue_template_is_current_with_the_templates() -> None:
     assert not pot - now, f"messages in {POT.name} no template uses any more: {sorted(pot - now)}"
 
 
+def test_the_wording_kept_in_python_is_in_the_catalogue() -> None:
+    """Titles, criteria and marks shown from Python are messages (marked `N_()`), so each has its Turkish."""
+    wording = [line.title_en for line in LINES] + [row.title_en for row in TRIGGERS] + list(CRITERIA.values()) \
+        + list(SCRIBE_TEXT.values()) + [c.title_en for c in COMMANDS.values()] + list(WORDS.values()) + [REFUSED]
+    missing = [text for text in wording if (None, text) not in keys(read(POT))]
+    assert not missing, f"not in {POT.name} (mark them with N_() and run pybabel extract, see babel.cfg): {missing}"
+
+
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_every_message_has_a_translation(lang: str) -> None:
-    po = read(render.po_path(lang), lang)
+    po = read(i18n.po_path(lang), lang)
     assert not keys(read(POT)) - keys(po), f"{lang}: messages not in the catalogue (run pybabel update, see babel.cfg)"
     untranslated = [m.id for m in po if m.id and (not m.string or m.fuzzy)]
     assert not untranslated, f"{lang}: messages without a (non-fuzzy) translation: {untranslated}"
@@ -66,7 +79,7 @@ def test_every_message_has_a_translation(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_a_translation_keeps_its_messages_placeholders(lang: str) -> None:
-    for message in read(render.po_path(lang), lang):
+    for message in read(i18n.po_path(lang), lang):
         if message.id and message.string:
             ours = sorted(PLACEHOLDER.findall(str(message.id)))
             theirs = sorted(PLACEHOLDER.findall(str(message.string)))

@@ -1,7 +1,8 @@
 """The runbook's sign-off checklist (section 5) and rollback decision matrix, as data.
 
 Every checklist line has a stable id; Gherkin scenarios name the lines they prove with a tag of the same id.
-Titles are given in both languages the runbook is written in (Turkish is the original).
+Titles are written here in English, marked with `N_()`: the English is the msgid of the message catalogue
+(`locale/`, see babel.cfg), whose Turkish is the runbook's (the original); `title(lang)` reads it from there.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Final
+
+from cutover_gate.core.i18n import N_, translate
 
 LANGS: tuple[str, ...] = ("en", "tr")
 """The runbook's languages: English (the rendering) and Turkish (the original)."""
@@ -34,7 +37,7 @@ class Line:
     phase: str
     section: int
     title_en: str
-    title_tr: str
+    """The English title, the msgid of its Turkish in the message catalogue."""
     mandatory: bool = True
     parent: str | None = None
     """A smoke sub-line names its parent line (the runbook nests them under `go_live_smoke.sh`)."""
@@ -42,7 +45,7 @@ class Line:
     """The SELECTED_ONLY_TAGS tag its scenario carries: it runs only when the operator selects that tag."""
 
     def title(self, lang: str) -> str:
-        return self.title_tr if lang == "tr" else self.title_en
+        return translate(lang, self.title_en)
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,10 @@ class TriggerRow:
     id: str
     action: Action
     title_en: str
-    title_tr: str
+    """The English title, the msgid of its Turkish in the message catalogue."""
 
     def title(self, lang: str) -> str:
-        return self.title_tr if lang == "tr" else self.title_en
+        return translate(lang, self.title_en)
 
 
 # One name per checklist line and per rollback-matrix row: code refers to them by these names, so a misspelt id
@@ -121,109 +124,82 @@ ROW_SECURITY_INCIDENT: Final = "security_incident"
 
 LINES: tuple[Line, ...] = (
     # 1) Pre-flight (T-60)
-    Line(T60_RELEASE_PINNED, "t60", 1, "Release SHA/tag pinned", "Release SHA/Tag sabitlendi"),
-    Line(T60_OWNERS_ASSIGNED, "t60", 1, "Owners assigned (Deploy / DB / On-call)",
-         "Sorumlular atandı (Deploy / DB / On-call)"),
-    Line(T60_PROD_ENV_VERIFIED, "t60", 1, "verify_prod_env run (prod configuration)",
-         "verify_prod_env çalıştırıldı (prod konfigürasyonu)"),
-    Line(T60_CORS_RESTRICTED, "t60", 1, "CORS restricted (foreign-origin preflight refused)",
-         "CORS kısıtlı (yabancı origin preflight reddedildi)"),
-    Line(T60_BOOTSTRAP_DISABLED, "t60", 1, "Bootstrap / seed / test endpoints disabled",
-         "Bootstrap / seed / test endpoint'leri kapalı"),
-    Line(T60_RC_ARTIFACTS_VERIFIED, "t60", 1, "RC artifacts present, hashes verified",
-         "RC artefaktları mevcut, hash'ler doğrulandı"),
+    Line(T60_RELEASE_PINNED, "t60", 1, N_("Release SHA/tag pinned")),
+    Line(T60_OWNERS_ASSIGNED, "t60", 1, N_("Owners assigned (Deploy / DB / On-call)")),
+    Line(T60_PROD_ENV_VERIFIED, "t60", 1, N_("verify_prod_env run (prod configuration)")),
+    Line(T60_CORS_RESTRICTED, "t60", 1, N_("CORS restricted (foreign-origin preflight refused)")),
+    Line(T60_BOOTSTRAP_DISABLED, "t60", 1, N_("Bootstrap / seed / test endpoints disabled")),
+    Line(T60_RC_ARTIFACTS_VERIFIED, "t60", 1, N_("RC artifacts present, hashes verified")),
     # 2) Backup (T-30)
-    Line(T30_SNAPSHOT_TAKEN, "t30", 2, "Prod DB snapshot taken (ID/path, timestamp, checksum)",
-         "Prod DB snapshot alındı (ID/Path, zaman, checksum)"),
-    Line(T30_SNAPSHOT_READABLE, "t30", 2, "Snapshot accessibility verified", "Snapshot erişilebilirliği doğrulandı"),
-    Line(T30_RESTORE_PROCEDURE, "t30", 2, "Rollback restore procedure reachable",
-         "Rollback restore prosedürü erişilebilir"),
+    Line(T30_SNAPSHOT_TAKEN, "t30", 2, N_("Prod DB snapshot taken (ID/path, timestamp, checksum)")),
+    Line(T30_SNAPSHOT_READABLE, "t30", 2, N_("Snapshot accessibility verified")),
+    Line(T30_RESTORE_PROCEDURE, "t30", 2, N_("Rollback restore procedure reachable")),
     # runbook A.3 "snapshot taken (restore tested)" and A.4 "dry-run `alembic upgrade head` on a prod copy", outside
     # prod only (T-30: "do not run the restore drill in prod"): in prod NOT_RUN, never holding GO
-    Line(T30_RESTORE_DRILL, "t30", 2, "Restore drill on a scratch database: row counts and alembic version match",
-         "Scratch veritabanında restore drill: satır sayıları ve alembic sürümü eşleşiyor", mandatory=False),
-    Line(T30_MIGRATION_DRY_RUN, "t30", 2, "Migration dry-run on the restored copy (alembic upgrade head)",
-         "Restore edilen kopyada migration dry-run (alembic upgrade head)", mandatory=False),
+    Line(T30_RESTORE_DRILL, "t30", 2, N_("Restore drill on a scratch database: row counts and alembic version match"),
+         mandatory=False),
+    Line(T30_MIGRATION_DRY_RUN, "t30", 2, N_("Migration dry-run on the restored copy (alembic upgrade head)"),
+         mandatory=False),
     # 3) Deploy + migration + smoke (T-15)
     # runbook B.1: the maintenance page is up while the deploy window is open (`pytest -m maintenance`)
-    Line(T15_MAINTENANCE_PAGE, "t15", 3, "Maintenance page answers while the deploy window is open",
-         "Deploy penceresi açıkken bakım sayfası (maintenance page) yanıt veriyor", mandatory=False,
-         only_with="maintenance"),
-    Line(T15_DEPLOY_COMPLETED, "t15", 3, "Deploy completed (deployed SHA = release SHA)",
-         "Deploy tamamlandı (deploy edilen SHA = release SHA)"),
-    Line(T15_MIGRATIONS_AT_HEAD, "t15", 3, "Migrations at head", "Migration'lar head'de", parent="smoke"),
-    Line(T15_API_HEALTH, "t15", 3, "API health 200", "API health 200", parent="smoke"),
-    Line(T15_ADMIN_LOGIN, "t15", 3, "Admin login", "Admin login", parent="smoke"),
-    Line(T15_DASHBOARD_LOADS, "t15", 3, "Dashboard loads", "Dashboard yükleniyor", parent="smoke"),
-    Line(T15_PAYOUTS_ROUTER, "t15", 3, "Payouts router reachable", "Payouts router erişilebilir", parent="smoke"),
-    Line(T15_ADMIN_AUTH_ENFORCED, "t15", 3, "Admin endpoints reject a missing or invalid token",
-         "Admin endpoint'leri eksik veya geçersiz token'ı reddediyor", parent="smoke"),
+    Line(T15_MAINTENANCE_PAGE, "t15", 3, N_("Maintenance page answers while the deploy window is open"),
+         mandatory=False, only_with="maintenance"),
+    Line(T15_DEPLOY_COMPLETED, "t15", 3, N_("Deploy completed (deployed SHA = release SHA)")),
+    Line(T15_MIGRATIONS_AT_HEAD, "t15", 3, N_("Migrations at head"), parent="smoke"),
+    Line(T15_API_HEALTH, "t15", 3, N_("API health 200"), parent="smoke"),
+    Line(T15_ADMIN_LOGIN, "t15", 3, N_("Admin login"), parent="smoke"),
+    Line(T15_DASHBOARD_LOADS, "t15", 3, N_("Dashboard loads"), parent="smoke"),
+    Line(T15_PAYOUTS_ROUTER, "t15", 3, N_("Payouts router reachable"), parent="smoke"),
+    Line(T15_ADMIN_AUTH_ENFORCED, "t15", 3, N_("Admin endpoints reject a missing or invalid token"), parent="smoke"),
     # the deployer sees alerting live before traffic opens: only with the profile's [metrics] source = "prometheus"
     # (the rules, Alertmanager and its routing); with the default scrape source NOT_RUN, never holding GO
-    Line(T15_ALERTING_ACTIVE, "t15", 3, "Alerting live in Prometheus and Alertmanager (5xx/latency/DB/webhook)",
-         "Alarmlar Prometheus ve Alertmanager'da canlı (5xx/latency/DB/webhook)", mandatory=False),
+    Line(T15_ALERTING_ACTIVE, "t15", 3, N_("Alerting live in Prometheus and Alertmanager (5xx/latency/DB/webhook)"),
+         mandatory=False),
     # 4) Canary money loop (T-0)
     # runbook B.4 ends with "open traffic": by T-0 the maintenance page is off again
-    Line(T0_TRAFFIC_OPEN, "t0", 4, "Traffic open (no maintenance page)", "Trafik açık (bakım sayfası yok)",
-         mandatory=False),
-    Line(T0_DEPOSIT, "t0", 4, "Deposit", "Deposit"),
-    Line(T0_WITHDRAW_REQUEST, "t0", 4, "Withdraw request", "Withdraw isteği"),
-    Line(T0_ADMIN_APPROVE, "t0", 4, "Admin approve", "Admin onayı"),
-    Line(T0_MARK_PAID, "t0", 4, "Admin mark paid", "Admin ödendi olarak işaretleme"),
-    Line(T0_LEDGER_SETTLEMENT, "t0", 4, "Ledger settlement / invariant", "Ledger settlement / invariant"),
+    Line(T0_TRAFFIC_OPEN, "t0", 4, N_("Traffic open (no maintenance page)"), mandatory=False),
+    Line(T0_DEPOSIT, "t0", 4, N_("Deposit")),
+    Line(T0_WITHDRAW_REQUEST, "t0", 4, N_("Withdraw request")),
+    Line(T0_ADMIN_APPROVE, "t0", 4, N_("Admin approve")),
+    Line(T0_MARK_PAID, "t0", 4, N_("Admin mark paid")),
+    Line(T0_LEDGER_SETTLEMENT, "t0", 4, N_("Ledger settlement / invariant")),
     # every other way the platform approves and pays (flows.alternates), each proven on a kit withdrawal; with none
     # declared it passes saying so
-    Line(T0_ALTERNATE_PATHS, "t0", 4, "Alternate approve and pay paths pay a kit withdrawal out",
-         "Alternatif onay ve ödeme yolları bir kit çekimini ödüyor"),
-    Line(T0_LEDGER_INVARIANTS, "t0", 4, "Ledger invariants over SQL", "SQL üzerinden ledger invariant'ları"),
-    Line(T0_PLAYER_SCOPE, "t0", 4, "A player's session opens no admin endpoint",
-         "Oyuncu oturumu hiçbir admin endpoint'ini açmıyor"),
-    Line(T0_PSP_DEPOSIT, "t0", 4, "PSP deposit completed by its signed webhook",
-         "PSP deposit'i imzalı webhook ile tamamlandı"),
-    Line(T0_IDEMPOTENCY, "t0", 4, "Idempotency keys (replay, conflict, missing)",
-         "Idempotency anahtarları (tekrar, çakışma, eksik)"),
-    Line(T0_WEBHOOK_SIGNATURE, "t0", 4, "Webhooks reject missing or wrong signatures, no money moved",
-         "Webhook'lar eksik veya yanlış imzayı reddediyor, para hareket etmedi"),
-    Line(T0_WEBHOOK_TIMESTAMP, "t0", 4, "Webhooks reject stale timestamps, no money moved",
-         "Webhook'lar eski zaman damgasını reddediyor, para hareket etmedi"),
-    Line(T0_WEBHOOK_REPLAY, "t0", 4, "Webhook replay has no second effect",
-         "Webhook tekrarı ikinci etki yaratmıyor"),
-    Line(T0_WEBHOOK_CLASSIFICATION, "t0", 4, "A failed payout webhook leads to payout_failed, never paid",
-         "Başarısız payout webhook'u payout_failed'a götürür, asla paid'e değil"),
-    Line(T0_CANARY_REPORT, "t0", 4, "Canary report completed", "Canary raporu tamamlandı"),
+    Line(T0_ALTERNATE_PATHS, "t0", 4, N_("Alternate approve and pay paths pay a kit withdrawal out")),
+    Line(T0_LEDGER_INVARIANTS, "t0", 4, N_("Ledger invariants over SQL")),
+    Line(T0_PLAYER_SCOPE, "t0", 4, N_("A player's session opens no admin endpoint")),
+    Line(T0_PSP_DEPOSIT, "t0", 4, N_("PSP deposit completed by its signed webhook")),
+    Line(T0_IDEMPOTENCY, "t0", 4, N_("Idempotency keys (replay, conflict, missing)")),
+    Line(T0_WEBHOOK_SIGNATURE, "t0", 4, N_("Webhooks reject missing or wrong signatures, no money moved")),
+    Line(T0_WEBHOOK_TIMESTAMP, "t0", 4, N_("Webhooks reject stale timestamps, no money moved")),
+    Line(T0_WEBHOOK_REPLAY, "t0", 4, N_("Webhook replay has no second effect")),
+    Line(T0_WEBHOOK_CLASSIFICATION, "t0", 4, N_("A failed payout webhook leads to payout_failed, never paid")),
+    Line(T0_CANARY_REPORT, "t0", 4, N_("Canary report completed")),
     # 5) Hypercare (T+0 -> T+72h): open until hypercare runs; never part of the GO decision
-    Line(HC_ALERTING_ACTIVE, "hypercare", 5, "Alerting active (5xx/latency/DB/webhook)",
-         "Alarm mekanizması aktif (5xx/latency/DB/webhook)", mandatory=False),
-    Line(HC_FIRST_6H_WATCH, "hypercare", 5, "First 6-hour watch period applied",
-         "İlk 6 saatlik izleme periyodu uygulandı", mandatory=False),
-    Line(HC_CONTROL_REPORT_24H, "hypercare", 5, "24-hour control report", "24 saat kontrol raporu", mandatory=False),
-    Line(HC_STABLE_72H, "hypercare", 5, "72 hours stable", "72 saat stabil", mandatory=False),
+    Line(HC_ALERTING_ACTIVE, "hypercare", 5, N_("Alerting active (5xx/latency/DB/webhook)"), mandatory=False),
+    Line(HC_FIRST_6H_WATCH, "hypercare", 5, N_("First 6-hour watch period applied"), mandatory=False),
+    Line(HC_CONTROL_REPORT_24H, "hypercare", 5, N_("24-hour control report"), mandatory=False),
+    Line(HC_STABLE_72H, "hypercare", 5, N_("72 hours stable"), mandatory=False),
     # Rollback plan steps 1, 4 and 5
-    Line(RB_MAINTENANCE_PAGE, "rollback", 6, "Rollback: maintenance page answers (step 1)",
-         "Rollback: bakım sayfası yanıt veriyor (adım 1)", mandatory=False, only_with="maintenance"),
-    Line(RB_LOGIN, "rollback", 6, "After rollback: login works", "Rollback sonrası: login çalışıyor",
-         mandatory=False),
-    Line(RB_READONLY_ENDPOINTS, "rollback", 6, "After rollback: read-only endpoints answer",
-         "Rollback sonrası: salt-okunur endpoint'ler yanıt veriyor", mandatory=False),
-    Line(RB_TRAFFIC_REOPENED, "rollback", 6, "After rollback: traffic reopened (step 5)",
-         "Rollback sonrası: trafik yeniden açıldı (adım 5)", mandatory=False, only_with="reopened"),
+    Line(RB_MAINTENANCE_PAGE, "rollback", 6, N_("Rollback: maintenance page answers (step 1)"),
+         mandatory=False, only_with="maintenance"),
+    Line(RB_LOGIN, "rollback", 6, N_("After rollback: login works"), mandatory=False),
+    Line(RB_READONLY_ENDPOINTS, "rollback", 6, N_("After rollback: read-only endpoints answer"), mandatory=False),
+    Line(RB_TRAFFIC_REOPENED, "rollback", 6, N_("After rollback: traffic reopened (step 5)"),
+         mandatory=False, only_with="reopened"),
 )
 
 LINES_BY_ID: dict[str, Line] = {line.id: line for line in LINES}
 
 TRIGGERS: tuple[TriggerRow, ...] = (
-    TriggerRow(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, Action.IMMEDIATE_ROLLBACK, "Payout/withdraw 404/5xx",
-               "Payout/Withdraw 404/5xx"),
-    TriggerRow(ROW_MIGRATION_FAILURE, Action.IMMEDIATE_ROLLBACK, "Migration failure", "Migration failure"),
-    TriggerRow(ROW_LEDGER_INVARIANT_BREACH, Action.IMMEDIATE_ROLLBACK, "Ledger invariant breach",
-               "Ledger invariant breach"),
-    TriggerRow(ROW_WEBHOOK_MISCLASSIFICATION, Action.IMMEDIATE_ROLLBACK, "Webhook misclassification",
-               "Webhook misclassification"),
-    TriggerRow(ROW_LATENCY_SPIKE, Action.MONITOR, "Latency spike (no errors)", "Latency spike (hata yok)"),
-    TriggerRow(ROW_QUEUE_BACKLOG, Action.MONITOR, "Queue backlog (< SLA)", "Queue backlog (< SLA)"),
-    TriggerRow(ROW_PAYOUT_FAILURE_RATE, Action.IMMEDIATE_ROLLBACK, "Payout failure rate > 15%",
-               "Payout failure rate > %15"),
-    TriggerRow(ROW_SECURITY_INCIDENT, Action.IMMEDIATE_ROLLBACK, "Critical security incident", "Kritik güvenlik olayı"),
+    TriggerRow(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, Action.IMMEDIATE_ROLLBACK, N_("Payout/withdraw 404/5xx")),
+    TriggerRow(ROW_MIGRATION_FAILURE, Action.IMMEDIATE_ROLLBACK, N_("Migration failure")),
+    TriggerRow(ROW_LEDGER_INVARIANT_BREACH, Action.IMMEDIATE_ROLLBACK, N_("Ledger invariant breach")),
+    TriggerRow(ROW_WEBHOOK_MISCLASSIFICATION, Action.IMMEDIATE_ROLLBACK, N_("Webhook misclassification")),
+    TriggerRow(ROW_LATENCY_SPIKE, Action.MONITOR, N_("Latency spike (no errors)")),
+    TriggerRow(ROW_QUEUE_BACKLOG, Action.MONITOR, N_("Queue backlog (< SLA)")),
+    TriggerRow(ROW_PAYOUT_FAILURE_RATE, Action.IMMEDIATE_ROLLBACK, N_("Payout failure rate > 15%")),
+    TriggerRow(ROW_SECURITY_INCIDENT, Action.IMMEDIATE_ROLLBACK, N_("Critical security incident")),
 )
 
 TRIGGERS_BY_ID: dict[str, TriggerRow] = {row.id: row for row in TRIGGERS}

@@ -31,6 +31,7 @@ from cutover_gate.core.catalogue import (
     smoke_lines,
 )
 from cutover_gate.core.clock import parse_time
+from cutover_gate.core.i18n import N_, translate
 from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
 from cutover_gate.evidence.results import result_of, smoke_result
 
@@ -47,18 +48,15 @@ FIRST_HOURS = 2.0
 REPORT_HOURS = 24.0
 WATCH_LINE, REPORT_LINE, CANARY_REPORT = HC_FIRST_6H_WATCH, HC_CONTROL_REPORT_24H, T0_CANARY_REPORT
 
-CRITERIA: dict[str, tuple[str, str]] = {
-    "smoke_pass": ("Smoke tests (health, auth, payouts) PASS", "Smoke testleri (Health, Auth, Payouts) PASS"),
-    "canary_pass_report_recorded": ("Canary money loop PASS and the report on record",
-                                    "Canary Money Loop PASS ve rapor kayda alındı"),
-    "no_5xx_spike_first_2h": ("No 5xx spike in the first 2 hours (normal baseline)",
-                              "İlk 2 saatte 5xx sıçraması yok (normal baseline)"),
-    "queue_under_sla": ("Withdraw/payout queue under control (no SLA breach)",
-                        "Withdraw/Payout queue kontrol altında (SLA ihlali yok)"),
-    "no_rollback_trigger": ("No rollback trigger observed", "Rollback tetikleyicisi gözlenmedi"),
-    "control_report_24h": ("24-hour control report published (summary + metrics + actions)",
-                           "24 saat kontrol raporu yayınlandı (Özet + Metrikler + Aksiyonlar)"),
+CRITERIA: dict[str, str] = {
+    "smoke_pass": N_("Smoke tests (health, auth, payouts) PASS"),
+    "canary_pass_report_recorded": N_("Canary money loop PASS and the report on record"),
+    "no_5xx_spike_first_2h": N_("No 5xx spike in the first 2 hours (normal baseline)"),
+    "queue_under_sla": N_("Withdraw/payout queue under control (no SLA breach)"),
+    "no_rollback_trigger": N_("No rollback trigger observed"),
+    "control_report_24h": N_("24-hour control report published (summary + metrics + actions)"),
 }
+"""Each criterion's title in English, the msgid of its Turkish in the message catalogue (`locale/`)."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +66,7 @@ class Criterion:
     detail: str
 
     def title(self, lang: str) -> str:
-        en, tr = CRITERIA[self.id]
-        return tr if lang == "tr" else en
+        return translate(lang, CRITERIA[self.id])
 
 
 @dataclass

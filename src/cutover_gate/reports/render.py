@@ -3,14 +3,12 @@
 Python derives plain view data (results, filled blanks, where the canary's money is); the layout lives in the
 templates, one per artifact under `templates/`, and every sentence in them is a gettext message (`jinja2.ext.i18n`):
 the English text is the msgid, the Turkish (runbook.tr.md's, the original) is in `locale/tr/LC_MESSAGES/messages.po`,
-compiled in memory when first needed. Every blank is filled from evidence or says it was not recorded; every text
-passes through the redactor.
+compiled in memory when first needed (`core/i18n.py`). Every blank is filled from evidence or says it was not
+recorded; every text passes through the redactor.
 """
 
 from __future__ import annotations
 
-import gettext
-import io
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -18,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from cutover_gate.checks.preflight.owners import REQUIRED_ROLES, normalise_role
 from cutover_gate.config.target_profile import Profile, load_profile
@@ -41,6 +37,7 @@ from cutover_gate.core.catalogue import (
     mandatory_lines,
     smoke_lines,
 )
+from cutover_gate.core.i18n import translations
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.rules import Verdict
 from cutover_gate.evidence import canary_keys
@@ -49,8 +46,6 @@ from cutover_gate.evidence.results import result_of, smoke_result
 from cutover_gate.reports.context import ReportContext
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-LOCALE_DIR = Path(__file__).parent.parent / "locale"
-DOMAIN = "messages"
 ARTIFACTS: tuple[str, ...] = ("decision.md", "checklist.md", "canary_report.md", "comms.md")
 
 SNAPSHOT_KEYS: tuple[str, ...] = ("snapshot_id", "snapshot_path", "created_at", "sha256", "size_bytes")
@@ -327,24 +322,6 @@ def _link(path: Any, na: str) -> str:
 def _cell(value: Any) -> str:
     """A markdown table cell: one line, pipes escaped."""
     return one_line(str(value)).replace("|", "\\|")
-
-
-def po_path(lang: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-@cache
-def translations(lang: str) -> gettext.NullTranslations:
-    """`lang`'s catalogue, compiled from its checked-in .po in memory (fuzzy entries left out: they read as English);
-    English is the msgids themselves. A language without its .po fails here, never silently reports in English."""
-    if lang == "en":
-        return gettext.NullTranslations()
-    with po_path(lang).open("rb") as po:
-        catalog = read_po(po, locale=lang, domain=DOMAIN)
-    mo = io.BytesIO()
-    write_mo(mo, catalog)
-    mo.seek(0)
-    return gettext.GNUTranslations(mo)
 
 
 def i18n_environment(lang: str, **options: Any) -> jinja2.Environment:

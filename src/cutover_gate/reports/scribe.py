@@ -11,21 +11,19 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cutover_gate.core.catalogue import T15_DEPLOY_COMPLETED, T30_SNAPSHOT_TAKEN, lines_of, smoke_lines
+from cutover_gate.core.catalogue import LANGS, T15_DEPLOY_COMPLETED, T30_SNAPSHOT_TAKEN, lines_of, smoke_lines
+from cutover_gate.core.i18n import N_, translate
 from cutover_gate.evidence.results import combined, result_of, smoke_result
 from cutover_gate.evidence.timeline import append_entries
 from cutover_gate.reports.context import ReportContext
 
-SCRIBE_TEXT: dict[str, dict[str, str]] = {
-    "en": {"preflight_start": "Pre-flight start", "preflight_end": "Pre-flight end",
-           "snapshot_recorded": "Snapshot ID recorded", "deploy_start": "Deploy start", "deploy_end": "Deploy end",
-           "smoke": "Smoke", "canary": "Canary", "decision": "GO/NO-GO decision",
-           "hypercare_report": "First hypercare report"},
-    "tr": {"preflight_start": "Pre-flight Başlangıcı", "preflight_end": "Pre-flight Bitişi",
-           "snapshot_recorded": "Snapshot ID kaydedildi", "deploy_start": "Deploy Başlangıcı",
-           "deploy_end": "Deploy Bitişi", "smoke": "Smoke", "canary": "Canary", "decision": "GO/NO-GO Kararı",
-           "hypercare_report": "İlk Hypercare Raporu"},
+SCRIBE_TEXT: dict[str, str] = {
+    "preflight_start": N_("Pre-flight start"), "preflight_end": N_("Pre-flight end"),
+    "snapshot_recorded": N_("Snapshot ID recorded"), "deploy_start": N_("Deploy start"),
+    "deploy_end": N_("Deploy end"), "smoke": N_("Smoke"), "canary": N_("Canary"), "decision": N_("GO/NO-GO decision"),
+    "hypercare_report": N_("First hypercare report"),
 }
+"""Each mark's text in English, the msgid of its Turkish in the message catalogue (`locale/`)."""
 
 
 # --- entries ---------------------------------------------------------------------------------------------------
@@ -43,13 +41,13 @@ def scribe_entries(ctx: ReportContext) -> list[tuple[float, dict[str, Any]]]:
     A start mark goes just before the first step of its group, an end mark just after the last one, the decision
     after every step.
     """
-    text = SCRIBE_TEXT.get(ctx.lang, SCRIBE_TEXT["en"])
+    lang = ctx.lang if ctx.lang in LANGS else "en"
     events = ctx.events
     out: list[tuple[float, dict[str, Any]]] = []
 
     def mark(mark: str, event: str, place: float, at: str, **fields: Any) -> None:
-        out.append((place, {"kind": "scribe", "mark": mark, "event": event, "text": text[event], "at": at,
-                            **fields}))
+        out.append((place, {"kind": "scribe", "mark": mark, "event": event,
+                            "text": translate(lang, SCRIBE_TEXT[event]), "at": at, **fields}))
 
     def start(index: int) -> tuple[float, str]:
         return index - 0.25, events[index].at
