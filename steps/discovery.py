@@ -15,6 +15,7 @@ from pytest_bdd import then, when
 
 from cutover_gate.checks import discovery, unsigned
 from cutover_gate.checks.canary import balance
+from cutover_gate.checks.kit import UNDECLARED_EVENTS
 from cutover_gate.config import route_catalogue
 from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT
 from cutover_gate.core.errors import CheckFailed
@@ -95,7 +96,7 @@ def probe_route(target: TargetClient, kit: Kit, path: str, source: str) -> unsig
     before = balance(target, kit.player.token)
     for which, body, headers in events(target, kit):
         try:
-            resp = target.request("POST", path, data=body, headers=headers, may_move_money=False)
+            resp = UNDECLARED_EVENTS.post_to(target, path, data=body, headers=headers, may_move_money=False)
         except CheckFailed as exc:
             if target.breaker.down_since is not None:
                 raise

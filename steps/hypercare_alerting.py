@@ -17,6 +17,7 @@ from cutover_gate.checks.hypercare import alerting
 from cutover_gate.checks.hypercare import prometheus as prom
 from cutover_gate.checks.hypercare import signals as sig
 from cutover_gate.checks.hypercare.watch import config
+from cutover_gate.checks.kit import ALERTING_PROBE
 from cutover_gate.core.catalogue import T15_ALERTING_ACTIVE
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
@@ -29,7 +30,7 @@ T15_LINE = T15_ALERTING_ACTIVE
 @when("I send an unsigned request to every webhook route", target_fixture="webhook_answers")
 @when("her webhook route'una imzasız bir istek gönderirim", target_fixture="webhook_answers")
 def _(target: TargetClient) -> dict[str, Response]:
-    return {name: target.post(target.profile.path(route.call), json={})
+    return {name: ALERTING_PROBE.post_to(target, target.profile.path(route.call), json={})
             for name, route in target.profile.webhooks.routes.items()}
 
 

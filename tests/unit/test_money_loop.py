@@ -109,10 +109,6 @@ def declared_writes() -> dict[str, Write]:
             if isinstance(value, Write)}
 
 
-NOT_SENT_THROUGH_THEIR_DECLARATION = {"ALERTING_PROBE", "UNDECLARED_EVENTS"}
-"""Declared for the plan, sent by steps that do not take them yet (steps/hypercare_alerting.py, steps/discovery.py)."""
-
-
 def test_every_declared_write_is_made_through_its_declaration() -> None:
     """A write the plan lists that no step sends, or a step that writes past its declaration, is drift."""
     used: set[str] = set()
@@ -126,4 +122,4 @@ def test_every_declared_write_is_made_through_its_declaration() -> None:
     reached = {name for name, write in declared_writes().items() if name in used
                or ("HELD_PAYOUT_WRITES" in used and write in kit.HELD_PAYOUT_WRITES)
                or ("settle_write" in used and write in (money_loop.MARK_PAID, money_loop.PAYOUT))}
-    assert set(declared_writes()) - reached == NOT_SENT_THROUGH_THEIR_DECLARATION
+    assert set(declared_writes()) - reached == set()

@@ -100,6 +100,11 @@ class Write:
             kw.setdefault("method", (slots or {})["method"])
         return target.call(call, **kw)
 
+    def post_to(self, target: TargetClient, path: str, **kw: Any) -> Response:
+        """Make a write to no call of the profile (a route discovery found, or a route's bare path): a POST to
+        `path`, the rest as given."""
+        return target.post(path, **kw)
+
     def planned(self, settings: GateSettings, **slots: str) -> Planned:
         """Its row in the plan, for the run these settings describe."""
         profile = settings.profile
