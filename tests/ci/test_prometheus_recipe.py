@@ -1,4 +1,4 @@
-"""The Prometheus recipe of `docs/ci/` (issue 17, point 7): the PrometheusRule passes the real `promtool` (its
+"""The Prometheus recipe of `docs/ci/`: the PrometheusRule passes the real `promtool` (its
 expressions, and unit tests proving each alert fires at the runbook's threshold with the labels the profile selects,
 and none on a healthy platform), and the recipe's profile is the gate's own `[metrics]`, naming the manifest's alerts
 as the sandbox's profile does. Every validator is shown to reject a broken copy, so none passes vacuously.

@@ -1,4 +1,4 @@
-"""The truth with replicas (issue 17, point 4): two sandbox replicas over ONE database behind the product's own
+"""The truth with replicas: two sandbox replicas over ONE database behind the product's own
 load balancer (`cutover_proxy.FaultProxy` with two upstreams, round-robin), a real Prometheus scraping each replica
 directly. Between two hypercare rounds one replica answers a burst of 5xx and the other restarts.
 
