@@ -6,6 +6,7 @@ import secrets as pysecrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from cutover_gate.checks.declared import Write
 from cutover_gate.checks.sessions import (
@@ -44,56 +45,57 @@ class Balance:
                          if new != old)
 
 
-def _balance_read(target: TargetClient, token: Secret) -> Callable[[], Balance]:
+Read = tuple[str, Callable[[], Any]]
+"""A read of the platform under its `TargetClient.fresh` key: asked now, or taken from a read started ahead."""
+
+
+def _balance_read(target: TargetClient, token: Secret) -> Read:
     def read() -> Balance:
         resp = target.call("wallet_balance", player=token).ok("wallet balance")
         return Balance(available=to_decimal(resp.answer("available"), "available balance"),
                        held=to_decimal(resp.answer("held"), "held balance"))
-    return read
+    return f"wallet_balance:{id(token)}", read
 
 
 def balance(target: TargetClient, token: Secret) -> Balance:
     """The player's balances; read again only when the gate wrote something since the last read (TargetClient.fresh).
     """
-    return target.fresh(f"wallet_balance:{id(token)}", _balance_read(target, token))
+    found: Balance = target.fresh(*_balance_read(target, token))
+    return found
 
 
-def _state_read(target: TargetClient, admin: Secret, tx_id: str) -> Callable[[], str]:
-    return lambda: str(target.call("payout_status", admin=admin, tx_id=tx_id).ok(f"payout status of {tx_id}"
-                                                                                  ).answer("state"))
+def _state_read(target: TargetClient, admin: Secret, tx_id: str) -> Read:
+    return f"payout_status:{tx_id}", lambda: str(target.call("payout_status", admin=admin, tx_id=tx_id).ok(
+        f"payout status of {tx_id}").answer("state"))
 
 
 def withdrawal_state(target: TargetClient, admin: Secret, tx_id: str) -> str:
-    return target.fresh(f"payout_status:{tx_id}", _state_read(target, admin, tx_id))
+    state: str = target.fresh(*_state_read(target, admin, tx_id))
+    return state
 
 
-def _admin_wallet_read(target: TargetClient, admin: Secret, player_id: str) -> Callable[[], Balance]:
+def _admin_wallet_read(target: TargetClient, admin: Secret, player_id: str) -> Read:
     def read() -> Balance:
         resp = target.call("admin_player_wallet", admin=admin, player_id=player_id)
         resp.ok("admin view of the canary wallet")
         return Balance(available=to_decimal(resp.answer("available"), "admin wallet available"),
                        held=to_decimal(resp.answer("held"), "admin wallet held"))
-    return read
+    return f"admin_wallet:{player_id}", read
 
 
 def admin_wallet(target: TargetClient, admin: Secret, player_id: str) -> Balance:
     """The admin's view of a player's balances."""
-    return target.fresh(f"admin_wallet:{player_id}", _admin_wallet_read(target, admin, player_id))
+    found: Balance = target.fresh(*_admin_wallet_read(target, admin, player_id))
+    return found
 
 
-def look_after(target: TargetClient, token: Secret, admin: Secret, tx_id: str, player_id: str | None = None) -> None:
+def look_after(target: TargetClient, token: Secret, admin: Secret, tx_id: str, player_id: str) -> None:
     """After a write that settles a withdrawal in its answer: the reads that judge it (its state, the player's
-    balances, and with `player_id` the admin's view) start at once, one round trip for all; the steps take them
-    through `withdrawal_state`, `balance` and `admin_wallet` while the gate has written nothing since."""
-    target.ahead(f"payout_status:{tx_id}", _state_read(target, admin, tx_id))
-    target.ahead(f"wallet_balance:{id(token)}", _balance_read(target, token))
-    if player_id is not None:
-        target.ahead(f"admin_wallet:{player_id}", _admin_wallet_read(target, admin, player_id))
-
-
-def balance_is_stale(target: TargetClient, token: Secret) -> None:
-    """A balance read beside a state that was not final yet predates the settlement: read it again."""
-    target.forget(f"wallet_balance:{id(token)}")
+    balances and the admin's view) start at once, one round trip for all; the steps take them through
+    `withdrawal_state`, `balance` and `admin_wallet` while the gate has written nothing since."""
+    for key, read in (_state_read(target, admin, tx_id), _balance_read(target, token),
+                      _admin_wallet_read(target, admin, player_id)):
+        target.ahead(key, read)
 
 
 def tenant_of(target: TargetClient, settings: GateSettings) -> str:

@@ -48,9 +48,9 @@ __all__ = ["Exchange", "RateLimited", "RefusedByRule", "Response", "TargetClient
 
 T = TypeVar("T")
 POOL_SIZE = 24
-AHEAD_WIDTH = 4
-"""Reads started ahead at once (the reads after one write are few)."""
 """Connections kept per host: discovery's 8 lanes, a scenario's 8 reads at once and its own calls, none reopened."""
+AHEAD_WIDTH = 4
+"""Reads started ahead at once."""
 
 
 class TargetClient:
@@ -216,10 +216,6 @@ class TargetClient:
             return value, time.monotonic()
 
         self._reads[key] = (self.writes, self._ahead.submit(timed), None)
-
-    def forget(self, key: str) -> None:
-        """Drop what `fresh` holds under `key`: the next read asks the target."""
-        self._reads.pop(key, None)
 
     def _alive(self) -> bool:
         """One short health probe, no retry: does the target answer at all?"""
