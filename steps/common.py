@@ -247,8 +247,10 @@ def _(admin_login_response: Response, target: TargetClient, gate: Gate, shared: 
     evidence.put("admin_email", gate.settings.admin_email)
     if shared.admin is None:
         shared.admin = token  # this login is the run's admin session
-    for key, read in admin_reads(target, token, request.session.items, gate).items():
-        target.ahead(key, read)  # the admin's reads of the scenarios that follow, at once
+    selected = request.session.items
+    for key, (tag, read) in admin_reads(target, gate, token).items():  # the reads of the scenarios that follow
+        if any(item.get_closest_marker(tag) for item in selected):
+            target.ahead(f"admin:{key}", read)
     return token
 
 
@@ -267,31 +269,27 @@ def refusal_reads(target: TargetClient, token: Secret | None) -> Callable[[], li
 ADMIN_ONLY = ("admin_me", "dashboard")
 
 
-def admin_reads(target: TargetClient, token: Secret, items: list[pytest.Item] | None = None,
-                gate: Gate | None = None) -> dict[str, Callable[[], Any]]:
-    """The admin's reads by key (in the order of the admin login scenario and those after it); with `items`, only
-    those a selected scenario makes; with `gate`, the login with a wrong password too (it changes nothing). Each is
-    taken by `read_once`, in the taking scenario's evidence."""
+def admin_reads(target: TargetClient, gate: Gate, token: Secret | None) -> dict[str, tuple[str, Callable[[], Any]]]:
+    """The admin's T-15 reads by key, each with the line of the scenario that takes it (in the order of the admin
+    login scenario and those after it): started ahead at the admin's login, taken by `read_once`. The login with a
+    wrong password is one of them: it changes nothing."""
     def call(name: str) -> Callable[[], Response]:
         return lambda: target.call(name, admin=token, record=False)
 
-    reads: dict[str, tuple[str, Callable[[], Any]]] = {
+    return {
         "admin_me": (T15_ADMIN_LOGIN, call("admin_me")),
+        "wrong_password": (T15_ADMIN_LOGIN, lambda: admin_login(target, gate, WRONG_PASSWORD, wrong_password(gate),
+                                                                record=False)),
         "dashboard": (T15_DASHBOARD_LOADS, call("dashboard")),
         "payouts_probe": (T15_PAYOUTS_ROUTER, call("payouts_probe")),
         "refusal:without_token": (T15_ADMIN_AUTH_ENFORCED, refusal_reads(target, None)),
         "refusal:invalid_token": (T15_ADMIN_AUTH_ENFORCED, refusal_reads(target, INVALID_TOKEN)),
     }
-    if gate is not None:
-        reads["wrong_password"] = (T15_ADMIN_LOGIN, lambda: admin_login(target, gate, WRONG_PASSWORD,
-                                                                        wrong_password(gate), record=False))
-    return {f"admin:{key}": read for key, (tag, read) in reads.items()
-            if items is None or any(item.get_closest_marker(tag) for item in items)}
 
 
-def read_once(target: TargetClient, evidence: Evidence, key: str, read: Callable[[], T]) -> T:
-    """An admin read started ahead (or asked now), recorded in this scenario's evidence."""
-    value = target.fresh(f"admin:{key}", read, max_age_s=READ_AHEAD_AGE_S)
+def read_once(target: TargetClient, gate: Gate, evidence: Evidence, key: str, token: Secret | None = None) -> Any:
+    """The admin read `key`, started ahead at its login (or asked now), recorded in this scenario's evidence."""
+    value = target.fresh(f"admin:{key}", admin_reads(target, gate, token)[key][1], max_age_s=READ_AHEAD_AGE_S)
     answers: list[Response] = value if isinstance(value, list) else [cast(Response, value)]
     for resp in answers:
         evidence.http(resp.exchange.to_json())
@@ -301,8 +299,7 @@ def read_once(target: TargetClient, evidence: Evidence, key: str, read: Callable
 @then("a wrong password is refused")
 @then("yanlış parola reddedilir")
 def _(target: TargetClient, gate: Gate, evidence: Evidence) -> None:
-    resp = read_once(target, evidence, "wrong_password",  # asked beside the admin's reads after its login
-                     lambda: admin_login(target, gate, WRONG_PASSWORD, wrong_password(gate), record=False))
+    resp: Response = read_once(target, gate, evidence, "wrong_password")
     evidence.put("wrong_password_status", resp.status)
     if resp.status in (401, 403):
         return

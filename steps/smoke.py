@@ -14,16 +14,7 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
 from cutover_gate.target.database import Database
-from steps.common import (
-    ADMIN_ONLY,
-    INVALID_TOKEN,
-    Shared,
-    admin_reads,
-    in_background,
-    read_once,
-    refusal_reads,
-    taken,
-)
+from steps.common import ADMIN_ONLY, Shared, in_background, read_once, taken
 
 SHA40 = re.compile(r"^[0-9a-fA-F]{40}$")
 
@@ -139,8 +130,8 @@ def _(health_response: Response, target: TargetClient, evidence: Evidence) -> No
 # -- admin login ----------------------------------------------------------------------------------------------------
 @then("the admin profile answers with that token")
 @then("admin profili bu token ile yanıt verir")
-def _(admin_token: Secret, target: TargetClient, evidence: Evidence) -> None:
-    resp = read_once(target, evidence, "admin_me", admin_reads(target, admin_token)["admin:admin_me"])
+def _(admin_token: Secret, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
+    resp: Response = read_once(target, gate, evidence, "admin_me", admin_token)
     resp.expect(200, what="admin profile with the login token")
     evidence.put("admin_me_status", resp.status)
 
@@ -148,8 +139,9 @@ def _(admin_token: Secret, target: TargetClient, evidence: Evidence) -> None:
 # -- dashboard ------------------------------------------------------------------------------------------------------
 @when("the admin opens the dashboard", target_fixture="dashboard_response")
 @when("admin dashboard'u açar", target_fixture="dashboard_response")
-def _(admin_token: Secret, target: TargetClient, evidence: Evidence) -> Response:
-    return read_once(target, evidence, "dashboard", admin_reads(target, admin_token)["admin:dashboard"])
+def _(admin_token: Secret, target: TargetClient, gate: Gate, evidence: Evidence) -> Response:
+    dashboard: Response = read_once(target, gate, evidence, "dashboard", admin_token)
+    return dashboard
 
 
 @then("the dashboard answers 200 with a summary")
@@ -165,8 +157,9 @@ def _(dashboard_response: Response, evidence: Evidence) -> None:
 # -- payouts router -------------------------------------------------------------------------------------------------
 @when("I probe the payouts router", target_fixture="payouts_probe")
 @when("payouts router'ını yoklarım", target_fixture="payouts_probe")
-def _(target: TargetClient, admin_token: Secret, evidence: Evidence) -> Response:
-    return read_once(target, evidence, "payouts_probe", admin_reads(target, admin_token)["admin:payouts_probe"])
+def _(target: TargetClient, admin_token: Secret, gate: Gate, evidence: Evidence) -> Response:
+    probe: Response = read_once(target, gate, evidence, "payouts_probe", admin_token)
+    return probe
 
 
 @then("the payouts router is mounted")
@@ -188,11 +181,11 @@ def _(payouts_probe: Response, evidence: Evidence) -> None:
 
 
 # -- admin auth enforced --------------------------------------------------------------------------------------------
-def _refused_without_valid_token(target: TargetClient, evidence: Evidence, token: Secret | None, what: str,
-                                 suffix: str) -> None:
+def _refused_without_valid_token(target: TargetClient, gate: Gate, evidence: Evidence, what: str, suffix: str
+                                 ) -> None:
     specs = [target.profile.call(key) for key in ADMIN_ONLY]
-    # the declared calls, with or without a token, at once (reads), or started ahead at the admin login
-    answers = read_once(target, evidence, f"refusal:{suffix}", refusal_reads(target, token))
+    # the declared calls, without a token or with an invalid one, at once (reads), or started ahead at the login
+    answers: list[Response] = read_once(target, gate, evidence, f"refusal:{suffix}")
     for key, spec, resp in zip(ADMIN_ONLY, specs, answers, strict=True):
         evidence.put(f"{key}_{suffix}", resp.status)
         if 200 <= resp.status < 300:
@@ -203,11 +196,11 @@ def _refused_without_valid_token(target: TargetClient, evidence: Evidence, token
 
 @then("admin endpoints reject a request without a token")
 @then("admin endpoint'leri token'sız isteği reddeder")
-def _(target: TargetClient, evidence: Evidence) -> None:
-    _refused_without_valid_token(target, evidence, None, "without a token", "without_token")
+def _(target: TargetClient, gate: Gate, evidence: Evidence) -> None:
+    _refused_without_valid_token(target, gate, evidence, "without a token", "without_token")
 
 
 @then("admin endpoints reject an invalid token")
 @then("admin endpoint'leri geçersiz token'ı reddeder")
-def _(target: TargetClient, evidence: Evidence) -> None:
-    _refused_without_valid_token(target, evidence, INVALID_TOKEN, "with an invalid token", "invalid_token")
+def _(target: TargetClient, gate: Gate, evidence: Evidence) -> None:
+    _refused_without_valid_token(target, gate, evidence, "with an invalid token", "invalid_token")
