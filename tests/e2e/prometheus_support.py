@@ -71,16 +71,19 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0, log: P
 class Server:
     """A server process a test started; `stop()` terminates it, then kills it."""
 
-    def __init__(self, name: str, args: Sequence[str], log: Path) -> None:
-        self.name, self.log = name, log
+    def __init__(self, name: str, args: Sequence[str], log: Path, *, env: Mapping[str, str] | None = None,
+                 grace_s: float = 10.0) -> None:
+        self.name, self.log, self.grace_s = name, log, grace_s
         self._out = log.open("w", encoding="utf-8")
-        self.proc = subprocess.Popen(list(args), stdout=self._out, stderr=subprocess.STDOUT, cwd=log.parent)
+        self.proc = subprocess.Popen(list(args), stdout=self._out, stderr=subprocess.STDOUT, cwd=log.parent,
+                                     stdin=subprocess.DEVNULL, env=None if env is None else dict(env))
 
     def stop(self) -> None:
+        """SIGTERM, `grace_s` to end, then SIGKILL; idempotent."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=self.grace_s)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)

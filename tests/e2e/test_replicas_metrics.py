@@ -22,8 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -37,7 +35,7 @@ from cutover_proxy import Exchange, FaultProxy
 from cutover_sandbox.fault_seeds import BURST_HEADER  # the 5xx control of `error_burst_before_round`
 
 from .conftest import READY, ROOT, SEEDED, GateRun
-from .prometheus_support import binaries, free_port, rule_file, start_stack, wait_for
+from .prometheus_support import Server, binaries, free_port, rule_file, start_stack, wait_for
 from .test_hypercare import RELEASE_SHA, watch_rounds
 
 PROFILE = ROOT / "fixtures" / "prometheus" / "profile.toml"
@@ -54,7 +52,7 @@ class Replica:
     port: int
     log_dir: Path
     args: tuple[str, ...] = ()
-    proc: subprocess.Popen[bytes] | None = None
+    server: Server | None = None
     dsn: str = ""
     starts: int = 0
 
@@ -66,17 +64,16 @@ class Replica:
         self.starts += 1
         log = self.log_dir / f"{self.name}-{self.starts}.log"
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("CUTOVER_")}, **SEEDED}
-        with log.open("wb") as out:  # the child keeps its own descriptor: no pipe to fill up
-            self.proc = subprocess.Popen([sys.executable, "-m", "cutover_sandbox", "serve", "--port", str(self.port),
-                                          "--git-sha", GIT_SHA, *self.args], stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, env=env)
+        # the first replica stops its PostgreSQL on SIGTERM: give it the time to
+        self.server = Server(self.name, [sys.executable, "-m", "cutover_sandbox", "serve", "--port", str(self.port),
+                                         "--git-sha", GIT_SHA, *self.args], log, env=env, grace_s=30.0)
         end = time.monotonic() + 120
         while time.monotonic() < end:
             for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
                 if line.startswith(READY):
                     self.dsn = json.loads(line[len(READY):])["dsn"]
                     return self
-            if self.proc.poll() is not None:
+            if self.server.proc.poll() is not None:
                 break
             time.sleep(0.1)
         tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
@@ -84,16 +81,10 @@ class Replica:
         raise AssertionError(f"replica {self.name} did not start\n{tail}")
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL; idempotent."""
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        """Idempotent: a replica stopped or never started is left as it is."""
+        server, self.server = self.server, None
+        if server is not None:
+            server.stop()
 
 
 def through(balancer: FaultProxy, n: int, **headers: str) -> list[int]:
@@ -205,4 +196,4 @@ def test_prometheus_judges_the_fleet_and_a_scrape_through_the_balancer_misjudges
         assert scrape_round["interval"]["requests"] < interval["requests"] / 2, shown  # one replica, since its start
         assert "the platform restarted" in second.line(WATCH)["message"] or any(
             f["check"] == "restart" for f in second.line(WATCH)["evidence"]["findings"]), shown
-    assert a.proc is None and b.proc is None and balancer.dead
+    assert a.server is None and b.server is None and balancer.dead
