@@ -37,7 +37,7 @@ from cutover_gate.core.catalogue import (
     mandatory_lines,
     smoke_lines,
 )
-from cutover_gate.core.i18n import translations
+from cutover_gate.core.i18n import N_, translate, translations
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.rules import Verdict
 from cutover_gate.evidence import canary_keys
@@ -70,11 +70,19 @@ the canary's money: `paid` (the amount left the wallet), `payout_failed` (the ho
 # --- results ---------------------------------------------------------------------------------------------------
 
 
+STATUS_WORDS: Mapping[str, str] = {"PASS": N_("PASS"), "FAIL": N_("FAIL"), "WAIVED": N_("WAIVED"),
+                                   "NOT_RUN": N_("NOT RUN"), "GO": N_("GO"), "NO-GO": N_("NO-GO"),
+                                   "PENDING": N_("PENDING")}
+"""Results and verdicts as a person reads them; PASS, FAIL, GO and NO-GO are the runbook's own words in both."""
+NOT_RECORDED = N_("(not recorded)")
+"""What a blank says when its evidence was not recorded."""
+
+
 def word(result: Result | str, lang: str = "en") -> str:
-    """A result or verdict as a person reads it (`templates/words.j2`), in `lang` (English for another language)."""
+    """A result or verdict as a person reads it, in `lang` (English for another language)."""
     value = result.value if isinstance(result, Result | Verdict) else str(result)
-    words: Mapping[str, str] = _words(lang if lang in LANGS else "en").status
-    return words.get(value, value.replace("_", " "))
+    known = STATUS_WORDS.get(value)
+    return translate(lang, known) if known is not None else value.replace("_", " ")
 
 
 def one_line(text: str | None) -> str:
@@ -340,20 +348,15 @@ def environment(lang: str) -> jinja2.Environment:
     env = i18n_environment(lang, loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
                            autoescape=False,  # markdown, not HTML
                            keep_trailing_newline=True)
-    env.filters["v"] = lambda value: _value(value, _words(lang).not_recorded)
-    env.filters["code"] = lambda value: _code(value, _words(lang).not_recorded)
-    env.filters["link"] = lambda value: _link(value, _words(lang).not_recorded)
+    na = translate(lang, NOT_RECORDED)
+    env.filters["v"] = lambda value: _value(value, na)
+    env.filters["code"] = lambda value: _code(value, na)
+    env.filters["link"] = lambda value: _link(value, na)
     env.filters["cell"] = _cell
     env.filters["status"] = lambda value: word(value, lang)
     # the catalogue's line names for the templates (`ids.T0_DEPOSIT`): a misspelt one fails the render
     env.globals["ids"] = {line.id.upper(): line.id for line in LINES}
     return env
-
-
-@cache
-def _words(lang: str) -> Any:
-    """`templates/words.j2` in `lang`: `status` (results and verdicts) and `not_recorded` (a blank's filler)."""
-    return environment(lang).get_template("words.j2").module
 
 
 def render_all(ctx: ReportContext) -> dict[str, str]:
