@@ -211,26 +211,19 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
 def _probe(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence, flaws: tuple[str, ...]) -> None:
     kit.before = balance(target, kit.player.token)
     planned: list[tuple[str, WebhookRoute, str, str, signing.Forged]] = []
-    for name, route in routes(target).items():
-        acknowledged = target.profile.model.discovery.acknowledged.get(target.profile.call(route.call).path)
-        if acknowledged:
-            evidence.put(f"{name}_acknowledged", acknowledged)
-            continue
-        for flaw in flaws:
-            if route.scheme == "none" and flaw != "missing":
-                continue  # a route that carries no signature: only the unsigned event means anything
-            if flaw == "stale" and route.scheme not in signing.TIMESTAMPED:
-                evidence.put(f"{name}_stale", f"scheme {route.scheme} carries no timestamp: not probed")
-                continue
-            subject = subject_of(target, kit, route)  # may request a withdrawal: money calls stay sequential
-            if flaw == "missing":
-                forged = forge(target, gate, kit, name, route, subject, secret=None)
-            elif flaw == "wrong":
-                forged = forge(target, gate, kit, name, route, subject,
-                               secret=signing.wrong_secret(name, route, secret_of(gate, name, route)))
-            else:
-                forged = forge(target, gate, kit, name, route, subject, ts=int(time.time()) - signing.STALE_S)
-            planned.append((name, route, flaw, subject, forged))
+    probes, left_out = declared.forged_probes(target.profile, routes(target), flaws)
+    for key, why in left_out.items():
+        evidence.put(key, why)
+    for name, route, flaw in probes:
+        subject = subject_of(target, kit, route)  # may request a withdrawal: money calls stay sequential
+        if flaw == "missing":
+            forged = forge(target, gate, kit, name, route, subject, secret=None)
+        elif flaw == "wrong":
+            forged = forge(target, gate, kit, name, route, subject,
+                           secret=signing.wrong_secret(name, route, secret_of(gate, name, route)))
+        else:
+            forged = forge(target, gate, kit, name, route, subject, ts=int(time.time()) - signing.STALE_S)
+        planned.append((name, route, flaw, subject, forged))
     with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="webhook-probe") as pool:
         answers = list(pool.map(lambda p: _judge(target, kit, p[1], p[4], p[2], p[3]), planned))
     for (name, route, flaw, subject, _forged), judged in zip(planned, answers, strict=True):

@@ -9,7 +9,12 @@ before the next, so the kit leaves nothing held behind.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from cutover_gate.checks.declared import Write
+from cutover_gate.config.profile_schema import WebhookRoute
+from cutover_gate.config.target_profile import Profile
+from cutover_gate.target import signing
 
 KIT_BUDGET = "kit budget ([kit_budget]): beyond it the probe does not run"
 FORGED = "moves nothing on a correct platform: it names a completed transaction of the canary"
@@ -24,6 +29,31 @@ FUND_EVENT = Write("{route}", "a validly signed {name} event completes it", guar
 # t0_webhook_signature / t0_webhook_timestamp: each route's forged events
 FLAWS = {"missing": "without a signature", "wrong": "signed with a wrong secret", "stale": "with a stale timestamp"}
 """A flaw of a forged event, as the plan says it."""
+
+
+def forged_probes(profile: Profile, routes: Mapping[str, WebhookRoute], flaws: tuple[str, ...]
+                  ) -> tuple[list[tuple[str, WebhookRoute, str]], dict[str, str]]:
+    """The (route name, route, flaw) the signature or timestamp scenario forges an event for, in order, and why each
+    route or flaw it leaves out is left out (an evidence key -> the reason): an acknowledged route is not probed, a
+    route that carries no signature only gets the unsigned event, and only a timestamped scheme the stale one."""
+    probes: list[tuple[str, WebhookRoute, str]] = []
+    left_out: dict[str, str] = {}
+    acknowledged = profile.model.discovery.acknowledged
+    for name, route in routes.items():
+        why = acknowledged.get(profile.call(route.call).path)
+        if why:
+            left_out[f"{name}_acknowledged"] = why
+            continue
+        for flaw in flaws:
+            if route.scheme == "none" and flaw != "missing":
+                continue  # a route that carries no signature: only the unsigned event means anything
+            if flaw == "stale" and route.scheme not in signing.TIMESTAMPED:
+                left_out[f"{name}_stale"] = f"scheme {route.scheme} carries no timestamp: not probed"
+                continue
+            probes.append((name, route, flaw))
+    return probes, left_out
+
+
 PROBE_SUBJECT = Write("withdraw", "a requested withdrawal as the payout probe's subject", "kit", guard=KIT_BUDGET)
 FORGED_EVENT = Write("{route}", "the {name} webhook {flaw} (must be refused, moving nothing)", guard=FORGED)
 TWIN = Write("{route}", "the correctly signed twin of an unsigned or wrongly signed probe whose answer proves nothing",

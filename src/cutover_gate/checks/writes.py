@@ -37,7 +37,6 @@ from cutover_gate.core.catalogue import (
     T15_DASHBOARD_LOADS,
     T15_PAYOUTS_ROUTER,
 )
-from cutover_gate.target import signing
 
 WEBHOOK_LINES = frozenset({T0_WEBHOOK_SIGNATURE, T0_WEBHOOK_TIMESTAMP, T0_WEBHOOK_REPLAY,
                            T0_WEBHOOK_CLASSIFICATION, T0_IDEMPOTENCY})
@@ -161,18 +160,10 @@ def _webhooks(plan: Plan, lines: set[str]) -> None:
 def _negative(plan: Plan, flaws: tuple[str, ...]) -> None:
     """The signature scenario (or the timestamp one): each route's forged events (steps/webhooks.py's `_probe`)."""
     profile = plan.settings.profile
-    acknowledged = profile.model.discovery.acknowledged
-    for name, route in profile.webhooks.routes.items():
-        if profile.call(route.call).path in acknowledged:
-            continue
-        for flaw in flaws:
-            if route.scheme == "none" and flaw != "missing":
-                continue
-            if flaw == "stale" and route.scheme not in signing.TIMESTAMPED:
-                continue
-            subject = route.completes == "payout" and not plan.paid_withdrawal
-            if subject:
-                plan.add(kit.PROBE_SUBJECT)
-            plan.add(kit.FORGED_EVENT, route=route.call, name=name, flaw=kit.FLAWS[flaw])
-            if subject:
-                plan.add(kit.PROBE_REJECT)
+    for name, route, flaw in kit.forged_probes(profile, profile.webhooks.routes, flaws)[0]:
+        subject = route.completes == "payout" and not plan.paid_withdrawal
+        if subject:
+            plan.add(kit.PROBE_SUBJECT)
+        plan.add(kit.FORGED_EVENT, route=route.call, name=name, flaw=kit.FLAWS[flaw])
+        if subject:
+            plan.add(kit.PROBE_REJECT)
