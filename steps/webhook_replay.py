@@ -46,17 +46,6 @@ class Replays:
     """Probes the profile's payout flow makes impossible, with why."""
 
 
-def payout_flow_blocks(target: TargetClient, name: str, probe: str) -> str | None:
-    """Why a payout webhook probe cannot be built under flows.payout, or None when it can ("webhook": the payout call
-    leaves the withdrawal pending for the PSP's signed event)."""
-    flow = target.profile.flows.payout
-    if flow == "webhook":
-        return None
-    how = "the payout call settles a withdrawal in its answer" if flow == "sync" else "no payout call exists"
-    return (f"flows.payout = {flow}: {how}, so no PSP event completes a payout and the {name} route's {probe} probe "
-            "has no subject in the state it needs")
-
-
 def impossible_by_flow(reasons: list[str], gate: Gate, evidence: Evidence) -> None:
     """A probe the flow makes impossible is NOT_RUN with its reason, or WAIVED by the cutover file's
     [webhooks] payout_flow_waiver: never a FAIL, never a PASS by itself."""
@@ -82,7 +71,7 @@ def _wait_paid(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> None:
 def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> Replays:
     found = Replays()
     for name, route in routes(target).items():
-        blocked = payout_flow_blocks(target, name, "replay") if route.completes == "payout" else None
+        blocked = declared.payout_flow_blocks(target.profile, name, "replay") if route.completes == "payout" else None
         if blocked:
             found.impossible.append(blocked)
             continue
@@ -179,7 +168,7 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     if not payout:
         raise CheckFailed("no webhook route of the profile completes a payout: nothing to classify")
     name, route = payout[0]
-    blocked = payout_flow_blocks(target, name, "classification")
+    blocked = declared.payout_flow_blocks(target.profile, name, "classification")
     if blocked:
         kit.subject = None
         impossible_by_flow([blocked], gate, evidence)

@@ -97,3 +97,16 @@ def test_prod_plan_registers_nobody_and_replays_only_completed_transactions(
     stripe = [w for w in writes if w.path.endswith("/webhook/stripe")]
     valid = [w for w in stripe if "must be refused" not in w.why]
     assert len(valid) == 2 and all("completed" in w.why or "replayed" in w.why for w in valid)
+
+
+def test_a_payout_flow_without_a_psp_event_plans_no_payout_webhook_probe(no_canary_env: None) -> None:
+    """As the steps do (kit.payout_flow_blocks): with flows.payout = sync the replay and classification probes of the
+    payout route have no subject, so the plan lists none of their writes."""
+    option = SimpleNamespace(target_url="http://127.0.0.1:9", release_sha=None, decider=None, reports_dir=None,
+                             cutover_file=str(ROOT / "fixtures" / "casino.cutover.toml"), env_name="staging",
+                             lang="en", profile=str(ROOT / "fixtures" / "profiles" / "casino.toml"), plan=True)
+    casino = resolve(option, ROOT)
+    assert casino.profile.flows.payout == "sync"
+    writes = planned_writes(casino, [(("t0_webhook_replay",), {}), (("t0_webhook_classification",), {})])
+    assert [w.why for w in writes if "payout" in w.why] == []
+    assert any(w.why == "the stripe event replayed (no second effect)" for w in writes)  # the other routes still are

@@ -54,6 +54,17 @@ def forged_probes(profile: Profile, routes: Mapping[str, WebhookRoute], flaws: t
     return probes, left_out
 
 
+def payout_flow_blocks(profile: Profile, name: str, probe: str) -> str | None:
+    """Why a payout webhook probe cannot be built under flows.payout, or None when it can ("webhook": the payout call
+    leaves the withdrawal pending for the PSP's signed event)."""
+    flow = profile.flows.payout
+    if flow == "webhook":
+        return None
+    how = "the payout call settles a withdrawal in its answer" if flow == "sync" else "no payout call exists"
+    return (f"flows.payout = {flow}: {how}, so no PSP event completes a payout and the {name} route's {probe} probe "
+            "has no subject in the state it needs")
+
+
 PROBE_SUBJECT = Write("withdraw", "a requested withdrawal as the payout probe's subject", "kit", guard=KIT_BUDGET)
 FORGED_EVENT = Write("{route}", "the {name} webhook {flaw} (must be refused, moving nothing)", guard=FORGED)
 TWIN = Write("{route}", "the correctly signed twin of an unsigned or wrongly signed probe whose answer proves nothing",

@@ -135,7 +135,9 @@ def _webhooks(plan: Plan, lines: set[str]) -> None:
     elif lines & {T0_WEBHOOK_SIGNATURE, T0_WEBHOOK_TIMESTAMP}:
         _negative(plan, ("missing", "wrong") if T0_WEBHOOK_SIGNATURE in lines else ("stale",))
     elif T0_WEBHOOK_REPLAY in lines:
-        for name, route in routes.items():
+        replayed = {name: route for name, route in routes.items()  # as steps/webhook_replay.py: flows.payout permitting
+                    if route.completes != "payout" or not kit.payout_flow_blocks(plan.settings.profile, name, "replay")}
+        for name, route in replayed.items():
             if plan.prod:
                 plan.add(kit.REPLAY_COMPLETED, route=route.call, name=name)
                 continue
@@ -145,13 +147,13 @@ def _webhooks(plan: Plan, lines: set[str]) -> None:
             else:
                 plan.add(kit.REPLAY_DEPOSIT, method=route.deposit_method or "", name=name)
             plan.add(kit.REPLAY_EVENT, route=route.call, name=name)
-        for name, route in routes.items():
+        for name, route in replayed.items():
             plan.add(kit.REPLAYED, route=route.call, name=name)
     elif T0_WEBHOOK_CLASSIFICATION in lines:
-        payout = next((r for r in routes.values() if r.completes == "payout"), None)
-        if payout is not None:
+        payout = next(((n, r) for n, r in routes.items() if r.completes == "payout"), None)
+        if payout is not None and not kit.payout_flow_blocks(plan.settings.profile, payout[0], "classification"):
             for write in (*kit.HELD_PAYOUT_WRITES, kit.FAILED_EVENT, kit.FAILED_REJECT):
-                plan.add(write, route=payout.call)
+                plan.add(write, route=payout[1].call)
     elif T0_IDEMPOTENCY in lines:
         for write in kit.IDEMPOTENCY:
             plan.add(write, method=plan.settings.canary.deposit_method)
