@@ -55,8 +55,8 @@ class Canary:
     admin: Secret
     deposit_amount: Decimal
     withdraw_amount: Decimal
-    start_available: Decimal
-    start_held: Decimal
+    start: Balance
+    """The canary's balances before the loop."""
     deposit_method: str
     deposit_tx: str | None = None
     deposit_state: str | None = None
@@ -64,10 +64,6 @@ class Canary:
     withdraw_tx: str | None = None
     settle_key: str = ""
     """The idempotency key of the call that took the withdrawal to paid (flows.payout), for the replay."""
-
-    @property
-    def start(self) -> Balance:
-        return Balance(self.start_available, self.start_held)
 
 
 def judged(evidence: Evidence, breach: loop.Breach | str | None) -> None:
@@ -111,7 +107,7 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
     evidence.put(canary_keys.AVAILABLE_BEFORE, _fmt(bal.available), line=T0_DEPOSIT)
     evidence.put(canary_keys.HELD_BEFORE, _fmt(bal.held), line=T0_DEPOSIT)
     return Canary(shared=shared, player=player, admin=admin, deposit_amount=cfg.deposit_amount,
-                  withdraw_amount=cfg.withdraw_amount, start_available=bal.available, start_held=bal.held,
+                  withdraw_amount=cfg.withdraw_amount, start=bal,
                   deposit_method=cfg.deposit_method)
 
 
