@@ -21,14 +21,6 @@ TARGETS_DIR = "targets"
 _WORST_FIRST: dict[Result, int] = {Result.FAIL: 0, Result.NOT_RUN: 1, Result.WAIVED: 2, Result.PASS: 3}
 
 
-def result_of(value: Any) -> Result:
-    """A result as a target's decision.json states it; anything else counts as NOT_RUN."""
-    try:
-        return Result(value)
-    except ValueError:
-        return Result.NOT_RUN
-
-
 def decision_from_json(data: Mapping[str, Any]) -> Decision:
     """A target's decision.json (`Decision.to_json` and what finish.py adds) as the Decision it states; what it
     lacks is empty, a verdict it lacks is NO-GO. Raises ValueError when it states something else."""
@@ -41,7 +33,7 @@ def decision_from_json(data: Mapping[str, Any]) -> Decision:
             decider=str(data.get("decider", "")),
             generated_at=str(data.get("generated_at", "")),
             env_name=str(data.get("env_name", "")),
-            phases={str(phase): result_of(value) for phase, value in dict(data.get("phases", {})).items()},
+            phases={str(phase): Result.stated(value) for phase, value in dict(data.get("phases", {})).items()},
             checklist=[ChecklistRow.from_json(row) for row in data.get("checklist", [])],
             triggers=[TriggerObservation.from_json(t) for t in data.get("triggers", [])],
             reasons=[str(r) for r in data.get("reasons", [])],
@@ -86,7 +78,7 @@ class TargetResult:
     def from_json(cls, data: Mapping[str, Any]) -> TargetResult:
         return cls(name=str(data["name"]), verdict=Verdict(data["decision"]), target=data.get("target"),
                    exit_code=data.get("exit_code"), seconds=float(data["seconds"]),
-                   phases={str(phase): result_of(value) for phase, value in dict(data.get("phases") or {}).items()},
+                   phases={str(phase): Result.stated(value) for phase, value in dict(data.get("phases") or {}).items()},
                    problem=data.get("problem"))
 
 

@@ -47,10 +47,7 @@ class ChecklistRow:
     def from_json(cls, data: Mapping[str, Any]) -> ChecklistRow:
         """A row as a decision.json states it; a result it does not state (or one unknown here) is NOT_RUN, what
         else it lacks is empty. Raises KeyError without an id."""
-        try:
-            result = Result(data.get("result", Result.NOT_RUN.value))
-        except ValueError:
-            result = Result.NOT_RUN
+        result = Result.stated(data.get("result"))
         return cls(id=str(data["id"]), phase=str(data.get("phase", "")), section=int(data.get("section") or 0),
                    title=str(data.get("title") or ""), mandatory=bool(data.get("mandatory", False)), result=result,
                    ref=str(data.get("ref") or ""), at=data.get("at"), message=str(data.get("message") or ""),

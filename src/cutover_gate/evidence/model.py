@@ -24,6 +24,14 @@ class Result(StrEnum):
     def ok(self) -> bool:
         return self in (Result.PASS, Result.WAIVED)
 
+    @classmethod
+    def stated(cls, value: Any) -> Result:
+        """A result as a record (a decision.json) states it; one it does not state, or unknown here, is NOT_RUN."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.NOT_RUN
+
 
 class StepStatus(StrEnum):
     """How a Gherkin step ended."""
