@@ -11,9 +11,11 @@ from pathlib import Path
 from cutover_gate.config.settings import GateSettings
 from cutover_gate.core.catalogue import ALL_PHASES, LINES_BY_ID, T0_CANARY_REPORT
 from cutover_gate.core.clock import iso, utcnow
+from cutover_gate.core.i18n import N_
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.completion import Completion, completion
 from cutover_gate.decide.derived import canary_report_line
+from cutover_gate.decide.reasons import Kind, Reason
 from cutover_gate.decide.rules import Decision, Verdict, decide
 from cutover_gate.evidence import timeline
 from cutover_gate.evidence.history import CutoverRecord
@@ -27,6 +29,7 @@ TIMELINE = "timeline.jsonl"
 UNBOUNDED_H = dict.fromkeys(ALL_PHASES, 24.0 * 365 * 100)
 """Go-live completion counts what happened whenever it happened: no phase window (a later earlier-phase run still
 overtakes a result)."""
+INTERNAL_ERROR = N_("gate internal error: %(error)s")
 
 
 def finish(settings: GateSettings, runs: list[ScenarioRun], alluredir: Path | None = None) -> Decision:
@@ -92,10 +95,10 @@ def go_live_completion(record: CutoverRecord | None, settings: GateSettings, thi
 
 def fail_closed(settings: GateSettings, error: BaseException) -> Decision:
     """The plugin itself failed: the decision is NO-GO, stated with the cause."""
-    message = REDACTOR.scrub(f"gate internal error: {type(error).__name__}: {error}")
+    reason = Reason(INTERNAL_ERROR, {"error": REDACTOR.scrub(f"{type(error).__name__}: {error}")}, Kind.ERROR)
     decision = Decision(decision=Verdict.NO_GO, release_sha=settings.release_sha, target=settings.target_name,
                         lang=settings.lang, decider=settings.decider, generated_at=iso(utcnow()),
-                        env_name=settings.env_name, phases={}, checklist=[], triggers=[], reasons=[message],
+                        env_name=settings.env_name, phases={}, checklist=[], triggers=[], reasons=[reason],
                         selected_phases=[])
     write_json(settings.reports_dir / "decision.json", decision.to_json())
     return decision

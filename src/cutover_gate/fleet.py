@@ -23,8 +23,17 @@ import pytest
 from cutover_gate.config.cutover_file import TargetEntry
 from cutover_gate.config.settings import FLEET_TARGET_ENV, GateSettings
 from cutover_gate.core.catalogue import ALL_PHASES
+from cutover_gate.core.i18n import N_
 from cutover_gate.core.redact import REDACTOR
-from cutover_gate.decide.fleet import TARGETS_DIR, FleetDecision, TargetResult, combine, decision_from_json
+from cutover_gate.decide.fleet import (
+    TARGETS_DIR,
+    FleetDecision,
+    TargetResult,
+    combine,
+    decision_from_json,
+    verdict_words,
+)
+from cutover_gate.decide.reasons import SEPARATOR, Reason
 from cutover_gate.decide.rules import Decision, Verdict
 from cutover_gate.reports import fleet as fleet_report
 from cutover_gate.reports.writer import write_json, write_text
@@ -38,6 +47,13 @@ _VALUED = frozenset({"-n", "--numprocesses", "--maxprocesses", "--dist", "--repo
 _FLAGS = frozenset({"--self-contained-html", "--clean-alluredir", "--looponfail", "-f"})
 _KEPT_ENV = frozenset({"CUTOVER_EXECUTOR"})
 """The CUTOVER_* variables a prefixed target still inherits (nothing secret)."""
+TIMED_OUT = N_("its run did not finish within the time allowed")
+NO_DECISION = N_("its run wrote no decision (exit code %(code)s); see %(log)s")
+NOT_RUN_HERE = N_("its run did not take place in this session")
+UNREADABLE = N_("its decision cannot be read")
+NOT_GO = N_("target %(target)s: %(verdict)s - %(why)s (reports: %(reports)s/)")
+EXIT_CODE = N_("exit code %(code)s")
+"""Why a target has no decision of its own, and what its test says when it is not GO."""
 
 
 def forwarded(args: list[str]) -> list[str]:
@@ -113,9 +129,8 @@ def run_target(settings: GateSettings, config: pytest.Config, name: str, entry: 
             returncode = None
     seconds = time.monotonic() - started
     decision = read_decision(reports)
-    problem = None if decision is not None else (
-        "its run did not finish within the time allowed" if returncode is None else
-        f"its run wrote no decision (exit code {returncode}); see {TARGETS_DIR}/{name}/gate.log")
+    problem = None if decision is not None else Reason(TIMED_OUT) if returncode is None else Reason(
+        NO_DECISION, {"code": str(returncode), "log": f"{TARGETS_DIR}/{name}/gate.log"})
     write_text(log, log.read_text(encoding="utf-8", errors="replace"))  # the log, redacted like every report
     return TargetResult.of(name, returncode, seconds, decision, problem), decision
 
@@ -148,14 +163,14 @@ class Fleet:
         for name in self.settings.cutover.targets:
             run = self.runs.get(name)
             if run is None:
-                targets.append(TargetResult.of(name, None, 0.0, None, "its run did not take place in this session"))
+                targets.append(TargetResult.of(name, None, 0.0, None, Reason(NOT_RUN_HERE)))
                 continue
             decision = read_decision(self.settings.reports_dir / TARGETS_DIR / name)
             problem = run.problem
             if decision is not None:
                 decisions[name] = decision
             else:
-                problem = problem or "its decision cannot be read"
+                problem = problem or Reason(UNREADABLE)
             targets.append(TargetResult.of(name, run.exit_code, run.seconds, decision, problem))
         s = self.settings
         self.decision = combine(targets, decisions, release_sha=s.release_sha, lang=s.lang, decider=s.decider,
@@ -188,7 +203,7 @@ class TargetRun(pytest.Item):
         result, decision = run_target(self.settings, self.config, self.name, self.entry)
         self.user_properties.append((TARGET_PROPERTY, json.dumps(result.to_json())))
         if result.verdict is Verdict.NO_GO or result.exit_code != 0:
-            raise TargetNotGo(result, decision)
+            raise TargetNotGo(result, decision, self.settings.lang)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, TargetNotGo):
@@ -200,11 +215,17 @@ class TargetRun(pytest.Item):
 
 
 class TargetNotGo(Exception):
-    def __init__(self, result: TargetResult, decision: Decision | None) -> None:
+    """A target's test fails saying why, in the run's language: its decision's first reasons, else why it has
+    none, else its exit code."""
+
+    def __init__(self, result: TargetResult, decision: Decision | None, lang: str = "en") -> None:
         reasons = decision.reasons[:5] if decision else []
-        why = "; ".join(reasons) or result.problem or f"exit code {result.exit_code}"
-        super().__init__(REDACTOR.scrub(f"target {result.name}: {result.verdict.value} - {why} "
-                                        f"(reports: {result.reports_dir}/)"))
+        why = (SEPARATOR.join(reason.text(lang) for reason in reasons)
+               or (result.problem.text(lang) if result.problem else "")
+               or Reason(EXIT_CODE, {"code": str(result.exit_code)}).text(lang))
+        message = Reason(NOT_GO, {"target": result.name, "verdict": verdict_words(result.verdict), "why": why,
+                                  "reports": result.reports_dir})
+        super().__init__(REDACTOR.scrub(message.text(lang)))
 
 
 def items(session: pytest.Session, settings: GateSettings) -> list[pytest.Item]:

@@ -72,7 +72,7 @@ def test_a_line_not_passing_leaves_its_criterion_open(over: dict[str, LineResult
                                                       ) -> None:
     done = completion(record(**over), [])
     assert done.status == OPEN and done.open == [open_id]
-    assert detail in next(c.detail for c in done.criteria if c.id == open_id)
+    assert detail in next(c.detail.text() for c in done.criteria if c.id == open_id)
 
 
 def test_a_5xx_spike_in_the_first_two_hours_or_first_hours_unwatched_stay_open() -> None:
@@ -89,7 +89,7 @@ def test_a_5xx_spike_in_the_first_two_hours_or_first_hours_unwatched_stay_open()
                                                "read incompletely (read 4000)")])
 def test_the_queue_is_judged_by_the_latest_round(last: dict[str, Any], detail: str) -> None:
     done = completion(record(rounds=watch_rounds(last=last)), [])
-    assert done.open == ["queue_under_sla"] and detail in done.criteria[3].detail
+    assert done.open == ["queue_under_sla"] and detail in done.criteria[3].detail.text()
     assert completion(record(rounds=[]), []).criteria[3].holds is False
 
 
@@ -101,7 +101,7 @@ def test_a_rollback_trigger_on_record_or_in_any_round_keeps_it_open_a_monitor_ro
     kept[10]["triggers"] = ["ledger_invariant_breach"]  # an earlier round, long since replaced on record
     done = completion(record(rounds=kept), [])
     assert done.open == ["no_rollback_trigger"]
-    assert "ledger_invariant_breach in the watch round" in done.criteria[4].detail
+    assert "ledger_invariant_breach in the watch round" in done.criteria[4].detail.text()
     monitor = watch_rounds()
     monitor[3]["triggers"] = ["latency_spike"]
     assert completion(record(rounds=monitor), []).status == COMPLETED
@@ -109,9 +109,9 @@ def test_a_rollback_trigger_on_record_or_in_any_round_keeps_it_open_a_monitor_ro
 
 @pytest.mark.parametrize(("lang", "words"), [
     ("en", ("## Go-live completion: OPEN", "1 of the 6 criteria",
-            "| Withdraw/payout queue under control (no SLA breach) | **open** |")),
+            "| Withdraw/payout queue under control (no SLA breach) | **open** |", "): 2 withdrawal(s) over the SLA |")),
     ("tr", ("## Go-Live tamamlanma: AÇIK", "6 kriterden 1 tanesi",
-            "| Withdraw/Payout queue kontrol altında (SLA ihlali yok) | **açık** |"))])
+            "| Withdraw/Payout queue kontrol altında (SLA ihlali yok) | **açık** |", "): SLA'yı aşan 2 çekim |"))])
 def test_decision_md_shows_completion_in_the_runs_language(lang: str, words: tuple[str, ...]) -> None:
     results = record(rounds=watch_rounds(last={"backlog": 2}))
     decision = decide(results, [], release_sha="a" * 40, target="t", lang=lang, decider="IC", env_name="prod")

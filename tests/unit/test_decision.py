@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cutover_gate.core.catalogue import LINES, OPTIONAL_PHASES, PHASES, mandatory_lines
+from cutover_gate.decide.reasons import texts
 from cutover_gate.decide.rules import Decision, Verdict, decide, phase_result
 from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
 
@@ -58,14 +59,14 @@ def test_waived_counts_as_passing() -> None:
 def test_without_a_release_sha_everything_passing_is_pending() -> None:
     d = run(results(), sha=None)
     assert d.decision is Verdict.PENDING
-    assert "release SHA not pinned: results cannot be tied to a release" in d.reasons
+    assert "release SHA not pinned: results cannot be tied to a release" in texts(d.reasons)
 
 
 def test_any_fail_is_no_go_naming_the_line() -> None:
     d = run(results({"t15_payouts_router": Result.FAIL}))
     assert d.decision is Verdict.NO_GO
     assert d.phases["t15"] == "FAIL"
-    assert d.reasons == ["t15_payouts_router FAIL: t15_payouts_router said so"]
+    assert texts(d.reasons) == ["t15_payouts_router FAIL: t15_payouts_router said so"]
 
 
 def test_a_fail_beats_a_missing_release_and_missing_lines() -> None:
@@ -76,8 +77,8 @@ def test_a_fail_beats_a_missing_release_and_missing_lines() -> None:
 def test_an_immediate_rollback_trigger_is_no_go_although_every_line_passed() -> None:
     d = run(results(), [trigger("ledger_invariant_breach", "IMMEDIATE_ROLLBACK")])
     assert d.decision is Verdict.NO_GO
-    assert d.reasons == ["trigger ledger_invariant_breach (Ledger invariant breach) -> IMMEDIATE_ROLLBACK: "
-                         "evidence text"]
+    assert texts(d.reasons) == ["trigger ledger_invariant_breach (Ledger invariant breach) -> IMMEDIATE_ROLLBACK: "
+                                "evidence text"]
     assert d.to_json()["triggers"][0]["decide_by"] == "2025-03-01T00:05:00Z"
 
 
@@ -93,7 +94,7 @@ def test_a_not_run_line_is_never_pass_and_keeps_it_pending() -> None:
     assert d.decision is Verdict.PENDING
     assert row(d, "t30_snapshot_readable")["result"] == "NOT_RUN"
     assert d.phases["t30"] == "NOT_RUN"
-    assert "not yet PASS: t30_snapshot_readable" in d.reasons
+    assert "not yet PASS: t30_snapshot_readable" in texts(d.reasons)
 
 
 def test_a_missing_line_is_not_run() -> None:
@@ -153,4 +154,4 @@ def test_optional_lines_of_the_cutover_phases_never_hold_go_but_their_fail_is_no
     assert prod.decision is Verdict.GO and row(prod, "t30_restore_drill")["result"] == "NOT_RUN"
     failed = run(results({"t30_restore_drill": Result.FAIL}))
     assert failed.decision is Verdict.NO_GO and failed.phases["t30"] == "FAIL"
-    assert failed.reasons == ["t30_restore_drill FAIL: t30_restore_drill said so"]
+    assert texts(failed.reasons) == ["t30_restore_drill FAIL: t30_restore_drill said so"]

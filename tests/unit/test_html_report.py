@@ -17,9 +17,11 @@ import pytest
 
 from cutover_gate.core.catalogue import LINES
 from cutover_gate.core.redact import MASK
+from cutover_gate.decide.reasons import Kind, Reason
 from cutover_gate.decide.rules import Decision
 from cutover_gate.evidence.model import Result
 from cutover_gate.evidence.recording import ScenarioRecord
+from cutover_gate.finish import INTERNAL_ERROR
 from cutover_gate.plugin import HtmlHooks
 from cutover_gate.reports import html_report as html
 from tests.unit.test_render import SEED, at, go_context, nogo_context, pending_context
@@ -134,12 +136,15 @@ def test_pending_panel_lists_the_lines_not_yet_pass_and_other_reasons() -> None:
     assert "BEKLEMEDE (PENDING)" in tr and "ÇALIŞTIRILMADI" in tr
 
 
-def test_an_error_of_the_gate_itself_is_named_under_the_banner() -> None:
-    decision = nogo_context().decision
+@pytest.mark.parametrize(("lang", "said"), [("en", "gate internal error: RuntimeError: template store unavailable"),
+                                            ("tr", "gate iç hatası: RuntimeError: template store unavailable")])
+def test_an_error_of_the_gate_itself_is_named_under_the_banner(lang: str, said: str) -> None:
+    decision = nogo_context(lang).decision
+    assert 'id="cg-reasons"' not in panel(decision, lang)  # failing lines and triggers show in their own sections
     decision.checklist, decision.triggers = [], []
-    decision.reasons = ["gate internal error: RuntimeError: template store unavailable"]
-    seen = text_of(panel(decision))
-    assert "NO-GO" in seen and "gate internal error: RuntimeError: template store unavailable" in seen
+    decision.reasons = [Reason(INTERNAL_ERROR, {"error": "RuntimeError: template store unavailable"}, Kind.ERROR)]
+    seen = text_of(panel(decision, lang))
+    assert "NO-GO" in seen and said in seen
 
 
 def test_markup_in_evidence_is_escaped_and_secrets_are_masked(evidence_dir: Path) -> None:

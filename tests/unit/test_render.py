@@ -12,11 +12,13 @@ import pytest
 from cutover_gate.core.catalogue import LINES, MONEY_LOOP, lines_of
 from cutover_gate.core.clock import iso
 from cutover_gate.core.redact import MASK, REDACTOR
+from cutover_gate.decide.fleet import decision_from_json
 from cutover_gate.decide.rules import decide
 from cutover_gate.evidence.model import LineResult, Result, StepRecord, TriggerObservation
 from cutover_gate.evidence.results import combined
-from cutover_gate.reports import render
+from cutover_gate.reports import render, scribe, terminal
 from cutover_gate.reports.context import ReportContext
+from tests.unit.test_fleet import Lines
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 SEED = "Sk9SEEDsecretValue42"
@@ -272,6 +274,49 @@ def test_decision_nogo_names_failing_lines_and_triggers() -> None:
     trigger = ctx.decision.triggers[0]
     assert re.search(rf"\| `payout_withdraw_http_error` \| .* \| {trigger.observed_at} \| {trigger.decide_by} \|", out)
     assert "**Immediate rollback**" in out
+
+
+NOGO_REASONS_EN = [
+    f"t0_withdraw_request FAIL: step 'When the canary requests a withdrawal': HTTP 500 from /withdraw token={SEED}",
+    "t0_admin_approve FAIL: blocked: step 'When the canary requests a withdrawal' failed",
+    "t0_mark_paid FAIL: blocked: step 'When the canary requests a withdrawal' failed",
+    "t0_ledger_settlement FAIL: blocked: step 'When the canary requests a withdrawal' failed",
+    "trigger payout_withdraw_http_error (Payout/withdraw 404/5xx) -> IMMEDIATE_ROLLBACK: "
+    "POST /api/v1/player/wallet/withdraw -> 500"]
+"""decision.json's `reasons` of the half-done canary's NO-GO, in English whatever the run's language."""
+
+
+@pytest.mark.parametrize(("lang", "heading", "trigger"), [
+    ("en", "## Why NO-GO", "- trigger payout_withdraw_http_error (Payout/withdraw 404/5xx) -> IMMEDIATE_ROLLBACK: "),
+    ("tr", "## NO-GO Sebepleri",
+     "- tetikleyici payout_withdraw_http_error (Payout/Withdraw 404/5xx) -> IMMEDIATE_ROLLBACK: ")])
+def test_decision_md_gives_the_no_go_reasons_in_the_runs_language_and_decision_json_in_english(
+        lang: str, heading: str, trigger: str) -> None:
+    ctx = nogo_context(lang)
+    out = render.render_all(ctx)["decision.md"]
+    why = out.split(heading, 1)[1].split("\n## ", 1)[0]
+    assert f"{trigger}POST /api/v1/player/wallet/withdraw -> 500\n" in why
+    # the line ids, FAIL and the check's own message stay as they are
+    assert f"- t0_withdraw_request FAIL: step 'When the canary requests a withdrawal': HTTP 500 from /withdraw " \
+           f"token={MASK}\n" in why
+    if lang == "tr":
+        assert "- trigger " not in out and "Why NO-GO" not in out
+    data = ctx.decision.to_json()
+    assert data["reasons"] == NOGO_REASONS_EN
+    assert [r["kind"] for r in data["reason_messages"]] == ["line"] * 4 + ["trigger"]
+    assert decision_from_json(data).reasons == ctx.decision.reasons  # read back, it speaks any language again
+
+
+@pytest.mark.parametrize(("lang", "trigger"), [("en", "trigger payout_withdraw_http_error ("),
+                                               ("tr", "tetikleyici payout_withdraw_http_error (")])
+def test_the_terminal_timeline_and_comms_give_the_reasons_in_the_runs_language(lang: str, trigger: str) -> None:
+    ctx = nogo_context(lang)
+    tw = Lines()
+    terminal.summary(tw, ctx.decision, Path("/r"))
+    assert any(line.startswith(f"  - {trigger}") for line in tw.lines), tw.lines
+    mark = next(e for e in scribe.timeline_entries(ctx) if e.get("event") == "decision")
+    assert mark["reasons"][-1].startswith(trigger)
+    assert trigger in render.render_all(ctx)["comms.md"]
 
 
 def test_decision_pending_lists_lines_not_yet_pass() -> None:

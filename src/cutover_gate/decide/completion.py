@@ -32,6 +32,7 @@ from cutover_gate.core.catalogue import (
 )
 from cutover_gate.core.clock import parse_time
 from cutover_gate.core.i18n import N_, translate
+from cutover_gate.decide.reasons import Reason
 from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
 from cutover_gate.evidence.results import result_of, smoke_result
 
@@ -57,13 +58,16 @@ CRITERIA: dict[str, str] = {
     "control_report_24h": N_("24-hour control report published (summary + metrics + actions)"),
 }
 """Each criterion's title in English, the msgid of its Turkish in the message catalogue (`locale/`)."""
+LINE_IS = N_("%(line)s is %(result)s: %(message)s")
+LINE_IS_SILENTLY = N_("%(line)s is %(result)s")
 
 
 @dataclass(frozen=True)
 class Criterion:
     id: str
     holds: bool
-    detail: str
+    detail: Reason
+    """Why it holds or not, in words of the catalogue (decision.json: its English)."""
 
     def title(self, lang: str) -> str:
         return translate(lang, CRITERIA[self.id])
@@ -80,7 +84,8 @@ class Completion:
 
     def to_json(self, lang: str = "en") -> dict[str, Any]:
         return {"status": self.status.value, "open": self.open,
-                "criteria": [{"id": c.id, "title": c.title(lang), "holds": c.holds, "detail": c.detail}
+                "criteria": [{"id": c.id, "title": c.title(lang), "holds": c.holds,
+                              "detail": c.detail.text("en")}
                              for c in self.criteria]}
 
 
@@ -103,39 +108,43 @@ def _line(results: Mapping[str, LineResult], line: str, what: str) -> Criterion 
     result = res.result if res else Result.NOT_RUN
     if result.ok:
         return None
-    why = f": {res.message.splitlines()[0][:200]}" if res and res.message else ""
-    return Criterion(what, False, f"{line} is {result.value}{why}")
+    if res and res.message:
+        return Criterion(what, False, Reason(LINE_IS, {"line": line, "result": result.value,
+                                                       "message": res.message.splitlines()[0][:200]}))
+    return Criterion(what, False, Reason(LINE_IS_SILENTLY, {"line": line, "result": result.value}))
 
 
 def _smoke(results: Mapping[str, LineResult]) -> Criterion:
     result = smoke_result(results)
     if result.ok:
-        return Criterion("smoke_pass", True, "every smoke line PASS")
+        return Criterion("smoke_pass", True, Reason(N_("every smoke line PASS")))
     open_lines = [f"{line.id} {result_of(results, line.id).value}" for line in smoke_lines()
                   if not result_of(results, line.id).ok]
-    return Criterion("smoke_pass", False, "not PASS: " + ", ".join(open_lines))
+    return Criterion("smoke_pass", False, Reason(N_("not PASS: %(lines)s"), {"lines": ", ".join(open_lines)}))
 
 
 def _queue(kept: list[WatchRound]) -> Criterion:
     dated = rounds.dated(kept)
     if not dated:
-        return Criterion("queue_under_sla", False, "no watch round on record")
+        return Criterion("queue_under_sla", False, Reason(N_("no watch round on record")))
     latest = dated[-1][1]
     queue = latest.queue if isinstance(latest.queue, Mapping) else None
     problems = []
     if latest.backlog:
-        problems.append(f"{latest.backlog} withdrawal(s) over the SLA")
+        problems.append(Reason(N_("%(n)s withdrawal(s) over the SLA"), {"n": str(latest.backlog)}))
     if latest.stuck:
-        problems.append(f"{latest.stuck} stuck finance job(s)")
+        problems.append(Reason(N_("%(n)s stuck finance job(s)"), {"n": str(latest.stuck)}))
     if queue is None or latest.backlog is None:
-        problems.append("the queue was not read")
+        problems.append(Reason(N_("the queue was not read")))
     elif not queue.get("complete", False):
-        problems.append(f"the queue was read incompletely ({queue.get('note') or 'the page budget ran out'})")
+        note = str(queue["note"]) if queue.get("note") else Reason(N_("the page budget ran out"))
+        problems.append(Reason(N_("the queue was read incompletely (%(note)s)"), {"note": note}))
     if problems:
-        return Criterion("queue_under_sla", False, f"the latest watch round ({latest.at}): " +
-                         "; ".join(problems))
-    return Criterion("queue_under_sla", True, f"the latest watch round ({latest.at}) found nothing over the "
-                     "SLA and nothing stuck, the queue read whole")
+        return Criterion("queue_under_sla", False, Reason(N_("the latest watch round (%(at)s): %(problems)s"),
+                                                          {"at": str(latest.at), "problems": tuple(problems)}))
+    return Criterion("queue_under_sla", True, Reason(N_("the latest watch round (%(at)s) found nothing over the "
+                                                        "SLA and nothing stuck, the queue read whole"),
+                                                     {"at": str(latest.at)}))
 
 
 def _triggers(triggers: Iterable[TriggerObservation], kept: list[WatchRound]) -> Criterion:
@@ -143,12 +152,14 @@ def _triggers(triggers: Iterable[TriggerObservation], kept: list[WatchRound]) ->
         spec = TRIGGERS_BY_ID.get(row)
         return spec is None or spec.action is Action.IMMEDIATE_ROLLBACK
 
-    seen = [f"{t.row} at {t.observed_at}" for t in triggers if t.action is Action.IMMEDIATE_ROLLBACK]
-    seen += [f"{row} in the watch round at {r.at}" for r in kept for row in r.triggers or []
-             if rollback(str(row))]
+    seen = [Reason(N_("%(row)s at %(at)s"), {"row": t.row, "at": str(t.observed_at)}) for t in triggers
+            if t.action is Action.IMMEDIATE_ROLLBACK]
+    seen += [Reason(N_("%(row)s in the watch round at %(at)s"), {"row": str(row), "at": str(r.at)})
+             for r in kept for row in r.triggers or [] if rollback(str(row))]
     if seen:
-        return Criterion("no_rollback_trigger", False, "observed: " + "; ".join(dict.fromkeys(seen)))
-    return Criterion("no_rollback_trigger", True, "none on record for the release, none in any watch round")
+        return Criterion("no_rollback_trigger", False, Reason(N_("observed: %(seen)s"),
+                                                              {"seen": tuple(dict.fromkeys(seen))}))
+    return Criterion("no_rollback_trigger", True, Reason(N_("none on record for the release, none in any watch round")))
 
 
 def _report(results: Mapping[str, LineResult]) -> Criterion:
@@ -157,18 +168,25 @@ def _report(results: Mapping[str, LineResult]) -> Criterion:
         return missing
     hours = _evidence(results, REPORT_LINE).get("hours_covered")
     number = _evidence(results, REPORT_LINE).get("report_number")
-    if not isinstance(hours, int | float) or hours < REPORT_HOURS:
-        covered = f"{hours:.1f} h" if isinstance(hours, int | float) else "an unknown time"
-        return Criterion("control_report_24h", False, f"the latest control report (#{number}) covers {covered} "
-                         f"after T-0, not yet {REPORT_HOURS:g} h")
-    return Criterion("control_report_24h", True, f"control report #{number} covers {hours:.1f} h after T-0")
+    needed = f"{REPORT_HOURS:g}"
+    if not isinstance(hours, int | float):
+        return Criterion("control_report_24h", False, Reason(
+            N_("the latest control report (#%(number)s) covers an unknown time after T-0, not yet %(needed)s h"),
+            {"number": str(number), "needed": needed}))
+    covered = {"number": str(number), "hours": f"{hours:.1f}"}
+    if hours < REPORT_HOURS:
+        return Criterion("control_report_24h", False, Reason(
+            N_("the latest control report (#%(number)s) covers %(hours)s h after T-0, not yet %(needed)s h"),
+            {**covered, "needed": needed}))
+    return Criterion("control_report_24h", True, Reason(N_("control report #%(number)s covers %(hours)s h after T-0"),
+                                                        covered))
 
 
 def completion(results: Mapping[str, LineResult], triggers: Iterable[TriggerObservation]) -> Completion:
     kept = rounds.on_record(_evidence(results, WATCH_LINE).get("rounds"))
     canary = _line(results, CANARY_REPORT, "canary_pass_report_recorded") or Criterion(
-        "canary_pass_report_recorded", True, "the money loop PASS, canary_report.md on record")
+        "canary_pass_report_recorded", True, Reason(N_("the money loop PASS, canary_report.md on record")))
     window = rounds.first_hours(kept, t0_time(results), hours=FIRST_HOURS)
-    spike = Criterion("no_5xx_spike_first_2h", window.holds is True, window.message)
+    spike = Criterion("no_5xx_spike_first_2h", window.holds is True, Reason.verbatim(window.message))
     criteria = [_smoke(results), canary, spike, _queue(kept), _triggers(triggers, kept), _report(results)]
     return Completion(COMPLETED if all(c.holds for c in criteria) else OPEN, criteria)

@@ -13,12 +13,25 @@ from typing import Any
 
 from cutover_gate.core.catalogue import PHASES
 from cutover_gate.core.clock import iso, utcnow
+from cutover_gate.core.i18n import N_
+from cutover_gate.decide.reasons import Kind, Reason, texts
 from cutover_gate.decide.rules import ChecklistRow, Decision, Verdict
 from cutover_gate.evidence.model import Result, TriggerObservation
 
 TARGETS_DIR = "targets"
 """Each target's reports dir, under the fleet's: `targets/<name>/`."""
 _WORST_FIRST: dict[Result, int] = {Result.FAIL: 0, Result.NOT_RUN: 1, Result.WAIVED: 2, Result.PASS: 3}
+VERDICT_WORDS: dict[Verdict, str] = {Verdict.GO: N_("GO"), Verdict.NO_GO: N_("NO-GO"), Verdict.PENDING: N_("PENDING")}
+"""A verdict as a reason names it (GO and NO-GO are the runbook's own words in every language)."""
+TARGET_NOT_GO: dict[tuple[bool, bool], str] = {
+    (False, False): N_("%(target)s: %(verdict)s"),
+    (True, False): N_("%(target)s: %(verdict)s (%(problem)s)"),
+    (False, True): N_("%(target)s: %(verdict)s; %(reasons)s"),
+    (True, True): N_("%(target)s: %(verdict)s (%(problem)s); %(reasons)s"),
+}
+"""A fleet's reason for a target that is not GO, by (why it has no decision is known, its own reasons follow)."""
+TARGET_REASONS = 3
+"""A target's reason names this many of its own decision's reasons, at most."""
 
 
 def decision_from_json(data: Mapping[str, Any]) -> Decision:
@@ -36,11 +49,34 @@ def decision_from_json(data: Mapping[str, Any]) -> Decision:
             phases={str(phase): Result.stated(value) for phase, value in dict(data.get("phases", {})).items()},
             checklist=[ChecklistRow.from_json(row) for row in data.get("checklist", [])],
             triggers=[TriggerObservation.from_json(t) for t in data.get("triggers", [])],
-            reasons=[str(r) for r in data.get("reasons", [])],
+            reasons=reasons_from_json(data),
             selected_phases=list(data.get("selected_phases", [])),
         )
     except (TypeError, KeyError, AttributeError) as exc:
         raise ValueError(f"not a decision: {exc}") from exc
+
+
+def reasons_from_json(data: Mapping[str, Any]) -> list[Reason]:
+    """A decision.json's reasons: its records (`reason_messages`) when it has them, else its English `reasons`, shown
+    as they are."""
+    if data.get("reason_messages") is not None:
+        return [Reason.from_json(r) for r in data["reason_messages"]]
+    return [Reason.verbatim(str(r)) for r in data.get("reasons", [])]
+
+
+def verdict_words(verdict: Verdict) -> Reason:
+    return Reason(VERDICT_WORDS[verdict])
+
+
+def target_not_go(target: TargetResult, reasons: Sequence[Reason]) -> Reason:
+    """`<name>: <verdict> (<why it has no decision>); <its own first reasons>`."""
+    params: dict[str, str | Reason | tuple[Reason, ...]] = {"target": target.name,
+                                                            "verdict": verdict_words(target.verdict)}
+    if target.problem is not None:
+        params["problem"] = target.problem
+    if reasons:
+        params["reasons"] = tuple(reasons[:TARGET_REASONS])
+    return Reason(TARGET_NOT_GO[target.problem is not None, bool(reasons)], params, Kind.TARGET)
 
 
 @dataclass
@@ -54,12 +90,12 @@ class TargetResult:
     """None when the run was stopped (it did not finish in time)."""
     seconds: float
     phases: dict[str, Result] = field(default_factory=dict)
-    problem: str | None = None
+    problem: Reason | None = None
     """Why the target has no decision of its own, when it has none."""
 
     @classmethod
     def of(cls, name: str, exit_code: int | None, seconds: float, decision: Decision | None,
-           problem: str | None = None) -> TargetResult:
+           problem: Reason | None = None) -> TargetResult:
         """A target without a decision did not decide: NO-GO."""
         return cls(name=name, verdict=decision.decision if decision else Verdict.NO_GO,
                    target=decision.target if decision else None, exit_code=exit_code, seconds=round(seconds, 1),
@@ -72,14 +108,17 @@ class TargetResult:
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "decision": self.verdict.value, "target": self.target,
                 "reports_dir": self.reports_dir, "exit_code": self.exit_code, "seconds": self.seconds,
-                "phases": {phase: result.value for phase, result in self.phases.items()}, "problem": self.problem}
+                "phases": {phase: result.value for phase, result in self.phases.items()},
+                "problem": self.problem.text("en") if self.problem else None,
+                "problem_message": self.problem.to_json() if self.problem else None}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TargetResult:
         return cls(name=str(data["name"]), verdict=Verdict(data["decision"]), target=data.get("target"),
                    exit_code=data.get("exit_code"), seconds=float(data["seconds"]),
                    phases={str(phase): Result.stated(value) for phase, value in dict(data.get("phases") or {}).items()},
-                   problem=data.get("problem"))
+                   problem=Reason.from_json(data["problem_message"]) if data.get("problem_message") is not None
+                   else Reason.verbatim(str(data["problem"])) if data.get("problem") else None)
 
 
 @dataclass
@@ -116,7 +155,7 @@ class FleetDecision:
     phases: dict[str, Result]
     checklist: list[FleetLine]
     triggers: list[FleetTrigger]
-    reasons: list[str]
+    reasons: list[Reason]
     targets: list[TargetResult]
 
     @property
@@ -128,7 +167,8 @@ class FleetDecision:
                 "lang": self.lang, "decider": self.decider, "generated_at": self.generated_at, "env": self.env_name,
                 "phases": {phase: result.value for phase, result in self.phases.items()},
                 "checklist": [line.to_json() for line in self.checklist],
-                "triggers": [t.to_json() for t in self.triggers], "reasons": self.reasons,
+                "triggers": [t.to_json() for t in self.triggers], "reasons": texts(self.reasons),
+                "reason_messages": [reason.to_json() for reason in self.reasons],
                 "targets": {t.name: t.to_json() for t in self.targets}}
 
 
@@ -182,9 +222,7 @@ def combine(targets: Sequence[TargetResult], decisions: Mapping[str, Decision], 
         phases={}, checklist=[], triggers=[], reasons=[], selected_phases=[]) for t in targets}
     triggers = [FleetTrigger(**{**t.to_json(), "evidence": f"[{name}] {t.evidence}"}, target=name)
                 for name, d in own.items() for t in d.triggers]
-    reasons = [f"{t.name}: {t.verdict.value}" + (f" ({t.problem})" if t.problem else "") +
-               "".join(f"; {r}" for r in own[t.name].reasons[:3])
-               for t in targets if t.verdict is not Verdict.GO]
+    reasons = [target_not_go(t, own[t.name].reasons) for t in targets if t.verdict is not Verdict.GO]
     return FleetDecision(decision=fleet_verdict(t.verdict for t in targets), release_sha=release_sha, lang=lang,
                          decider=decider, generated_at=iso(utcnow()), env_name=env_name,
                          phases=combined_phases(own.values()), checklist=combined_checklist(own),

@@ -13,7 +13,15 @@ from typing import Any
 
 from cutover_gate.core.catalogue import LINES, PHASES, TRIGGERS_BY_ID, Action, lines_of
 from cutover_gate.core.clock import iso, utcnow
+from cutover_gate.core.i18n import N_
+from cutover_gate.decide.reasons import Kind, Reason, texts
 from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
+
+LINE_FAILED = N_("%(line)s FAIL: %(message)s")
+LINE_FAILED_SILENTLY = N_("%(line)s FAIL")
+TRIGGER_OBSERVED = N_("trigger %(row)s (%(title)s) -> %(action)s: %(evidence)s")
+UNPINNED = N_("release SHA not pinned: results cannot be tied to a release")
+NOT_YET_PASS = N_("not yet PASS: %(lines)s")
 
 
 class Verdict(StrEnum):
@@ -66,7 +74,9 @@ class Decision:
     phases: dict[str, Result]
     checklist: list[ChecklistRow]
     triggers: list[TriggerObservation]
-    reasons: list[str]
+    reasons: list[Reason]
+    """Why the decision is what it is, as records: decision.json's `reasons` are their English, `reason_messages`
+    the records themselves."""
     selected_phases: list[str]
 
     def to_json(self) -> dict[str, Any]:
@@ -82,7 +92,8 @@ class Decision:
             "selected_phases": self.selected_phases,
             "checklist": [row.to_json() for row in self.checklist],
             "triggers": [t.to_json() for t in self.triggers],
-            "reasons": self.reasons,
+            "reasons": texts(self.reasons),
+            "reason_messages": [reason.to_json() for reason in self.reasons],
         }
 
 
@@ -96,6 +107,22 @@ def phase_result(phase: str, results: Mapping[str, LineResult]) -> Result:
     if got and all(r.ok for r in got):
         return Result.PASS
     return Result.NOT_RUN
+
+
+def line_failed(line: str, message: str) -> Reason:
+    """`<line> FAIL: <the line's own message>` (the message as the check wrote it, without a trailing colon)."""
+    message = message.rstrip(": ")
+    if not message:
+        return Reason(LINE_FAILED_SILENTLY, {"line": line}, Kind.LINE)
+    return Reason(LINE_FAILED, {"line": line, "message": message}, Kind.LINE)
+
+
+def trigger_observed(t: TriggerObservation) -> Reason:
+    """`trigger <row> (<its title>) -> <action>: <evidence>`; the title in the report's language."""
+    spec = TRIGGERS_BY_ID.get(t.row)
+    title: str | Reason = Reason(spec.title_en) if spec is not None else t.row
+    return Reason(TRIGGER_OBSERVED, {"row": t.row, "title": title, "action": t.action.value,
+                                     "evidence": str(t.evidence)}, Kind.TRIGGER)
 
 
 def decide(
@@ -122,12 +149,10 @@ def decide(
 
     failed = [c for c in checklist if c.result is Result.FAIL]
     rollback = [t for t in triggers if t.action is Action.IMMEDIATE_ROLLBACK]
-    reasons = [f"{c.id} FAIL: {c.message}".rstrip(": ") for c in failed]
-    for t in rollback:
-        title = TRIGGERS_BY_ID[t.row].title(lang) if t.row in TRIGGERS_BY_ID else t.row
-        reasons.append(f"trigger {t.row} ({title}) -> {t.action}: {t.evidence}")
+    reasons = [line_failed(c.id, c.message) for c in failed]
+    reasons += [trigger_observed(t) for t in rollback]
     if not release_sha:
-        reasons.append("release SHA not pinned: results cannot be tied to a release")
+        reasons.append(Reason(UNPINNED, kind=Kind.UNPINNED))
 
     mandatory = [c for c in checklist if c.mandatory and c.phase in PHASES]
     if failed or rollback:
@@ -138,7 +163,7 @@ def decide(
         verdict = Verdict.PENDING
         missing = [c.id for c in mandatory if not c.result.ok]
         if missing:
-            reasons.append("not yet PASS: " + ", ".join(missing))
+            reasons.append(Reason(NOT_YET_PASS, {"lines": ", ".join(missing)}, Kind.NOT_YET_PASS))
     return Decision(
         decision=verdict,
         release_sha=release_sha,

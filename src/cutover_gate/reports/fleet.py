@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from cutover_gate.decide.fleet import FleetDecision
+from cutover_gate.decide.reasons import texts
 from cutover_gate.reports.render import environment
 from cutover_gate.reports.terminal import COLOURS
 
 
 def decision_md(decision: FleetDecision) -> str:
-    return environment(decision.lang).get_template("fleet_decision.md.j2").render(**decision.to_json())
+    data = {**decision.to_json(), "reasons": texts(decision.reasons, decision.lang)}
+    return environment(decision.lang).get_template("fleet_decision.md.j2").render(**data)
 
 
 def summary(tw: Any, decision: FleetDecision, reports_dir: Path) -> None:
@@ -23,4 +25,4 @@ def summary(tw: Any, decision: FleetDecision, reports_dir: Path) -> None:
             bold=True, **colour)
     for target in decision.targets:
         tw.line(str(text.summary_target(target.name, target.verdict.value, reports_dir / target.reports_dir,
-                                        target.problem)).rstrip())
+                                        target.problem.text("en") if target.problem else None)).rstrip())

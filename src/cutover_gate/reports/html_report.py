@@ -28,6 +28,7 @@ from pytest_html import extras
 from cutover_gate.core.catalogue import LANGS, PHASES, TRIGGERS_BY_ID, Action
 from cutover_gate.core.clock import parse_time
 from cutover_gate.core.redact import REDACTOR
+from cutover_gate.decide.reasons import Kind
 from cutover_gate.decide.rules import ChecklistRow, Decision, Verdict
 from cutover_gate.evidence.model import Result
 from cutover_gate.evidence.recording import ScenarioRecord
@@ -87,7 +88,7 @@ def environment(lang: str) -> jinja2.Environment:
 # --- the panel's view data ------------------------------------------------------------------------------------
 
 
-_LINE_OR_TRIGGER = re.compile(r"^(?:[a-z0-9_]+ FAIL\b|trigger |not yet PASS: )")
+SHOWN_BY_LINE_OR_TRIGGER = frozenset({Kind.LINE, Kind.TRIGGER, Kind.NOT_YET_PASS})
 """Reasons the panel shows by their line or trigger; any other reason (an error of the gate itself, an unpinned
 release) is listed under the banner."""
 _BLOCKED = re.compile(r"^blocked: step '(?P<step>.+?)' failed(?::|$)")
@@ -166,7 +167,7 @@ def panel_view(decision: Decision | None, lang: str, load: EvidenceLoader | None
                           key=lambda r: r["cause"]["kind"] == "blocked"),
         "pending": pending if decision.decision is Verdict.PENDING else [],
         "phases": [{"phase": p, "result": decision.phases.get(p, Result.NOT_RUN)} for p in PHASES],
-        "other_reasons": [one_line(r) for r in decision.reasons if not _LINE_OR_TRIGGER.match(r)],
+        "other_reasons": [one_line(r.text(lang)) for r in decision.reasons if r.kind not in SHOWN_BY_LINE_OR_TRIGGER],
         "checklist": rows,
     }
 

@@ -268,7 +268,7 @@ def completion_view(ctx: ReportContext) -> dict[str, Any] | None:
     if done is None:
         return None
     return {"status": done.status, "criteria": [{"id": c.id, "title": c.title(ctx.lang), "holds": c.holds,
-                                                  "detail": one_line(c.detail)} for c in done.criteria]}
+                                                  "detail": one_line(c.detail.text(ctx.lang))} for c in done.criteria]}
 
 
 def base_view(ctx: ReportContext) -> dict[str, Any]:
@@ -293,7 +293,7 @@ def base_view(ctx: ReportContext) -> dict[str, Any]:
         "triggers": triggers_view(ctx),
         "matrix": [{"row": row.id, "title": row.title(ctx.lang), "action": row.action.value,
                     "observed": any(t.row == row.id for t in ctx.decision.triggers)} for row in TRIGGERS],
-        "reasons": [one_line(r) for r in ctx.decision.reasons],
+        "reasons": [one_line(r.text(ctx.lang)) for r in ctx.decision.reasons],
         "failed_lines": [line_row(ctx, line) for line in LINES if result_of(ctx.results, line.id) is Result.FAIL],
         "pending_lines": [line_row(ctx, line) for line in mandatory if not result_of(ctx.results, line.id).ok],
         "sections": checklist_sections(ctx),

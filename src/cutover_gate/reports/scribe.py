@@ -13,6 +13,7 @@ from typing import Any
 
 from cutover_gate.core.catalogue import LANGS, T15_DEPLOY_COMPLETED, T30_SNAPSHOT_TAKEN, lines_of, smoke_lines
 from cutover_gate.core.i18n import N_, translate
+from cutover_gate.decide.reasons import texts
 from cutover_gate.evidence.results import combined, result_of, smoke_result
 from cutover_gate.evidence.timeline import append_entries
 from cutover_gate.reports.context import ReportContext
@@ -81,7 +82,7 @@ def scribe_entries(ctx: ReportContext) -> list[tuple[float, dict[str, Any]]]:
         mark("T+60", "hypercare_report", *end(hc[-1]),
              result=combined(result_of(ctx.results, lid) for lid in hypercare if lid in ctx.results).value)
     mark("T+15", "decision", len(events), ctx.decision.generated_at, decision=ctx.decision.decision.value,
-         reasons=list(ctx.decision.reasons))
+         reasons=texts(ctx.decision.reasons, lang))
     return out
 
 

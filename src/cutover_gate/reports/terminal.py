@@ -22,5 +22,5 @@ def summary(tw: Any, decision: Decision, reports_dir: Path) -> None:
     for phase, result in decision.phases.items():
         tw.line(f"  {phase:>4}: {word(result, lang)}")
     for reason in decision.reasons[:20]:
-        tw.line(f"  - {reason}")
+        tw.line(f"  - {reason.text(lang)}")
     tw.line(str(text.summary_reports(reports_dir)).rstrip())

@@ -1,0 +1,122 @@
+"""What the decision says and why, as records: a catalogue message and the values it embeds, put into words in the
+language a report speaks.
+
+A `Reason` is a msgid (English, marked with `N_()` where it is written, so `pybabel extract` finds it) and its
+`params`, filled into the message's `%(name)s` placeholders (newstyle gettext, as in the templates; a literal % is %%).
+A value is a string shown as given (a line id, a trigger's row, a check's own message: never translated here),
+another reason (words of the catalogue, as a trigger's title) or a tuple of reasons (read one after the other,
+separated by "; "). `text(lang)` is the sentence in `lang`; `text("en")` is what decision.json's `reasons` have always
+said, and `to_json` / `from_json` keep the record itself beside them (`reason_messages`), from which a decision read
+back speaks any language again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeAlias
+
+from cutover_gate.core.i18n import translate
+
+SEPARATOR = "; "
+"""Between the reasons of a tuple value, in every language."""
+
+
+class Kind(StrEnum):
+    """What a reason is about: a report shows a failing line, a trigger or the lines not yet PASS by their own
+    section and lists the other reasons as they are."""
+
+    LINE = "line"
+    """A checklist line FAILed."""
+    TRIGGER = "trigger"
+    """An IMMEDIATE_ROLLBACK trigger was observed."""
+    NOT_YET_PASS = "not_yet_pass"
+    """Mandatory lines not yet PASS."""
+    UNPINNED = "unpinned"
+    """No release SHA: the results are tied to no release."""
+    ERROR = "error"
+    """The gate itself failed."""
+    TARGET = "target"
+    """A target of a fleet that is not GO."""
+    TEXT = "text"
+    """Words of another reason, or of a detail (a trigger's title, a verdict, a completion criterion's detail)."""
+    VERBATIM = "verbatim"
+    """A text shown as given, never looked up: a check's own message, or a reason a decision.json states without
+    its record."""
+
+
+Param: TypeAlias = "str | Reason | tuple[Reason, ...]"
+
+
+@dataclass(frozen=True)
+class Reason:
+    msgid: str
+    params: Mapping[str, Param] = field(default_factory=dict, hash=False)
+    kind: Kind = Kind.TEXT
+
+    @classmethod
+    def verbatim(cls, text: str) -> Reason:
+        return cls(text, kind=Kind.VERBATIM)
+
+    def text(self, lang: str = "en") -> str:
+        """The sentence in `lang` (English for a language without a catalogue), its values filled in."""
+        if self.kind is Kind.VERBATIM:
+            return self.msgid
+        message = translate(lang, self.msgid)
+        if not self.params:
+            return message
+        values = {name: _spoken(value, lang) for name, value in self.params.items()}
+        try:
+            return message % values
+        except (KeyError, ValueError, TypeError):  # a translation that lost a placeholder: the English, never a crash
+            return self.msgid % values
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind.value, "msgid": self.msgid}
+        if self.params:
+            data["params"] = {name: _param_json(value) for name, value in self.params.items()}
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> Reason:
+        """A record as `to_json` writes it; a plain string is a reason stated without its record (shown as given).
+        Raises ValueError (or TypeError, KeyError) when it is neither."""
+        if isinstance(data, str):
+            return cls.verbatim(data)
+        params = data.get("params") or {}
+        if not isinstance(params, Mapping):
+            raise ValueError(f"a reason's params are not a mapping: {params!r}")
+        return cls(str(data["msgid"]), {str(name): _param(value) for name, value in params.items()},
+                   Kind(data.get("kind", Kind.TEXT.value)))
+
+
+def texts(reasons: Iterable[Reason], lang: str = "en") -> list[str]:
+    """Each reason of `reasons` in `lang`."""
+    return [reason.text(lang) for reason in reasons]
+
+
+def _spoken(value: Param, lang: str) -> str:
+    if isinstance(value, Reason):
+        return value.text(lang)
+    if isinstance(value, tuple):
+        return SEPARATOR.join(part.text(lang) for part in value)
+    return str(value)
+
+
+def _param_json(value: Param) -> Any:
+    if isinstance(value, Reason):
+        return value.to_json()
+    if isinstance(value, tuple):
+        return [part.to_json() for part in value]
+    return str(value)
+
+
+def _param(data: Any) -> Param:
+    if isinstance(data, str):
+        return data
+    if isinstance(data, list):
+        return tuple(Reason.from_json(part) for part in data)
+    if isinstance(data, Mapping):
+        return Reason.from_json(data)
+    raise ValueError(f"not a reason's value: {data!r}")
