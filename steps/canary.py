@@ -22,6 +22,7 @@ from cutover_gate.checks.canary import (
     CanaryPlayer,
     admin_wallet,
     balance,
+    balance_showing,
     completion_of,
     look_after,
     wait_for_deposit,
@@ -35,6 +36,7 @@ from cutover_gate.core.catalogue import (
     T0_DEPOSIT,
     T0_LEDGER_SETTLEMENT,
     T0_MARK_PAID,
+    T0_PLAYER_SCOPE,
     T0_WITHDRAW_REQUEST,
 )
 from cutover_gate.core.clock import iso, utcnow
@@ -45,6 +47,7 @@ from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient, TargetUnreachable, to_decimal
 from cutover_gate.target.database import Database
+from steps.ahead import SCOPE_READS, read_ahead_for, scope_reads, start_t0_reads
 from steps.common import Shared, admin_session, canary_of, start_surveys
 
 
@@ -95,6 +98,7 @@ def _money_call(target: TargetClient, evidence: Evidence, what: str, write: Writ
 def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, request: pytest.FixtureRequest
       ) -> Canary:
     start_surveys(request, target, shared)
+    start_t0_reads(request, target, shared)
     settings = gate.settings
     cfg = settings.canary
     judged(evidence, loop.amounts_refused(cfg))
@@ -138,7 +142,8 @@ def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> N
     done = target.profile.state("deposit_completed")
     judged(evidence, loop.deposit_answer_wrong(completion, canary.deposit_method, canary.deposit_state, done))
     if completion != "sync":
-        canary.deposit_state = wait_for_deposit(target, canary.player.token, canary.deposit_tx, gate.settings.canary)
+        canary.deposit_state = wait_for_deposit(target, canary.player.token, canary.deposit_tx, gate.settings.canary,
+                                                balance_beside=True)
         if completion == "webhook":
             evidence.put("deposit_webhook_verified", True)
     canary.shared.completed_deposit = canary.deposit_tx
@@ -149,7 +154,7 @@ def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> N
 @then("kullanılabilir bakiye tam olarak deposit tutarı kadar arttı")
 @proves(T0_DEPOSIT)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    bal = balance(target, canary.player.token)
+    bal = balance_showing(target, canary.player.token, loop.after_deposit(canary.start, canary.deposit_amount))
     evidence.put(canary_keys.AVAILABLE_AFTER_DEPOSIT, _fmt(bal.available))
     judged(evidence, loop.deposit_credited(canary.start, canary.deposit_amount, bal))
 
@@ -294,10 +299,12 @@ def _(canary: Canary, target: TargetClient, database: Database, evidence: Eviden
 @then("replaying mark-paid moves no money")
 @then("mark-paid tekrarı para hareket ettirmez")
 @proves(T0_LEDGER_SETTLEMENT)
-def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+def _(canary: Canary, target: TargetClient, evidence: Evidence, request: pytest.FixtureRequest) -> None:
     assert canary.withdraw_tx is not None
     before = balance(target, canary.player.token)
     resp = loop.SETTLE_REPLAY.send(target, admin=canary.admin, tx_id=canary.withdraw_tx,
                                    reason="go-live canary replay", key=canary.settle_key)
+    read_ahead_for(request, target, T0_PLAYER_SCOPE, SCOPE_READS,
+                   scope_reads(target, canary.admin, canary.player))  # the money loop's last write is answered
     judged(evidence, loop.settle_replay_answer(target.profile.settle_call(), resp.status))
     judged(evidence, loop.settle_replay_moved(before, balance(target, canary.player.token)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -26,12 +26,23 @@ from cutover_gate.core.catalogue import (
     T15_DASHBOARD_LOADS,
     T15_PAYOUTS_ROUTER,
     T60_BOOTSTRAP_DISABLED,
+    T60_CORS_RESTRICTED,
 )
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
+from steps.ahead import (
+    CORS_PREFLIGHT,
+    DEPLOY_READ_LINES,
+    READ_AHEAD_AGE_S,
+    cors_preflight,
+    in_background,
+    start_deploy_reads,
+    taken,
+    together,
+)
 
 T = TypeVar("T")
 
@@ -89,32 +100,6 @@ def spend(shared: Shared, budget: KitBudget, amount: Decimal, why: str) -> None:
     shared.kit_withdrawn += amount
 
 
-READ_CONCURRENCY = 8
-
-
-def together(*reads: Callable[[], T]) -> list[T]:
-    """Independent reads at once (at most READ_CONCURRENCY in flight), their results in order: one round trip of a
-    remote platform instead of one each. Never for money calls: those stay one after the other."""
-    if len(reads) < 2:
-        return [read() for read in reads]
-    with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="reads") as pool:
-        return list(pool.map(lambda read: read(), reads))
-
-
-def in_background(shared: Shared, key: str, work: Callable[[], Any]) -> None:
-    """Start read-only `work` beside the scenarios (once per run), for a later step to take its result."""
-    if key not in shared.background:
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=key)
-        shared.background[key] = pool.submit(work)
-        pool.shutdown(wait=False)
-
-
-def taken(shared: Shared, key: str, work: Callable[[], T]) -> T:
-    """The result of the background `work` started under `key`, or `work()` now when none was started."""
-    future = shared.background.get(key)
-    return future.result() if future is not None else work()
-
-
 @dataclass(frozen=True)
 class Surveyed:
     documented: tuple[list[discovery.Route] | None, str]
@@ -153,11 +138,20 @@ def callback_survey(target: TargetClient, shared: Shared) -> Surveyed:
 def start_surveys(request: pytest.FixtureRequest, target: TargetClient, shared: Shared) -> None:
     """Discovery needs nothing of any scenario: the surveys the selected scenarios judge start with the run's first
     scenario, off the sequential path a remote platform's latency multiplies, sharing one bound ([discovery]
-    concurrency) in which T-60's goes first."""
+    concurrency) in which T-60's goes first; the OpenAPI document both judge is asked beside them, not after. T-60's
+    CORS preflight (a bodiless OPTIONS) goes at the same moment."""
     items = request.session.items
-    for tag, key, work in ((SEED_TAG, SEED_SURVEY, seed_survey), (UNDECLARED_TAG, CALLBACK_SURVEY, callback_survey)):
-        if key not in shared.background and any(item.get_closest_marker(tag) for item in items):
-            in_background(shared, key, lambda work=work: work(target, shared))  # type: ignore[misc]
+    surveys = [(key, work) for tag, key, work in ((SEED_TAG, SEED_SURVEY, seed_survey),
+                                                  (UNDECLARED_TAG, CALLBACK_SURVEY, callback_survey))
+               if key not in shared.background and any(item.get_closest_marker(tag) for item in items)]
+    if surveys:
+        in_background(shared, OPENAPI, lambda: discovery.documented_routes(target, record=False))
+    for key, work in surveys:
+        in_background(shared, key, lambda work=work: work(target, shared))  # type: ignore[misc]
+    if any(item.get_closest_marker(T60_CORS_RESTRICTED) for item in items):
+        in_background(shared, CORS_PREFLIGHT, lambda: cors_preflight(target))
+    if any(item.get_closest_marker(tag) for item in items for tag in DEPLOY_READ_LINES):
+        start_deploy_reads(target, shared)
 
 
 REACHABLE_WITHIN_S = 5.0
@@ -254,8 +248,6 @@ def _(admin_login_response: Response, target: TargetClient, gate: Gate, shared: 
     return token
 
 
-READ_AHEAD_AGE_S = 15.0
-"""How old an admin read started ahead may be when its scenario takes it (with nothing written since)."""
 INVALID_TOKEN = Secret("cutover-invalid-token-" + "0" * 24, "invalid token")
 
 

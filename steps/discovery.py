@@ -23,7 +23,8 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.target import signing
 from cutover_gate.target.calls import fill
 from cutover_gate.target.client import TargetClient
-from steps.common import CALLBACK_SURVEY, Shared, callback_survey, taken
+from steps.ahead import taken
+from steps.common import CALLBACK_SURVEY, Shared, callback_survey
 from steps.webhooks import Kit, event_values, routes
 
 BOGUS_SIGNATURE = "0" * 64

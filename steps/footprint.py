@@ -19,6 +19,7 @@ from cutover_gate.core.redact import Secret
 from cutover_gate.evidence import canary_keys
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.target.client import TargetClient
+from steps.ahead import READ_AHEAD_AGE_S, WITHDRAWALS_LEFT, withdrawals_left
 from steps.common import Shared
 
 OPEN_STATES = ("withdraw_requested", "withdraw_approved", "withdraw_payout_pending", "withdraw_payout_failed")
@@ -35,9 +36,11 @@ def _(target: TargetClient, admin_token: Secret, shared: Shared, evidence: Evide
         return left
     canary = shared.canary
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="footprint") as pool:  # two reads at once
-        asked = pool.submit(target.call, "withdrawals", admin=admin_token, player_id=canary.player_id)
+        asked = pool.submit(target.fresh, WITHDRAWALS_LEFT, withdrawals_left(target, admin_token, canary.player_id),
+                            max_age_s=READ_AHEAD_AGE_S)
         bal = balance(target, canary.token)
         resp = asked.result()
+    evidence.http(resp.exchange.to_json())
     left.update(canary_player_id=canary.player_id, available=f"{bal.available:.2f}", held=f"{bal.held:.2f}")
     resp.ok("the finance list of the canary's withdrawals")
     open_states = {p.state(key) for key in OPEN_STATES}

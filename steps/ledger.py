@@ -9,24 +9,37 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from pytest_bdd import then, when
 
 from cutover_gate.checks import footprint, invariants
 from cutover_gate.checks.canary import Balance, balance, deposit_states, withdrawal_state
 from cutover_gate.checks.hypercare.watch import config
-from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH
+from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, T0_CANARY_REPORT
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient
 from cutover_gate.target.database import Database
-from steps.common import READ_CONCURRENCY, Shared, admin_session
+from steps.ahead import (
+    METRICS_BASELINE,
+    READ_CONCURRENCY,
+    WITHDRAWALS_LEFT,
+    metrics_scrape,
+    read_ahead_for,
+    withdrawals_left,
+)
+from steps.common import Shared, admin_session
 
 
 @when("I compare the canary's balances with what the run's own transactions explain", target_fixture="unexplained")
 @when("canary'nin bakiyelerini çalıştırmanın kendi işlemlerinin açıkladığıyla karşılaştırırım",
       target_fixture="unexplained")
-def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> str:
+def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, request: pytest.FixtureRequest) -> str:
+    read_ahead_for(request, target, T0_CANARY_REPORT, METRICS_BASELINE, metrics_scrape(target))
+    if shared.canary is not None:  # the canary report's reads, beside these: nothing is written in between
+        read_ahead_for(request, target, T0_CANARY_REPORT, WITHDRAWALS_LEFT,
+                       withdrawals_left(target, admin_session(target, gate, shared), shared.canary.player_id))
     if shared.probe_baseline is None or shared.canary is None:
         evidence.put("footprint_check", "no webhook probe ran in this run: nothing of the canary's money to explain")
         return ""

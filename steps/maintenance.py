@@ -11,18 +11,27 @@ import pytest
 from pytest_bdd import then, when
 
 from cutover_gate.checks.maintenance import MaintenanceProbe, probe_of
+from cutover_gate.core.catalogue import T0_TRAFFIC_OPEN
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.target.client import Response, TargetClient
+from steps.ahead import TRAFFIC_OPEN, taken
+from steps.common import Shared
 
 
 @when("I call the public route behind the maintenance page", target_fixture="public_probe")
 @when("bakım sayfasının arkasındaki public route'u çağırırım", target_fixture="public_probe")
-def _(target: TargetClient, evidence: Evidence) -> tuple[MaintenanceProbe, Response]:
+def _(target: TargetClient, shared: Shared, evidence: Evidence, request: pytest.FixtureRequest
+      ) -> tuple[MaintenanceProbe, Response]:
     probe = probe_of(target.profile)
     if probe is None:
         pytest.skip("the profile names no maintenance probe ([maintenance] call is empty)")
-    resp = target.get(probe.path)
+    if request.node.get_closest_marker(T0_TRAFFIC_OPEN):  # asked as T-0 began (steps/common.start_t0_reads)
+        path = probe.path
+        resp = taken(shared, TRAFFIC_OPEN, lambda: target.get(path, record=False))
+        evidence.http(resp.exchange.to_json())
+    else:
+        resp = target.get(probe.path)
     evidence.put("probe", f"GET {probe.path}")
     evidence.put("status", resp.status)
     evidence.put("maintenance_page", probe.is_page(resp.status, resp.text))

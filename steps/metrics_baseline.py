@@ -26,7 +26,8 @@ from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
-from cutover_gate.target.client import TargetClient
+from cutover_gate.target.client import Response, TargetClient
+from steps.ahead import METRICS_BASELINE, READ_AHEAD_AGE_S, metrics_scrape
 
 BASELINE_KEY = "metrics_baseline"
 PROMETHEUS_KEY = "prometheus_baseline"
@@ -77,8 +78,14 @@ def _(gate: Gate, target: TargetClient, metrics_baseline_cache: dict[str, Any], 
 
 def _scrape_baseline(target: TargetClient, metrics_baseline_cache: dict[str, Any], evidence: Evidence) -> None:
     obs = Observation(at=utcnow())
+
+    def scraped() -> Response:  # started ahead beside the ledger's reads (steps/ledger.py), else asked now
+        resp = target.fresh(METRICS_BASELINE, metrics_scrape(target), max_age_s=READ_AHEAD_AGE_S)
+        evidence.http(resp.exchange.to_json())
+        return resp
+
     try:
-        state = counters(target, config(target), obs)
+        state = counters(target, config(target), obs, scraped)
     except CheckFailed as exc:  # the target stopped answering: the scenario's own checks say so
         obs.unavailable["metrics"] = str(exc)
         state = None

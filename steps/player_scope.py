@@ -19,7 +19,8 @@ from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient
-from steps.common import Shared, admin_session, canary_of, together
+from steps.ahead import READ_AHEAD_AGE_S, SCOPE_READS, scope_reads
+from steps.common import Shared, admin_session, canary_of
 
 
 @given("the run's canary player is logged in", target_fixture="canary_player")
@@ -37,9 +38,10 @@ def _(target: TargetClient, gate: Gate, shared: Shared, canary_player: CanaryPla
     admin = admin_session(target, gate, shared)
     answers: dict[str, tuple[int, int]] = {}
     names = list(target.profile.probe("admin_only_calls"))
-    pid = canary_player.player_id
-    statuses = together(*(lambda name=name, token=token: target.call(name, admin=token, player_id=pid).status
-                          for name in names for token in (admin, canary_player.token)))  # reads, at once
+    asked = target.fresh(SCOPE_READS, scope_reads(target, admin, canary_player), max_age_s=READ_AHEAD_AGE_S)
+    for resp in asked:
+        evidence.http(resp.exchange.to_json())
+    statuses = [resp.status for resp in asked]
     for i, name in enumerate(names):
         control, as_player = statuses[2 * i], statuses[2 * i + 1]
         answers[name] = (control, as_player)

@@ -20,7 +20,8 @@ from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
-from steps.common import SEED_SURVEY, Shared, seed_survey, taken
+from steps.ahead import CORS_PREFLIGHT, cors_preflight, taken
+from steps.common import SEED_SURVEY, Shared, seed_survey
 
 
 def _record(evidence: Evidence, findings: list[Finding]) -> None:
@@ -97,12 +98,11 @@ def _(env_findings: list[Finding], evidence: Evidence) -> None:
 
 @when("I send a CORS preflight from a foreign origin", target_fixture="cors_response")
 @when("yabancı bir origin'den CORS preflight gönderirim", target_fixture="cors_response")
-def _(target: TargetClient, evidence: Evidence) -> Response:
-    origin = str(target.profile.probe("cors_foreign_origin"))
-    evidence.put("origin", origin)
-    return target.options(str(target.profile.probe("cors_probe_path")),
-                          headers={"Origin": origin, "Access-Control-Request-Method": "POST",
-                                   "Access-Control-Request-Headers": "content-type,authorization"})
+def _(target: TargetClient, shared: Shared, evidence: Evidence) -> Response:
+    evidence.put("origin", str(target.profile.probe("cors_foreign_origin")))
+    resp = taken(shared, CORS_PREFLIGHT, lambda: cors_preflight(target))  # sent as the run started
+    evidence.http(resp.exchange.to_json())
+    return resp
 
 
 @then("the preflight is refused")

@@ -8,10 +8,12 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pytest_bdd import then, when
 
-from cutover_gate.checks.canary import completion_of, wait_for_deposit
+from cutover_gate.checks import money_loop as loop
+from cutover_gate.checks.canary import Balance, balance, balance_showing, completion_of, wait_for_deposit
 from cutover_gate.checks.declared import Amounts
 from cutover_gate.checks.kit import PSP_DEPOSIT
 from cutover_gate.core.catalogue import T0_PSP_DEPOSIT
@@ -19,7 +21,7 @@ from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient
-from steps.canary import Canary
+from steps.canary import Canary, judged
 
 
 @dataclass
@@ -28,6 +30,9 @@ class PspDeposit:
     tx_id: str | None = None
     state: str | None = None
     waived: str | None = None
+    amount: Decimal = Decimal(0)
+    before: Balance | None = None
+    """The canary's balances before the deposit."""
 
 
 @when("the canary deposits the kit amount with the PSP's asynchronous method", target_fixture="psp_deposit")
@@ -48,9 +53,10 @@ def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> P
         raise CheckFailed(f"flows.deposit.psp_method '{method}' completes in its answer: not the PSP's asynchronous "
                           "path")
     amount = Amounts.of(gate.settings).kit
+    before = balance(target, canary.player.token)
     resp = PSP_DEPOSIT.send(target, slots={"method": method}, player=canary.player.token,
                             key=f"canary-psp-{uuid.uuid4()}", amount=amount).ok(f"canary deposit with {method}")
-    found = PspDeposit(method, str(resp.answer("tx_id")), str(resp.answer("state")))
+    found = PspDeposit(method, str(resp.answer("tx_id")), str(resp.answer("state")), amount=amount, before=before)
     assert found.tx_id is not None
     canary.shared.footprint.deposit(found.tx_id, amount, method, "PSP path")
     evidence.put("psp_deposit_tx_id", found.tx_id)
@@ -70,7 +76,22 @@ def _(psp_deposit: PspDeposit, canary: Canary, target: TargetClient, gate: Gate,
         raise CheckFailed(f"a '{psp_deposit.method}' deposit answered '{psp_deposit.state}' at once, before any PSP "
                           "webhook could arrive")
     started = time.monotonic()
-    final = wait_for_deposit(target, canary.player.token, psp_deposit.tx_id, gate.settings.canary)
+    final = wait_for_deposit(target, canary.player.token, psp_deposit.tx_id, gate.settings.canary,
+                             balance_beside=True)
     evidence.put("psp_deposit_state", final)
     evidence.put("completed_after_s", round(time.monotonic() - started, 2))
     evidence.put("deposit_webhook_verified", True)
+
+
+@then("the available balance rose by exactly the kit amount")
+@then("kullanılabilir bakiye tam olarak kit tutarı kadar arttı")
+@proves(T0_PSP_DEPOSIT)
+def _(psp_deposit: PspDeposit, canary: Canary, target: TargetClient, evidence: Evidence) -> None:
+    if psp_deposit.waived:
+        return
+    assert psp_deposit.before is not None
+    after = balance_showing(target, canary.player.token, loop.after_deposit(psp_deposit.before, psp_deposit.amount))
+    evidence.put("balance_before", {"available": loop.fmt(psp_deposit.before.available),
+                                    "held": loop.fmt(psp_deposit.before.held)})
+    evidence.put("balance_after", {"available": loop.fmt(after.available), "held": loop.fmt(after.held)})
+    judged(evidence, loop.deposit_credited(psp_deposit.before, psp_deposit.amount, after))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from pytest_bdd import then, when
 
@@ -14,24 +13,18 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
 from cutover_gate.target.database import Database
-from steps.common import ADMIN_ONLY, Shared, in_background, read_once, taken
+from steps.ahead import start_deploy_reads, taken
+from steps.common import ADMIN_ONLY, Shared, read_once
 
 SHA40 = re.compile(r"^[0-9a-fA-F]{40}$")
 
 
 # -- deploy completed ------------------------------------------------------------------------------------------
-T15_READS = ("version", "readiness", "health")
-"""T-15's reads of the deploy: independent, so all three are asked at once when the first is needed."""
-
-
 def deploy_read(target: TargetClient, shared: Shared, evidence: Evidence, name: str) -> Response:
-    """The T-15 read `name`, asked beside the other two (one round trip for three), in this scenario's evidence."""
-    def read(call: str) -> Callable[[], Response]:
-        return lambda: target.call(call, record=False)
-
-    for other in T15_READS:
-        in_background(shared, f"t15:{other}", read(other))
-    resp = taken(shared, f"t15:{name}", read(name))
+    """The T-15 read `name`, asked beside the other two (one round trip for three; steps/common.start_deploy_reads),
+    in this scenario's evidence."""
+    start_deploy_reads(target, shared)
+    resp = taken(shared, f"t15:{name}", lambda: target.call(name, record=False))
     evidence.http(resp.exchange.to_json())
     return resp
 

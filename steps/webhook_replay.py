@@ -9,13 +9,14 @@ neither it nor its replay may have any effect (no money from forged events). Cla
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import pytest
 from pytest_bdd import then, when
 
 from cutover_gate.checks import kit as declared
-from cutover_gate.checks.canary import Balance, balance, withdrawal_state
+from cutover_gate.checks.canary import Balance, balance, balance_showing, with_balance_beside, withdrawal_state
 from cutover_gate.config.profile_schema import WebhookRoute
 from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, ROW_WEBHOOK_MISCLASSIFICATION
 from cutover_gate.core.errors import CheckFailed
@@ -60,8 +61,10 @@ def impossible_by_flow(reasons: list[str], gate: Gate, evidence: Evidence) -> No
 
 
 def _wait_paid(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> None:
+    """The kit payout paid, the canary's balances asked beside each state read (for `balance_showing`)."""
     p = target.profile
-    poll(lambda: withdrawal_state(target, kit.admin, tx_id), done=[p.state("withdraw_paid")],
+    poll(with_balance_beside(target, kit.player.token, lambda: withdrawal_state(target, kit.admin, tx_id)),
+         done=[p.state("withdraw_paid")],
          failed=p.states("withdraw_failed"), deadline_s=gate.settings.canary.poll_deadline_s,
          interval_s=gate.settings.canary.poll_interval_s, what=f"payout {tx_id}")
 
@@ -92,17 +95,20 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> Replays
             send(target, kit, declared.REPLAY_EVENT, route, event, "valid", tx_id).ok(f"a validly signed {name} event")
             _wait_paid(target, gate, kit, tx_id)
             evidence.put(canary_keys.PAYOUT_WEBHOOK_VERIFIED, True)
-            item = Replay(name, route, tx_id, event, before)
+            item = Replay(name, route, tx_id, event, before,
+                          after=balance_showing(target, kit.player.token, Balance(before.available,
+                                                                                  before.held - kit.amount)))
         else:
             assert route.deposit_method is not None
             before = balance(target, kit.player.token)
             tx_id = deposit(target, kit, declared.REPLAY_DEPOSIT, route.deposit_method)
             event = forge(target, gate, kit, name, route, tx_id)
             send(target, kit, declared.REPLAY_EVENT, route, event, "valid", tx_id).ok(f"a validly signed {name} event")
+            answered = time.monotonic()
             wait_deposit(target, gate, kit, tx_id)
-            settle(gate)  # a PSP delivers its own event for the deposit too: still exactly one credit after it
+            settle(gate, since=answered)  # a PSP delivers its own event for the deposit too: still one credit after it
             item = Replay(name, route, tx_id, event, before)
-        item.after = balance(target, kit.player.token)
+        item.after = item.after or balance(target, kit.player.token)
         evidence.put(f"{name}_event", event.event_id)
         found.items.append(item)
     return found

@@ -35,7 +35,8 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target import signing
 from cutover_gate.target.client import Response, TargetClient, poll
-from steps.common import READ_CONCURRENCY, Shared, admin_session, canary_of, spend, start_surveys
+from steps.ahead import READ_CONCURRENCY, start_t0_reads
+from steps.common import Shared, admin_session, canary_of, spend, start_surveys
 
 
 @dataclass
@@ -155,10 +156,12 @@ def reject(target: TargetClient, kit: Kit, write: Write, tx_id: str, why: str) -
     write.send(target, admin=kit.admin, tx_id=tx_id, action=target.profile.value("actions", "reject"), reason=why)
 
 
-def settle(gate: Gate) -> None:
-    """Give the PSP time to deliver its own event too: the effect must still be exactly once after it."""
+def settle(gate: Gate, since: float | None = None) -> None:
+    """Give the PSP time to deliver its own event too: the effect must still be exactly once after it. The time runs
+    from `since` (the monotonic instant the gate's own event was answered) when given, else from now."""
     configured = gate.settings.cutover.webhooks.settle_s
-    time.sleep(gate.settings.profile.webhooks.settle_s if configured is None else configured)
+    window = gate.settings.profile.webhooks.settle_s if configured is None else configured
+    time.sleep(max(0.0, window - (time.monotonic() - since)) if since is not None else window)
 
 
 def subject_of(target: TargetClient, kit: Kit, route: WebhookRoute) -> str:
@@ -174,6 +177,7 @@ def subject_of(target: TargetClient, kit: Kit, route: WebhookRoute) -> str:
 @given("bakiyesi olan bir webhook test oyuncusu", target_fixture="kit")
 def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, request: pytest.FixtureRequest) -> Kit:
     start_surveys(request, target, shared)
+    start_t0_reads(request, target, shared)
     admin = admin_session(target, gate, shared)
     player = canary_of(target, gate, shared)
     amount = Amounts.of(gate.settings).kit

@@ -34,6 +34,7 @@ Feature: T-0 canary money loop
     Given a verified canary player with KYC approved
     When the canary deposits the kit amount with the PSP's asynchronous method
     Then the deposit completes once the PSP's signed webhook arrives
+    And the available balance rose by exactly the kit amount
 
   @t0_alternate_paths
   Scenario: Every alternate approve and pay path pays a kit withdrawal out

@@ -30,13 +30,13 @@ Feature: T-0 webhooks and idempotency
     When each event is replayed
     Then each replay is acknowledged and moves no money
 
-  @t0_webhook_classification
-  Scenario: A failed payout webhook is never booked as paid
-    When the PSP reports a payout failed with a valid signature
-    Then the withdrawal is payout_failed and its hold stays
-
   @t0_idempotency
   Scenario: Idempotency keys on money requests
     Then a deposit without an Idempotency-Key is refused
     And a withdrawal replayed with the same key returns the same transaction and holds once
     And the same key with another body is refused with 409
+
+  @t0_webhook_classification
+  Scenario: A failed payout webhook is never booked as paid
+    When the PSP reports a payout failed with a valid signature
+    Then the withdrawal is payout_failed and its hold stays

@@ -35,6 +35,7 @@
     Diyelim ki KYC'si onaylanmış doğrulanmış bir canary oyuncusu
     Eğer ki canary kit tutarını PSP'nin asenkron yöntemiyle yatırır
     O zaman deposit PSP'nin imzalı webhook'u geldiğinde tamamlanır
+    Ve kullanılabilir bakiye tam olarak kit tutarı kadar arttı
 
   @t0_alternate_paths
   Senaryo: Her alternatif onay ve ödeme yolu bir kit çekimini öder

@@ -31,13 +31,13 @@
     Eğer ki her olay tekrar gönderilir
     O zaman her tekrar kabul edilir ve para hareket etmez
 
-  @t0_webhook_classification
-  Senaryo: Başarısız payout webhook'u asla ödendi sayılmaz
-    Eğer ki PSP geçerli imzayla bir payout'un başarısız olduğunu bildirir
-    O zaman çekim payout_failed olur ve blokesi kalır
-
   @t0_idempotency
   Senaryo: Para isteklerinde idempotency anahtarları
     O zaman Idempotency-Key olmadan deposit reddedilir
     Ve aynı anahtarla tekrarlanan çekim aynı işlemi döndürür ve bir kez bloke eder
     Ve aynı anahtar başka bir gövdeyle 409 ile reddedilir
+
+  @t0_webhook_classification
+  Senaryo: Başarısız payout webhook'u asla ödendi sayılmaz
+    Eğer ki PSP geçerli imzayla bir payout'un başarısız olduğunu bildirir
+    O zaman çekim payout_failed olur ve blokesi kalır

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -15,7 +17,7 @@ import pytest
 from cutover_gate.config.target_profile import load_profile
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import MASK, Secret
-from cutover_gate.target.client import Exchange, TargetClient, TargetUnreachable, poll, to_decimal
+from cutover_gate.target.client import Exchange, TargetClient, TargetUnreachable, beside, poll, to_decimal
 
 PROFILE = load_profile(None)
 
@@ -313,3 +315,46 @@ def test_a_read_ahead_that_failed_is_asked_again_by_the_step_that_needs_it() -> 
         assert calls == 2
     finally:
         target.close()
+
+
+def test_a_read_beside_a_state_read_is_taken_only_when_it_shows_the_effect() -> None:
+    """`showing`: the balances asked beside the poll's last state read may predate the write's effect. Taken when they
+    show it, kept for the next `fresh`; otherwise the step reads again, after."""
+    target = TargetClient("http://127.0.0.1:9", PROFILE)
+    asked: list[str] = []
+
+    def read(value: str) -> Any:
+        def once() -> str:
+            asked.append(value)
+            return value
+        return once
+
+    try:
+        target.ahead(beside("balance"), read("credited"))
+        assert target.fresh("balance", read("a plain read")) == "a plain read"  # fresh never takes a read beside
+        assert target.showing("balance", read("never"), lambda seen: seen == "credited") == "credited"
+        assert target.fresh("balance", read("never")) == "credited"  # kept: the next step reads nothing
+        target.ahead(beside("balance"), read("before the effect"))
+        assert target.showing("balance", read("after the effect"),
+                              lambda seen: seen == "after the effect") == "after the effect"  # read again, after
+        target.ahead(beside("balance"), read("credited"))
+        target.writes += 1  # the gate wrote since: even a value that shows the effect is not taken
+        assert target.showing("balance", read("read now"), lambda seen: True) == "read now"
+        assert asked.count("never") == 0
+    finally:
+        target.close()
+
+
+def test_poll_starts_a_read_every_interval_counted_from_the_start_of_the_one_before() -> None:
+    """Fixed rate: a slow answer (a remote platform's round trip) is part of the interval, not added to it."""
+    starts: list[float] = []
+    states = iter(["pending", "pending", "completed"])
+
+    def slow_read() -> str:
+        starts.append(time.monotonic())
+        time.sleep(0.3)  # the read's own round trip, as long as the interval
+        return next(states)
+
+    poll(slow_read, done=["completed"], failed=[], deadline_s=30, interval_s=0.3, what="deposit")
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert len(gaps) == 2 and all(gap < 0.5 for gap in gaps), gaps  # a fixed delay would make each gap 0.6 s

@@ -22,7 +22,7 @@ from cutover_gate.config.settings import GateSettings
 from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
-from cutover_gate.target.client import Response, TargetClient, poll, to_decimal
+from cutover_gate.target.client import Response, TargetClient, beside, poll, to_decimal
 
 
 @dataclass
@@ -62,6 +62,26 @@ def balance(target: TargetClient, token: Secret) -> Balance:
     """
     found: Balance = target.fresh(*_balance_read(target, token))
     return found
+
+
+def balance_showing(target: TargetClient, token: Secret, expected: Balance) -> Balance:
+    """The player's balances after a write whose completion a poll saw (`with_balance_beside`): the balances read
+    beside the poll's last state read when they are exactly `expected`, else read again now. Never for a write that
+    should move nothing: an early read equal to the balances before it proves nothing."""
+    key, read = _balance_read(target, token)
+    found: Balance = target.showing(key, read, lambda seen: seen == expected)
+    return found
+
+
+def with_balance_beside(target: TargetClient, token: Secret, read_state: Callable[[], str]) -> Callable[[], str]:
+    """`read_state` for a poll, with the player's balances asked beside each state read: one round trip for the state
+    that shows a write done and the balances that judge it (`balance_showing`)."""
+    key, read = _balance_read(target, token)
+
+    def both() -> str:
+        target.ahead(beside(key), read)
+        return read_state()
+    return both
 
 
 def _state_read(target: TargetClient, admin: Secret, tx_id: str) -> Read:
@@ -192,9 +212,14 @@ def deposit_states(target: TargetClient, token: Secret, tx_ids: list[str]) -> di
     return found
 
 
-def wait_for_deposit(target: TargetClient, token: Secret, tx_id: str, cfg: CanaryFile) -> str:
+def wait_for_deposit(target: TargetClient, token: Secret, tx_id: str, cfg: CanaryFile, *,
+                     balance_beside: bool = False) -> str:
+    """The deposit's state once completed; with `balance_beside`, the balances asked beside each state read, for
+    `balance_showing`."""
     p = target.profile
-    return poll(lambda: deposit_state(target, token, tx_id), done=[p.state("deposit_completed")],
+    state = lambda: deposit_state(target, token, tx_id)  # noqa: E731
+    return poll(with_balance_beside(target, token, state) if balance_beside else state,
+                done=[p.state("deposit_completed")],
                 failed=p.states("deposit_failed"), deadline_s=cfg.poll_deadline_s, interval_s=cfg.poll_interval_s,
                 what=f"deposit {tx_id}")
 

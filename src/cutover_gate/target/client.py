@@ -43,14 +43,19 @@ from cutover_gate.target.response import (
     to_decimal,
 )
 
-__all__ = ["Exchange", "RateLimited", "RefusedByRule", "Response", "TargetClient", "TargetUnreachable", "poll",
-           "to_decimal"]
+__all__ = ["Exchange", "RateLimited", "RefusedByRule", "Response", "TargetClient", "TargetUnreachable", "beside",
+           "poll", "to_decimal"]
 
 T = TypeVar("T")
 POOL_SIZE = 24
 """Connections kept per host: discovery's 8 lanes, a scenario's 8 reads at once and its own calls, none reopened."""
-AHEAD_WIDTH = 4
-"""Reads started ahead at once."""
+AHEAD_WIDTH = 8
+"""Reads started ahead at once: the same bound of 8 as a scenario's reads (READ_CONCURRENCY) and discovery's lanes."""
+
+
+def beside(key: str) -> str:
+    """The key of a read started beside a state read, for `TargetClient.showing` alone (never `fresh`'s)."""
+    return f"{key}:beside"
 
 
 class TargetClient:
@@ -198,6 +203,26 @@ class TargetClient:
                 except Exception:  # the read failed beside the step: the step reads again and meets the cause itself
                     answered = None
             if answered is not None and time.monotonic() - answered <= max_age_s:
+                self._reads[key] = (self.writes, value, answered)
+                return cast(T, value)
+        value = read()
+        self._reads[key] = (self.writes, value, time.monotonic())
+        return value
+
+    def showing(self, key: str, read: Callable[[], T], shows: Callable[[T], bool], max_age_s: float = 1.0) -> T:
+        """What `read()` returns once the gate's last write took effect: the read started `ahead` under
+        `beside(key)` (beside the state read that saw the write done, so it may predate the effect) when it `shows`
+        that effect, else `read()` now, after it. Either is kept as `key`'s for the next `fresh`. A value that does
+        not show the effect is never taken: a defect it hides, or a false alarm it raises, is read again first."""
+        early = self._reads.pop(beside(key), None)
+        if early is not None and early[0] == self.writes:
+            value, answered = early[1], early[2]
+            if isinstance(value, Future):
+                try:
+                    value, answered = value.result()
+                except Exception:  # the early read failed: read now and meet the cause
+                    answered = None
+            if answered is not None and time.monotonic() - answered <= max_age_s and shows(value):
                 self._reads[key] = (self.writes, value, answered)
                 return cast(T, value)
         value = read()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
+from tenacity import RetryCallState, RetryError, Retrying, retry_if_result, stop_after_delay
 
 from cutover_gate.core.errors import CheckFailed
 
@@ -13,19 +14,26 @@ def poll(read: Callable[[], str], *, done: Iterable[str], failed: Iterable[str],
          interval_s: float, what: str) -> str:
     """Poll `read()` until it returns a state in `done`; stop at once on a state in `failed`; give up at the deadline.
 
-    Returns the final state; raises CheckFailed naming the last state seen otherwise.
+    A read starts every `interval_s` (fixed rate, counted from the start of the one before): a remote platform's
+    round trip is part of the interval, not added to it. Returns the final state; raises CheckFailed naming the last
+    state seen otherwise.
     """
     done_set, failed_set = set(done), set(failed)
     last: list[str] = []
+    started: list[float] = []
 
     def observe() -> str:
+        started.append(time.monotonic())
         state = read()
         last.append(state)
         if state in failed_set:
             raise CheckFailed(f"{what}: reached terminal failure state '{state}'")
         return state
 
-    retrying = Retrying(stop=stop_after_delay(deadline_s), wait=wait_fixed(interval_s),
+    def until_next(_state: RetryCallState) -> float:
+        return max(0.0, interval_s - (time.monotonic() - started[-1]))
+
+    retrying = Retrying(stop=stop_after_delay(deadline_s), wait=until_next,
                         retry=retry_if_result(lambda s: s not in done_set))
     try:
         return str(retrying(observe))

@@ -6,6 +6,7 @@ wallets (admin API against SQL). checks/hypercare/judge.py judges what it gather
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from cutover_gate.checks import invariants
@@ -17,7 +18,7 @@ from cutover_gate.checks.hypercare.judge import Finding, Observation, evaluate
 from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.redact import Secret
-from cutover_gate.target.client import TargetClient, to_decimal
+from cutover_gate.target.client import Response, TargetClient, to_decimal
 from cutover_gate.target.database import Database
 
 Round = tuple[Observation, list[Finding]]
@@ -30,10 +31,12 @@ def config(target: TargetClient) -> HypercareConfig:
         raise CheckFailed(f"profile '{target.profile.name}': {exc}") from None
 
 
-def scrape(target: TargetClient, obs: Observation | None = None) -> sig.Exposition | None:
-    """One /metrics scrape; None (and the reason in `obs.unavailable`) when it cannot be read."""
+def scrape(target: TargetClient, obs: Observation | None = None, read: Callable[[], Response] | None = None
+           ) -> sig.Exposition | None:
+    """One /metrics scrape (`read()` when given: a scrape started ahead); None (and the reason in `obs.unavailable`)
+    when it cannot be read."""
     path = target.profile.path("metrics")
-    resp = target.call("metrics")
+    resp = read() if read is not None else target.call("metrics")
     why = ""
     if resp.status != 200:
         why = f"GET {path} -> {resp.status}"
@@ -47,8 +50,9 @@ def scrape(target: TargetClient, obs: Observation | None = None) -> sig.Expositi
     return None
 
 
-def counters(target: TargetClient, cfg: HypercareConfig, obs: Observation) -> iv.CounterState | None:
-    expo = scrape(target, obs)
+def counters(target: TargetClient, cfg: HypercareConfig, obs: Observation,
+             read: Callable[[], Response] | None = None) -> iv.CounterState | None:
+    expo = scrape(target, obs, read)
     if expo is None:
         return None
     try:
