@@ -8,7 +8,9 @@ the requests made (by method), the calls on the sequential path (the
 longest chain of requests each sent after the previous one was answered: what latency multiplies), the discovery
 requests, and both wall times. Concurrent reads (discovery, T-60/T-15 probes, the footprint's reads) are off that
 path; money calls stay on it, one after the other. Each is run `--repeat` times and the fastest counts: CPU load on
-the machine only ever adds time. `--trace` lists the requests on the slow run's sequential path.
+the machine only ever adds time. `--trace` lists the requests on the slow run's sequential path. Both with a
+canary the run registers (a bare run, as the README's) and with one provisioned beforehand, as in prod (its login
+alone).
 The surveys run beside everything from the first scenario on, so their ~30 rounds of 8 OPTIONS can make the longest
 chain while the wall time is set by the scenarios' own calls: the latency cost is the figure that counts.
 """
@@ -16,6 +18,7 @@ chain while the wall time is set by the scenarios' own calls: the latency cost i
 from __future__ import annotations
 
 import argparse
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -31,6 +34,7 @@ from bench_gate import ROOT, _env, sandbox
 from cutover_gate.checks import discovery
 from cutover_gate.config import route_catalogue
 from cutover_gate.config.target_profile import load_profile
+from cutover_gate.core.redact import Secret
 from cutover_gate.target.client import TargetClient
 from cutover_proxy import FaultProxy
 from cutover_proxy.recording import Exchange
@@ -63,15 +67,61 @@ def sequential_path(log: list[Exchange]) -> int:
     return len(critical_chain(log))
 
 
-def run(url: str, dsn: str, marker: str) -> tuple[float, int]:
+def run(url: str, dsn: str, marker: str, canary: dict[str, str] | None = None) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--reports-dir={tmp}/reports",
                f"--target-url={url}", "--env-name=staging", f"--cutover-file={ROOT / 'fixtures' / 'cutover.toml'}",
                "-m", marker]
         start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=ROOT, env=_env({"CUTOVER_DB_DSN": dsn}), capture_output=True, text=True,
-                              check=False)
+        proc = subprocess.run(cmd, cwd=ROOT, env=_env({"CUTOVER_DB_DSN": dsn, **(canary or {})}),
+                              capture_output=True, text=True, check=False)
         return time.perf_counter() - start, proc.returncode
+
+
+def provisioned_canary(target: TargetClient) -> dict[str, str]:
+    """What an operator does before a prod cutover, through the profile's calls: a canary registered, verified and
+    KYC-approved beforehand, given to the gate as CUTOVER_CANARY_EMAIL / CUTOVER_CANARY_PASSWORD."""
+    env = _env()
+    nonce = secrets.token_hex(4)
+    email, password, phone = f"bench-canary-{nonce}@ops.invalid", f"Bench-{nonce}-pass", f"+9055513{nonce[:5]}"
+    target.call("player_register", email=email, password=password, username=f"bench{nonce}", phone=phone,
+                tenant="default").ok("register")
+    for send, confirm, address in (("verify_email_send", "verify_email_confirm", email),
+                                   ("verify_sms_send", "verify_sms_confirm", phone)):
+        code = target.call(send, address=address).ok(send).answer("code")
+        target.call(confirm, address=address, code=code).ok(confirm)
+    login = target.call("player_login", email=email, password=password, tenant="default").ok("login")
+    admin = target.call("admin_login", email=env["CUTOVER_ADMIN_EMAIL"], password=env["CUTOVER_ADMIN_PASSWORD"])
+    token = Secret(str(admin.ok("admin login").answer("token")), "admin token")
+    target.call("kyc_review", admin=token, player_id=login.answer("player_id")).ok("KYC review")
+    return {"CUTOVER_CANARY_EMAIL": email, "CUTOVER_CANARY_PASSWORD": password}
+
+
+def latency_cost(info: dict[str, str], args: argparse.Namespace, canary: dict[str, str] | None) -> None:
+    """The gate's phases through the proxy as it is, then with `--latency-ms` added to every request."""
+    figures = {}
+    for label, latency in (("healthy", 0.0), (f"+{args.latency_ms:g} ms per call", args.latency_ms)):
+        walls = []
+        for _ in range(max(args.repeat, 1)):
+            with FaultProxy(info["url"]) as proxy:
+                if latency:
+                    proxy.latency(latency)
+                wall, code = run(proxy.url, info["dsn"], args.marker, canary)
+                walls.append(wall)
+                log = list(proxy.log)
+        wall = min(walls)
+        figures[label] = wall
+        methods = Counter(e.method for e in log)
+        options = sum(1 for e in log if e.method == "OPTIONS")
+        print(f"  {label:<22} wall {wall:6.2f} s (fastest of {len(walls)})  exit {code}  requests {len(log)} "
+              f"({', '.join(f'{m} {n}' for m, n in methods.most_common())})  OPTIONS (discovery and probes) "
+              f"{options}  sequential path {sequential_path(log)} calls")
+        if args.trace and latency:
+            for entry in critical_chain(log):
+                print(f"    {entry.at[11:23]}  {entry.method:<7} {entry.path.split('?')[0]}  {entry.outcome}")
+    healthy, slow = figures.values()
+    print(f"  latency cost: +{slow - healthy:.2f} s for +{args.latency_ms:g} ms per call "
+          f"(= {(slow - healthy) / (args.latency_ms / 1000):.0f} round trips on the sequential path)")
 
 
 def main() -> int:
@@ -93,29 +143,15 @@ def main() -> int:
                   f", {profile.model.discovery.concurrency} in flight) in {time.perf_counter() - start:5.2f} s "
                   "against the sandbox")
         target.close()
-        figures = {}
-        for label, latency in (("healthy", 0.0), (f"+{args.latency_ms:g} ms per call", args.latency_ms)):
-            walls = []
-            for _ in range(max(args.repeat, 1)):
-                with FaultProxy(info["url"]) as proxy:
-                    if latency:
-                        proxy.latency(latency)
-                    wall, code = run(proxy.url, info["dsn"], args.marker)
-                    walls.append(wall)
-                    log = list(proxy.log)
-            wall = min(walls)
-            figures[label] = wall
-            methods = Counter(e.method for e in log)
-            options = sum(1 for e in log if e.method == "OPTIONS")
-            print(f"{label:<24} wall {wall:6.2f} s (fastest of {len(walls)})  exit {code}  requests {len(log)} "
-                  f"({', '.join(f'{m} {n}' for m, n in methods.most_common())})  OPTIONS (discovery and probes) "
-                  f"{options}  sequential path {sequential_path(log)} calls")
-            if args.trace and latency:
-                for entry in critical_chain(log):
-                    print(f"    {entry.at[11:23]}  {entry.method:<7} {entry.path.split('?')[0]}  {entry.outcome}")
-        healthy, slow = figures.values()
-        print(f"latency cost: +{slow - healthy:.2f} s for +{args.latency_ms:g} ms per call "
-              f"(= {(slow - healthy) / (args.latency_ms / 1000):.0f} round trips on the sequential path)")
+        print("a canary the run registers (a bare run, as the README's):")
+        latency_cost(info, args, None)
+        operator = TargetClient(info["url"], profile)
+        try:
+            canary = provisioned_canary(operator)
+        finally:
+            operator.close()
+        print("a canary provisioned beforehand (as in prod: its login alone):")
+        latency_cost(info, args, canary)
     return 0
 
 
