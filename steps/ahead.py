@@ -48,8 +48,24 @@ def taken(shared: Shared, key: str, work: Callable[[], T]) -> T:
     return future.result() if future is not None else work()
 
 
-READ_AHEAD_AGE_S = 15.0
-"""How old an admin read started ahead may be when its scenario takes it (with nothing written since)."""
+def selected(request: pytest.FixtureRequest, tag: str) -> bool:
+    """Does the run include a scenario of line (or tag) `tag`?"""
+    return any(item.get_closest_marker(tag) for item in request.session.items)
+
+
+# -- with the run's first scenario: reads that depend on nothing the gate writes ----------------------------------
+CORS_PREFLIGHT = "t60:cors-preflight"
+TRAFFIC_OPEN = "t0:traffic-open"
+
+
+def cors_preflight(target: TargetClient) -> Response:
+    """A CORS preflight from the profile's foreign origin: asks, acts on nothing."""
+    origin = str(target.profile.probe("cors_foreign_origin"))
+    return target.options(str(target.profile.probe("cors_probe_path")), record=False,
+                          headers={"Origin": origin, "Access-Control-Request-Method": "POST",
+                                   "Access-Control-Request-Headers": "content-type,authorization"})
+
+
 T15_READS = ("version", "readiness", "health")
 """T-15's reads of the deploy (the version, the readiness, the health): independent of each other and of anything the
 gate writes, so all three are asked at once with the run's first scenario (or when the first is needed)."""
@@ -61,15 +77,6 @@ def start_deploy_reads(target: TargetClient, shared: Shared) -> None:
         in_background(shared, f"t15:{name}", lambda name=name: target.call(name, record=False))  # type: ignore[misc]
 
 
-CORS_PREFLIGHT = "t60:cors-preflight"
-TRAFFIC_OPEN = "t0:traffic-open"
-
-
-def selected(request: pytest.FixtureRequest, tag: str) -> bool:
-    """Does the run include a scenario of line (or tag) `tag`?"""
-    return any(item.get_closest_marker(tag) for item in request.session.items)
-
-
 def start_t0_reads(request: pytest.FixtureRequest, target: TargetClient, shared: Shared) -> None:
     """T-0's read that depends on nothing the gate writes, started with T-0's first scenario: the public route behind
     the maintenance page, asked without credentials (the canary needs traffic open)."""
@@ -77,6 +84,20 @@ def start_t0_reads(request: pytest.FixtureRequest, target: TargetClient, shared:
     if probe is not None and selected(request, T0_TRAFFIC_OPEN):
         path = probe.path
         in_background(shared, TRAFFIC_OPEN, lambda: target.get(path, record=False))
+
+
+# -- after the gate's last write: the reads of a read-only scenario to come ------------------------------------------
+READ_AHEAD_AGE_S = 15.0
+"""How old a read started ahead may be when its scenario takes it (with nothing written since)."""
+
+
+def read_ahead_for(request: pytest.FixtureRequest, target: TargetClient, tag: str, key: str,
+                   read: Callable[[], Any]) -> None:
+    """Start the read a later read-only scenario (of `tag`) makes, now that the gate's last write is answered; that
+    scenario takes it with `TargetClient.fresh(key, ..., max_age_s=READ_AHEAD_AGE_S)` while nothing was written
+    since, and reads again otherwise."""
+    if selected(request, tag):
+        target.ahead(key, read)
 
 
 SCOPE_READS = "t0:player-scope"
@@ -98,25 +119,6 @@ def withdrawals_left(target: TargetClient, admin: Secret, player_id: str) -> Cal
     """The finance list of the canary's withdrawals: started ahead beside the ledger's reads (steps/ledger.py), which
     write nothing, else asked here."""
     return lambda: target.call("withdrawals", admin=admin, player_id=player_id, record=False)
-
-
-def read_ahead_for(request: pytest.FixtureRequest, target: TargetClient, tag: str, key: str,
-                   read: Callable[[], Any]) -> None:
-    """Start the read a later read-only scenario (of `tag`) makes, now that the gate's last write is answered; that
-    scenario takes it with `TargetClient.fresh(key, ..., max_age_s=READ_AHEAD_AGE_S)` while nothing was written
-    since, and reads again otherwise."""
-    if selected(request, tag):
-        target.ahead(key, read)
-
-
-def cors_preflight(target: TargetClient, *, record: bool = False) -> Response:
-    """A CORS preflight from the profile's foreign origin: asks, acts on nothing."""
-    origin = str(target.profile.probe("cors_foreign_origin"))
-    return target.options(str(target.profile.probe("cors_probe_path")), record=record,
-                          headers={"Origin": origin, "Access-Control-Request-Method": "POST",
-                                   "Access-Control-Request-Headers": "content-type,authorization"})
-
-
 
 
 METRICS_BASELINE = "t0:metrics-baseline"
