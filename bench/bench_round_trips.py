@@ -8,9 +8,10 @@ the requests made (by method), the calls on the sequential path (the
 longest chain of requests each sent after the previous one was answered: what latency multiplies), the discovery
 requests, and both wall times. Concurrent reads (discovery, T-60/T-15 probes, the footprint's reads) are off that
 path; money calls stay on it, one after the other. Each is run `--repeat` times and the fastest counts: CPU load on
-the machine only ever adds time. `--trace` lists the requests on the slow run's sequential path. Both with a
-canary the run registers (a bare run, as the README's) and with one provisioned beforehand, as in prod (its login
-alone).
+the machine only ever adds time; the span from the first request to the last answer is printed too (it leaves
+pytest's start and the reports out, the steadier figure). `--trace` lists the requests on the slow run's sequential
+path. Both with a canary the run registers (a bare run, as the README's) and with one provisioned beforehand, as in
+prod (its login alone).
 The surveys run beside everything from the first scenario on, so their ~30 rounds of 8 OPTIONS can make the longest
 chain while the wall time is set by the scenarios' own calls: the latency cost is the figure that counts.
 """
@@ -63,6 +64,12 @@ def critical_chain(log: list[Exchange]) -> list[Exchange]:
     return chain[::-1]
 
 
+def span_of(log: list[Exchange]) -> float:
+    """From the first request the target got to the last answer: the run's talking time."""
+    times = [(datetime.fromisoformat(e.at.replace("Z", "+00:00")).timestamp(), e.duration_ms / 1000) for e in log]
+    return max(start + took for start, took in times) - min(start for start, _ in times) if times else 0.0
+
+
 def sequential_path(log: list[Exchange]) -> int:
     return len(critical_chain(log))
 
@@ -99,9 +106,9 @@ def provisioned_canary(target: TargetClient) -> dict[str, str]:
 
 def latency_cost(info: dict[str, str], args: argparse.Namespace, canary: dict[str, str] | None) -> None:
     """The gate's phases through the proxy as it is, then with `--latency-ms` added to every request."""
-    figures = {}
+    figures, spans = {}, {}
     for label, latency in (("healthy", 0.0), (f"+{args.latency_ms:g} ms per call", args.latency_ms)):
-        walls = []
+        walls, talking = [], []
         for _ in range(max(args.repeat, 1)):
             with FaultProxy(info["url"]) as proxy:
                 if latency:
@@ -109,8 +116,9 @@ def latency_cost(info: dict[str, str], args: argparse.Namespace, canary: dict[st
                 wall, code = run(proxy.url, info["dsn"], args.marker, canary)
                 walls.append(wall)
                 log = list(proxy.log)
+                talking.append(span_of(log))
         wall = min(walls)
-        figures[label] = wall
+        figures[label], spans[label] = wall, min(talking)
         methods = Counter(e.method for e in log)
         options = sum(1 for e in log if e.method == "OPTIONS")
         print(f"  {label:<22} wall {wall:6.2f} s (fastest of {len(walls)})  exit {code}  requests {len(log)} "
@@ -121,7 +129,9 @@ def latency_cost(info: dict[str, str], args: argparse.Namespace, canary: dict[st
                 print(f"    {entry.at[11:23]}  {entry.method:<7} {entry.path.split('?')[0]}  {entry.outcome}")
     healthy, slow = figures.values()
     print(f"  latency cost: +{slow - healthy:.2f} s for +{args.latency_ms:g} ms per call "
-          f"(= {(slow - healthy) / (args.latency_ms / 1000):.0f} round trips on the sequential path)")
+          f"(= {(slow - healthy) / (args.latency_ms / 1000):.0f} round trips on the sequential path); between the "
+          f"first request and the last answer (pytest's start and the reports left out): "
+          f"+{spans[list(spans)[1]] - spans['healthy']:.2f} s")
 
 
 def main() -> int:
