@@ -3,17 +3,16 @@
     python bench/bench_round_trips.py [--latency-ms 200] [--marker "t60 or t30 or t15 or t0"] [--repeat 3] [--trace]
 
 A sandbox behind the product's fault proxy; the gate runs its phases through the proxy once as it is and once with
-`--latency-ms` added to every request. Printed: discovery's requests and time against the sandbox directly, then
-the requests made (by method), the calls on the sequential path (the
-longest chain of requests each sent after the previous one was answered: what latency multiplies), the discovery
-requests, and both wall times. Concurrent reads (discovery, T-60/T-15 probes, the footprint's reads) are off that
-path; money calls stay on it, one after the other. Each is run `--repeat` times and the fastest counts: CPU load on
-the machine only ever adds time; the span from the first request to the last answer is printed too (it leaves
-pytest's start and the reports out, the steadier figure). `--trace` lists the requests on the slow run's sequential
-path. Both with a canary the run registers (a bare run, as the README's) and with one provisioned beforehand, as in
-prod (its login alone).
-The surveys run beside everything from the first scenario on, so their ~30 rounds of 8 OPTIONS can make the longest
-chain while the wall time is set by the scenarios' own calls: the latency cost is the figure that counts.
+`--latency-ms` added to every request, both with a canary the run registers (a bare run, as the README's) and with one
+provisioned beforehand, as in prod (its login alone). Printed: discovery's requests and time against the sandbox
+directly, then for each run the requests made (by method), the calls on the sequential path (the longest chain of
+requests each sent after the previous one was answered: what latency multiplies), with and without discovery's lanes
+(its surveys run beside everything from the first scenario on, so their ~30 rounds of 8 OPTIONS make a chain of their
+own that no scenario waits for but the one that judges it), and both wall times. Concurrent reads are off that path;
+every write stays on it, one after the other. Each is run `--repeat` times and the fastest counts: CPU load on the
+machine only ever adds time. The span from the first request to the last answer is printed too: it leaves pytest's
+start and the reports out, the steadier figure. `--trace` lists the requests on the slow run's sequential path without
+discovery's lanes.
 """
 
 from __future__ import annotations
@@ -74,6 +73,13 @@ def sequential_path(log: list[Exchange]) -> int:
     return len(critical_chain(log))
 
 
+def off_discovery(log: list[Exchange], surveyed: set[str]) -> list[Exchange]:
+    """The requests but discovery's survey OPTIONS (its candidates and controls), which run in their own lanes beside
+    the scenarios: each lane is a chain of its own that no scenario waits for but the one that judges it."""
+    return [e for e in log if not (e.method == "OPTIONS" and (e.path.split("?")[0] in surveyed
+                                                              or "cutover-gate-control-" in e.path))]
+
+
 def run(url: str, dsn: str, marker: str, canary: dict[str, str] | None = None) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--reports-dir={tmp}/reports",
@@ -106,6 +112,8 @@ def provisioned_canary(target: TargetClient) -> dict[str, str]:
 
 def latency_cost(info: dict[str, str], args: argparse.Namespace, canary: dict[str, str] | None) -> None:
     """The gate's phases through the proxy as it is, then with `--latency-ms` added to every request."""
+    profile = load_profile(None)
+    surveyed = {*route_catalogue.seed_candidates(profile), *route_catalogue.callback_candidates(profile)}
     figures, spans = {}, {}
     for label, latency in (("healthy", 0.0), (f"+{args.latency_ms:g} ms per call", args.latency_ms)):
         walls, talking = [], []
@@ -123,9 +131,10 @@ def latency_cost(info: dict[str, str], args: argparse.Namespace, canary: dict[st
         options = sum(1 for e in log if e.method == "OPTIONS")
         print(f"  {label:<22} wall {wall:6.2f} s (fastest of {len(walls)})  exit {code}  requests {len(log)} "
               f"({', '.join(f'{m} {n}' for m, n in methods.most_common())})  OPTIONS (discovery and probes) "
-              f"{options}  sequential path {sequential_path(log)} calls")
+              f"{options}  sequential path {sequential_path(log)} calls, "
+              f"{sequential_path(off_discovery(log, surveyed))} without discovery's lanes")
         if args.trace and latency:
-            for entry in critical_chain(log):
+            for entry in critical_chain(off_discovery(log, surveyed)):
                 print(f"    {entry.at[11:23]}  {entry.method:<7} {entry.path.split('?')[0]}  {entry.outcome}")
     healthy, slow = figures.values()
     print(f"  latency cost: +{slow - healthy:.2f} s for +{args.latency_ms:g} ms per call "
