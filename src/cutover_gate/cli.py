@@ -23,6 +23,7 @@ from pathlib import Path
 from cutover_gate import __version__, profile_tools
 from cutover_gate.config import json_schemas
 from cutover_gate.evidence import timeline
+from cutover_gate.reports.allure_page import AllurePageError, write_page
 
 DEFAULT_TIMELINE = Path("reports") / "timeline.jsonl"
 
@@ -68,6 +69,16 @@ def _anchor_of(path: Path, *, required: bool) -> dict[str, object] | None:
     return kept
 
 
+def allure_page(args: argparse.Namespace) -> int:
+    try:
+        page = write_page(args.reports)
+    except AllurePageError as exc:
+        sys.stderr.write(f"cutover-gate allure: {exc}\n")
+        return 1
+    sys.stdout.write(f"{page}\n")
+    return 0
+
+
 def print_schema(args: argparse.Namespace) -> int:
     sys.stdout.write(json_schemas.reference(args.kind) if args.markdown else json_schemas.text(args.kind))
     return 0
@@ -95,6 +106,13 @@ def parser() -> argparse.ArgumentParser:
                          help="print the reference page instead: every section and key with its type, default and "
                               "description (docs/profile-reference.md is the profile's)")
     schemas.set_defaults(run=print_schema)
+    allure = commands.add_parser("allure", help="write the Allure report as one page that opens from its file",
+                                 description="Run Allure 3's generator on REPORTS/allure-results (npx -y allure@3, "
+                                             "with REPORTS/allurerc.json) into REPORTS/allure-report/index.html, "
+                                             "then declare the page's data before its app (reports/allure_page.py).")
+    allure.add_argument("reports", nargs="?", type=Path, default=Path("reports"),
+                        help="the gate's reports dir (default: reports)")
+    allure.set_defaults(run=allure_page)
     return top
 
 

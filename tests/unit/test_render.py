@@ -17,6 +17,7 @@ from cutover_gate.decide.rules import decide
 from cutover_gate.evidence.model import LineResult, Result, StepRecord, TriggerObservation
 from cutover_gate.evidence.results import combined
 from cutover_gate.reports import render, scribe, terminal
+from cutover_gate.reports.allure_page import DECLARE_DATA_FIRST, AllurePageError, declare_data_first
 from cutover_gate.reports.context import ReportContext
 from tests.unit.test_fleet import Lines
 
@@ -537,3 +538,19 @@ def test_turkish_waived_and_pending_words() -> None:
     assert "-> MUAF" in checklist_line(out, "verify_prod_env çalıştırıldı")
     pending = render.render_all(pending_context("tr"))["decision.md"]
     assert pending.startswith("# ⏳ BEKLEMEDE")
+
+
+def test_the_allure_page_declares_its_data_before_its_app_once(tmp_path: Path) -> None:
+    """Allure 3 writes its embedded data after its app; `cutover-gate allure` declares the data map first, so the app
+    waits for the data instead of fetching widgets/*.json, which file:// refuses (a blank page)."""
+    page = tmp_path / "index.html"
+    app = '<script src="data:text/javascript;base64,AAAA"></script>'
+    data = "<script async>window.allureReportData = window.allureReportData || {};</script>"
+    page.write_text(f"<!DOCTYPE html><html><head><title>r</title></head><body>{app}{data}</body></html>")
+    assert declare_data_first(page) is True
+    html = page.read_text()
+    assert html.index(DECLARE_DATA_FIRST) < html.index(app)
+    assert declare_data_first(page) is False and page.read_text() == html  # once
+    page.write_text(f"<html><head></head><body>{app}</body></html>")
+    with pytest.raises(AllurePageError, match="embeds no report data"):
+        declare_data_first(page)

@@ -1,10 +1,10 @@
 """Allure integration: the run's environment, categories per rollback-matrix row, executor, and evidence attachments.
 
 `write_allure_extras` fills the files Allure reads beside the results (`environment.properties`, `categories.json`,
-`executor.json`) and writes `allurerc.json` into the reports dir: the Allure 3 configuration that makes
-`npx -y allure@3 generate --config=reports/allurerc.json reports/allure-results --output=reports/allure-report` write
-one self-contained `index.html` (the awesome report's `singleFile`), which opens from a file, where the default
-multi-file report only spins (its data is fetched, and browsers refuse that on file://). The gate calls it at session
+`executor.json`) and writes `allurerc.json` into the reports dir: the Allure 3 configuration that makes Allure's
+generator (run by `cutover-gate allure reports`, reports/allure_page.py) write one self-contained `index.html` (the
+awesome report's `singleFile`), which opens from a file, where the default multi-file report only spins (its data is
+fetched, and browsers refuse that on file://). The gate calls it at session
 end when `--alluredir` is set. `attach_record` attaches one test's redacted record to the running Allure test case;
 it does nothing when Allure is not recording.
 """
