@@ -194,40 +194,36 @@ class TargetClient:
         same read twice in a row costs a remote platform's round trip for nothing (a step's balance after, then the
         next step's balance before). Anything the gate wrote since, or `max_age_s`, makes it read again. A read
         started `ahead` is waited for and taken on the same terms."""
-        hit = self._reads.pop(key, None)
-        if hit is not None and hit[0] == self.writes:
-            value, answered = hit[1], hit[2]
-            if isinstance(value, Future):
-                try:
-                    value, answered = value.result()
-                except Exception:  # the read failed beside the step: the step reads again and meets the cause itself
-                    answered = None
-            if answered is not None and time.monotonic() - answered <= max_age_s:
-                self._reads[key] = (self.writes, value, answered)
-                return cast(T, value)
-        value = read()
-        self._reads[key] = (self.writes, value, time.monotonic())
-        return value
+        return self._kept(key, self._held(key, max_age_s, lambda _value: True), read)
 
     def showing(self, key: str, read: Callable[[], T], shows: Callable[[T], bool], max_age_s: float = 1.0) -> T:
         """What `read()` returns once the gate's last write took effect: the read started `ahead` under
         `beside(key)` (beside the state read that saw the write done, so it may predate the effect) when it `shows`
         that effect, else `read()` now, after it. Either is kept as `key`'s for the next `fresh`. A value that does
         not show the effect is never taken: a defect it hides, or a false alarm it raises, is read again first."""
-        early = self._reads.pop(beside(key), None)
-        if early is not None and early[0] == self.writes:
-            value, answered = early[1], early[2]
-            if isinstance(value, Future):
-                try:
-                    value, answered = value.result()
-                except Exception:  # the early read failed: read now and meet the cause
-                    answered = None
-            if answered is not None and time.monotonic() - answered <= max_age_s and shows(value):
-                self._reads[key] = (self.writes, value, answered)
-                return cast(T, value)
-        value = read()
-        self._reads[key] = (self.writes, value, time.monotonic())
-        return value
+        return self._kept(key, self._held(beside(key), max_age_s, shows), read)
+
+    def _held(self, key: str, max_age_s: float, takes: Callable[[Any], bool]) -> tuple[Any, float] | None:
+        """(value, answered at) of the read held under `key` (taken out), waited for when it was started ahead:
+        None when the gate wrote since it started, it failed, it is older than `max_age_s`, or `takes` refuses it."""
+        hit = self._reads.pop(key, None)
+        if hit is None or hit[0] != self.writes:
+            return None
+        value, answered = hit[1], hit[2]
+        if isinstance(value, Future):
+            try:
+                value, answered = value.result()
+            except Exception:  # the read failed beside the step: the step reads again and meets the cause itself
+                return None
+        if answered is None or time.monotonic() - answered > max_age_s or not takes(value):
+            return None
+        return value, answered
+
+    def _kept(self, key: str, held: tuple[Any, float] | None, read: Callable[[], T]) -> T:
+        """`held`'s value, or `read()` now, kept under `key` for the next `fresh`."""
+        value, answered = held if held is not None else (read(), time.monotonic())
+        self._reads[key] = (self.writes, value, answered)
+        return cast(T, value)
 
     def ahead(self, key: str, read: Callable[[], Any]) -> None:
         """Start `read()` now, beside what the gate does next, for the next `fresh(key, ...)` to take: the reads
