@@ -72,9 +72,18 @@ gate writes, so all three are asked at once with the run's first scenario (or wh
 DEPLOY_READ_LINES = (T15_DEPLOY_COMPLETED, T15_MIGRATIONS_AT_HEAD, T15_API_HEALTH)
 
 
+def t15_read(target: TargetClient, name: str) -> Callable[[], Response]:
+    """T-15's read `name` (one of T15_READS), taken under `deploy_key(name)`."""
+    return lambda: target.call(name, record=False)
+
+
+def deploy_key(name: str) -> str:
+    return f"t15:{name}"
+
+
 def start_deploy_reads(target: TargetClient, shared: Shared) -> None:
     for name in T15_READS:
-        in_background(shared, f"t15:{name}", lambda name=name: target.call(name, record=False))  # type: ignore[misc]
+        in_background(shared, deploy_key(name), t15_read(target, name))
 
 
 def start_t0_reads(request: pytest.FixtureRequest, target: TargetClient, shared: Shared) -> None:
@@ -82,8 +91,12 @@ def start_t0_reads(request: pytest.FixtureRequest, target: TargetClient, shared:
     the maintenance page, asked without credentials (the canary needs traffic open)."""
     probe = probe_of(target.profile)
     if probe is not None and selected(request, T0_TRAFFIC_OPEN):
-        path = probe.path
-        in_background(shared, TRAFFIC_OPEN, lambda: target.get(path, record=False))
+        in_background(shared, TRAFFIC_OPEN, public_route(target, probe.path))
+
+
+def public_route(target: TargetClient, path: str) -> Callable[[], Response]:
+    """The public route behind the maintenance page, asked without credentials, taken under TRAFFIC_OPEN."""
+    return lambda: target.get(path, record=False)
 
 
 # -- after the gate's last write: the reads of a read-only scenario to come ------------------------------------------

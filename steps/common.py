@@ -39,6 +39,8 @@ from steps.ahead import (
     READ_AHEAD_AGE_S,
     cors_preflight,
     in_background,
+    read_ahead_for,
+    selected,
     start_deploy_reads,
     taken,
     together,
@@ -140,17 +142,16 @@ def start_surveys(request: pytest.FixtureRequest, target: TargetClient, shared: 
     scenario, off the sequential path a remote platform's latency multiplies, sharing one bound ([discovery]
     concurrency) in which T-60's goes first; the OpenAPI document both judge is asked beside them, not after. T-60's
     CORS preflight (a bodiless OPTIONS) goes at the same moment."""
-    items = request.session.items
     surveys = [(key, work) for tag, key, work in ((SEED_TAG, SEED_SURVEY, seed_survey),
                                                   (UNDECLARED_TAG, CALLBACK_SURVEY, callback_survey))
-               if key not in shared.background and any(item.get_closest_marker(tag) for item in items)]
+               if key not in shared.background and selected(request, tag)]
     if surveys:
         in_background(shared, OPENAPI, lambda: discovery.documented_routes(target, record=False))
     for key, work in surveys:
         in_background(shared, key, lambda work=work: work(target, shared))  # type: ignore[misc]
-    if any(item.get_closest_marker(T60_CORS_RESTRICTED) for item in items):
+    if selected(request, T60_CORS_RESTRICTED):
         in_background(shared, CORS_PREFLIGHT, lambda: cors_preflight(target))
-    if any(item.get_closest_marker(tag) for item in items for tag in DEPLOY_READ_LINES):
+    if any(selected(request, line) for line in DEPLOY_READ_LINES):
         start_deploy_reads(target, shared)
 
 
@@ -241,10 +242,8 @@ def _(admin_login_response: Response, target: TargetClient, gate: Gate, shared: 
     evidence.put("admin_email", gate.settings.admin_email)
     if shared.admin is None:
         shared.admin = token  # this login is the run's admin session
-    selected = request.session.items
     for key, (tag, read) in admin_reads(target, gate, token).items():  # the reads of the scenarios that follow
-        if any(item.get_closest_marker(tag) for item in selected):
-            target.ahead(f"admin:{key}", read)
+        read_ahead_for(request, target, tag, f"admin:{key}", read)
     return token
 
 

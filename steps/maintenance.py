@@ -15,7 +15,7 @@ from cutover_gate.core.catalogue import T0_TRAFFIC_OPEN
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.target.client import Response, TargetClient
-from steps.ahead import TRAFFIC_OPEN, taken
+from steps.ahead import TRAFFIC_OPEN, public_route, taken
 from steps.common import Shared
 
 
@@ -26,9 +26,8 @@ def _(target: TargetClient, shared: Shared, evidence: Evidence, request: pytest.
     probe = probe_of(target.profile)
     if probe is None:
         pytest.skip("the profile names no maintenance probe ([maintenance] call is empty)")
-    if request.node.get_closest_marker(T0_TRAFFIC_OPEN):  # asked as T-0 began (steps/common.start_t0_reads)
-        path = probe.path
-        resp = taken(shared, TRAFFIC_OPEN, lambda: target.get(path, record=False))
+    if request.node.get_closest_marker(T0_TRAFFIC_OPEN):  # asked as T-0 began (steps/ahead.start_t0_reads)
+        resp = taken(shared, TRAFFIC_OPEN, public_route(target, probe.path))
         evidence.http(resp.exchange.to_json())
     else:
         resp = target.get(probe.path)

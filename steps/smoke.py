@@ -13,7 +13,7 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
 from cutover_gate.target.database import Database
-from steps.ahead import start_deploy_reads, taken
+from steps.ahead import deploy_key, start_deploy_reads, t15_read, taken
 from steps.common import ADMIN_ONLY, Shared, read_once
 
 SHA40 = re.compile(r"^[0-9a-fA-F]{40}$")
@@ -21,10 +21,10 @@ SHA40 = re.compile(r"^[0-9a-fA-F]{40}$")
 
 # -- deploy completed ------------------------------------------------------------------------------------------
 def deploy_read(target: TargetClient, shared: Shared, evidence: Evidence, name: str) -> Response:
-    """The T-15 read `name`, asked beside the other two (one round trip for three; steps/common.start_deploy_reads),
+    """The T-15 read `name`, asked beside the other two (one round trip for three; steps/ahead.start_deploy_reads),
     in this scenario's evidence."""
     start_deploy_reads(target, shared)
-    resp = taken(shared, f"t15:{name}", lambda: target.call(name, record=False))
+    resp = taken(shared, deploy_key(name), t15_read(target, name))
     evidence.http(resp.exchange.to_json())
     return resp
 

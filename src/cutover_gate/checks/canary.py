@@ -217,7 +217,10 @@ def wait_for_deposit(target: TargetClient, token: Secret, tx_id: str, cfg: Canar
     """The deposit's state once completed; with `balance_beside`, the balances asked beside each state read, for
     `balance_showing`."""
     p = target.profile
-    state = lambda: deposit_state(target, token, tx_id)  # noqa: E731
+
+    def state() -> str:
+        return deposit_state(target, token, tx_id)
+
     return poll(with_balance_beside(target, token, state) if balance_beside else state,
                 done=[p.state("deposit_completed")],
                 failed=p.states("deposit_failed"), deadline_s=cfg.poll_deadline_s, interval_s=cfg.poll_interval_s,
