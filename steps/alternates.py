@@ -16,10 +16,15 @@ from cutover_gate.checks.canary import Balance, balance, withdrawal_state
 from cutover_gate.checks.declared import Write
 from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, ROW_PAYOUT_WITHDRAW_HTTP_ERROR
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.target.client import TargetClient, TargetUnreachable
 from steps.common import spend
 from steps.webhooks import Kit
+
+ACTIONS = {"approve": Reason.of(N_("approve")), "mark paid": Reason.of(N_("mark paid"))}
+"""The words of each alternate step, as a failure names them."""
 
 
 @dataclass
@@ -45,18 +50,22 @@ def paths_of(target: TargetClient) -> list[Path]:
 
 def _act(target: TargetClient, kit: Kit, evidence: Evidence, path: Path, write: Write, what: str) -> None:
     slots = {"review": path.review, "paid": path.settle}
+    action = ACTIONS.get(what, what)
     call = write.call_of(target.profile, **slots)
     try:
         resp = write.send(target, slots=slots, admin=kit.admin, tx_id=path.tx_id,
                           action=target.profile.value("actions", "approve"), reason=f"cutover alternate path {what}",
                           key=f"gate-alt-{uuid.uuid4()}")
     except TargetUnreachable as exc:
-        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, f"{what} through calls.{call} got no answer: {exc}")
+        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, Reason.of(N_("%(what)s through calls.%(call)s got no answer: "
+                                                                      "%(cause)s"), what=action, call=call,
+                                                                   cause=exc.reason))
         raise
     if resp.status == 404 or resp.status >= 500:
-        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, f"{what} through calls.{call} ({resp.exchange.method} "
-                                                       f"{target.profile.call(call).path}) answered {resp.status}")
-    resp.ok(f"{what} through calls.{call} ({path.name})")
+        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, Reason.of(
+            N_("%(what)s through calls.%(call)s (%(method)s %(path)s) answered %(status)s"), what=action, call=call,
+            method=resp.exchange.method, path=target.profile.call(call).path, status=resp.status))
+    resp.ok(Reason.of(N_("%(what)s through calls.%(call)s (%(path)s)"), what=action, call=call, path=path.name))
 
 
 @when("a kit withdrawal is requested for each alternate approve and pay path", target_fixture="alternates")
@@ -66,12 +75,12 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> Alternates:
     evidence.put("alternate_paths", [p.name for p in found.paths] or "none declared (flows.alternates)")
     p = target.profile
     for path in found.paths:
-        spend(kit.shared, kit.budget, kit.amount, f"the alternate path {path.name}")
+        spend(kit.shared, kit.budget, kit.amount, Reason.of(N_("the alternate path %(path)s"), path=path.name))
         path.before = balance(target, kit.player.token)
         resp = declared.ALTERNATE_WITHDRAW.send(target, player=kit.player.token, key=f"gate-alt-{uuid.uuid4()}",
                                                 amount=kit.amount, method=p.value("canary", "withdraw_method"),
                                                 address=p.value("canary", "withdraw_address")
-                                                ).ok(f"kit withdrawal for {path.name}")
+                                                ).ok(Reason.of(N_("kit withdrawal for %(path)s"), path=path.name))
         path.tx_id = str(resp.answer("tx_id"))
         kit.shared.footprint.withdrawal(path.tx_id, kit.amount, f"alternate path {path.name}")
     return found
@@ -88,8 +97,9 @@ def _through_each(alternates: Alternates, kit: Kit, target: TargetClient, eviden
         shown = withdrawal_state(target, kit.admin, path.tx_id)
         evidence.put(f"{path.name} {step}", shown)
         if shown != wanted:
-            raise CheckFailed(f"after {what} through calls.{call} the platform shows {path.tx_id} '{shown}', "
-                              f"expected '{wanted}'")
+            raise CheckFailed(N_("after %(what)s through calls.%(call)s the platform shows %(tx_id)s '%(shown)s', "
+                                 "expected '%(wanted)s'"), what=ACTIONS.get(what, what), call=call, tx_id=path.tx_id,
+                              shown=shown, wanted=wanted)
 
 
 @then("each alternate path approves its withdrawal")
@@ -117,8 +127,11 @@ def _(alternates: Alternates, kit: Kit, target: TargetClient, evidence: Evidence
     evidence.put("alternate_settlement", {"expected": [f"{v:.2f}" for v in expected],
                                           "seen": [f"{after.available:.2f}", f"{after.held:.2f}"]})
     if (after.available, after.held) != expected:
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, f"alternate paths settled to available/held {after.available}/"
-                                                    f"{after.held}, expected {expected[0]}/{expected[1]}")
-        raise CheckFailed(f"after the alternate paths available/held is {after.available}/{after.held}, expected "
-                          f"{expected[0]}/{expected[1]} (each path paid out {kit.amount} once, held back to its "
-                          "start)")
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, Reason.of(
+            N_("alternate paths settled to available/held %(available)s/%(held)s, expected "
+               "%(expected_available)s/%(expected_held)s"), available=after.available, held=after.held,
+            expected_available=expected[0], expected_held=expected[1]))
+        raise CheckFailed(N_("after the alternate paths available/held is %(available)s/%(held)s, expected "
+                             "%(expected_available)s/%(expected_held)s (each path paid out %(amount)s once, held back "
+                             "to its start)"), available=after.available, held=after.held,
+                          expected_available=expected[0], expected_held=expected[1], amount=kit.amount)

@@ -25,6 +25,7 @@ from cutover_gate.checks.restore_drill import DrillSql, read_state
 from cutover_gate.core.catalogue import T30_SNAPSHOT_READABLE, T30_SNAPSHOT_TAKEN
 from cutover_gate.core.clock import iso
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
 from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
 
@@ -47,19 +48,19 @@ def _(gate: Gate, evidence: Evidence, t30_snapshots: list[Snapshot]) -> Snapshot
         evidence.put("created_at", backup.snapshot_taken_at or "")
         evidence.put("sha256", backup.snapshot_checksum or "")
         if not backup.snapshot_taken_at or not backup.snapshot_checksum:
-            raise CheckFailed("provider snapshot recorded without snapshot_taken_at and snapshot_checksum")
+            raise CheckFailed(N_("provider snapshot recorded without snapshot_taken_at and snapshot_checksum"))
         return None
     out_dir = gate.settings.input_path(backup.dump_dir) or gate.settings.reports_dir / "snapshots"
     if gate.dsn is None:
-        raise CheckFailed("no database DSN for pg_dump: set CUTOVER_DB_DSN, or give [backup] snapshot_id for a "
-                          "provider snapshot")
+        raise CheckFailed(N_("no database DSN for pg_dump: set CUTOVER_DB_DSN, or give [backup] snapshot_id for a "
+                             "provider snapshot"))
     # prod: nothing is read beyond the dump (no count(*) over prod's tables; the drill never runs there)
     prod = gate.settings.env_name == "prod"
     reader = None if prod else partial(read_state, queries=DrillSql.of(gate.settings.profile))
     try:
         snap = take_dump(gate.dsn.reveal(), Path(out_dir), at_snapshot=reader)
     except BackupError as exc:
-        raise CheckFailed(f"pg_dump failed: {exc}") from None
+        raise CheckFailed(N_("pg_dump failed: %(error)s"), error=exc) from None
     t30_snapshots.append(snap)
     evidence.put("snapshot_id", snap.id)
     evidence.put("snapshot_path", str(snap.path))
@@ -77,9 +78,9 @@ def _(snapshot: Snapshot | None, evidence: Evidence) -> None:
     if snapshot is None:
         return  # provider snapshot: the checksum is the provider's, recorded above
     if snapshot.size_bytes <= 0:
-        raise CheckFailed(f"snapshot {snapshot.path} is empty")
+        raise CheckFailed(N_("snapshot %(path)s is empty"), path=snapshot.path)
     if not verify_checksum(snapshot):
-        raise CheckFailed(f"snapshot {snapshot.path} does not match its recorded sha256")
+        raise CheckFailed(N_("snapshot %(path)s does not match its recorded sha256"), path=snapshot.path)
 
 
 @then("the snapshot is readable")
@@ -89,15 +90,15 @@ def _(snapshot: Snapshot | None, gate: Gate, evidence: Evidence) -> None:
     if snapshot is None:
         attested = gate.settings.cutover.backup.readable_attested_by
         if not attested:
-            raise CheckFailed("provider snapshot: readability cannot be checked here and no operator attested it "
-                              "([backup] readable_attested_by)")
+            raise CheckFailed(N_("provider snapshot: readability cannot be checked here and no operator attested it "
+                                 "([backup] readable_attested_by)"))
         evidence.put("readable", f"operator attestation by {attested}")
         return
     result = verify_readable(snapshot)
     evidence.put("readable", result.message)
     evidence.put("toc_entries", result.entries)
     if not result.ok:
-        raise CheckFailed(f"snapshot {snapshot.path} is not readable: {result.message}")
+        raise CheckFailed(N_("snapshot %(path)s is not readable: %(cause)s"), path=snapshot.path, cause=result.reason)
 
 
 @then("the rollback restore procedure is reachable")
@@ -105,9 +106,9 @@ def _(snapshot: Snapshot | None, gate: Gate, evidence: Evidence) -> None:
 def _(gate: Gate, evidence: Evidence) -> None:
     raw = gate.settings.cutover.backup.restore_procedure
     if not raw:
-        raise CheckFailed("no restore procedure given: set [backup] restore_procedure in the cutover file")
+        raise CheckFailed(N_("no restore procedure given: set [backup] restore_procedure in the cutover file"))
     base = gate.settings.cutover_file.parent if gate.settings.cutover_file else Path.cwd()
     finding = restore_procedure_reachable(raw, base)
     evidence.put("restore_procedure", finding.subject)
     if finding.status is Status.FAIL:
-        raise CheckFailed(f"restore procedure: {finding.message}")
+        raise CheckFailed(N_("restore procedure: %(cause)s"), cause=finding.message)

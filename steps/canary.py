@@ -41,6 +41,8 @@ from cutover_gate.core.catalogue import (
 )
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence import canary_keys
 from cutover_gate.evidence.recording import Evidence, proves
@@ -69,27 +71,29 @@ class Canary:
     """The idempotency key of the call that took the withdrawal to paid (flows.payout), for the replay."""
 
 
-def judged(evidence: Evidence, breach: loop.Breach | str | None) -> None:
+def judged(evidence: Evidence, breach: loop.Breach | Reason | None) -> None:
     """A check's finding (checks/money_loop.py): its rollback-matrix trigger, then the line's FAIL."""
     if breach is None:
         return
-    if isinstance(breach, str):
+    if isinstance(breach, Reason):
         raise CheckFailed(breach)
     if breach.row:
-        evidence.trigger(breach.row, breach.why)
+        evidence.trigger(breach.row, breach.why or breach.message)
     raise CheckFailed(breach.message)
 
 
-def _money_call(target: TargetClient, evidence: Evidence, what: str, write: Write, **kw: Any) -> Response:
+def _money_call(target: TargetClient, evidence: Evidence, what: str | Reason, write: Write, **kw: Any) -> Response:
     """A withdraw or payout call of the canary: a 404/5xx, or no answer at all (a hang, a dead target), is the
     rollback matrix's "payout/withdraw 404/5xx"."""
     try:
         resp = write.send(target, **kw)
     except TargetUnreachable as exc:
-        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, f"{what} got no answer: {exc}")
+        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, Reason.of(N_("%(what)s got no answer: %(cause)s"),
+                                                                   what=Reason.label(what), cause=exc.reason))
         raise
     if resp.status == 404 or resp.status >= 500:
-        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, f"{what} answered HTTP {resp.status}")
+        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, Reason.of(N_("%(what)s answered HTTP %(status)s"),
+                                                                   what=Reason.label(what), status=resp.status))
     return resp
 
 
@@ -121,7 +125,7 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     key = f"canary-deposit-{uuid.uuid4()}"
     resp = loop.DEPOSIT.send(target, slots={"method": canary.deposit_method}, player=canary.player.token, key=key,
-                             amount=canary.deposit_amount).ok("canary deposit")
+                             amount=canary.deposit_amount).ok(N_("canary deposit"))
     canary.deposit_tx = str(resp.answer("tx_id"))
     canary.deposit_state = str(resp.answer("state"))
     canary.deposit_key = key
@@ -166,7 +170,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     before = balance(target, canary.player.token)
     resp = loop.DEPOSIT_REPLAY.send(target, slots={"method": canary.deposit_method}, player=canary.player.token,
                                     key=canary.deposit_key, amount=canary.deposit_amount)
-    resp.ok("deposit replay with the same Idempotency-Key")
+    resp.ok(N_("deposit replay with the same Idempotency-Key"))
     same = str(resp.answer("tx_id")) == canary.deposit_tx
     after = balance(target, canary.player.token)
     evidence.put(canary_keys.DEPOSIT_REPLAY_SAME_TX, same)
@@ -178,10 +182,10 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @proves(T0_WITHDRAW_REQUEST)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
-    resp = _money_call(target, evidence, "withdraw request", loop.WITHDRAW, player=canary.player.token,
+    resp = _money_call(target, evidence, N_("withdraw request"), loop.WITHDRAW, player=canary.player.token,
                        amount=canary.withdraw_amount, method=p.value("canary", "withdraw_method"),
                        address=p.value("canary", "withdraw_address"))
-    resp.ok("canary withdraw request")
+    resp.ok(N_("canary withdraw request"))
     canary.withdraw_tx = str(resp.answer("tx_id"))
     canary.shared.footprint.withdrawal(canary.withdraw_tx, canary.withdraw_amount, "canary")
     state = str(resp.answer("state"))
@@ -201,14 +205,13 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     judged(evidence, loop.withdrawal_held(canary.start, canary.deposit_amount, canary.withdraw_amount, bal))
 
 
-def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, write: Write, what: str, answer_key: str,
-                  **values: str) -> None:
-    """An admin action on the canary withdrawal; the state the platform answered (`answer_key`) is where the money
-    is now."""
+def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, write: Write,
+                  what: tuple[str | Reason, str | Reason], answer_key: str, **values: str) -> None:
+    """An admin action on the canary withdrawal, `what` its labels (the call's, the admin's); the state the platform
+    answered (`answer_key`) is where the money is now."""
     assert canary.withdraw_tx is not None
-    resp = _money_call(target, evidence, f"withdrawal {what}", write, admin=canary.admin, tx_id=canary.withdraw_tx,
-                       **values)
-    resp.ok(f"admin {what}")
+    resp = _money_call(target, evidence, what[0], write, admin=canary.admin, tx_id=canary.withdraw_tx, **values)
+    resp.ok(what[1])
     try:
         answered = resp.answer("state")
     except CheckFailed:
@@ -217,7 +220,8 @@ def _admin_action(canary: Canary, target: TargetClient, evidence: Evidence, writ
     evidence.put(canary_keys.LAST_WITHDRAW_STATE, answered, line=T0_WITHDRAW_REQUEST)
 
 
-def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state: str, key: str, what: str) -> None:
+def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state: str, key: str,
+                 what: str | Reason) -> None:
     """The platform's own view of the canary withdrawal after an admin action."""
     assert canary.withdraw_tx is not None
     shown = withdrawal_state(target, canary.admin, canary.withdraw_tx)
@@ -230,7 +234,8 @@ def _shown_state(canary: Canary, target: TargetClient, evidence: Evidence, state
 @when("admin çekimi onaylar")
 @proves(T0_ADMIN_APPROVE)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _admin_action(canary, target, evidence, loop.APPROVE, "approve", canary_keys.APPROVE_ANSWER_STATE,
+    _admin_action(canary, target, evidence, loop.APPROVE, (N_("withdrawal approve"), N_("admin approve")),
+                  canary_keys.APPROVE_ANSWER_STATE,
                   action=target.profile.value("actions", "approve"), reason="go-live canary")
     evidence.put(canary_keys.APPROVED_AT, iso(utcnow()))
 
@@ -239,7 +244,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @then("platform çekimi onaylanmış gösterir")
 @proves(T0_ADMIN_APPROVE)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _shown_state(canary, target, evidence, "withdraw_approved", canary_keys.APPROVE_STATE, "approve")
+    _shown_state(canary, target, evidence, "withdraw_approved", canary_keys.APPROVE_STATE, N_("approve"))
 
 
 @when("the admin marks the withdrawal paid")
@@ -249,7 +254,8 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
     call = target.profile.settle_call()
     canary.settle_key = f"canary-payout-{uuid.uuid4()}"
     _admin_action(canary, target, evidence, loop.settle_write(target.profile),
-                  "mark paid" if call == "withdrawal_mark_paid" else "payout",
+                  (N_("withdrawal mark paid"), N_("admin mark paid")) if call == "withdrawal_mark_paid"
+                  else (N_("withdrawal payout"), N_("admin payout")),
                   canary_keys.PAID_ANSWER_STATE, reason="go-live canary", key=canary.settle_key)
     assert canary.withdraw_tx is not None
     look_after(target, canary.player.token, canary.admin, canary.withdraw_tx, canary.player.player_id)
@@ -262,7 +268,7 @@ def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
 @then("platform çekimi ödenmiş gösterir")
 @proves(T0_MARK_PAID)
 def _(canary: Canary, target: TargetClient, evidence: Evidence) -> None:
-    _shown_state(canary, target, evidence, "withdraw_paid", canary_keys.PAID_STATE, "mark-paid")
+    _shown_state(canary, target, evidence, "withdraw_paid", canary_keys.PAID_STATE, N_("mark-paid"))
     canary.shared.paid_withdrawal = canary.withdraw_tx
 
 
@@ -287,8 +293,8 @@ def _(canary: Canary, target: TargetClient, database: Database, evidence: Eviden
     admin_view = admin_wallet(target, canary.admin, canary.player.player_id)
     rows = database.query("wallet", {"player_id": canary.player.player_id})
     judged(evidence, loop.wallet_rows_wrong(len(rows)))
-    db_avail = to_decimal(rows[0]["available"], "database available")
-    db_held = to_decimal(rows[0]["held"], "database held")
+    db_avail = to_decimal(rows[0]["available"], N_("database available"))
+    db_held = to_decimal(rows[0]["held"], N_("database held"))
     evidence.put(canary_keys.DB_AVAILABLE, _fmt(db_avail))
     evidence.put(canary_keys.DB_HELD, _fmt(db_held))
     evidence.put(canary_keys.LEDGER_REFS, [canary.deposit_tx, canary.withdraw_tx])

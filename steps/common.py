@@ -29,8 +29,10 @@ from cutover_gate.core.catalogue import (
     T60_CORS_RESTRICTED,
 )
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
-from cutover_gate.evidence.recording import Evidence
+from cutover_gate.evidence.recording import Evidence, skip
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
 from steps.ahead import (
@@ -55,7 +57,7 @@ class Shared:
 
     admin: Secret | None = None
     canary: CanaryPlayer | None = None
-    canary_error: str | None = None
+    canary_error: Reason | None = None
     """Provisioning failed once: the same cause for every later scenario, never a second registration."""
     completed_deposit: str | None = None
     """A deposit of the canary completed by the PSP (the money loop's, or in staging the webhook kit's)."""
@@ -91,13 +93,14 @@ SEED_TAG = T60_BOOTSTRAP_DISABLED
 UNDECLARED_TAG = "undeclared_routes"
 
 
-def spend(shared: Shared, budget: KitBudget, amount: Decimal, why: str) -> None:
+def spend(shared: Shared, budget: KitBudget, amount: Decimal, why: str | Reason) -> None:
     """Count one kit withdrawal of `amount` against the cutover file's [kit_budget]; beyond it the probe does not run
     (NOT_RUN naming the budget), so a run never uses more of the canary than the plan says."""
     if shared.kit_withdrawals + 1 > budget.withdrawals or shared.kit_withdrawn + amount > budget.amount:
-        pytest.skip(f"kit budget: {why} would be kit withdrawal {shared.kit_withdrawals + 1} "
-                    f"({shared.kit_withdrawn + amount:.2f} in all), beyond the cutover file's [kit_budget] "
-                    f"({budget.withdrawals} withdrawals, {budget.amount:.2f})")
+        skip(N_("kit budget: %(why)s would be kit withdrawal %(number)s (%(total)s in all), beyond the cutover "
+                "file's [kit_budget] (%(withdrawals)s withdrawals, %(amount)s)"), why=why,
+             number=shared.kit_withdrawals + 1, total=f"{shared.kit_withdrawn + amount:.2f}",
+             withdrawals=budget.withdrawals, amount=f"{budget.amount:.2f}")
     shared.kit_withdrawals += 1
     shared.kit_withdrawn += amount
 
@@ -153,6 +156,9 @@ def start_surveys(request: pytest.FixtureRequest, target: TargetClient, shared: 
         in_background(shared, CORS_PREFLIGHT, lambda: cors_preflight(target))
     if any(selected(request, line) for line in DEPLOY_READ_LINES):
         start_deploy_reads(target, shared)
+    if selected(request, T15_ADMIN_LOGIN):
+        gate: Gate = request.getfixturevalue("gate")
+        in_background(shared, ADMIN_LOGIN_AHEAD, lambda: login_ahead(request, target, gate))
 
 
 REACHABLE_WITHIN_S = 5.0
@@ -180,7 +186,7 @@ def admin_login(target: TargetClient, gate: Gate, write: Write, password: Secret
     email = gate.settings.admin_email
     password = password or gate.settings.secret("admin_password")
     if not email or password is None:
-        raise CheckFailed("admin credentials missing: set CUTOVER_ADMIN_EMAIL and CUTOVER_ADMIN_PASSWORD")
+        raise CheckFailed(N_("admin credentials missing: set CUTOVER_ADMIN_EMAIL and CUTOVER_ADMIN_PASSWORD"))
     return write.send(target, email=email, password=password.reveal(), changes_data=False, record=record)
 
 
@@ -193,20 +199,57 @@ def wrong_password(gate: Gate) -> Secret:
 def admin_token_from(resp: Response, target: TargetClient, email: str | None) -> Secret:
     if resp.status == 401:
         code = resp.error_code(target.profile, or_detail=True)
-        raise CheckFailed(f"admin login refused for {email}: HTTP 401 {code} (check CUTOVER_ADMIN_EMAIL / "
-                          "CUTOVER_ADMIN_PASSWORD)")
-    resp.ok("admin login")
+        raise CheckFailed(N_("admin login refused for %(email)s: HTTP 401 %(code)s (check CUTOVER_ADMIN_EMAIL / "
+                             "CUTOVER_ADMIN_PASSWORD)"), email=email, code=code)
+    resp.ok(N_("admin login"))
     token = resp.answer("token")
     if not isinstance(token, str) or not token:
-        raise CheckFailed("admin login answered 200 without an access token")
+        raise CheckFailed(N_("admin login answered 200 without an access token"))
     return Secret(token, "admin access token")
 
 
 def admin_session(target: TargetClient, gate: Gate, shared: Shared) -> Secret:
-    """The run's admin session: one login, reused by every scenario."""
+    """The run's admin session: one login, reused by every scenario (T-15's login check, when it logged in)."""
     if shared.admin is None:
-        shared.admin = admin_token_from(admin_login(target, gate, ADMIN_SESSION), target, gate.settings.admin_email)
+        ahead = ahead_login(shared)
+        if ahead is not None and ahead.status == 200:
+            shared.admin = admin_token_from(ahead, target, gate.settings.admin_email)
+        else:
+            shared.admin = admin_token_from(admin_login(target, gate, ADMIN_SESSION), target,
+                                            gate.settings.admin_email)
     return shared.admin
+
+
+ADMIN_LOGIN_AHEAD = "t15:admin-login"
+
+
+def login_ahead(request: pytest.FixtureRequest, target: TargetClient, gate: Gate) -> tuple[Response, float]:
+    """T-15's admin login check, started with the run's first scenario (T-60's and T-30's own work, a snapshot above
+    all, leaves the target idle meanwhile), and once it answers with a token the admin reads of the scenarios that
+    follow it: a login changes nothing the gate reads back, and the reads change nothing. Taken by T-15's login
+    step (`ahead_login`) while it is at most READ_AHEAD_AGE_S old, else that step logs in again."""
+    resp = admin_login(target, gate, ADMIN_LOGIN_CHECK, record=False)
+    answered = time.monotonic()
+    try:
+        token = admin_token_from(resp, target, gate.settings.admin_email)
+    except CheckFailed:
+        return resp, answered  # the login step judges the answer
+    for key, (tag, read) in admin_reads(target, gate, token).items():
+        read_ahead_for(request, target, tag, f"admin:{key}", read)
+    return resp, answered
+
+
+def ahead_login(shared: Shared) -> Response | None:
+    """The admin login started ahead (`login_ahead`) when it answered at most READ_AHEAD_AGE_S ago; None when none
+    was started, it failed (the step logs in and meets the cause itself) or it is older."""
+    future = shared.background.get(ADMIN_LOGIN_AHEAD)
+    if future is None:
+        return None
+    try:
+        resp, answered = future.result()
+    except Exception:
+        return None
+    return cast(Response, resp) if time.monotonic() - answered <= READ_AHEAD_AGE_S else None
 
 
 def canary_of(target: TargetClient, gate: Gate, shared: Shared) -> CanaryPlayer:
@@ -217,7 +260,8 @@ def canary_of(target: TargetClient, gate: Gate, shared: Shared) -> CanaryPlayer:
         try:
             shared.canary = provision_canary(target, gate.settings, admin_session(target, gate, shared))
         except CheckFailed as exc:
-            shared.canary_error = f"the run's canary could not be provisioned: {exc}"
+            shared.canary_error = Reason.of(N_("the run's canary could not be provisioned: %(cause)s"),
+                                            cause=exc.reason)
             raise
     return shared.canary
 
@@ -230,8 +274,12 @@ def _(target: TargetClient, gate: Gate, shared: Shared) -> Secret:
 
 @when("the admin logs in", target_fixture="admin_login_response")
 @when("admin giriş yapar", target_fixture="admin_login_response")
-def _(target: TargetClient, gate: Gate) -> Response:
-    return admin_login(target, gate, ADMIN_LOGIN_CHECK)
+def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence) -> Response:
+    ahead = ahead_login(shared)
+    if ahead is None:
+        return admin_login(target, gate, ADMIN_LOGIN_CHECK)
+    evidence.http(ahead.exchange.to_json())
+    return ahead
 
 
 @then("the admin receives a bearer token", target_fixture="admin_token")
@@ -242,8 +290,9 @@ def _(admin_login_response: Response, target: TargetClient, gate: Gate, shared: 
     evidence.put("admin_email", gate.settings.admin_email)
     if shared.admin is None:
         shared.admin = token  # this login is the run's admin session
-    for key, (tag, read) in admin_reads(target, gate, token).items():  # the reads of the scenarios that follow
-        read_ahead_for(request, target, tag, f"admin:{key}", read)
+    if admin_login_response is not ahead_login(shared):  # the reads of the scenarios that follow, unless started
+        for key, (tag, read) in admin_reads(target, gate, token).items():
+            read_ahead_for(request, target, tag, f"admin:{key}", read)
     return token
 
 
@@ -295,6 +344,7 @@ def _(target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     if resp.status in (401, 403):
         return
     if resp.status == 200:
-        evidence.trigger(ROW_SECURITY_INCIDENT, "admin login accepted a wrong password")
-        raise CheckFailed("admin login accepted a wrong password: any password opens the back office")
-    raise CheckFailed(f"admin login with a wrong password answered {resp.status}, expected 401 or 403")
+        evidence.trigger(ROW_SECURITY_INCIDENT, Reason.of(N_("admin login accepted a wrong password")))
+        raise CheckFailed(N_("admin login accepted a wrong password: any password opens the back office"))
+    raise CheckFailed(N_("admin login with a wrong password answered %(status)s, expected 401 or 403"),
+                      status=resp.status)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pytest
 from pytest_bdd import then, when
 
 from cutover_gate.checks import discovery, unsigned
@@ -19,7 +18,9 @@ from cutover_gate.checks.kit import UNDECLARED_EVENTS
 from cutover_gate.config import route_catalogue
 from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT
 from cutover_gate.core.errors import CheckFailed
-from cutover_gate.evidence.recording import Evidence
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
+from cutover_gate.evidence.recording import Evidence, skip
 from cutover_gate.target import signing
 from cutover_gate.target.calls import fill
 from cutover_gate.target.client import TargetClient
@@ -34,7 +35,7 @@ BOGUS_SIGNATURE = "0" * 64
 class Found:
     probe: dict[str, str] = field(default_factory=dict)
     """Path -> how the gate knows it (the OpenAPI document, the catalogue)."""
-    unproven: dict[str, str] = field(default_factory=dict)
+    unproven: dict[str, Reason] = field(default_factory=dict)
     """Found or possible but not probed, with the reason."""
     acknowledged: dict[str, str] = field(default_factory=dict)
     source: str = ""
@@ -56,10 +57,11 @@ def _(target: TargetClient, shared: Shared, evidence: Evidence) -> Found:
             continue  # it takes no event
         concrete, unfilled = route_catalogue.fill_parameters(route.path, p)
         if unfilled:
-            found.unproven[route.path] = (f"documented, with path parameter(s) {', '.join(unfilled)} nothing fills: "
-                                          "give values in [discovery] path_values")
+            found.unproven[route.path] = Reason.of(N_("documented, with path parameter(s) %(parameters)s nothing "
+                                                      "fills: give values in [discovery] path_values"),
+                                                   parameters=", ".join(unfilled))
         found.probe.update((c, "the OpenAPI document") for c in concrete if c not in declared)
-    found.probe.update((e.path, f"the route catalogue ({e.why})") for e in survey.of("mounted")
+    found.probe.update((e.path, f"the route catalogue ({e.why.text()})") for e in survey.of("mounted")
                        if e.path not in found.probe)
     found.survey = survey
     for path in [*found.probe, *found.unproven]:
@@ -71,11 +73,11 @@ def _(target: TargetClient, shared: Shared, evidence: Evidence) -> Found:
     evidence.put("discovery", survey.summary())
     evidence.put("found", found.probe)
     evidence.put("acknowledged", found.acknowledged)
-    evidence.put("not_probed", dict(list(found.unproven.items())[:20]))
+    evidence.put("not_probed", {path: why.text() for path, why in list(found.unproven.items())[:20]})
     return found
 
 
-def events(target: TargetClient, kit: Kit) -> list[tuple[str, bytes, dict[str, str]]]:
+def events(target: TargetClient, kit: Kit) -> list[tuple[Reason, bytes, dict[str, str]]]:
     """(which, raw body, headers): every declared route's event unsigned, then the generic event unsigned and
     wrongly signed; all name the canary and its completed transactions, nobody else."""
     out = []
@@ -83,12 +85,13 @@ def events(target: TargetClient, kit: Kit) -> list[tuple[str, bytes, dict[str, s
         subject = (kit.shared.paid_withdrawal if route.completes == "payout" else None) or kit.shared.completed_deposit
         values = event_values(target, kit, subject or "", route.outcomes.get("paid", "paid"))
         forged = signing.forge(name, route, values, None)
-        out.append((f"unsigned {name}-shaped", forged.body, forged.headers))
+        out.append((Reason.of(N_("unsigned %(name)s-shaped"), name=name), forged.body, forged.headers))
     values = event_values(target, kit, kit.shared.completed_deposit or "")
-    generic = signing.encode(fill(route_catalogue.catalogue().generic_event, values, "the generic event"))
+    generic = signing.encode(fill(route_catalogue.catalogue().generic_event, values, N_("the generic event")))
     plain = {"Content-Type": "application/json"}
     forged_headers = dict.fromkeys(target.profile.probe("signature_headers"), BOGUS_SIGNATURE)
-    out += [("unsigned generic", generic, plain), ("wrongly signed generic", generic, {**plain, **forged_headers})]
+    out += [(Reason.of(N_("unsigned generic")), generic, plain),
+            (Reason.of(N_("wrongly signed generic")), generic, {**plain, **forged_headers})]
     return out
 
 
@@ -101,10 +104,10 @@ def probe_route(target: TargetClient, kit: Kit, path: str, source: str) -> unsig
         except CheckFailed as exc:
             if target.breaker.down_since is not None:
                 raise
-            kit.shared.footprint.webhook(path, "-", which, None)
+            kit.shared.footprint.webhook(path, "-", which.text(), None)
             judged.answers.append(unsigned.no_answer(path, which, exc))
             continue
-        kit.shared.footprint.webhook(path, "-", which, resp.status)
+        kit.shared.footprint.webhook(path, "-", which.text(), resp.status)
         answer = unsigned.answer_of(resp, target.profile, path, which)
         judged.answers.append(answer)
         if answer.verdict in ("accepted", "crashed"):
@@ -119,22 +122,25 @@ def _(webhook_like: Found, kit: Kit, target: TargetClient, evidence: Evidence) -
     judged: list[unsigned.RouteJudgement] = []
     for path, source in webhook_like.probe.items():
         if any(j.moved for j in judged):
-            webhook_like.unproven[path] = "not probed: the gate stopped once a route moved the canary's money"
+            webhook_like.unproven[path] = Reason.of(N_("not probed: the gate stopped once a route moved the canary's "
+                                                       "money"))
             continue
         judged.append(probe_route(target, kit, path, source))
     evidence.put("probed", [j.to_json() for j in judged])
     failed = [j for j in judged if j.outcome == "fail"]
     if failed:
         message = unsigned.failure_message(failed)
-        evidence.trigger(ROW_SECURITY_INCIDENT, f"webhook-like routes nobody declared act on what nobody signed: "
-                                              f"{message}")
-        raise CheckFailed(f"webhook-like routes nobody declared act on what nobody signed: {message}")
+        said = Reason.of(N_("webhook-like routes nobody declared act on what nobody signed: %(message)s"),
+                         message=message)
+        evidence.trigger(ROW_SECURITY_INCIDENT, said)
+        raise CheckFailed(said)
     unproven = [j for j in judged if j.outcome == "unproven"]
     reasons = [unsigned.unproven_message(unproven)] if unproven else []
-    reasons += [f"unproven: {path}: {why}" for path, why in webhook_like.unproven.items()]
+    reasons += [Reason.of(N_("unproven: %(path)s: %(why)s"), path=path, why=why)
+                for path, why in webhook_like.unproven.items()]
     acknowledged = target.profile.model.discovery.acknowledged
     blind = [e for e in webhook_like.survey.of("cannot_tell") if e.path not in acknowledged]
     if blind or webhook_like.survey.not_asked:
         reasons.append(discovery.cannot_tell_message(webhook_like.survey, blind))
     if reasons:
-        pytest.skip("; ".join(reasons))
+        skip(Reason.joined(reasons))

@@ -15,6 +15,7 @@ from pytest_bdd import then, when
 from cutover_gate.checks.canary import balance
 from cutover_gate.config.target_profile import Profile
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence import canary_keys
 from cutover_gate.evidence.recording import Evidence
@@ -42,13 +43,13 @@ def _(target: TargetClient, admin_token: Secret, shared: Shared, evidence: Evide
         resp = asked.result()
     evidence.http(resp.exchange.to_json())
     left.update(canary_player_id=canary.player_id, available=f"{bal.available:.2f}", held=f"{bal.held:.2f}")
-    resp.ok("the finance list of the canary's withdrawals")
+    resp.ok(N_("the finance list of the canary's withdrawals"))
     open_states = {p.state(key) for key in OPEN_STATES}
     try:
         listed = [{"tx_id": str(resp.item(i, "tx_id")), "state": str(resp.item(i, "state")),
                    "amount": str(resp.item(i, "amount"))} for i in resp.items()]
     except KeyError as exc:
-        raise CheckFailed(f"the finance list of withdrawals: {exc.args[0]} in an item") from None
+        raise CheckFailed(N_("the finance list of withdrawals: %(missing)s in an item"), missing=exc.args[0]) from None
     kit_made = {w["tx_id"]: w["by"] for w in shared.footprint.withdrawals}
     left["open_withdrawals"] = [{**w, "by": kit_made.get(w["tx_id"], ""), "action": close_action(p, w["state"])}
                                 for w in listed if w["state"] in open_states]

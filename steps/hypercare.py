@@ -28,9 +28,11 @@ from cutover_gate.checks.hypercare.watch import Round, config, take_round
 from cutover_gate.core.catalogue import HC_CONTROL_REPORT_24H, HC_FIRST_6H_WATCH, T0_CANARY_REPORT
 from cutover_gate.core.clock import iso, parse_iso, parse_time, utcnow
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.history import CutoverRecord, RecordError
-from cutover_gate.evidence.recording import Evidence
+from cutover_gate.evidence.recording import Evidence, skip
 from cutover_gate.fixtures import Gate
 from cutover_gate.reports import hypercare as report
 from cutover_gate.reports.writer import write_json, write_text
@@ -58,7 +60,7 @@ def release_record(gate: Gate) -> dict[str, Any]:
     try:
         return dict(CutoverRecord.load(gate.settings.reports_dir).releases.get(sha, {}))
     except RecordError as exc:
-        raise CheckFailed(str(exc)) from None
+        raise CheckFailed(Reason.verbatim(str(exc))) from None
 
 
 def line_evidence(rel: dict[str, Any], line: str) -> dict[str, Any]:
@@ -172,7 +174,7 @@ def _(watch_round: Round, hypercare_history: dict[str, Any], target: TargetClien
         evidence.put("prometheus_payouts", seen.payouts)
     evidence.put("thresholds", {k: v for k, v in asdict(cfg).items()
                                 if k.endswith(("_max", "_max_s", "_minutes", "_sample", "_hours", "_percent"))})
-    evidence.put("findings", [asdict(f) for f in findings])
+    evidence.put("findings", [f.to_json() for f in findings])
     evidence.put("interval", obs.interval.describe() if obs.interval else None)
     evidence.put("queue", obs.queue.to_json() if obs.queue else None)
     evidence.put("payouts", obs.payouts.describe() if obs.payouts else None)
@@ -192,13 +194,13 @@ def _(watch_round: Round, hypercare_history: dict[str, Any], target: TargetClien
 def _(watch_round: Round, evidence: Evidence) -> None:
     for finding in watch_round[1]:
         if finding.trigger:
-            evidence.trigger(finding.trigger, finding.message)
+            evidence.trigger(finding.trigger, finding.reason)
 
 
 def check_findings(watch_round: Round, *checks: str) -> None:
-    failed = [f.message for f in watch_round[1] if f.check in checks and f.severity is judge.Severity.FAIL]
+    failed = [f.reason for f in watch_round[1] if f.check in checks and f.severity is judge.Severity.FAIL]
     if failed:
-        raise CheckFailed("; ".join(failed))
+        raise CheckFailed(Reason.joined(failed))
 
 
 FINDING_STEPS = (
@@ -247,12 +249,12 @@ def _(watch_round: Round, hypercare_history: dict[str, Any], gate: Gate, target:
     write_text(settings.reports_dir / REPORT_MD, text)
     write_json(settings.reports_dir / REPORT_JSON, {
         "report_number": number, "release_sha": settings.release_sha, "generated_at": iso(now),
-        "round": judge.round_summary(obs, findings).to_json(), "findings": [asdict(f) for f in findings],
+        "round": judge.round_summary(obs, findings).to_json(), "findings": [f.to_json() for f in findings],
         "metrics": report.metric_rows(obs, findings, cfg),
         "actions": report.report_actions(findings, obs.at, (now - reference).total_seconds() / 3600, settings.lang),
         "interval": obs.interval.to_json() if obs.interval else None,
         "queue": obs.queue.to_json() if obs.queue else None,
-        "stable_72h": asdict(stable), "unavailable": obs.unavailable})
+        "stable_72h": stable.to_json(), "unavailable": obs.unavailable})
     evidence.put("report_number", number)
     evidence.put("hours_covered", round(max(0.0, (now - reference).total_seconds() / 3600), 2))
     evidence.put("reference", iso(reference))
@@ -268,13 +270,15 @@ def _(control_report: str, watch_round: Round, gate: Gate) -> None:
     headings = [report.heading(gate.settings.lang, section) for section in report.SECTIONS]
     missing = [h for h in headings if f"## {h}" not in control_report]
     if missing:
-        raise CheckFailed(f"the control report lacks its sections: {', '.join(missing)}")
+        raise CheckFailed(N_("the control report lacks its sections: %(sections)s"), sections=", ".join(missing))
     obs = watch_round[0]
-    missing_metrics = [f"{k}: {v}" for k, v in obs.unavailable.items()]
+    missing_metrics = [Reason.of(N_("%(signal)s: %(why)s"), signal=k, why=obs.unavailable_reason(k))
+                       for k in obs.unavailable]
     if obs.queue is not None and not obs.queue.complete:
-        missing_metrics.append(f"withdrawals {obs.queue.note}")
+        missing_metrics.append(Reason.of(N_("withdrawals %(note)s"), note=obs.queue.note))
     if missing_metrics:
-        raise CheckFailed("the control report was written without all its metrics: " + "; ".join(missing_metrics))
+        raise CheckFailed(N_("the control report was written without all its metrics: %(missing)s"),
+                          missing=tuple(missing_metrics))
 
 
 # -- hc_stable_72h ---------------------------------------------------------------------------------------------------
@@ -284,13 +288,13 @@ def _(watch_round: Round, hypercare_history: dict[str, Any], gate: Gate, target:
       evidence: Evidence) -> None:
     cfg = config(target)
     if not gate.settings.release_sha:
-        pytest.skip("72 hours stable: release SHA not pinned, so no watch round can be kept on record")
+        skip(N_("72 hours stable: release SHA not pinned, so no watch round can be kept on record"))
     kept = rounds_with(hypercare_history, judge.round_summary(*watch_round), cfg)
     stable = rounds.stability(kept, hours=cfg.stable_hours, max_gap_hours=cfg.max_round_gap_hours)
-    evidence.put("stability", asdict(stable))
+    evidence.put("stability", stable.to_json())
     evidence.put("rounds_considered", len(kept))
     if stable.verdict is rounds.Steadiness.FAIL:
-        raise CheckFailed(stable.message)
+        raise CheckFailed(stable.reason)
     if stable.verdict is not rounds.Steadiness.PASS:
         # not a failure of the platform: the 72 h have not been watched yet (NOT_RUN, never PASS)
-        pytest.skip(f"72 hours stable not yet proven: {stable.message}")
+        skip(N_("72 hours stable not yet proven: %(why)s"), why=stable.reason)

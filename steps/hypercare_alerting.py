@@ -10,7 +10,6 @@ check for the deployer at T-15 (not mandatory: with the default `scrape` source 
 
 from __future__ import annotations
 
-import pytest
 from pytest_bdd import then, when
 
 from cutover_gate.checks.hypercare import alerting
@@ -20,7 +19,9 @@ from cutover_gate.checks.hypercare.watch import config
 from cutover_gate.checks.kit import ALERTING_PROBE
 from cutover_gate.core.catalogue import T15_ALERTING_ACTIVE
 from cutover_gate.core.errors import CheckFailed
-from cutover_gate.evidence.recording import Evidence
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason, texts
+from cutover_gate.evidence.recording import Evidence, skip
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
 
@@ -38,17 +39,17 @@ def _(target: TargetClient) -> dict[str, Response]:
 @then("her webhook route'u yanıt verir ve isteği reddeder")
 def _(webhook_answers: dict[str, Response], evidence: Evidence) -> None:
     evidence.put("webhook_routes", {k: r.status for k, r in webhook_answers.items()})
-    bad = []
+    bad: list[Reason] = []
     for key, resp in webhook_answers.items():
-        where = f"{key} ({resp.exchange.url})"
+        where = {"route": key, "url": resp.exchange.url, "status": resp.status}
         if resp.status in (404, 405):
-            bad.append(f"{where} is not mounted: {resp.status}")
+            bad.append(Reason.of(N_("%(route)s (%(url)s) is not mounted: %(status)s"), **where))
         elif resp.status >= 500:
-            bad.append(f"{where} is broken: {resp.status}")
+            bad.append(Reason.of(N_("%(route)s (%(url)s) is broken: %(status)s"), **where))
         elif resp.status < 400:
-            bad.append(f"{where} accepted an unsigned request: {resp.status}")
+            bad.append(Reason.of(N_("%(route)s (%(url)s) accepted an unsigned request: %(status)s"), **where))
     if bad:
-        raise CheckFailed("webhook routes cannot raise webhook errors: " + "; ".join(bad))
+        raise CheckFailed(N_("webhook routes cannot raise webhook errors: %(problems)s"), problems=tuple(bad))
 
 
 @when("I scrape the metrics endpoint", target_fixture="metrics_text")
@@ -58,11 +59,12 @@ def _(target: TargetClient, evidence: Evidence) -> sig.Exposition:
     resp = target.call("metrics")
     evidence.put("metrics_status", resp.status)
     if resp.status != 200:
-        raise CheckFailed(f"no metrics for alerting: GET {path} answered {resp.status}")
+        raise CheckFailed(N_("no metrics for alerting: GET %(path)s answered %(status)s"), path=path,
+                          status=resp.status)
     try:
         return sig.parse_metrics(resp.text)
     except sig.MetricsError as exc:
-        raise CheckFailed(f"GET {path} is not Prometheus text: {exc}") from None
+        raise CheckFailed(N_("GET %(path)s is not Prometheus text: %(error)s"), path=path, error=exc) from None
 
 
 @then("the request counter carries handler, method and status-class labels")
@@ -71,7 +73,8 @@ def _(metrics_text: sig.Exposition, target: TargetClient, evidence: Evidence) ->
     cfg = config(target)
     series = metrics_text.series(cfg.requests_counter)
     if not series:
-        raise CheckFailed(f"/metrics has no {cfg.requests_counter} series: 5xx alerting has nothing to count")
+        raise CheckFailed(N_("/metrics has no %(counter)s series: 5xx alerting has nothing to count"),
+                          counter=cfg.requests_counter)
     labels = (cfg.handler_label, cfg.method_label, cfg.status_label)
     unlabeled = [s.labels for s in series if any(k not in s.labels for k in labels)]
     odd = sorted({s.labels.get(cfg.status_label, "") for s in series} - {""}
@@ -80,11 +83,14 @@ def _(metrics_text: sig.Exposition, target: TargetClient, evidence: Evidence) ->
     evidence.put("status_classes", classes)
     evidence.put("request_series", len(series))
     if unlabeled:
-        raise CheckFailed(f"{cfg.requests_counter} series without the labels {', '.join(labels)}: {unlabeled[:3]}")
+        raise CheckFailed(N_("%(counter)s series without the labels %(labels)s: %(series)s"),
+                          counter=cfg.requests_counter, labels=", ".join(labels), series=unlabeled[:3])
     if odd:
-        raise CheckFailed(f"{cfg.requests_counter} has status values that are not a status class: {odd[:5]}")
+        raise CheckFailed(N_("%(counter)s has status values that are not a status class: %(values)s"),
+                          counter=cfg.requests_counter, values=odd[:5])
     if not classes:
-        raise CheckFailed(f"{cfg.requests_counter} has no series with a status class: nothing to alert on")
+        raise CheckFailed(N_("%(counter)s has no series with a status class: nothing to alert on"),
+                          counter=cfg.requests_counter)
 
 
 @then("the request latency histogram has buckets, a sum and a count")
@@ -93,11 +99,12 @@ def _(metrics_text: sig.Exposition, target: TargetClient, evidence: Evidence) ->
     name = config(target).latency_histogram
     declared = metrics_text.types.get(name)
     if declared not in (None, "histogram"):
-        raise CheckFailed(f"{name} is declared a {declared}, not a histogram: no latency quantiles")
+        raise CheckFailed(N_("%(name)s is declared a %(declared)s, not a histogram: no latency quantiles"),
+                          name=name, declared=declared)
     buckets = metrics_text.series(f"{name}_bucket")
     counts = {tuple(sorted(s.labels.items())): s.value for s in metrics_text.series(f"{name}_count")}
     if not buckets or not counts or not metrics_text.series(f"{name}_sum"):
-        raise CheckFailed(f"/metrics lacks the {name} histogram (_bucket, _sum and _count)")
+        raise CheckFailed(N_("/metrics lacks the %(name)s histogram (_bucket, _sum and _count)"), name=name)
     per_series: dict[tuple[tuple[str, str], ...], dict[float, float]] = {}
     for s in buckets:
         key = tuple(sorted((k, v) for k, v in s.labels.items() if k != "le"))
@@ -105,7 +112,8 @@ def _(metrics_text: sig.Exposition, target: TargetClient, evidence: Evidence) ->
     for key, series in per_series.items():
         ordered = [series[b] for b in sorted(series)]
         if float("inf") not in series or ordered != sorted(ordered) or counts.get(key) != series[float("inf")]:
-            raise CheckFailed(f"{name} series {dict(key)} is not a valid histogram (+Inf bucket = count, cumulative)")
+            raise CheckFailed(N_("%(name)s series %(labels)s is not a valid histogram (+Inf bucket = count, "
+                                 "cumulative)"), name=name, labels=dict(key))
     evidence.put("latency_buckets", sorted({b for s in per_series.values() for b in s if b != float("inf")}))
 
 
@@ -116,11 +124,13 @@ def _(target: TargetClient, evidence: Evidence) -> None:
     try:
         state = resp.word("database")
     except CheckFailed as exc:
-        raise CheckFailed(f"readiness (HTTP {resp.status}) does not report the database: {exc}") from None
+        raise CheckFailed(N_("readiness (HTTP %(status)s) does not report the database: %(cause)s"),
+                          status=resp.status, cause=exc.reason) from None
     evidence.put("readiness_database", state)
     wanted = target.profile.state("database_ok")
     if state != wanted:
-        raise CheckFailed(f"readiness reports the database '{state}', not '{wanted}'")
+        raise CheckFailed(N_("readiness reports the database '%(state)s', not '%(wanted)s'"), state=state,
+                          wanted=wanted)
 
 
 # -- alerting where it lives: Prometheus and Alertmanager ------------------------------------------------------------
@@ -136,9 +146,9 @@ def inspect_alerting(gate: Gate, target: TargetClient) -> alerting.AlertingView:
         api.close()
 
 
-def fail_on(problems: list[str]) -> None:
+def fail_on(problems: list[Reason]) -> None:
     if problems:
-        raise CheckFailed("alerting is not live: " + "; ".join(problems))
+        raise CheckFailed(N_("alerting is not live: %(problems)s"), problems=tuple(problems))
 
 
 @then("with the Prometheus source its alert rules are healthy and Alertmanager routes them")
@@ -149,9 +159,9 @@ def _(gate: Gate, target: TargetClient, evidence: Evidence) -> None:
         return
     view = inspect_alerting(gate, target)
     evidence.put("alerting", view.evidence)
-    evidence.put("alerting_problems", view.problems)
+    evidence.put("alerting_problems", texts(view.problems))
     if view.unchecked:
-        raise CheckFailed(f"could not check: {view.unchecked}")
+        raise CheckFailed(N_("could not check: %(cause)s"), cause=view.unchecked)
     fail_on(view.problems)
 
 
@@ -159,13 +169,13 @@ def _(gate: Gate, target: TargetClient, evidence: Evidence) -> None:
 @when("Prometheus'a platformun alarm düzenini sorarım", target_fixture="alerting_view")
 def _(gate: Gate, target: TargetClient, evidence: Evidence) -> alerting.AlertingView:
     if target.profile.model.metrics.source != "prometheus":
-        pytest.skip(f"{T15_LINE}: the profile's [metrics] source is scrape; alerting is proven in Prometheus only "
-                    'with [metrics] source = "prometheus" (hc_alerting_active still checks the signals)')
+        skip(N_("%(line)s: the profile's [metrics] source is scrape; alerting is proven in Prometheus only with "
+                '[metrics] source = "prometheus" (hc_alerting_active still checks the signals)'), line=T15_LINE)
     view = inspect_alerting(gate, target)
     evidence.put("alerting", view.evidence)
-    evidence.put("alerting_problems", view.problems)
+    evidence.put("alerting_problems", texts(view.problems))
     if view.unchecked:
-        raise CheckFailed(f"could not check: {view.unchecked}")
+        raise CheckFailed(N_("could not check: %(cause)s"), cause=view.unchecked)
     return view
 
 

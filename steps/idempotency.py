@@ -13,6 +13,8 @@ from cutover_gate.checks.canary import balance
 from cutover_gate.checks.declared import CONFLICT_STEP
 from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import RefusedByRule, TargetClient
@@ -33,10 +35,10 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     wanted = p.codes(call, "key_missing")
     evidence.put("no_key_answer", [resp.status, code])
     if resp.status != 400 or (code and code not in wanted):
-        raise CheckFailed(f"a deposit without Idempotency-Key answered {resp.status} {code or ''}, expected 400 "
-                          f"{' or '.join(wanted)}")
+        raise CheckFailed(N_("a deposit without Idempotency-Key answered %(status)s %(code)s, expected 400 %(wanted)s"),
+                          status=resp.status, code=code or "", wanted=" or ".join(wanted))
     if balance(target, kit.player.token) != before:
-        raise CheckFailed("a refused deposit without Idempotency-Key moved money")
+        raise CheckFailed(N_("a refused deposit without Idempotency-Key moved money"))
 
 
 @then("a withdrawal replayed with the same key returns the same transaction and holds once")
@@ -44,26 +46,27 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
 def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     p = target.profile
     before = balance(target, kit.player.token)
-    spend(kit.shared, kit.budget, kit.amount, "the idempotency probe's withdrawal")
+    spend(kit.shared, kit.budget, kit.amount, Reason.of(N_("the idempotency probe's withdrawal")))
     key = f"gate-idem-{uuid.uuid4()}"
     body = {"amount": kit.amount, "method": p.value("canary", "withdraw_method"),
             "address": p.value("canary", "withdraw_address")}
     first = declared.KEYED_WITHDRAW.send(target, player=kit.player.token, key=key, **body)
-    first.ok("withdrawal with an Idempotency-Key")
+    first.ok(N_("withdrawal with an Idempotency-Key"))
     kit.shared.footprint.withdrawal(str(first.answer("tx_id")), kit.amount, "idempotency probe")
     second = declared.KEYED_REPLAY.send(target, player=kit.player.token, key=key, **body)
-    second.ok("the same withdrawal replayed with the same key")
+    second.ok(N_("the same withdrawal replayed with the same key"))
     tx1 = str(first.answer("tx_id"))
     tx2 = str(second.answer("tx_id"))
     after = balance(target, kit.player.token)
     kit.subject = tx1
     evidence.put("withdraw_replay_same_tx", tx1 == tx2)
     if tx1 != tx2:
-        raise CheckFailed(f"the replayed withdrawal created another transaction ({tx1} then {tx2})")
+        raise CheckFailed(N_("the replayed withdrawal created another transaction (%(first)s then %(second)s)"),
+                          first=tx1, second=tx2)
     if (after.available, after.held) != (before.available - kit.amount, before.held + kit.amount):
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, "withdrawal replay held twice")
-        raise CheckFailed(f"the withdrawal and its replay moved {before.available - after.available} off available "
-                          f"for one withdrawal of {kit.amount}")
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, Reason.of(N_("withdrawal replay held twice")))
+        raise CheckFailed(N_("the withdrawal and its replay moved %(moved)s off available for one withdrawal of "
+                             "%(amount)s"), moved=before.available - after.available, amount=kit.amount)
     kit.before, kit.idem_key = after, key
 
 
@@ -82,10 +85,10 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     reject(target, kit, declared.PROBE_REJECT, kit.subject, "cutover idempotency probe")
     wanted = p.codes("withdraw", "idempotency_conflict")
     if code and code in {*p.codes("withdraw", "risk_refusal"), *p.codes("withdraw", "rate_limit")}:
-        raise RefusedByRule(f"the same Idempotency-Key with another body: the platform's risk control refused the "
-                            f"probe ({resp.status} {code})")
+        raise RefusedByRule(N_("the same Idempotency-Key with another body: the platform's risk control refused the "
+                               "probe (%(status)s %(code)s)"), status=resp.status, code=code)
     if resp.status != 409 or (code and code not in wanted):
-        raise CheckFailed(f"the same Idempotency-Key with another body answered {resp.status} {code or ''}, expected "
-                          f"409 {' or '.join(wanted)}")
+        raise CheckFailed(N_("the same Idempotency-Key with another body answered %(status)s %(code)s, expected 409 "
+                             "%(wanted)s"), status=resp.status, code=code or "", wanted=" or ".join(wanted))
     if (after.available, after.held) != (kit.before.available, kit.before.held):
-        raise CheckFailed("a conflicting Idempotency-Key request moved money")
+        raise CheckFailed(N_("a conflicting Idempotency-Key request moved money"))

@@ -17,6 +17,8 @@ from cutover_gate.checks.canary import Balance, balance, deposit_states, withdra
 from cutover_gate.checks.hypercare.watch import config
 from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, T0_CANARY_REPORT
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient
@@ -35,14 +37,15 @@ from steps.common import Shared, admin_session
 @when("I compare the canary's balances with what the run's own transactions explain", target_fixture="unexplained")
 @when("canary'nin bakiyelerini çalıştırmanın kendi işlemlerinin açıkladığıyla karşılaştırırım",
       target_fixture="unexplained")
-def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, request: pytest.FixtureRequest) -> str:
+def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, request: pytest.FixtureRequest
+      ) -> Reason | None:
     read_ahead_for(request, target, T0_CANARY_REPORT, METRICS_BASELINE, metrics_scrape(target))
     if shared.canary is not None:  # the canary report's reads, beside these: nothing is written in between
         read_ahead_for(request, target, T0_CANARY_REPORT, WITHDRAWALS_LEFT,
                        withdrawals_left(target, admin_session(target, gate, shared), shared.canary.player_id))
     if shared.probe_baseline is None or shared.canary is None:
         evidence.put("footprint_check", "no webhook probe ran in this run: nothing of the canary's money to explain")
-        return ""
+        return None
     token, base = shared.canary.token, shared.probe_baseline
     d0, w0, h0 = shared.baseline_marks
     deposits, withdrawals = shared.footprint.deposits[d0:], shared.footprint.withdrawals[w0:]
@@ -64,21 +67,36 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
                                   "withdrawals": dict(zip((w["tx_id"] for w in withdrawals), w_states, strict=True))})
     gap = Balance(explained.available, explained.held).change_to(after)
     if not gap:
-        return ""
+        return None
     sent = shared.footprint.webhooks[h0:]
     suspects = [h for h in sent if h["answer"].startswith("2") and not h["kind"].startswith("valid")]
     named = suspects or sent
-    probes = "; ".join(f"{h['kind']} event to POST {h['route']} answered {h['answer']}" for h in named[:8])
-    unknown = f" (not counted: {', '.join(explained.unknown)})" if explained.unknown else ""
-    return (f"the canary's balances differ from what the run's own transactions explain: {gap}{unknown}; "
-            f"{'the probes answered 2xx without a valid signature' if suspects else 'the probes sent'}: "
-            f"{probes or 'none'}")
+    probes = tuple(Reason.of(N_("%(kind)s event to POST %(route)s answered %(answer)s"), kind=h["kind"],
+                             route=h["route"], answer=h["answer"]) for h in named[:8])
+    moved: str | Reason = gap
+    if explained.unknown:
+        moved = Reason.of(N_("%(gap)s (not counted: %(transactions)s)"), gap=gap,
+                          transactions=_listed(explained.unknown))
+    if suspects:
+        return Reason.of(N_("the canary's balances differ from what the run's own transactions explain: %(moved)s; "
+                            "the probes answered 2xx without a valid signature: %(probes)s"), moved=moved,
+                         probes=probes or Reason.of(N_("none")))
+    return Reason.of(N_("the canary's balances differ from what the run's own transactions explain: %(moved)s; the "
+                        "probes sent: %(probes)s"), moved=moved, probes=probes or Reason.of(N_("none")))
+
+
+def _listed(parts: tuple[Reason, ...]) -> Reason:
+    """`parts` one after the other, separated by commas."""
+    listed = parts[0]
+    for part in parts[1:]:
+        listed = Reason.of(N_("%(listed)s, %(part)s"), listed=listed, part=part)
+    return listed
 
 
 @then("no change of the canary's money is unexplained")
 @then("canary'nin parasındaki hiçbir değişiklik açıklamasız değildir")
-def _(unexplained: str, evidence: Evidence) -> None:
-    if unexplained:
+def _(unexplained: Reason | None, evidence: Evidence) -> None:
+    if unexplained is not None:
         evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, unexplained)
         raise CheckFailed(unexplained)
 
@@ -90,7 +108,7 @@ def _(database: Database, target: TargetClient, evidence: Evidence) -> dict[str,
     bound = invariants.params(window_hours=cfg.invariant_window_hours, sample_percent=cfg.invariant_sample_percent)
     found, scope = invariants.run(database, bound)
     if not found:
-        raise CheckFailed("the profile defines no ledger invariant queries")
+        raise CheckFailed(N_("the profile defines no ledger invariant queries"))
     evidence.put("invariant_scope", scope)
     return found
 
@@ -102,7 +120,8 @@ def _(invariant_rows: dict[str, list[dict[str, Any]]], evidence: Evidence) -> No
     evidence.put("invariants_checked", sorted(invariant_rows))
     evidence.put("invariants_broken", {name: rows[:5] for name, rows in broken.items()})
     if broken:
-        summary = "; ".join(f"{name}: {len(rows)} row(s), e.g. {rows[0].get('ref', rows[0])}"
-                            for name, rows in broken.items())
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, summary)
-        raise CheckFailed(f"ledger invariants broken: {summary}")
+        summary = tuple(Reason.of(N_("%(name)s: %(count)s row(s), e.g. %(example)s"), name=name, count=len(rows),
+                                  example=rows[0].get("ref", rows[0])) for name, rows in broken.items())
+        said = Reason.of(N_("ledger invariants broken: %(summary)s"), summary=summary)
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, Reason.joined(summary))
+        raise CheckFailed(said)

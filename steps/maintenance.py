@@ -13,7 +13,8 @@ from pytest_bdd import then, when
 from cutover_gate.checks.maintenance import MaintenanceProbe, probe_of
 from cutover_gate.core.catalogue import T0_TRAFFIC_OPEN
 from cutover_gate.core.errors import CheckFailed
-from cutover_gate.evidence.recording import Evidence
+from cutover_gate.core.i18n import N_
+from cutover_gate.evidence.recording import Evidence, skip
 from cutover_gate.target.client import Response, TargetClient
 from steps.ahead import TRAFFIC_OPEN, public_route, taken
 from steps.common import Shared
@@ -25,7 +26,7 @@ def _(target: TargetClient, shared: Shared, evidence: Evidence, request: pytest.
       ) -> tuple[MaintenanceProbe, Response]:
     probe = probe_of(target.profile)
     if probe is None:
-        pytest.skip("the profile names no maintenance probe ([maintenance] call is empty)")
+        skip(N_("the profile names no maintenance probe ([maintenance] call is empty)"))
     if request.node.get_closest_marker(T0_TRAFFIC_OPEN):  # asked as T-0 began (steps/ahead.start_t0_reads)
         resp = taken(shared, TRAFFIC_OPEN, public_route(target, probe.path))
         evidence.http(resp.exchange.to_json())
@@ -42,7 +43,7 @@ def _(target: TargetClient, shared: Shared, evidence: Evidence, request: pytest.
 def _(public_probe: tuple[MaintenanceProbe, Response]) -> None:
     probe, resp = public_probe
     problem = probe.page_problem(resp.status, resp.text)
-    if problem:
+    if problem is not None:
         raise CheckFailed(problem)
 
 
@@ -51,5 +52,5 @@ def _(public_probe: tuple[MaintenanceProbe, Response]) -> None:
 def _(public_probe: tuple[MaintenanceProbe, Response]) -> None:
     probe, resp = public_probe
     problem = probe.open_problem(resp.status, resp.text)
-    if problem:
+    if problem is not None:
         raise CheckFailed(problem)

@@ -24,6 +24,8 @@ from cutover_gate.checks.hypercare.watch import config, counters
 from cutover_gate.core.catalogue import TRIGGERS_BY_ID, Action
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
@@ -60,7 +62,8 @@ def prometheus_baseline(gate: Gate, target: TargetClient, cache: dict[str, Any],
     evidence.put(PROMETHEUS_KEY, seen)
     for alert in alerts:
         if alert["row"]:
-            evidence.trigger(alert["row"], f"at T-0 Prometheus alert {alert['alert']} (mapped to {alert['row']})")
+            evidence.trigger(alert["row"], Reason.of(N_("at T-0 Prometheus alert %(alert)s (mapped to %(row)s)"),
+                                                     alert=alert["alert"], row=alert["row"]))
     return [f"{a['alert']} ({a['row']})" for a in alerts
             if a["row"] and TRIGGERS_BY_ID[a["row"]].action is Action.IMMEDIATE_ROLLBACK]
 
@@ -72,8 +75,8 @@ def _(gate: Gate, target: TargetClient, metrics_baseline_cache: dict[str, Any], 
               if target.profile.model.metrics.source == "prometheus" else [])
     _scrape_baseline(target, metrics_baseline_cache, evidence)  # kept first: the rounds after a rollback need it
     if firing:
-        raise CheckFailed(f"at T-0 Prometheus has alerts firing for the target that roll back at once: "
-                          f"{', '.join(firing)}")
+        raise CheckFailed(N_("at T-0 Prometheus has alerts firing for the target that roll back at once: %(alerts)s"),
+                          alerts=", ".join(firing))
 
 
 def _scrape_baseline(target: TargetClient, metrics_baseline_cache: dict[str, Any], evidence: Evidence) -> None:
@@ -87,7 +90,7 @@ def _scrape_baseline(target: TargetClient, metrics_baseline_cache: dict[str, Any
     try:
         state = counters(target, config(target), obs, scraped)
     except CheckFailed as exc:  # the target stopped answering: the scenario's own checks say so
-        obs.unavailable["metrics"] = str(exc)
+        obs.mark_unavailable("metrics", exc.reason)
         state = None
     if state is None:
         evidence.put(BASELINE_KEY, {"at": iso(obs.at), "unavailable": "; ".join(obs.unavailable.values())})

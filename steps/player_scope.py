@@ -16,6 +16,8 @@ from pytest_bdd import given, then, when
 from cutover_gate.checks.canary import CanaryPlayer
 from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient
@@ -54,21 +56,23 @@ def _(target: TargetClient, gate: Gate, shared: Shared, canary_player: CanaryPla
 @then("her biri onu reddeder, admin'in kendi oturumu ise yanıt alır")
 def _(scope_answers: dict[str, tuple[int, int]], target: TargetClient, evidence: Evidence) -> None:
     if not scope_answers:
-        raise CheckFailed("the profile names no admin-only call to probe ([probes] admin_only_calls)")
+        raise CheckFailed(N_("the profile names no admin-only call to probe ([probes] admin_only_calls)"))
     escalated: list[str] = []
-    problems = []
+    problems: list[Reason] = []
     for name, (control, status) in scope_answers.items():
         path = target.profile.call(name).path
         if 200 <= status < 300:
             escalated.append(name)
-            problems.append(f"{name} ({path}) served the canary player's token ({status}): a player acts as admin")
+            problems.append(Reason.of(N_("%(call)s (%(path)s) served the canary player's token (%(status)s): a player "
+                                         "acts as admin"), call=name, path=path, status=status))
         elif not 400 <= status < 500:
-            problems.append(f"{name} ({path}) answered the canary player's token {status}, expected a refusal "
-                            "(401 or 403)")
+            problems.append(Reason.of(N_("%(call)s (%(path)s) answered the canary player's token %(status)s, expected "
+                                         "a refusal (401 or 403)"), call=name, path=path, status=status))
         elif not 200 <= control < 300:
-            problems.append(f"{name} ({path}) answered the admin's own session {control}: the refusal proves "
-                            "nothing")
+            problems.append(Reason.of(N_("%(call)s (%(path)s) answered the admin's own session %(status)s: the "
+                                         "refusal proves nothing"), call=name, path=path, status=control))
     if escalated:
-        evidence.trigger(ROW_SECURITY_INCIDENT, f"a player's token was served on admin-only call(s) {escalated}")
+        evidence.trigger(ROW_SECURITY_INCIDENT, Reason.of(N_("a player's token was served on admin-only call(s) "
+                                                             "%(calls)s"), calls=escalated))
     if problems:
-        raise CheckFailed("; ".join(problems))
+        raise CheckFailed(Reason.joined(problems))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import pytest
 from pytest_bdd import then, when
 
 from cutover_gate.checks import discovery
@@ -17,7 +16,9 @@ from cutover_gate.checks.preflight.waivers import WaiverRegisterError, load_waiv
 from cutover_gate.config import route_catalogue
 from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT
 from cutover_gate.core.errors import CheckFailed
-from cutover_gate.evidence.recording import Evidence
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
+from cutover_gate.evidence.recording import Evidence, skip
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import Response, TargetClient
 from steps.ahead import CORS_PREFLIGHT, cors_preflight, taken
@@ -34,12 +35,22 @@ def _record(evidence: Evidence, findings: list[Finding]) -> None:
         evidence.put("waived", refs)
 
 
-def _fail_on(findings: list[Finding], what: str) -> None:
+def _shown(finding: Finding) -> Reason:
+    if finding.waiver:
+        return Reason.of(N_("%(subject)s: %(message)s [%(waiver)s]"), subject=finding.subject, message=finding.cause,
+                         waiver=finding.waiver)
+    return Reason.of(N_("%(subject)s: %(message)s"), subject=finding.subject, message=finding.cause)
+
+
+def _fail_on(findings: list[Finding], what: Reason) -> None:
     failed = [f for f in findings if f.status is Status.FAIL]
     if failed:
-        shown = "; ".join(f"{f.subject}: {f.message}" + (f" [{f.waiver}]" if f.waiver else "") for f in failed[:8])
-        more = f" (+{len(failed) - 8} more)" if len(failed) > 8 else ""
-        raise CheckFailed(f"{what}: {len(failed)} finding(s) FAIL - {shown}{more}")
+        shown = tuple(_shown(f) for f in failed[:8])
+        if len(failed) > 8:
+            raise CheckFailed(N_("%(what)s: %(n)s finding(s) FAIL - %(findings)s (+%(more)s more)"), what=what,
+                              n=len(failed), findings=shown, more=len(failed) - 8)
+        raise CheckFailed(N_("%(what)s: %(n)s finding(s) FAIL - %(findings)s"), what=what, n=len(failed),
+                          findings=shown)
 
 
 @then("the release SHA is pinned")
@@ -48,7 +59,7 @@ def _(gate: Gate, evidence: Evidence) -> None:
     finding = check_release_sha(gate.settings.release_sha)
     evidence.put("release_sha", gate.settings.release_sha)
     _record(evidence, [finding])
-    _fail_on([finding], "release pin")
+    _fail_on([finding], Reason.of(N_("release pin")))
 
 
 @then("every cutover role has an owner")
@@ -56,12 +67,12 @@ def _(gate: Gate, evidence: Evidence) -> None:
 def _(gate: Gate, evidence: Evidence) -> None:
     owners = gate.settings.cutover.owners
     if not owners:
-        raise CheckFailed("no [owners] in the cutover file: the incident commander, deployer, DB owner, payments "
-                          "owner, scribe and on-call must be named")
+        raise CheckFailed(N_("no [owners] in the cutover file: the incident commander, deployer, DB owner, payments "
+                             "owner, scribe and on-call must be named"))
     findings = check_owners(owners)
     evidence.put("owners", dict(owners))
     _record(evidence, findings)
-    _fail_on(findings, "owners")
+    _fail_on(findings, Reason.of(N_("owners")))
 
 
 @when("I verify the production configuration file", target_fixture="env_findings")
@@ -70,12 +81,12 @@ def _(gate: Gate, evidence: Evidence) -> list[Finding]:
     settings = gate.settings
     env_file = settings.input_path(settings.cutover.prod_env.file)
     if env_file is None:
-        raise CheckFailed("no prod env file given: set [prod_env] file in the cutover file")
+        raise CheckFailed(N_("no prod env file given: set [prod_env] file in the cutover file"))
     register = settings.input_path(settings.cutover.prod_env.waiver_register)
     try:
         waivers = load_waivers(register) if register is not None else []
     except (WaiverRegisterError, OSError) as exc:
-        raise CheckFailed(f"waiver register {register}: {exc}") from None
+        raise CheckFailed(N_("waiver register %(register)s: %(error)s"), register=register, error=exc) from None
     evidence.put("env_file", str(env_file))
     evidence.put("waiver_register", str(register) if register else None)
     rules = settings.profile.prod_env
@@ -84,8 +95,8 @@ def _(gate: Gate, evidence: Evidence) -> list[Finding]:
     release = (settings.release_sha or "").lower()
     if sha and release and sha != release:
         var = rules.git_sha.var if rules.git_sha else "GIT_SHA"
-        findings.append(Finding("git_sha_matches_release", var, Status.FAIL,
-                                f"{var} in the prod env file is not the release SHA"))
+        findings.append(Finding.of("git_sha_matches_release", var, Status.FAIL,
+                                   Reason.of(N_("%(var)s in the prod env file is not the release SHA"), var=var)))
     return findings
 
 
@@ -93,7 +104,7 @@ def _(gate: Gate, evidence: Evidence) -> list[Finding]:
 @then("muafiyet verilmemiş hiçbir konfigürasyon bulgusu başarısız değildir")
 def _(env_findings: list[Finding], evidence: Evidence) -> None:
     _record(evidence, env_findings)
-    _fail_on(env_findings, "prod configuration")
+    _fail_on(env_findings, Reason.of(N_("prod configuration")))
 
 
 @when("I send a CORS preflight from a foreign origin", target_fixture="cors_response")
@@ -113,8 +124,10 @@ def _(cors_response: Response, target: TargetClient, evidence: Evidence) -> None
     evidence.put("preflight_status", cors_response.status)
     evidence.put("access_control_allow_origin", allowed)
     if allowed and (allowed.strip() == "*" or allowed.strip().rstrip("/") == origin):
-        evidence.trigger(ROW_SECURITY_INCIDENT, f"CORS allows the foreign origin {origin} (answered '{allowed}')")
-        raise CheckFailed(f"CORS is not restricted: a preflight from {origin} was allowed ('{allowed}')")
+        evidence.trigger(ROW_SECURITY_INCIDENT, Reason.of(N_("CORS allows the foreign origin %(origin)s (answered "
+                                                             "'%(allowed)s')"), origin=origin, allowed=allowed))
+        raise CheckFailed(N_("CORS is not restricted: a preflight from %(origin)s was allowed ('%(allowed)s')"),
+                          origin=origin, allowed=allowed)
 
 
 @dataclass
@@ -147,21 +160,32 @@ def _(target: TargetClient, shared: Shared, evidence: Evidence) -> Probes:
 def _(probe_answers: Probes, target: TargetClient, evidence: Evidence) -> None:
     acknowledged = target.profile.model.discovery.acknowledged
     survey = probe_answers.survey
-    mounted = [f"{path} (listed in the OpenAPI document)" for path in probe_answers.documented]
-    mounted += [f"{e.path} ({e.why})" for e in survey.of("mounted")]
+    said = [(path, Reason.of(N_("%(path)s (listed in the OpenAPI document)"), path=path))
+            for path in probe_answers.documented]
+    said += [(e.path, Reason.of(N_("%(path)s (%(why)s)"), path=e.path, why=e.why)) for e in survey.of("mounted")]
+    mounted = [reason.text() for _path, reason in said]
     evidence.put("documented_seed_routes", probe_answers.documented)
     evidence.put("mounted", mounted)
     evidence.put("acknowledged", {path: why for path, why in acknowledged.items()
                                   if any(m.startswith(f"{path} ") for m in mounted)})
-    mounted = [m for m in mounted if m.split(" ")[0] not in acknowledged]
-    if mounted:
-        shown = ", ".join(mounted)
-        evidence.trigger(ROW_SECURITY_INCIDENT, f"routes that must be disabled are mounted: {shown}")
-        raise CheckFailed(f"bootstrap, seed or test routes are mounted in the target: {shown}")
+    said = [(path, reason) for path, reason in said if reason.text().split(" ")[0] not in acknowledged]
+    if said:
+        shown = _listed([reason for _path, reason in said])
+        evidence.trigger(ROW_SECURITY_INCIDENT, Reason.of(N_("routes that must be disabled are mounted: %(routes)s"),
+                                                          routes=shown))
+        raise CheckFailed(N_("bootstrap, seed or test routes are mounted in the target: %(routes)s"), routes=shown)
     blind = [e for e in survey.of("cannot_tell") if e.path not in acknowledged]
     if blind or survey.not_asked:
-        evidence.put("cannot_tell", {e.path: e.why for e in blind[:20]})
-        pytest.skip(discovery.cannot_tell_message(survey, blind))
+        evidence.put("cannot_tell", {e.path: e.why.text() for e in blind[:20]})
+        skip(discovery.cannot_tell_message(survey, blind))
+
+
+def _listed(items: list[Reason]) -> Reason:
+    """`items` one after the other, separated by ", "."""
+    shown = items[0]
+    for item in items[1:]:
+        shown = Reason.of(N_("%(first)s, %(then)s"), first=shown, then=item)
+    return shown
 
 
 @when("I verify the RC artifacts against their SHA256SUMS manifest", target_fixture="artifact_findings")
@@ -169,7 +193,7 @@ def _(probe_answers: Probes, target: TargetClient, evidence: Evidence) -> None:
 def _(gate: Gate, evidence: Evidence) -> list[Finding]:
     directory = gate.settings.input_path(gate.settings.cutover.artifacts.dir)
     if directory is None:
-        raise CheckFailed("no RC artifacts directory given: set [artifacts] dir in the cutover file")
+        raise CheckFailed(N_("no RC artifacts directory given: set [artifacts] dir in the cutover file"))
     evidence.put("artifacts_dir", str(directory))
     return verify_artifacts(directory)
 
@@ -179,4 +203,4 @@ def _(gate: Gate, evidence: Evidence) -> list[Finding]:
 def _(artifact_findings: list[Finding], evidence: Evidence) -> None:
     _record(evidence, artifact_findings)
     evidence.put("verified", sorted(f.subject for f in artifact_findings if f.rule == "artifact_verified"))
-    _fail_on(artifact_findings, "RC artifacts")
+    _fail_on(artifact_findings, Reason.of(N_("RC artifacts")))

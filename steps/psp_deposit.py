@@ -18,6 +18,8 @@ from cutover_gate.checks.declared import Amounts
 from cutover_gate.checks.kit import PSP_DEPOSIT
 from cutover_gate.core.catalogue import T0_PSP_DEPOSIT
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.evidence.recording import Evidence, proves
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import TargetClient
@@ -46,16 +48,17 @@ def _(canary: Canary, target: TargetClient, gate: Gate, evidence: Evidence) -> P
             evidence.waive([waiver])
             evidence.put("psp_deposit", f"waived: {waiver}")
             return PspDeposit("", waived=waiver)
-        raise CheckFailed("this environment has no asynchronous PSP deposit method (flows.deposit.psp_method is "
-                          "empty): waive t0_psp_deposit with the cutover file's [canary] psp_deposit_waiver, naming "
-                          "a ticket")
+        raise CheckFailed(N_("this environment has no asynchronous PSP deposit method (flows.deposit.psp_method is "
+                             "empty): waive t0_psp_deposit with the cutover file's [canary] psp_deposit_waiver, "
+                             "naming a ticket"))
     if completion_of(target, method) == "sync":
-        raise CheckFailed(f"flows.deposit.psp_method '{method}' completes in its answer: not the PSP's asynchronous "
-                          "path")
+        raise CheckFailed(N_("flows.deposit.psp_method '%(method)s' completes in its answer: not the PSP's "
+                             "asynchronous path"), method=method)
     amount = Amounts.of(gate.settings).kit
     before = balance(target, canary.player.token)
     resp = PSP_DEPOSIT.send(target, slots={"method": method}, player=canary.player.token,
-                            key=f"canary-psp-{uuid.uuid4()}", amount=amount).ok(f"canary deposit with {method}")
+                            key=f"canary-psp-{uuid.uuid4()}", amount=amount
+                            ).ok(Reason.of(N_("canary deposit with %(method)s"), method=method))
     found = PspDeposit(method, str(resp.answer("tx_id")), str(resp.answer("state")), amount=amount, before=before)
     assert found.tx_id is not None
     canary.shared.footprint.deposit(found.tx_id, amount, method, "PSP path")
@@ -73,8 +76,7 @@ def _(psp_deposit: PspDeposit, canary: Canary, target: TargetClient, gate: Gate,
         return
     assert psp_deposit.tx_id is not None
     if psp_deposit.state == target.profile.state("deposit_completed"):
-        raise CheckFailed(f"a '{psp_deposit.method}' deposit answered '{psp_deposit.state}' at once, before any PSP "
-                          "webhook could arrive")
+        raise CheckFailed(loop.deposit_at_once(psp_deposit.method, str(psp_deposit.state)))
     started = time.monotonic()
     final = wait_for_deposit(target, canary.player.token, psp_deposit.tx_id, gate.settings.canary,
                              balance_beside=True)

@@ -23,8 +23,10 @@ from cutover_gate.checks.scratch import DrillError, RestoreServer, with_dbname
 from cutover_gate.config.settings import SECRET_ENV
 from cutover_gate.core.catalogue import ROW_MIGRATION_FAILURE
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
-from cutover_gate.evidence.recording import Evidence
+from cutover_gate.evidence.recording import Evidence, skip
 from cutover_gate.fixtures import Gate
 
 SANDBOX_RESTORE_DATABASE = "postgres"
@@ -62,11 +64,11 @@ class Drill:
     def snapshot(self) -> Snapshot:
         """The snapshot to restore, or the scenario does not run (NOT_RUN, with why)."""
         if self.gate.settings.cutover.backup.snapshot_id:
-            pytest.skip("a provider snapshot ([backup] snapshot_id): restore it with the provider's tools; the drill "
-                        "restores the gate's own pg_dump archive")
+            skip(N_("a provider snapshot ([backup] snapshot_id): restore it with the provider's tools; the drill "
+                    "restores the gate's own pg_dump archive"))
         if not self.snapshots:
-            pytest.skip("blocked: no snapshot taken in this run (t30_snapshot_taken did not PASS): the drill restores "
-                        "the snapshot the run takes (pytest -m t30)")
+            skip(N_("blocked: no snapshot taken in this run (t30_snapshot_taken did not PASS): the drill restores "
+                    "the snapshot the run takes (pytest -m t30)"))
         return self.snapshots[-1]
 
     def report(self) -> DrillReport:
@@ -95,9 +97,14 @@ def restore_drill(gate: Gate, t30_snapshots: list[Snapshot]) -> Drill:
     return Drill(gate, t30_snapshots)
 
 
-def _listed(items: list[str]) -> str:
-    more = f" (+{len(items) - MAX_SHOWN} more in the evidence)" if len(items) > MAX_SHOWN else ""
-    return "; ".join(items[:MAX_SHOWN]) + more
+def _listed(items: list[Reason]) -> Reason | None:
+    """The first MAX_SHOWN of `items`, and how many more the evidence holds; None when there are none."""
+    if not items:
+        return None
+    if len(items) > MAX_SHOWN:
+        return Reason.of(N_("%(items)s (+%(more)s more in the evidence)"), items=tuple(items[:MAX_SHOWN]),
+                         more=len(items) - MAX_SHOWN)
+    return Reason.joined(items)
 
 
 # -- the restore drill ------------------------------------------------------------------------------------------
@@ -109,8 +116,8 @@ def _(restore_drill: Drill, evidence: Evidence) -> None:
     if refused is None:
         return
     if refused.fails:
-        raise CheckFailed(refused.message)
-    pytest.skip(refused.message)
+        raise CheckFailed(refused.reason)
+    skip(refused.reason)
 
 
 @when("the DB owner restores the snapshot into a scratch database", target_fixture="drill_report")
@@ -120,8 +127,10 @@ def _(restore_drill: Drill, evidence: Evidence) -> DrillReport:
     for key, value in report.evidence().items():
         evidence.put(key, value)
     if report.error:
-        raise CheckFailed(f"the restore drill could not run: {report.error}"
-                          + (f"; {report.problems()[-1]}" if report.scratch and not report.dropped else ""))
+        if report.scratch and not report.dropped:
+            raise CheckFailed(N_("the restore drill could not run: %(error)s; %(left)s"), error=report.error,
+                              left=report.problems()[-1])
+        raise CheckFailed(N_("the restore drill could not run: %(error)s"), error=report.error)
     return report
 
 
@@ -130,16 +139,16 @@ def _(restore_drill: Drill, evidence: Evidence) -> DrillReport:
 def _(drill_report: DrillReport) -> None:
     problems = drill_report.problems()
     if problems:
-        raise CheckFailed(f"the snapshot {drill_report.snapshot_id} does not restore faithfully into "
-                          f"{drill_report.scratch}: {_listed(problems)}")
+        raise CheckFailed(N_("the snapshot %(snapshot)s does not restore faithfully into %(scratch)s: %(problems)s"),
+                          snapshot=drill_report.snapshot_id, scratch=drill_report.scratch, problems=_listed(problems))
 
 
 @then("the scratch database is dropped")
 @then("scratch veritabanı silinir")
 def _(drill_report: DrillReport) -> None:
     if not drill_report.dropped:
-        raise CheckFailed(f"scratch database {drill_report.scratch} on {drill_report.server} was not dropped: "
-                          f"{drill_report.drop_error}; drop it by hand")
+        raise CheckFailed(N_("scratch database %(scratch)s on %(server)s was not dropped: %(error)s; drop it by hand"),
+                          scratch=drill_report.scratch, server=drill_report.server, error=drill_report.drop_error)
 
 
 # -- the migration dry-run --------------------------------------------------------------------------------------
@@ -148,14 +157,14 @@ def _(drill_report: DrillReport) -> None:
 def _(restore_drill: Drill, evidence: Evidence) -> None:
     refused = restore_drill.refusal()
     if refused is not None and not refused.fails:
-        pytest.skip(refused.message)
+        skip(refused.reason)
     spec = restore_drill.dry_run_spec()
     if spec is None:
-        pytest.skip("no [migrations] dry_run_command in the cutover file: the dry-run runs only where the release "
-                    "names its migration command (runbook A.4: where possible)")
+        skip(N_("no [migrations] dry_run_command in the cutover file: the dry-run runs only where the release "
+                "names its migration command (runbook A.4: where possible)"))
     evidence.put("command", " ".join(spec.command))
     if refused is not None:
-        pytest.skip(f"blocked: t30_restore_drill refused: {refused.message}")
+        skip(N_("blocked: t30_restore_drill refused: %(cause)s"), cause=refused.reason)
 
 
 @when("the migrations run on the restored scratch copy", target_fixture="dry_run")
@@ -163,8 +172,8 @@ def _(restore_drill: Drill, evidence: Evidence) -> None:
 def _(restore_drill: Drill, evidence: Evidence) -> DryRunResult:
     report = restore_drill.report()
     if report.dry_run is None:
-        why = report.error or _listed(report.problems()) or "the drill did not run it"
-        pytest.skip(f"blocked: the restored copy is not faithful (t30_restore_drill FAIL): {why}")
+        why = report.error or _listed(report.problems()) or Reason.of(N_("the drill did not run it"))
+        skip(N_("blocked: the restored copy is not faithful (t30_restore_drill FAIL): %(why)s"), why=why)
     spec = restore_drill.dry_run_spec()
     assert spec is not None
     evidence.put("scratch_database", report.scratch)
@@ -178,6 +187,6 @@ def _(restore_drill: Drill, evidence: Evidence) -> DryRunResult:
 @then("migration'lar başarılı olur ve head'e ulaşır")
 def _(dry_run: DryRunResult, evidence: Evidence) -> None:
     if not dry_run.ok:
-        message = f"migration dry-run on the restored copy failed: {dry_run.message}"
-        evidence.trigger(ROW_MIGRATION_FAILURE, message)
-        raise CheckFailed(message)
+        failure = CheckFailed(N_("migration dry-run on the restored copy failed: %(cause)s"), cause=dry_run.reason)
+        evidence.trigger(ROW_MIGRATION_FAILURE, failure.reason)
+        raise failure

@@ -13,6 +13,8 @@ from pytest_bdd import then, when
 
 from cutover_gate.core.catalogue import ROW_MIGRATION_FAILURE, ROW_PAYOUT_WITHDRAW_HTTP_ERROR
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
 from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
@@ -27,7 +29,7 @@ class Read:
     name: str
     url: str
     status: int
-    problem: str = ""
+    problem: Reason | None = None
 
 
 @dataclass
@@ -36,9 +38,9 @@ class Reads:
     running_sha: str | None = None
     notes: list[str] = field(default_factory=list)
 
-    def add(self, name: str, resp: Response, problem: str = "") -> Read:
-        if not problem and resp.status != 200:
-            problem = f"answered {resp.status}"
+    def add(self, name: str, resp: Response, problem: Reason | None = None) -> Read:
+        if problem is None and resp.status != 200:
+            problem = Reason.of(N_("answered %(status)s"), status=resp.status)
         read = Read(name, f"{resp.exchange.method} {resp.exchange.url}", resp.status, problem)
         self.items.append(read)
         return read
@@ -65,31 +67,33 @@ def _(target: TargetClient, admin_token: Secret, evidence: Evidence) -> Reads:
     reads = Reads()
     resp = target.call("health")
     status = _answer(resp, "status") if resp.status == 200 else None
-    reads.add("health", resp, "" if resp.status != 200 or status == p.state("health_ok") else
-              f"answered 200 with status '{status}', not '{p.state('health_ok')}'")
+    reads.add("health", resp, None if resp.status != 200 or status == p.state("health_ok") else
+              Reason.of(N_("answered 200 with status '%(status)s', not '%(wanted)s'"), status=status,
+                        wanted=p.state("health_ok")))
 
     resp = target.call("version")
     sha = _answer(resp, "git_sha") if resp.status == 200 else None
     reads.running_sha = str(sha) if sha else None
-    reads.add("version", resp, "" if resp.status != 200 or sha else "answered 200 without a git_sha")
+    reads.add("version", resp, None if resp.status != 200 or sha else Reason.of(N_("answered 200 without a git_sha")))
 
     resp = target.call("readiness")
     migrations = _answer(resp, "migrations")
     db_rev, head = _answer(resp, "db_rev"), _answer(resp, "head_rev")
     at_head = migrations == p.state("migrations_ok") and db_rev is not None and db_rev == head
-    reads.add("readiness", resp, "" if resp.status == 200 and at_head else
-              f"answered {resp.status} with migrations '{migrations}' (db {db_rev}, head {head})")
+    reads.add("readiness", resp, None if resp.status == 200 and at_head else
+              Reason.of(N_("answered %(status)s with migrations '%(migrations)s' (db %(db)s, head %(head)s)"),
+                        status=resp.status, migrations=migrations, db=db_rev, head=head))
 
     reads.add("admin profile", target.call("admin_me", admin=admin_token))
     resp = target.call("dashboard", admin=admin_token)
     body = resp.json() if resp.status == 200 and "json" in resp.headers.get("content-type", "") else None
-    reads.add("dashboard", resp, "" if resp.status != 200 or (isinstance(body, dict) and body) else
-              "answered 200 without a summary object")
+    reads.add("dashboard", resp, None if resp.status != 200 or (isinstance(body, dict) and body) else
+              Reason.of(N_("answered 200 without a summary object")))
 
     resp = target.call("withdrawals", admin=admin_token)
     items = _answer(resp, "items") if resp.status == 200 else None
-    reads.add("finance withdrawals list", resp, "" if resp.status != 200 or isinstance(items, list) else
-              "answered 200 without its list of withdrawals (calls.withdrawals.answer.items)")
+    reads.add("finance withdrawals list", resp, None if resp.status != 200 or isinstance(items, list) else
+              Reason.of(N_("answered 200 without its list of withdrawals (calls.withdrawals.answer.items)")))
     latest = next((i for i in items or [] if isinstance(i, dict)), None)
     if latest is None:
         reads.notes.append("no withdrawal on the platform: the payout status and player wallet reads were skipped")
@@ -99,8 +103,8 @@ def _(target: TargetClient, admin_token: Secret, evidence: Evidence) -> Reads:
         if player_id:
             resp = target.call("admin_player_wallet", admin=admin_token, player_id=str(player_id))
             available = _answer(resp, "available") if resp.status == 200 else None
-            reads.add("player wallet", resp, "" if resp.status != 200 or available is not None else
-                      "answered 200 without the wallet's balances (calls.admin_player_wallet.answer)")
+            reads.add("player wallet", resp, None if resp.status != 200 or available is not None else
+                      Reason.of(N_("answered 200 without the wallet's balances (calls.admin_player_wallet.answer)")))
     evidence.put("endpoints", {r.name: r.status for r in reads.items})
     evidence.put("running_git_sha", reads.running_sha)
     if reads.notes:
@@ -111,16 +115,18 @@ def _(target: TargetClient, admin_token: Secret, evidence: Evidence) -> Reads:
 @then("every read-only endpoint answers")
 @then("her salt-okunur endpoint yanıt verir")
 def _(readonly_reads: Reads, evidence: Evidence) -> None:
-    bad = [r for r in readonly_reads.items if r.problem]
+    bad = [r for r in readonly_reads.items if r.problem is not None]
     if not bad:
         return
     money = [r for r in bad if r.name in MONEY_READS and (r.status == 404 or r.status >= 500)]
     if money:
-        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, "; ".join(f"{r.name} {r.url} -> {r.status}" for r in money))
-    if any(r.name == "readiness" and r.status != 200 for r in bad):
-        evidence.trigger(ROW_MIGRATION_FAILURE, next(r.problem for r in bad if r.name == "readiness"))
-    raise CheckFailed("after the rollback, read-only endpoints fail: " +
-                      "; ".join(f"{r.name} ({r.url}) {r.problem}" for r in bad))
+        evidence.trigger(ROW_PAYOUT_WITHDRAW_HTTP_ERROR, Reason.joined(
+            Reason.of(N_("%(name)s %(url)s -> %(status)s"), name=r.name, url=r.url, status=r.status) for r in money))
+    readiness = next((r.problem for r in bad if r.name == "readiness" and r.status != 200), None)
+    if readiness is not None:
+        evidence.trigger(ROW_MIGRATION_FAILURE, readiness)
+    raise CheckFailed(N_("after the rollback, read-only endpoints fail: %(reads)s"), reads=tuple(
+        Reason.of(N_("%(name)s (%(url)s) %(problem)s"), name=r.name, url=r.url, problem=r.problem) for r in bad))
 
 
 @then("the running release is the previous release")
@@ -133,7 +139,10 @@ def _(readonly_reads: Reads, gate: Gate, evidence: Evidence) -> None:
     if not previous:
         return
     if running is None:
-        raise CheckFailed("the version endpoint gave no git_sha: cannot tell which release is running")
+        raise CheckFailed(N_("the version endpoint gave no git_sha: cannot tell which release is running"))
     if running.lower() != str(previous).lower():
-        raise CheckFailed(f"the running release {running} is not the previous release {previous}"
-                          + (" (still the release being rolled back)" if running == gate.settings.release_sha else ""))
+        if running == gate.settings.release_sha:
+            raise CheckFailed(N_("the running release %(running)s is not the previous release %(previous)s (still the "
+                                 "release being rolled back)"), running=running, previous=previous)
+        raise CheckFailed(N_("the running release %(running)s is not the previous release %(previous)s"),
+                          running=running, previous=previous)

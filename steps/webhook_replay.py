@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import pytest
 from pytest_bdd import then, when
 
 from cutover_gate.checks import kit as declared
@@ -20,8 +19,10 @@ from cutover_gate.checks.canary import Balance, balance, balance_showing, with_b
 from cutover_gate.config.profile_schema import WebhookRoute
 from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, ROW_WEBHOOK_MISCLASSIFICATION
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.evidence import canary_keys
-from cutover_gate.evidence.recording import Evidence
+from cutover_gate.evidence.recording import Evidence, skip
 from cutover_gate.fixtures import Gate
 from cutover_gate.target import signing
 from cutover_gate.target.client import TargetClient, poll
@@ -43,21 +44,22 @@ class Replay:
 @dataclass
 class Replays:
     items: list[Replay] = field(default_factory=list)
-    impossible: list[str] = field(default_factory=list)
+    impossible: list[Reason] = field(default_factory=list)
     """Probes the profile's payout flow makes impossible, with why."""
 
 
-def impossible_by_flow(reasons: list[str], gate: Gate, evidence: Evidence) -> None:
+def impossible_by_flow(reasons: list[Reason], gate: Gate, evidence: Evidence) -> None:
     """A probe the flow makes impossible is NOT_RUN with its reason, or WAIVED by the cutover file's
     [webhooks] payout_flow_waiver: never a FAIL, never a PASS by itself."""
     if not reasons:
         return
-    evidence.put("impossible_by_flow", reasons)
+    evidence.put("impossible_by_flow", [reason.text() for reason in reasons])
     waiver = gate.settings.cutover.webhooks.payout_flow_waiver
     if waiver:
         evidence.waive([waiver])
         return
-    pytest.skip("; ".join(reasons) + " (waive with the cutover file's [webhooks] payout_flow_waiver, naming a ticket)")
+    skip(N_("%(reasons)s (waive with the cutover file's [webhooks] payout_flow_waiver, naming a ticket)"),
+         reasons=tuple(reasons))
 
 
 def _wait_paid(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> None:
@@ -66,7 +68,11 @@ def _wait_paid(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> None:
     poll(with_balance_beside(target, kit.player.token, lambda: withdrawal_state(target, kit.admin, tx_id)),
          done=[p.state("withdraw_paid")],
          failed=p.states("withdraw_failed"), deadline_s=gate.settings.canary.poll_deadline_s,
-         interval_s=gate.settings.canary.poll_interval_s, what=f"payout {tx_id}")
+         interval_s=gate.settings.canary.poll_interval_s, what=Reason.of(N_("payout %(tx)s"), tx=tx_id))
+
+
+def _validly_signed(name: str) -> Reason:
+    return Reason.of(N_("a validly signed %(name)s event"), name=name)
 
 
 @when("a valid event of every webhook route completes a fresh subject", target_fixture="replays")
@@ -82,17 +88,18 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> Replays
             # prod: the event is for a transaction the PSP completed; a correct platform applies nothing
             tx_id = kit.shared.paid_withdrawal if route.completes == "payout" else kit.shared.completed_deposit
             if tx_id is None:
-                raise CheckFailed(f"prod: no completed canary transaction for the {name} replay probe")
+                raise CheckFailed(N_("prod: no completed canary transaction for the %(name)s replay probe"),
+                                  name=name)
             before = balance(target, kit.player.token)
             event = forge(target, gate, kit, name, route, tx_id)
             send(target, kit, declared.REPLAY_COMPLETED, route, event, "valid (completed subject)", tx_id).ok(
-                f"a validly signed {name} event for a completed transaction")
+                Reason.of(N_("a validly signed %(name)s event for a completed transaction"), name=name))
             item = Replay(name, route, tx_id, event, before, effect=False)
         elif route.completes == "payout":
             tx_id = held_payout(target, kit)
             before = balance(target, kit.player.token)  # the hold is in place: settlement must release it once
             event = forge(target, gate, kit, name, route, tx_id, outcome="paid")
-            send(target, kit, declared.REPLAY_EVENT, route, event, "valid", tx_id).ok(f"a validly signed {name} event")
+            send(target, kit, declared.REPLAY_EVENT, route, event, "valid", tx_id).ok(_validly_signed(name))
             _wait_paid(target, gate, kit, tx_id)
             evidence.put(canary_keys.PAYOUT_WEBHOOK_VERIFIED, True)
             item = Replay(name, route, tx_id, event, before,
@@ -103,7 +110,7 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> Replays
             before = balance(target, kit.player.token)
             tx_id = deposit(target, kit, declared.REPLAY_DEPOSIT, route.deposit_method)
             event = forge(target, gate, kit, name, route, tx_id)
-            send(target, kit, declared.REPLAY_EVENT, route, event, "valid", tx_id).ok(f"a validly signed {name} event")
+            send(target, kit, declared.REPLAY_EVENT, route, event, "valid", tx_id).ok(_validly_signed(name))
             answered = time.monotonic()
             wait_deposit(target, gate, kit, tx_id)
             settle(gate, since=answered)  # a PSP delivers its own event for the deposit too: still one credit after it
@@ -117,7 +124,7 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> Replays
 @then("each took effect exactly once")
 @then("her biri tam olarak bir kez etkili oldu")
 def _(replays: Replays, kit: Kit, evidence: Evidence) -> None:
-    wrong = []
+    wrong: list[Reason] = []
     for item in replays.items:
         b, a = item.before, item.after
         assert a is not None
@@ -128,11 +135,13 @@ def _(replays: Replays, kit: Kit, evidence: Evidence) -> None:
         else:
             expected = (b.available + kit.amount, b.held)
         if (a.available, a.held) != expected:
-            wrong.append(f"{item.name}: available/held {a.available}/{a.held}, expected {expected[0]}/{expected[1]}")
+            wrong.append(Reason.of(N_("%(name)s: available/held %(seen)s, expected %(expected)s"), name=item.name,
+                                   seen=f"{a.available}/{a.held}", expected=f"{expected[0]}/{expected[1]}"))
     evidence.put("effects", {i.name: "none (completed subject)" if not i.effect else "once" for i in replays.items})
     if wrong:
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, "valid webhook events took effect wrongly: " + "; ".join(wrong))
-        raise CheckFailed("valid webhook events took effect wrongly: " + "; ".join(wrong))
+        said = Reason.of(N_("valid webhook events took effect wrongly: %(wrong)s"), wrong=tuple(wrong))
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, said)
+        raise CheckFailed(said)
 
 
 @when("each event is replayed")
@@ -154,14 +163,14 @@ def _(replays: Replays, kit: Kit, target: TargetClient, gate: Gate, evidence: Ev
     assert kit.before is not None
     after = balance(target, kit.player.token)
     if (after.available, after.held) != (kit.before.available, kit.before.held):
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, "a webhook replay moved money")
-        raise CheckFailed(f"a webhook replay moved money: available/held {kit.before.available}/{kit.before.held} -> "
-                          f"{after.available}/{after.held}")
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, Reason.of(N_("a webhook replay moved money")))
+        raise CheckFailed(N_("a webhook replay moved money: available/held %(before)s -> %(after)s"),
+                          before=f"{kit.before.available}/{kit.before.held}", after=f"{after.available}/{after.held}")
     refused = {i.name: i.replay_status for i in replays.items
                if i.replay_status not in target.profile.call(i.route.call).accept}
     if refused:
-        raise CheckFailed(f"replays were not acknowledged {refused}: a replay must be answered as a success so the PSP "
-                          "stops retrying")
+        raise CheckFailed(N_("replays were not acknowledged %(refused)s: a replay must be answered as a success so "
+                             "the PSP stops retrying"), refused=refused)
     if any(i.route.completes == "deposit" for i in replays.items):
         evidence.put(canary_keys.DEPOSIT_REPLAY_SAME_TX, True)
     impossible_by_flow(replays.impossible, gate, evidence)
@@ -172,7 +181,7 @@ def _(replays: Replays, kit: Kit, target: TargetClient, gate: Gate, evidence: Ev
 def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     payout = [(n, r) for n, r in routes(target).items() if r.completes == "payout"]
     if not payout:
-        raise CheckFailed("no webhook route of the profile completes a payout: nothing to classify")
+        raise CheckFailed(N_("no webhook route of the profile completes a payout: nothing to classify"))
     name, route = payout[0]
     blocked = declared.payout_flow_blocks(target.profile, name, "classification")
     if blocked:
@@ -183,7 +192,7 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     kit.before = balance(target, kit.player.token)
     forged = forge(target, gate, kit, name, route, tx_id, outcome="failed")
     send(target, kit, declared.FAILED_EVENT, route, forged, "valid (failed)", tx_id).ok(
-        f"a validly signed 'failed' {name} event")
+        Reason.of(N_("a validly signed 'failed' %(name)s event"), name=name))
     kit.subject = tx_id
     evidence.put("failed_payout_tx", tx_id)
 
@@ -199,15 +208,16 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     state = poll(lambda: withdrawal_state(target, kit.admin, kit.subject or ""), done=[failed, paid],
                  failed=[s for s in p.states("withdraw_failed") if s != failed],
                  deadline_s=gate.settings.canary.poll_deadline_s, interval_s=gate.settings.canary.poll_interval_s,
-                 what=f"payout {kit.subject} after a failed webhook")
+                 what=Reason.of(N_("payout %(tx)s after a failed webhook"), tx=kit.subject))
     after = balance(target, kit.player.token)
     evidence.put("state_after_failed_webhook", state)
     if state == failed:
         reject(target, kit, declared.FAILED_REJECT, kit.subject, "cutover payout classification probe")
     if state == paid:
         # the payout was held for the gate's webhook alone: only the 'failed' event can have decided it
-        evidence.trigger(ROW_WEBHOOK_MISCLASSIFICATION, f"a 'failed' payout webhook moved {kit.subject} to {paid}")
-        raise CheckFailed(f"a 'failed' payout webhook was booked as '{paid}'")
+        evidence.trigger(ROW_WEBHOOK_MISCLASSIFICATION, Reason.of(N_("a 'failed' payout webhook moved %(tx)s to "
+                                                                     "%(paid)s"), tx=kit.subject, paid=paid))
+        raise CheckFailed(N_("a 'failed' payout webhook was booked as '%(paid)s'"), paid=paid)
     if (after.available, after.held) != (kit.before.available, kit.before.held):
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, "a failed payout moved money")
-        raise CheckFailed(f"a failed payout moved money: {kit.before} -> {after}")
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, Reason.of(N_("a failed payout moved money")))
+        raise CheckFailed(N_("a failed payout moved money: %(before)s -> %(after)s"), before=kit.before, after=after)

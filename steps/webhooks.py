@@ -30,8 +30,10 @@ from cutover_gate.config.cutover_file import KitBudget
 from cutover_gate.config.profile_schema import WebhookRoute
 from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
-from cutover_gate.evidence.recording import Evidence
+from cutover_gate.evidence.recording import Evidence, skip
 from cutover_gate.fixtures import Gate
 from cutover_gate.target import signing
 from cutover_gate.target.client import Response, TargetClient, poll
@@ -60,14 +62,15 @@ class Kit:
 def routes(target: TargetClient) -> dict[str, WebhookRoute]:
     found = target.profile.webhooks.routes
     if not found:
-        raise CheckFailed("the profile declares no webhook route ([webhooks.routes])")
+        raise CheckFailed(N_("the profile declares no webhook route ([webhooks.routes])"))
     return found
 
 
 def secret_of(gate: Gate, name: str, route: WebhookRoute) -> Secret:
     secret = gate.settings.secret_of_var(route.secret)
     if secret is None:
-        raise CheckFailed(f"the {name} webhook route's secret is not set: export {route.secret}")
+        raise CheckFailed(N_("the %(name)s webhook route's secret is not set: export %(var)s"), name=name,
+                          var=route.secret)
     return secret
 
 
@@ -111,7 +114,7 @@ def send(target: TargetClient, kit: Kit, write: Write, route: WebhookRoute, forg
 
 def deposit(target: TargetClient, kit: Kit, write: Write, method: str, amount: Decimal | None = None) -> str:
     resp = write.send(target, slots={"method": method}, player=kit.player.token, key=f"gate-kit-{uuid.uuid4()}",
-                      amount=amount or kit.amount).ok(f"webhook kit deposit ({method})")
+                      amount=amount or kit.amount).ok(Reason.of(N_("webhook kit deposit (%(method)s)"), method=method))
     try:
         kit.currency = str(resp.answer("currency")) or kit.currency
     except CheckFailed:
@@ -125,17 +128,23 @@ def wait_deposit(target: TargetClient, gate: Gate, kit: Kit, tx_id: str) -> None
     p = target.profile
     poll(lambda: deposit_state(target, kit.player.token, tx_id), done=[p.state("deposit_completed")],
          failed=p.states("deposit_failed"), deadline_s=gate.settings.canary.poll_deadline_s,
-         interval_s=gate.settings.canary.poll_interval_s, what=f"webhook kit deposit {tx_id}")
+         interval_s=gate.settings.canary.poll_interval_s,
+         what=Reason.of(N_("webhook kit deposit %(tx_id)s"), tx_id=tx_id))
 
 
-def requested_withdrawal(target: TargetClient, kit: Kit, write: Write, by: str = "webhook kit") -> str:
-    spend(kit.shared, kit.budget, kit.amount, by)
+KIT_WITHDRAWAL = N_("webhook kit")
+"""Who a kit withdrawal is for, unless said (a label, see `Reason.label`)."""
+
+
+def requested_withdrawal(target: TargetClient, kit: Kit, write: Write, by: str | Reason = KIT_WITHDRAWAL) -> str:
+    """A kit withdrawal requested for `by` (a label, see `Reason.label`), counted against the kit budget."""
+    spend(kit.shared, kit.budget, kit.amount, Reason.label(by))
     p = target.profile
     resp = write.send(target, player=kit.player.token, key=f"gate-kit-{uuid.uuid4()}", amount=kit.amount,
                       method=p.value("canary", "withdraw_method"), address=p.value("canary", "withdraw_address")
-                      ).ok("webhook kit withdrawal")
+                      ).ok(N_("webhook kit withdrawal"))
     tx_id = str(resp.answer("tx_id"))
-    kit.shared.footprint.withdrawal(tx_id, kit.amount, by)
+    kit.shared.footprint.withdrawal(tx_id, kit.amount, Reason.label(by).text())
     return tx_id
 
 
@@ -145,9 +154,9 @@ def held_payout(target: TargetClient, kit: Kit) -> str:
     withdraw, approve, payout = declared.HELD_PAYOUT_WRITES
     tx_id = requested_withdrawal(target, kit, withdraw)
     approve.send(target, admin=kit.admin, tx_id=tx_id, action=target.profile.value("actions", "approve"),
-                 reason="cutover webhook kit").ok("webhook kit approve")
+                 reason="cutover webhook kit").ok(N_("webhook kit approve"))
     payout.send(target, admin=kit.admin, tx_id=tx_id, key=f"gate-kit-payout-{uuid.uuid4()}"
-                ).ok("webhook kit payout (calls.withdrawal_payout)")
+                ).ok(N_("webhook kit payout (calls.withdrawal_payout)"))
     return tx_id
 
 
@@ -168,7 +177,7 @@ def subject_of(target: TargetClient, kit: Kit, route: WebhookRoute) -> str:
     """A completed transaction for a negative probe: the canary's paid withdrawal or completed deposit."""
     if route.completes == "payout":
         return kit.shared.paid_withdrawal or requested_withdrawal(target, kit, declared.PROBE_SUBJECT,
-                                                                  "webhook probe subject")
+                                                                  N_("webhook probe subject"))
     assert kit.shared.completed_deposit is not None
     return kit.shared.completed_deposit
 
@@ -189,11 +198,11 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
                                  len(shared.footprint.webhooks))
     if shared.completed_deposit is None:
         if kit.prod:
-            raise CheckFailed("prod: the webhook probes target the canary's completed transactions, and the money "
-                              "loop has not completed a deposit in this run (run T-0's canary first)")
+            raise CheckFailed(N_("prod: the webhook probes target the canary's completed transactions, and the money "
+                                 "loop has not completed a deposit in this run (run T-0's canary first)"))
         funding_route = next(((n, r) for n, r in routes(target).items() if r.completes == "deposit"), None)
         if funding_route is None:
-            raise CheckFailed("no webhook route completes a deposit: the kit cannot fund the canary")
+            raise CheckFailed(N_("no webhook route completes a deposit: the kit cannot fund the canary"))
         name, route = funding_route
         assert route.deposit_method is not None
         funding = Amounts.of(gate.settings)["funding"]
@@ -201,7 +210,7 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
         # the valid path must work before the invalid ones are judged
         event = forge(target, gate, kit, name, route, tx_id, amount=funding)
         send(target, kit, declared.FUND_EVENT, route, event, "valid (funding)", tx_id).ok(
-            f"a validly signed {name} webhook")
+            Reason.of(N_("a validly signed %(name)s webhook"), name=name))
         wait_deposit(target, gate, kit, tx_id)
         shared.completed_deposit = tx_id
     evidence.put("kit_player_id", player.player_id)
@@ -239,7 +248,7 @@ def _probe(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence, flaws
             reject(target, kit, declared.PROBE_REJECT, subject, "cutover webhook signature probe")
 
 
-_FLAW_WORDS = {"missing": "unsigned", "wrong": "wrongly signed", "stale": "stale"}
+_FLAW_WORDS = {"missing": N_("unsigned"), "wrong": N_("wrongly signed"), "stale": N_("stale")}
 
 
 def _judge(target: TargetClient, kit: Kit, route: WebhookRoute, forged: signing.Forged, flaw: str,
@@ -264,9 +273,11 @@ def _twin(target: TargetClient, gate: Gate, kit: Kit, name: str, route: WebhookR
     twin = forge(target, gate, kit, name, route, subject)
     resp = send(target, kit, declared.TWIN, route, twin, "valid (control of an unproven refusal)", subject)
     if 200 <= resp.status < 300:
-        return replace(judged, verdict="refused", why=f"{judged.why}; its correctly signed twin was accepted "
-                                                      f"({resp.status}), so the signature is what it refused")
-    return replace(judged, why=f"{judged.why}; its correctly signed twin was not accepted either ({resp.status})")
+        return replace(judged, verdict="refused", why=Reason.of(
+            N_("%(why)s; its correctly signed twin was accepted (%(status)s), so the signature is what it refused"),
+            why=judged.why, status=resp.status))
+    return replace(judged, why=Reason.of(N_("%(why)s; its correctly signed twin was not accepted either (%(status)s)"),
+                                         why=judged.why, status=resp.status))
 
 
 @when("I send every webhook route its event without a signature and signed with a wrong secret")
@@ -280,7 +291,7 @@ def _(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence) -> None:
 def _(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence) -> None:
     _probe(target, gate, kit, evidence, ("stale",))
     if not kit.judged:
-        raise CheckFailed("no webhook route of the profile carries a timestamp: nothing to prove stale events on")
+        raise CheckFailed(N_("no webhook route of the profile carries a timestamp: nothing to prove stale events on"))
 
 
 @then("every one is refused and no money moved")
@@ -290,15 +301,17 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     after = balance(target, kit.player.token)
     moved = kit.before.change_to(after)
     evidence.put("judged", {probe: a.describe() for probe, a in kit.judged.items()})
-    bad = [a.describe() for a in kit.judged.values() if a.verdict in ("accepted", "crashed")]
+    bad = [a for a in kit.judged.values() if a.verdict in ("accepted", "crashed")]
     if bad or moved:
-        shown = "; ".join(bad) or "every one answered a refusal"
-        evidence.trigger(ROW_SECURITY_INCIDENT, f"forged webhooks were not refused: {shown}; money moved: "
-                                              f"{moved or 'no'}")
-        raise CheckFailed(f"forged webhooks were not refused ({shown}); money moved: {moved or 'no'}")
+        shown = tuple(a.reason() for a in bad) or Reason.of(N_("every one answered a refusal"))
+        said = moved or Reason.of(N_("no"))
+        evidence.trigger(ROW_SECURITY_INCIDENT, Reason.of(N_("forged webhooks were not refused: %(shown)s; money "
+                                                             "moved: %(moved)s"), shown=shown, moved=said))
+        raise CheckFailed(N_("forged webhooks were not refused (%(shown)s); money moved: %(moved)s"), shown=shown,
+                          moved=said)
     unproven = [a for a in kit.judged.values() if a.verdict == "unproven"]
     if unproven:
         evidence.put("unproven", [a.describe() for a in unproven])
-        pytest.skip("; ".join(f"unproven: {a.describe()}; declare the route's signature codes "
-                              "([webhooks] signature_codes) or acknowledge it ([discovery] acknowledged)"
-                              for a in unproven))
+        skip(Reason.joined(Reason.of(N_("unproven: %(answer)s; declare the route's signature codes ([webhooks] "
+                                        "signature_codes) or acknowledge it ([discovery] acknowledged)"),
+                                     answer=a.reason()) for a in unproven))

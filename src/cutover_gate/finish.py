@@ -12,10 +12,10 @@ from cutover_gate.config.settings import GateSettings
 from cutover_gate.core.catalogue import ALL_PHASES, LINES_BY_ID, T0_CANARY_REPORT
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Kind, Reason
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.completion import Completion, completion
 from cutover_gate.decide.derived import canary_report_line
-from cutover_gate.decide.reasons import Kind, Reason
 from cutover_gate.decide.rules import Decision, Verdict, decide
 from cutover_gate.evidence import timeline
 from cutover_gate.evidence.history import CutoverRecord

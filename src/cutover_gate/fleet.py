@@ -24,6 +24,7 @@ from cutover_gate.config.cutover_file import TargetEntry
 from cutover_gate.config.settings import FLEET_TARGET_ENV, GateSettings
 from cutover_gate.core.catalogue import ALL_PHASES
 from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import SEPARATOR, Reason
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.fleet import (
     TARGETS_DIR,
@@ -33,7 +34,6 @@ from cutover_gate.decide.fleet import (
     decision_from_json,
     verdict_words,
 )
-from cutover_gate.decide.reasons import SEPARATOR, Reason
 from cutover_gate.decide.rules import Decision, Verdict
 from cutover_gate.reports import fleet as fleet_report
 from cutover_gate.reports.writer import write_json, write_text

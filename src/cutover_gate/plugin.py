@@ -18,6 +18,8 @@ import pytest
 
 from cutover_gate import finish, fixtures, fleet, run
 from cutover_gate.config import options
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.decide.fleet import FleetDecision
 from cutover_gate.decide.rules import Decision, Verdict
 from cutover_gate.reports import fleet as fleet_report
@@ -104,7 +106,8 @@ class GatePlugin:
 
     def pytest_bdd_step_func_lookup_error(self, request: pytest.FixtureRequest, feature: Any, scenario: Any,
                                           step: Any, exception: BaseException) -> None:
-        run.step_finished(request.node, step, None, message=f"step is not implemented: {exception}")
+        run.step_finished(request.node, step, None,
+                          message=Reason.of(N_("step is not implemented: %(error)s"), error=exception))
 
     # -- 6. reports, and their way to the controller ------------------------------------------------------------
     @pytest.hookimpl(wrapper=True, tryfirst=True)

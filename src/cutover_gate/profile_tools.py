@@ -24,6 +24,7 @@ import tomli_w
 
 from cutover_gate.config.target_profile import ProfileError, load_profile, problems_of
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
 from cutover_gate.core.redact import Secret
 from cutover_gate.target.database import Database
 
@@ -145,7 +146,7 @@ def sql_problems(data: dict[str, Any], dsn: Secret) -> list[str]:
     queries = [(f"sql.{key}", str(sql), SQL_COLUMNS.get(key, ())) for key, sql in data.get("sql", {}).items()]
     queries += [(f"invariants.{key}", str(sql), INVARIANT_COLUMNS) for key, sql in data.get("invariants", {}).items()]
     try:
-        database.rows("SELECT 1", what="database")
+        database.rows("SELECT 1", what=N_("database"))
     except CheckFailed as exc:
         return [f"database: {exc}"]
     problems = []

@@ -28,11 +28,13 @@ from cutover_gate.core.catalogue import (
     lines_of,
 )
 from cutover_gate.core.errors import CheckFailed, UsageError
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Kind, Reason
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.rules import Decision
 from cutover_gate.evidence.history import CutoverRecord, RecordError
 from cutover_gate.evidence.model import LineResult, Result, StepStatus
-from cutover_gate.evidence.recording import Recorder, ScenarioRecord, failure_message, step_text
+from cutover_gate.evidence.recording import Recorder, ScenarioRecord, failure_reason, skip, step_text
 from cutover_gate.evidence.results import ScenarioRun, line_results
 from cutover_gate.reports import allure_results, comms_post, html_report
 from cutover_gate.target.breaker import Breaker
@@ -242,14 +244,16 @@ def guard(run: GateRun, item: pytest.Item) -> None:
     """Refuse a scenario before it starts: at once when the target is down (FAIL, with the cause), and without a word
     to the target when it would change data after an earlier phase failed (NOT_RUN, "blocked: <line> FAIL")."""
     if run.breaker.down_since is not None:
-        pytest.fail(f"blocked: {run.breaker.describe()}", pytrace=False)
+        down = Reason.of(N_("blocked: %(cause)s"), cause=run.breaker.describe())
+        recorder_of(item).failed(CheckFailed(down))
+        pytest.fail(down.text(), pytrace=False)
     if item.get_closest_marker(READ_ONLY_TAG) is None:
         reason = block_reason(run, item)
         if reason:
-            pytest.skip(reason)
+            skip(reason)
 
 
-def block_reason(run: GateRun, item: pytest.Item) -> str | None:
+def block_reason(run: GateRun, item: pytest.Item) -> Reason | None:
     phases = item_phases(item)
     if not phases:
         return None
@@ -258,16 +262,19 @@ def block_reason(run: GateRun, item: pytest.Item) -> str | None:
     for earlier in ALL_PHASES[:ALL_PHASES.index(phase)]:
         mandatory = [line.id for line in lines_of(earlier) if line.mandatory]
         ran_here = any(lid in current for lid in mandatory)
-        source, note = (current, "") if ran_here else (run.recorded, " (on record from an earlier run)")
+        source = current if ran_here else run.recorded
         failed = [lid for lid in mandatory if lid in source and source[lid].result is Result.FAIL]
+        if failed and ran_here:
+            return Reason.of(N_("blocked: %(line)s FAIL"), line=failed[0])
         if failed:
-            return f"blocked: {failed[0]} FAIL{note}"
+            return Reason.of(N_("blocked: %(line)s FAIL (on record from an earlier run)"), line=failed[0])
     if phase in {LINES_BY_ID[lid].phase for lid in MONEY_LOOP}:
         broken = [lid for lid in MONEY_LOOP if lid in current and current[lid].result is Result.FAIL]
         if broken:
-            return f"blocked: {broken[0]} FAIL (the canary money loop failed: no more money moves)"
+            return Reason.of(N_("blocked: %(line)s FAIL (the canary money loop failed: no more money moves)"),
+                             line=broken[0])
     if run.breaker.writes_blocked:
-        return f"blocked: {run.breaker.writes_blocked}"
+        return Reason.of(N_("blocked: %(cause)s"), cause=run.breaker.writes_blocked)
     return None
 
 
@@ -284,12 +291,12 @@ def step_started(item: pytest.Item, step_func: Callable[..., Any]) -> None:
 
 
 def step_finished(item: pytest.Item, step: Any, step_func: Callable[..., Any] | None,
-                  error: BaseException | None = None, message: str | None = None) -> None:
+                  error: BaseException | None = None, message: Reason | None = None) -> None:
     text = step_text(getattr(step, "keyword", "") or "", step.name)
     if error is None and message is None:
         recorder_of(item).end_step(text, step_func, StepStatus.PASS)
     else:
-        recorder_of(item).end_step(text, step_func, StepStatus.FAIL, message or failure_message(error or Exception()))
+        recorder_of(item).end_step(text, step_func, StepStatus.FAIL, message or failure_reason(error or Exception()))
 
 
 # -- reports --------------------------------------------------------------------------------------------------------
@@ -302,18 +309,23 @@ def before_report(item: pytest.Item) -> None:
 
 def after_report(run: GateRun, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
     recorder = item.stash.get(RECORDER, None)
+    exc = call.excinfo.value if call.excinfo is not None else None
+    not_run = None
+    if isinstance(exc, RateLimited | RefusedByRule) and report.failed:  # the target asking to be called later, or a
+        # risk rule its business: neither is a defect, and the scenario did not run
+        not_run = Reason.of(N_("rate limited: %(cause)s") if isinstance(exc, RateLimited)
+                            else N_("refused by a rule of the platform: %(cause)s"), cause=exc.reason)
+    if recorder is not None and exc is not None and (report.failed or report.skipped) and not recorder.record.failure:
+        recorder.failed(CheckFailed(not_run) if not_run is not None else exc)
     record = recorder.snapshot() if recorder is not None else None
     if record is not None:
         if report.when == "call":
             allure_results.attach_record(record.to_json())
         html_report.attach_extras(report, record, run.settings.lang)
-    if call.excinfo is not None and isinstance(call.excinfo.value, RateLimited | RefusedByRule) and report.failed:
-        # rate limiting is the target asking to be called later, a risk rule its business: neither is a defect, and
-        # the scenario did not run
-        said = "rate limited" if isinstance(call.excinfo.value, RateLimited) else "refused by a rule of the platform"
+    if not_run is not None:
         report.outcome = "skipped"
-        report.longrepr = (str(item.path), 0, REDACTOR.scrub(f"{said}: {call.excinfo.value}"))
-    redact_report(report, call, record)
+        report.longrepr = (str(item.path), 0, REDACTOR.scrub(not_run.text()))
+    redact_report(report, call, record, run.settings.lang)
     if record is None:
         return
     absorb(run, report, record)
@@ -321,15 +333,19 @@ def after_report(run: GateRun, item: pytest.Item, call: pytest.CallInfo[None], r
         run.outbox[(report.nodeid, report.when)] = record
 
 
-def redact_report(report: pytest.TestReport, call: pytest.CallInfo[None], record: ScenarioRecord | None) -> None:
-    """A failure names the failing step and its cause; no secret stays in the failure text or captured output."""
+def redact_report(report: pytest.TestReport, call: pytest.CallInfo[None], record: ScenarioRecord | None,
+                  lang: str = "en") -> None:
+    """A failure names the failing step and its cause, in the run's language; no secret stays in the failure text or
+    captured output."""
     if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and report.failed:
         failing = next((s for s in reversed(record.steps) if s.status is StepStatus.FAIL), None) if record else None
-        where = f"step '{failing.step}': " if failing else ""
-        report.longrepr = REDACTOR.scrub(f"{where}{call.excinfo.value}")
+        cause = call.excinfo.value.reason
+        said = Reason.of(N_("step '%(step)s': %(cause)s"), step=failing.step, cause=cause) if failing else cause
+        report.longrepr = REDACTOR.scrub(said.text(lang))
     elif isinstance(report.longrepr, tuple):  # a skip: (path, lineno, reason), the shape junitxml expects
         path, lineno, reason = report.longrepr
-        report.longrepr = (path, lineno, REDACTOR.scrub(str(reason)))
+        known = record.failure if record and record.failure and record.failure.kind is not Kind.VERBATIM else None
+        report.longrepr = (path, lineno, REDACTOR.scrub(known.text(lang) if known else str(reason)))
     elif report.longrepr is not None:
         text = str(report.longrepr)
         if REDACTOR.scrub(text) != text:  # keep pytest's structured failure unless a secret must go
@@ -354,13 +370,21 @@ def absorb(run: GateRun, report: pytest.TestReport, record: ScenarioRecord) -> N
     scenario.absorb(record)
     if report.skipped:
         scenario.outcome = "skipped"
-        reason = str(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr or "")
-        reason = reason.removeprefix("Skipped: ")
-        keep = reason.startswith(("blocked:", "rate limited:"))
-        scenario.message = REDACTOR.scrub(reason if keep else f"skipped: {reason}")
+        text = str(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr or "")
+        text = REDACTOR.scrub(text.removeprefix("Skipped: "))
+        cause = record.failure if record.failure is not None and record.failure.kind is not Kind.VERBATIM \
+            else Reason.verbatim(text)
+        keep = cause.text().startswith(("blocked:", "rate limited:"))
+        scenario.reason = cause if keep else Reason.of(N_("skipped: %(cause)s"), cause=cause)
+        scenario.message = scenario.reason.text()
     elif report.failed:
         scenario.outcome = "failed" if report.when == "call" else "error"
-        scenario.message = scenario.message or REDACTOR.scrub(short_failure(report))
+        if not scenario.message:
+            failure = record.failure
+            scenario.reason = Reason.of(N_("%(when)s: %(cause)s"), when=report.when, cause=failure) \
+                if failure is not None and failure.kind is not Kind.VERBATIM \
+                else Reason.verbatim(REDACTOR.scrub(short_failure(report)))
+            scenario.message = scenario.reason.text()
     elif report.when == "call" and scenario.outcome == "not_run":
         scenario.outcome = "passed"
     if run.controller:  # comms: the runbook's messages as the run goes (cutover start, each checkpoint)

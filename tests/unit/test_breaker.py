@@ -83,8 +83,8 @@ def test_a_dead_target_opens_the_breaker_and_later_calls_fail_at_once() -> None:
     client = TargetClient(closed_port_url(), PROFILE, breaker=breaker)
     with pytest.raises(TargetUnreachable, match="connection refused"):
         client.post("/api/v1/player/wallet/withdraw", json={})
-    assert breaker.down_since is not None and "connection refused" in breaker.describe()
-    assert breaker.writes_blocked and "whether it took effect is unknown" in breaker.writes_blocked
+    assert breaker.down_since is not None and "connection refused" in breaker.describe().text()
+    assert breaker.writes_blocked and "whether it took effect is unknown" in breaker.writes_blocked.text()
     started = time.monotonic()
     with pytest.raises(TargetUnreachable, match=r"not sent, target unreachable since \d{4}-"):
         client.get("/api/health")
@@ -97,7 +97,7 @@ def test_a_hung_route_on_a_live_target_blocks_writers_but_not_the_run(target: Ta
     with pytest.raises(TargetUnreachable):
         client.post("/hang", json={})
     assert breaker.down_since is None  # the health probe answered: the target lives
-    assert breaker.writes_blocked and "POST" in breaker.writes_blocked
+    assert breaker.writes_blocked and "POST" in breaker.writes_blocked.text()
     assert client.get("/api/health").status == 200
 
 

@@ -135,7 +135,7 @@ def test_a_nogo_run_posts_its_rollback_once(tmp_path: Path, monkeypatch: pytest.
         "Rollback tetiklendi. Sebep: t15_payouts_router FAIL (Payouts router erişilebilir); tetikleyici "
         "payout_withdraw_http_error (Payout/Withdraw 404/5xx). Geri yükleme devam ediyor.",
         "Deploy+Smoke FAIL"]  # the second run: its checkpoint again, the same rollback not again
-    assert "t15_payouts_router FAIL — Payouts router erişilebilir: step 'Then t15_payouts_router holds': " \
+    assert "t15_payouts_router FAIL — Payouts router erişilebilir: adım 'Then t15_payouts_router holds': " \
            "OPTIONS answered 404" in posted[1]
     assert "gönderilmedi: " in text and "zaten duyuruldu" in text
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cutover_gate.core.catalogue import LINES, OPTIONAL_PHASES, PHASES, mandatory_lines
-from cutover_gate.decide.reasons import texts
+from cutover_gate.core.reasons import texts
 from cutover_gate.decide.rules import Decision, Verdict, decide, phase_result
 from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
 

@@ -19,6 +19,7 @@ from cutover_gate.checks.canary import Balance
 from cutover_gate.config import route_catalogue
 from cutover_gate.config.profile_schema import Webhooks
 from cutover_gate.config.target_profile import Profile, load_profile
+from cutover_gate.core.reasons import Reason
 from cutover_gate.target.client import Exchange, Response, TargetClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,7 +158,7 @@ def test_a_survey_stops_at_its_request_bound_and_calls_the_rest_unproven(routed:
     assert len(routed.requests) == survey.requests == 20
     assert len(survey.not_asked) == len(paths) - (20 - 2)  # two controls, one per prefix
     assert routed.most_in_flight <= 2
-    assert "beyond [discovery] max_requests" in discovery.cannot_tell_message(survey, [])
+    assert "beyond [discovery] max_requests" in discovery.cannot_tell_message(survey, []).text()
 
 
 def test_a_target_that_answers_every_path_alike_is_cannot_tell_never_nothing_found() -> None:
@@ -166,7 +167,7 @@ def test_a_target_that_answers_every_path_alike_is_cannot_tell_never_nothing_fou
     assert not survey.of("mounted") and not survey.of("absent")
     assert len(survey.of("cannot_tell")) == len(route_catalogue.seed_candidates(PROFILE))
     assert survey.blind_prefixes() == {"/api/v1": 200, "": 200}
-    message = discovery.cannot_tell_message(survey, survey.of("cannot_tell"))
+    message = discovery.cannot_tell_message(survey, survey.of("cannot_tell")).text()
     assert message.startswith("discovery cannot tell") and "answered 200 to OPTIONS as an unknown path does" in message
 
 
@@ -221,15 +222,15 @@ def test_error_codes_are_read_at_the_top_or_nested_under_detail() -> None:
 
 def test_a_route_is_refused_only_when_some_event_was_refused_and_none_accepted() -> None:
     def answer(v: unsigned.Verdict) -> unsigned.Answer:
-        return unsigned.Answer("/hook", "unsigned generic", 400, "", v, v)
+        return unsigned.Answer("/hook", Reason("unsigned generic"), 400, "", v, Reason(v))
 
     assert unsigned.RouteJudgement("/hook", "x", [answer("unproven"), answer("refused")]).outcome == "refused"
     assert unsigned.RouteJudgement("/hook", "x", [answer("unproven")]).outcome == "unproven"
     assert unsigned.RouteJudgement("/hook", "x", [answer("refused"), answer("accepted")]).outcome == "fail"
     assert unsigned.RouteJudgement("/hook", "x", [answer("refused")], moved="available +1.00").outcome == "fail"
     said = unsigned.unproven_message([unsigned.RouteJudgement("/api/v1/payments/webhook/paypal", "x", [
-        unsigned.Answer("/api/v1/payments/webhook/paypal", "unsigned generic", 400, "MISSING_IDS", "unproven",
-                        "this proves no signature check")])])
+        unsigned.Answer("/api/v1/payments/webhook/paypal", Reason("unsigned generic"), 400, "MISSING_IDS", "unproven",
+                        Reason("this proves no signature check"))])]).text()
     assert said.startswith("unproven: POST /api/v1/payments/webhook/paypal answered 400 MISSING_IDS")
     assert "declare its payload in the profile" in said and "acknowledge it" in said
 
@@ -242,7 +243,7 @@ def test_the_run_explains_the_canarys_money_by_its_own_transactions_states() -> 
         [d("w1", w("1.00"), "paid"), d("w2", w("1.00"), "payout_failed"), d("w3", w("1.00"), "rejected"),
          d("w4", w("1.00"), "requested"), d("w5", w("1.00"), "weird")], PROFILE)
     assert (explained.available, explained.held) == (w("21.00"), w("2.00"))
-    assert explained.unknown == ("withdrawal w5 in state 'weird'",)
+    assert tuple(r.text() for r in explained.unknown) == ("withdrawal w5 in state 'weird'",)
     assert Balance(w("21.00"), w("2.00")).change_to(Balance(w("22.00"), w("2.00"))) == \
         "available +1.00 (21.00 -> 22.00)"
     assert Balance(w("1"), w("2")).change_to(Balance(w("1"), w("2"))) == ""

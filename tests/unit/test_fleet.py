@@ -11,8 +11,8 @@ import pytest
 from cutover_gate.config.cutover_file import TargetEntry, load_cutover
 from cutover_gate.core.catalogue import TRIGGERS_BY_ID
 from cutover_gate.core.errors import UsageError
+from cutover_gate.core.reasons import Reason, texts
 from cutover_gate.decide.fleet import TargetResult, combine, decision_from_json, fleet_verdict
-from cutover_gate.decide.reasons import Reason, texts
 from cutover_gate.decide.rules import ChecklistRow, Decision, Verdict, line_failed, trigger_observed
 from cutover_gate.evidence.model import Result, TriggerObservation
 from cutover_gate.fleet import NO_DECISION, TargetNotGo, forwarded, target_env

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from cutover_gate.core.catalogue import LINES
+from cutover_gate.core.reasons import Kind, Reason
 from cutover_gate.core.redact import MASK
-from cutover_gate.decide.reasons import Kind, Reason
 from cutover_gate.decide.rules import Decision
 from cutover_gate.evidence.model import Result
 from cutover_gate.evidence.recording import ScenarioRecord

@@ -17,6 +17,7 @@ from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.checks.hypercare.finance import Listing, QueueView
 from cutover_gate.checks.hypercare.interval import BASELINE, Interval
 from cutover_gate.core import clock
+from cutover_gate.core.reasons import Reason
 from cutover_gate.reports import hypercare as report
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -351,3 +352,21 @@ def test_report_actions_without_findings_continue_the_routine() -> None:
     assert report.report_actions([], NOW, 10) == ["No action: continue the routine.",
                                               "Next watch round in 60 min (runbook cadence)."]
     assert report.report_actions([], NOW, 80, "tr")[-1] == "72 saatlik rutin tamamlandı."
+
+
+def test_a_finding_keeps_its_record_beside_its_english() -> None:
+    obs = judge.Observation(at=NOW, queue=queue(payouts=signals.PayoutRate(8, 2, 60, 5)))
+    obs.mark_unavailable("withdrawals", Reason.of("GET %(path)s -> %(status)s", path="/w", status=500))
+    findings = judge.evaluate(obs, cfg())
+    unavailable = next(f for f in findings if f.check == "signals")
+    assert obs.unavailable["withdrawals"] == "GET /w -> 500"
+    assert unavailable.message == "withdrawals unavailable: GET /w -> 500"
+    assert unavailable.trigger == "payout_withdraw_http_error"
+    for finding in findings:
+        data = finding.to_json()
+        assert list(data)[:4] == ["check", "severity", "message", "trigger"] and data["message"] == finding.message
+        assert judge.Finding.from_json(data) == finding
+    old = judge.Finding.from_json({"check": "signals", "severity": "FAIL", "message": "as it was", "trigger": None})
+    assert old.message == "as it was" and old.reason.text("tr") == "as it was"
+    actions = report.report_actions([old], NOW, 1.0, "en")
+    assert "Investigate and fix: as it was" in actions[0]

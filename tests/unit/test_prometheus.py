@@ -24,6 +24,7 @@ from cutover_gate.checks.hypercare.judge import FAIL, MONITOR, Observation, eval
 from cutover_gate.config import profile_schema
 from cutover_gate.config.profile_metrics import Metrics
 from cutover_gate.config.target_profile import ProfileError, default_data, load_profile
+from cutover_gate.core.reasons import texts
 from cutover_gate.core.redact import REDACTOR, Secret
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +53,7 @@ def healthy() -> list[dict[str, Any]]:
 # -- the rules -------------------------------------------------------------------------------------------------------
 def test_healthy_rules_evaluated_on_time_pass_and_carry_their_labels_for_routing() -> None:
     view = alerting.judge_rules(healthy(), RULES, NOW, {"job": "payments"})
-    assert view.problems == []
+    assert texts(view.problems) == []
     assert view.labelsets["5xx"] == [{"job": "payments", "severity": "critical", "alertname": "HighErrorRate"}]
     assert view.evidence["db"]["found"][0]["group"] == "cutover-runbook"
 
@@ -62,7 +63,7 @@ def test_each_missing_unhealthy_or_late_rule_is_named() -> None:
                    rule("LatencyHigh", last=NOW - timedelta(seconds=61)),
                    rule("ReadinessFailing", last=datetime(1, 1, 1, tzinfo=UTC)), interval=30)
     view = alerting.judge_rules(rules, {**RULES, "latency": "LatencyHigh"}, NOW)
-    assert view.problems == [
+    assert texts(view.problems) == [
         "5xx: alert 'HighErrorRate' (group 'cutover-runbook') is not healthy: health err: invalid regular expression "
         "in label_replace(): (",
         "latency: alert 'LatencyHigh' (group 'cutover-runbook') was last evaluated 61 s ago (2026-03-01T11:58:59Z), "
@@ -76,7 +77,7 @@ def test_a_rule_group_may_stand_for_a_kind_and_an_unnamed_kind_is_a_problem() ->
                 "rules": [rule("StripeDown"), rule("AdyenDown"), {"name": "rec", "type": "recording"}]}
     rules = [*healthy(), webhooks]
     view = alerting.judge_rules(rules, {"5xx": "HighErrorRate", "latency": "LatencyHigh", "webhook": "webhooks"}, NOW)
-    assert view.problems == ["db: [metrics.alert_rules] names no alert for it"]
+    assert texts(view.problems) == ["db: [metrics.alert_rules] names no alert for it"]
     assert [r["alert"] for r in view.evidence["webhook"]["found"]] == ["StripeDown", "AdyenDown"]
 
 
@@ -118,7 +119,7 @@ def test_an_alert_routed_only_to_a_receiver_without_integration_goes_nowhere() -
     sets = {"5xx": [{"alertname": "HighErrorRate", "severity": "critical", "team": "payments"}],
             "db": [{"alertname": "ReadinessFailing", "severity": "critical", "team": "core"}]}
     problems, evidence = alerting.judge_config(CONFIG, sets)
-    assert problems == ["db: alerts go nowhere: 'ReadinessFailing' is routed to 'null', with no integration "
+    assert texts(problems) == ["db: alerts go nowhere: 'ReadinessFailing' is routed to 'null', with no integration "
                         "(no *_configs)"]
     assert evidence["routed"]["HighErrorRate"] == ["pager"] and evidence["receivers"]["pager"] == ["pagerduty_configs"]
 
@@ -126,10 +127,10 @@ def test_an_alert_routed_only_to_a_receiver_without_integration_goes_nowhere() -
 def test_a_tree_sending_everything_to_a_null_receiver_is_alerts_go_nowhere() -> None:
     text = 'route: {receiver: "null", routes: [{matchers: [a="b"]}]}\nreceivers: [{name: "null"}]\n'
     problems, _ = alerting.judge_config(text, {})
-    assert problems == ["alerts go nowhere: Alertmanager's route tree sends every alert to 'null', with no integration "
-                        "(no *_configs)"]
-    assert alerting.judge_config("route: [", {})[0][0].startswith("Alertmanager's configuration is not YAML")
-    assert alerting.judge_config("receivers: []", {})[0] == [
+    assert texts(problems) == ["alerts go nowhere: Alertmanager's route tree sends every alert to 'null', with no "
+                               "integration (no *_configs)"]
+    assert alerting.judge_config("route: [", {})[0][0].text().startswith("Alertmanager's configuration is not YAML")
+    assert texts(alerting.judge_config("receivers: []", {})[0]) == [
         "Alertmanager's configuration has no route with a receiver: alerts go nowhere"]
 
 
@@ -210,7 +211,7 @@ def test_the_whole_check_passes_on_a_healthy_server_and_sends_the_profile_header
     finally:
         server.close()
         am.close()
-    assert view.problems == [], view
+    assert texts(view.problems) == [], view
     assert view.evidence["alertmanager"]["address"] == am.url and view.evidence["firing"] == []
     assert view.evidence["routing"]["routed"]["ReadinessFailing"] == ["pager"]
     assert server.asked and all(headers.get("X-Scope-OrgID") == "tenant-7f3a" for _, headers in server.asked)
@@ -226,7 +227,7 @@ def test_no_alertmanager_attached_and_an_alertmanager_down_are_named() -> None:
     try:
         api = prom.PromApi(Secret(server.url, "CUTOVER_PROMETHEUS_URL"))
         view = alerting.inspect(api, metrics_of(alert_rules=RULES))
-        assert view.problems == ["no Alertmanager attached: Prometheus lists no active Alertmanager "
+        assert texts(view.problems) == ["no Alertmanager attached: Prometheus lists no active Alertmanager "
                                  "(/api/v1/alertmanagers, 1 dropped)"]
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
@@ -234,7 +235,7 @@ def test_no_alertmanager_attached_and_an_alertmanager_down_are_named() -> None:
         answers["/api/v1/alertmanagers"] = ok({"activeAlertmanagers": [
             {"url": f"http://user:pw@127.0.0.1:{gone}/api/v2/alerts"}]})
         view = alerting.inspect(api, metrics_of(alert_rules=RULES))
-        assert view.problems == [f"could not check: Alertmanager at http://127.0.0.1:{gone}: connection refused"]
+        assert texts(view.problems) == [f"could not check: Alertmanager at http://127.0.0.1:{gone}: connection refused"]
     finally:
         server.close()
 
@@ -246,7 +247,7 @@ def test_prometheus_refusing_or_hanging_is_could_not_check_within_the_deadline()
         port = sock.getsockname()[1]
     api = prom.PromApi(Secret(secret_url.format(port=port), "CUTOVER_PROMETHEUS_URL"))
     view = alerting.inspect(api, metrics_of(alert_rules=RULES, deadline_s=1))
-    assert view.problems == ["could not check: Prometheus /api/v1/query: connection refused"]
+    assert texts(view.problems) == ["could not check: Prometheus /api/v1/query: connection refused"]
     with socket.socket() as hung:  # takes the connection, never answers
         hung.bind(("127.0.0.1", 0))
         hung.listen(4)
@@ -254,9 +255,10 @@ def test_prometheus_refusing_or_hanging_is_could_not_check_within_the_deadline()
         started = time.monotonic()
         view = alerting.inspect(api, metrics_of(alert_rules=RULES, deadline_s=0.5))
         took = time.monotonic() - started
-    assert view.problems == ["could not check: Prometheus /api/v1/query did not answer within the deadline (0.5 s)"]
+    assert texts(view.problems) == [
+        "could not check: Prometheus /api/v1/query did not answer within the deadline (0.5 s)"]
     assert took < 1.5
-    assert "Zr7-prom-pass" not in json.dumps(view.evidence) and "admin" not in " ".join(view.problems)
+    assert "Zr7-prom-pass" not in json.dumps(view.evidence) and "admin" not in " ".join(texts(view.problems))
 
 
 def test_an_api_error_answer_is_named_without_the_address() -> None:

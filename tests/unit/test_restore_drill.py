@@ -22,6 +22,7 @@ from cutover_gate.checks.restore_drill import (
 )
 from cutover_gate.checks.scratch import RestoreServer, _scratch, url_of, with_dbname
 from cutover_gate.config.target_profile import Profile, load_profile
+from cutover_gate.core.reasons import Reason, texts
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.runbook_commands import COMMANDS, EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNCHECKED, env_name_of, verdict
 
@@ -35,13 +36,13 @@ def state(alembic: tuple[str, ...] = ("0002",), **tables: int | str) -> TableSta
 
 
 def test_an_identical_copy_has_no_difference() -> None:
-    assert compare(state(wallets=3, players=3), state(wallets=3, players=3)) == []
+    assert texts(compare(state(wallets=3, players=3), state(wallets=3, players=3))) == []
 
 
 def test_every_kind_of_difference_is_one_sentence() -> None:
     source = state(("0002",), wallets=3, players=3, ledger=7, audit="permission denied for table audit")
     restored = state(("0001",), wallets=0, players=3, extra=1, audit=2)
-    assert compare(source, restored) == [
+    assert texts(compare(source, restored)) == [
         "public.audit: rows not counted in the source: permission denied for table audit",
         "public.extra: in the restored copy, not in the source",
         "public.ledger: missing from the restored copy (7 rows in the source)",
@@ -51,22 +52,22 @@ def test_every_kind_of_difference_is_one_sentence() -> None:
 
 
 def test_a_copy_that_cannot_be_counted_or_a_source_never_read_is_a_difference() -> None:
-    assert compare(state(t=1), state(t="relation does not exist")) == [
+    assert texts(compare(state(t=1), state(t="relation does not exist"))) == [
         "public.t: rows not counted in the restored copy: relation does not exist"]
-    assert compare(None, state(t=1)) == [
+    assert texts(compare(None, state(t=1))) == [
         "the source was not read when the snapshot was taken: nothing to compare the restore with"]
-    assert compare(TableState(error="profile SQL 'user_tables': boom"), state(t=1)) == [
+    assert texts(compare(TableState(error="profile SQL 'user_tables': boom"), state(t=1))) == [
         "source: profile SQL 'user_tables': boom"]
-    assert compare(state(()), state(())) == [
+    assert texts(compare(state(()), state(()))) == [
         "the source lists no table (profile SQL 'user_tables'): a drill of nothing proves nothing"]
 
 
 def test_problems_name_pg_restore_errors_differences_and_a_scratch_left_behind() -> None:
     report = DrillReport("snap-1", "host=h port=5432 dbname=postgres user=u", scratch="cutover_drill_x",
                          restore_exit=1, restore_errors=['pg_restore: error: COPY failed for table "wallets"'],
-                         differences=["public.wallets: 3 rows in the source, 0 restored"], dropped=False,
-                         drop_error="connection refused")
-    assert report.problems() == [
+                         differences=[Reason.verbatim("public.wallets: 3 rows in the source, 0 restored")],
+                         dropped=False, drop_error="connection refused")
+    assert texts(report.problems()) == [
         "pg_restore exited 1 (1 error(s)): pg_restore: error: COPY failed for table \"wallets\"",
         "public.wallets: 3 rows in the source, 0 restored",
         "scratch database cutover_drill_x was not dropped (connection refused): drop it by hand"]
@@ -216,13 +217,19 @@ PROBE = MaintenanceProbe("/api/v1/player/wallet/balance", 503, "MAINTENANCE")
 
 def test_the_maintenance_page_is_its_status_and_marker() -> None:
     page = '{"error_code":"MAINTENANCE"}'
-    assert PROBE.is_page(503, page) and PROBE.page_problem(503, page) == "" and PROBE.open_problem(503, page) != ""
-    assert "without the maintenance marker" in PROBE.page_problem(503, '{"error_code":"DB_DOWN"}')
-    assert "ingress is not blocked" in PROBE.page_problem(401, "{}")
-    assert PROBE.open_problem(401, "{}") == "" and PROBE.open_problem(200, "{}") == ""
-    assert "answered 404: not a route of this platform" in PROBE.open_problem(404, "{}")
-    assert "does not serve" in PROBE.open_problem(503, '{"error_code":"DB_DOWN"}')
+    assert PROBE.is_page(503, page) and PROBE.page_problem(503, page) is None
+    assert PROBE.open_problem(503, page) is not None
+    assert "without the maintenance marker" in text_of(PROBE.page_problem(503, '{"error_code":"DB_DOWN"}'))
+    assert "ingress is not blocked" in text_of(PROBE.page_problem(401, "{}"))
+    assert PROBE.open_problem(401, "{}") is None and PROBE.open_problem(200, "{}") is None
+    assert "answered 404: not a route of this platform" in text_of(PROBE.open_problem(404, "{}"))
+    assert "does not serve" in text_of(PROBE.open_problem(503, '{"error_code":"DB_DOWN"}'))
     assert MaintenanceProbe("/", 503, "").is_page(503, "anything")
+
+
+def text_of(reason: Reason | None) -> str:
+    assert reason is not None
+    return reason.text()
 
 
 def test_the_profile_names_the_probe_or_turns_it_off() -> None:

@@ -19,6 +19,7 @@ from cutover_gate.checks.dry_run import DryRunSpec
 from cutover_gate.checks.restore_drill import DrillSql, TableState, read_state, run_drill
 from cutover_gate.checks.scratch import SCRATCH_PREFIX, RestoreServer
 from cutover_gate.config.target_profile import load_profile
+from cutover_gate.core.reasons import texts
 from cutover_sandbox import migrate
 from cutover_sandbox.core.db import make_engine
 from cutover_sandbox.pg import PgCluster
@@ -94,7 +95,7 @@ def test_a_source_counted_after_the_dump_shows_the_writes_as_a_difference(cluste
     drifted = Snapshot(snapshot.id, snapshot.path, snapshot.created_at, snapshot.size_bytes, snapshot.sha256,
                        snapshot.tool_version, late, source_at_dump=False)
     report = run_drill(drifted, server_of(cluster), QUERIES)
-    assert report.differences == ["public.players: 6 rows in the source, 5 restored"]
+    assert texts(report.differences) == ["public.players: 6 rows in the source, 5 restored"]
     assert report.evidence()["source_read"] == "after the dump"
 
 
@@ -105,7 +106,7 @@ def test_a_truncated_archive_fails_and_its_scratch_database_is_still_dropped(clu
     snapshot.path.write_bytes(data[: len(data) * 2 // 3])
     report = run_drill(snapshot, server_of(cluster), QUERIES)
     assert report.restore_exit not in (None, 0) and report.restore_errors
-    assert not report.restored_ok and report.problems()[0].startswith("pg_restore exited")
+    assert not report.restored_ok and report.problems()[0].text().startswith("pg_restore exited")
     assert report.dropped and scratch_databases(cluster) == []
 
 
@@ -115,8 +116,8 @@ def test_an_unreachable_restore_server_could_not_run_without_the_password(cluste
     dead = RestoreServer(f"postgresql://{cluster.user}:{cluster.password}@127.0.0.1:9/postgres")
     report = run_drill(snapshot, dead, QUERIES)
     assert report.error.startswith("cannot reach the restore server at host=127.0.0.1 port=9")
-    assert report.scratch == "" and report.problems() == [f"could not run: {report.error}"]
-    assert cluster.password not in json.dumps(report.evidence()) + " ".join(report.problems())
+    assert report.scratch == "" and texts(report.problems()) == [f"could not run: {report.error}"]
+    assert cluster.password not in json.dumps(report.evidence()) + " ".join(texts(report.problems()))
 
 
 def test_a_role_that_may_not_create_databases_could_not_run(cluster: PgCluster, source: str, tmp_path: Path) -> None:

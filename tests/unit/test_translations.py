@@ -25,6 +25,8 @@ from cutover_gate.runbook_commands import COMMANDS, REFUSED, WORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "cutover_gate"
+SOURCES = (PACKAGE, ROOT / "steps")
+"""Where the catalogue's messages are written: the package, and the steps (their checks' failure causes)."""
 POT = i18n.LOCALE_DIR / f"{i18n.DOMAIN}.pot"
 FEATURES = ROOT / "features"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -43,12 +45,13 @@ def read(path: Path, lang: str | None = None) -> Catalog:
 
 
 def extracted() -> set[MessageKey]:
-    """What `pybabel extract -F babel.cfg ... src/cutover_gate` finds today."""
+    """What `pybabel extract -F babel.cfg ... src/cutover_gate steps` finds today."""
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     found: set[MessageKey] = set()
-    for _filename, _lineno, message, _comments, context in extract_from_dir(PACKAGE, method_map, options_map):
-        found.add((context, message if isinstance(message, str) else message[0]))
+    for source in SOURCES:
+        for _filename, _lineno, message, _comments, context in extract_from_dir(source, method_map, options_map):
+            found.add((context, message if isinstance(message, str) else message[0]))
     return found
 
 

@@ -37,6 +37,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from cutover_gate.checks.preflight import Finding, Status
 from cutover_gate.checks.preflight.artifacts import sha256_file
 from cutover_gate.core.clock import iso
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.target.database import LIVENESS
 from cutover_pg import PgToolNotFound, find_tool, tool_major
 
@@ -76,8 +78,12 @@ class ReadableResult:
     ok: bool
     entries: int
     """TOC entries `pg_restore --list` printed."""
-    message: str
+    reason: Reason
     tables: int = 0
+
+    @property
+    def message(self) -> str:
+        return self.reason.text()
 
 
 def masked_conninfo(dsn: str) -> str:
@@ -187,24 +193,28 @@ def verify_readable(snapshot_or_path: Snapshot | Path | str, *, pg_restore: Path
     else:
         snapshot, path = None, Path(snapshot_or_path)
     if not path.is_file() or path.stat().st_size == 0:
-        return ReadableResult(False, 0, f"snapshot {path} is missing or empty")
+        return ReadableResult(False, 0, Reason.of(N_("snapshot %(path)s is missing or empty"), path=path))
     min_major = _major(snapshot.tool_version) if snapshot else 0
     try:
         tool = pg_restore or find_tool("pg_restore", min_major=min_major)
         proc = subprocess.run([str(tool), "--list", str(path)], capture_output=True, text=True, timeout=timeout,
                               check=False)
     except PgToolNotFound as exc:
-        return ReadableResult(False, 0, str(exc))
+        return ReadableResult(False, 0, Reason.verbatim(str(exc)))  # cutover_pg's own words
     except (OSError, subprocess.SubprocessError) as exc:
-        return ReadableResult(False, 0, f"pg_restore --list could not run on {path}: {type(exc).__name__}")
+        return ReadableResult(False, 0, Reason.of(N_("pg_restore --list could not run on %(path)s: %(error)s"),
+                                                  path=path, error=type(exc).__name__))
     entries = sum(1 for line in proc.stdout.splitlines() if line.strip() and not line.startswith(";"))
     tables = len(_TABLE.findall(proc.stdout))
     if proc.returncode != 0:
-        return ReadableResult(False, entries, f"pg_restore --list failed on {path} (exit {proc.returncode}): "
-                                              f"{_tail(proc.stderr)}", tables)
+        return ReadableResult(False, entries, Reason.of(
+            N_("pg_restore --list failed on %(path)s (exit %(code)s): %(error)s"), path=path, code=proc.returncode,
+            error=_tail(proc.stderr)), tables)
     if tables == 0:
-        return ReadableResult(False, entries, f"{path} is readable but holds no TABLE entry ({entries} entries)")
-    return ReadableResult(True, entries, f"{path} is readable: {entries} TOC entries, {tables} tables", tables)
+        return ReadableResult(False, entries, Reason.of(
+            N_("%(path)s is readable but holds no TABLE entry (%(entries)s entries)"), path=path, entries=entries))
+    return ReadableResult(True, entries, Reason.of(N_("%(path)s is readable: %(entries)s TOC entries, %(tables)s "
+                                                      "tables"), path=path, entries=entries, tables=tables), tables)
 
 
 def verify_checksum(snapshot: Snapshot) -> bool:

@@ -21,6 +21,8 @@ from cutover_gate.config.cutover_file import CanaryFile
 from cutover_gate.config.settings import GateSettings
 from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
 from cutover_gate.target.client import Response, TargetClient, beside, poll, to_decimal
 
@@ -51,9 +53,9 @@ Read = tuple[str, Callable[[], Any]]
 
 def _balance_read(target: TargetClient, token: Secret) -> Read:
     def read() -> Balance:
-        resp = target.call("wallet_balance", player=token).ok("wallet balance")
-        return Balance(available=to_decimal(resp.answer("available"), "available balance"),
-                       held=to_decimal(resp.answer("held"), "held balance"))
+        resp = target.call("wallet_balance", player=token).ok(N_("wallet balance"))
+        return Balance(available=to_decimal(resp.answer("available"), N_("available balance")),
+                       held=to_decimal(resp.answer("held"), N_("held balance")))
     return f"wallet_balance:{id(token)}", read
 
 
@@ -86,7 +88,7 @@ def with_balance_beside(target: TargetClient, token: Secret, read_state: Callabl
 
 def _state_read(target: TargetClient, admin: Secret, tx_id: str) -> Read:
     return f"payout_status:{tx_id}", lambda: str(target.call("payout_status", admin=admin, tx_id=tx_id).ok(
-        f"payout status of {tx_id}").answer("state"))
+        Reason.of(N_("payout status of %(tx)s"), tx=tx_id)).answer("state"))
 
 
 def withdrawal_state(target: TargetClient, admin: Secret, tx_id: str) -> str:
@@ -97,9 +99,9 @@ def withdrawal_state(target: TargetClient, admin: Secret, tx_id: str) -> str:
 def _admin_wallet_read(target: TargetClient, admin: Secret, player_id: str) -> Read:
     def read() -> Balance:
         resp = target.call("admin_player_wallet", admin=admin, player_id=player_id)
-        resp.ok("admin view of the canary wallet")
-        return Balance(available=to_decimal(resp.answer("available"), "admin wallet available"),
-                       held=to_decimal(resp.answer("held"), "admin wallet held"))
+        resp.ok(N_("admin view of the canary wallet"))
+        return Balance(available=to_decimal(resp.answer("available"), N_("admin wallet available")),
+                       held=to_decimal(resp.answer("held"), N_("admin wallet held")))
     return f"admin_wallet:{player_id}", read
 
 
@@ -122,22 +124,24 @@ def tenant_of(target: TargetClient, settings: GateSettings) -> str:
     """The canary's tenant: the cutover file's, else the platform's of the profile; none is a FAIL naming where."""
     tenant = settings.canary.tenant_id or str(target.profile.value("canary", "tenant_id") or "")
     if not tenant:
-        raise CheckFailed("no tenant for the canary: set [canary] tenant_id in the cutover file")
+        raise CheckFailed(N_("no tenant for the canary: set [canary] tenant_id in the cutover file"))
     return tenant
 
 
-def _tenant_refused(target: TargetClient, resp: Response, tenant: str, what: str) -> None:
+def _tenant_refused(target: TargetClient, resp: Response, tenant: str, what: str | Reason) -> None:
     """An answer that says the tenant does not exist is a FAIL naming the tenant, not a bare status."""
     if 400 <= resp.status < 500 and resp.error_code(target.profile) == target.profile.value("errors",
                                                                                            "unknown_tenant"):
-        raise CheckFailed(f"{what}: the target has no tenant '{tenant}' ({resp.describe()}); set [canary] "
-                          "tenant_id in the cutover file to one of the platform's tenants")
+        raise CheckFailed(N_("%(what)s: the target has no tenant '%(tenant)s' (%(answer)s); set [canary] tenant_id in "
+                             "the cutover file to one of the platform's tenants"), what=Reason.label(what),
+                          tenant=tenant, answer=resp.describe())
 
 
 def _login(target: TargetClient, email: str, password: Secret, tenant: str, write: Write) -> tuple[str, Secret]:
     resp = write.send(target, email=email, password=password.reveal(), tenant=tenant)
-    _tenant_refused(target, resp, tenant, f"canary login for {email}")
-    resp.ok(f"canary login for {email}")
+    what = Reason.of(N_("canary login for %(email)s"), email=email)
+    _tenant_refused(target, resp, tenant, what)
+    resp.ok(what)
     return str(resp.answer("player_id")), Secret(str(resp.answer("token")), "canary access token")
 
 
@@ -145,19 +149,20 @@ def _verify(target: TargetClient, settings: GateSettings, channel: str, address:
     flow = target.profile.flows.verification
     spec = flow.channels[channel]
     sent = VERIFY_SEND.send(target, slots={"send": spec.send}, address=address, channel=channel
-                            ).ok(f"{channel} verification send")
+                            ).ok(Reason.of(N_("%(channel)s verification send"), channel=channel))
     if flow.mode == "fixed":
         if settings.verify_code is None:
-            raise CheckFailed("the platform verifies with a fixed staging code: set CUTOVER_VERIFY_CODE")
+            raise CheckFailed(N_("the platform verifies with a fixed staging code: set CUTOVER_VERIFY_CODE"))
         code = settings.verify_code.reveal()
     else:
         try:
             code = str(sent.answer("code"))
         except CheckFailed:
-            raise CheckFailed(f"the target does not expose the {channel} verification code; provision the canary "
-                              "beforehand and give CUTOVER_CANARY_EMAIL / CUTOVER_CANARY_PASSWORD") from None
+            raise CheckFailed(N_("the target does not expose the %(channel)s verification code; provision the canary "
+                                 "beforehand and give CUTOVER_CANARY_EMAIL / CUTOVER_CANARY_PASSWORD"),
+                              channel=channel) from None
     VERIFY_CONFIRM.send(target, slots={"confirm": spec.confirm}, address=address, channel=channel, code=code
-                        ).ok(f"{channel} verification confirm")
+                        ).ok(Reason.of(N_("%(channel)s verification confirm"), channel=channel))
 
 
 def provision_canary(target: TargetClient, settings: GateSettings, admin: Secret) -> CanaryPlayer:
@@ -169,12 +174,12 @@ def provision_canary(target: TargetClient, settings: GateSettings, admin: Secret
         player_id, token = _login(target, cfg.email, settings.canary_password, tenant, CANARY_LOGIN)
         return CanaryPlayer(player_id, cfg.email, token, "pre-provisioned")
     if settings.env_name == "prod":
-        raise CheckFailed("prod cutover: no canary registration in production; give the pre-provisioned canary "
-                          "with CUTOVER_CANARY_EMAIL and CUTOVER_CANARY_PASSWORD")
+        raise CheckFailed(N_("prod cutover: no canary registration in production; give the pre-provisioned canary "
+                             "with CUTOVER_CANARY_EMAIL and CUTOVER_CANARY_PASSWORD"))
     flows = p.flows
     if flows.verification.mode == "none":
-        raise CheckFailed("the profile registers no canary (flows.verification.mode = none): give the pre-provisioned "
-                          "canary with CUTOVER_CANARY_EMAIL and CUTOVER_CANARY_PASSWORD")
+        raise CheckFailed(N_("the profile registers no canary (flows.verification.mode = none): give the "
+                             "pre-provisioned canary with CUTOVER_CANARY_EMAIL and CUTOVER_CANARY_PASSWORD"))
     stamp = utcnow().strftime("%Y%m%d%H%M%S")
     nonce = pysecrets.token_hex(3)
     email = f"canary+{stamp}{nonce}@{p.value('canary', 'email_domain')}"
@@ -182,15 +187,15 @@ def provision_canary(target: TargetClient, settings: GateSettings, admin: Secret
     phone = "+90555" + f"{pysecrets.randbelow(10**7):07d}"
     reg = REGISTER.send(target, email=email, password=password.reveal(), username=f"canary{stamp}{nonce}",
                         phone=phone, tenant=tenant)
-    _tenant_refused(target, reg, tenant, "canary registration")
-    reg.ok("canary registration")
+    _tenant_refused(target, reg, tenant, N_("canary registration"))
+    reg.ok(N_("canary registration"))
     addresses = {"email": email, "phone": phone}
     for channel, spec in flows.verification.channels.items():
         _verify(target, settings, channel, addresses[spec.address])
     player_id, token = _login(target, email, password, tenant, REGISTERED_LOGIN)
     if flows.kyc.mode == "none":
         return CanaryPlayer(player_id, email, token, "verified")
-    KYC_REVIEW.send(target, admin=admin, player_id=player_id).ok("canary KYC review (manual admin override)")
+    KYC_REVIEW.send(target, admin=admin, player_id=player_id).ok(N_("canary KYC review (manual admin override)"))
     return CanaryPlayer(player_id, email, token, "verified (manual admin override)")
 
 
@@ -200,7 +205,7 @@ def deposit_state(target: TargetClient, token: Secret, tx_id: str) -> str:
 
 def deposit_states(target: TargetClient, token: Secret, tx_ids: list[str]) -> dict[str, str]:
     """The states of the player's transactions `tx_ids` from one read of the list ("missing" when not listed)."""
-    resp = target.call("wallet_transactions", player=token).ok("wallet transactions")
+    resp = target.call("wallet_transactions", player=token).ok(N_("wallet transactions"))
     found = dict.fromkeys(tx_ids, "missing")
     for item in resp.items():
         try:
@@ -208,7 +213,7 @@ def deposit_states(target: TargetClient, token: Secret, tx_ids: list[str]) -> di
             if tx_id in found:
                 found[tx_id] = str(resp.item(item, "state"))
         except KeyError as exc:
-            raise CheckFailed(f"wallet transactions: {exc.args[0]} in an item") from None
+            raise CheckFailed(N_("wallet transactions: %(missing)s in an item"), missing=exc.args[0]) from None
     return found
 
 
@@ -224,14 +229,15 @@ def wait_for_deposit(target: TargetClient, token: Secret, tx_id: str, cfg: Canar
     return poll(with_balance_beside(target, token, state) if balance_beside else state,
                 done=[p.state("deposit_completed")],
                 failed=p.states("deposit_failed"), deadline_s=cfg.poll_deadline_s, interval_s=cfg.poll_interval_s,
-                what=f"deposit {tx_id}")
+                what=Reason.of(N_("deposit %(tx)s"), tx=tx_id))
 
 
 def completion_of(target: TargetClient, method: str) -> str:
     """How a deposit of `method` completes on this platform (flows.deposit.methods): webhook, sync or poll."""
     found = target.profile.flows.deposit.methods.get(method)
     if found is None:
-        raise CheckFailed(f"the profile does not say how a '{method}' deposit completes (flows.deposit.methods)")
+        raise CheckFailed(N_("the profile does not say how a '%(method)s' deposit completes (flows.deposit.methods)"),
+                          method=method)
     return found
 
 

@@ -28,6 +28,8 @@ from typing import Literal
 
 from cutover_gate.config import route_catalogue
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.target.client import TargetClient, TargetUnreachable
 
 State = Literal["absent", "mounted", "cannot_tell"]
@@ -78,25 +80,28 @@ class Existence:
     path: str
     status: int | None
     state: State
-    why: str
+    why: Reason
 
     @property
     def mounted(self) -> bool:
         return self.state == "mounted"
 
 
-def judge(path: str, status: int | None, control: int | None, cause: str = "") -> Existence:
+def judge(path: str, status: int | None, control: int | None, cause: str | Reason = "") -> Existence:
     """Is `path` mounted, from its OPTIONS answer and the answer to an unknown path under the same prefix?"""
     if status is None:
-        return Existence(path, None, "cannot_tell", f"no answer ({cause}): cannot tell")
+        return Existence(path, None, "cannot_tell", Reason.of(N_("no answer (%(cause)s): cannot tell"), cause=cause))
     if status in (404, 410):
-        return Existence(path, status, "absent", f"answered {status}: absent")
+        return Existence(path, status, "absent", Reason.of(N_("answered %(status)s: absent"), status=status))
     if status == control:
-        return Existence(path, status, "cannot_tell", f"answered {status} as an unknown path does: cannot tell")
+        return Existence(path, status, "cannot_tell",
+                         Reason.of(N_("answered %(status)s as an unknown path does: cannot tell"), status=status))
     if status == 405:
-        return Existence(path, status, "mounted", "answered 405: mounted (it serves other methods)")
-    seen = f"an unknown path answered {control}" if control is not None else "no unknown path was answered"
-    return Existence(path, status, "mounted", f"answered {status} ({seen}): mounted")
+        return Existence(path, status, "mounted", Reason.of(N_("answered 405: mounted (it serves other methods)")))
+    seen = Reason.of(N_("an unknown path answered %(control)s"), control=control) if control is not None \
+        else Reason.of(N_("no unknown path was answered"))
+    return Existence(path, status, "mounted",
+                     Reason.of(N_("answered %(status)s (%(seen)s): mounted"), status=status, seen=seen))
 
 
 @dataclass
@@ -121,13 +126,13 @@ class Survey:
                 "not_asked": len(self.not_asked)}
 
 
-def _options(target: TargetClient, path: str) -> tuple[int | None, str]:
+def _options(target: TargetClient, path: str) -> tuple[int | None, str | Reason]:
     try:
         return target.request("OPTIONS", path, may_move_money=False, record=False).status, ""
     except TargetUnreachable as exc:
-        return None, str(exc)
+        return None, exc.reason
     except CheckFailed as exc:  # rate limited past the wait, or another refusal to send
-        return None, str(exc)
+        return None, exc.reason
 
 
 class Lanes:
@@ -145,8 +150,9 @@ class Lanes:
         self._ready = threading.Condition()
         self._threads: list[threading.Thread] = []
 
-    def submit(self, rank: int, work: Callable[[], tuple[int | None, str]]) -> Future[tuple[int | None, str]]:
-        done: Future[tuple[int | None, str]] = Future()
+    def submit(self, rank: int, work: Callable[[], tuple[int | None, str | Reason]]
+               ) -> Future[tuple[int | None, str | Reason]]:
+        done: Future[tuple[int | None, str | Reason]] = Future()
 
         def run() -> None:
             if done.set_running_or_notify_cancel():
@@ -196,25 +202,27 @@ def survey(target: TargetClient, paths: Sequence[str], *, lanes: Lanes | None = 
     for path, (status, cause) in zip(asked, answers, strict=True):
         result.existence.append(judge(path, status, result.controls[prefix_of[path]], cause))
     if target.breaker.down_since is not None:
-        raise TargetUnreachable(f"route discovery: {target.breaker.describe()}")
+        raise TargetUnreachable(N_("route discovery: %(cause)s"), cause=target.breaker.describe())
     return result
 
 
-def cannot_tell_message(survey: Survey, blind: Sequence[Existence]) -> str:
+def cannot_tell_message(survey: Survey, blind: Sequence[Existence]) -> Reason:
     """Why discovery proves nothing about some paths: "cannot tell", never "nothing found"."""
     parts = []
     by_status: dict[int | None, list[str]] = {}
     for e in blind:
         by_status.setdefault(e.status, []).append(e.path)
     for status, paths in by_status.items():
-        seen = "got no answer" if status is None else f"answered {status} to OPTIONS as an unknown path does"
-        parts.append(f"discovery cannot tell: {len(paths)} candidate path(s) {seen} (e.g. {paths[0]}): whatever is "
-                     "behind them is unseen; acknowledge them in [discovery] acknowledged, or let the gate reach the "
-                     "platform without the layer that answers every path alike")
+        seen = Reason.of(N_("got no answer")) if status is None else \
+            Reason.of(N_("answered %(status)s to OPTIONS as an unknown path does"), status=status)
+        parts.append(Reason.of(N_("discovery cannot tell: %(n)s candidate path(s) %(seen)s (e.g. %(example)s): "
+                                  "whatever is behind them is unseen; acknowledge them in [discovery] acknowledged, "
+                                  "or let the gate reach the platform without the layer that answers every path "
+                                  "alike"), n=len(paths), seen=seen, example=paths[0]))
     if survey.not_asked:
-        parts.append(f"{len(survey.not_asked)} candidate path(s) beyond [discovery] max_requests were not asked "
-                     f"(e.g. {survey.not_asked[0]})")
-    return "; ".join(parts)
+        parts.append(Reason.of(N_("%(n)s candidate path(s) beyond [discovery] max_requests were not asked (e.g. "
+                                  "%(example)s)"), n=len(survey.not_asked), example=survey.not_asked[0]))
+    return Reason.joined(parts)
 
 
 def declared_paths(specs: Iterable[object]) -> list[str]:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import REDACTOR
 
 TARGET_ENV = ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSERVICE",
@@ -42,13 +44,17 @@ class DryRunSpec:
 @dataclass(frozen=True)
 class DryRunResult:
     ok: bool
-    message: str
+    reason: Reason
     exit_code: int | None
     duration_s: float
     before: tuple[str, ...]
     reached: tuple[str, ...]
     output: str
     """The command's last lines (stdout and stderr), redacted."""
+
+    @property
+    def message(self) -> str:
+        return self.reason.text()
 
     def evidence(self, spec: DryRunSpec) -> dict[str, Any]:
         return {"command": " ".join(spec.command), "cwd": str(spec.cwd) if spec.cwd else None,
@@ -93,35 +99,43 @@ def run_dry_run(spec: DryRunSpec, url: str, *, before: tuple[str, ...],
         try:
             reached = read_version()
         except RuntimeError as exc:
-            problem = f"the copy's alembic version cannot be read after the command: {exc}"
+            problem = Reason.of(N_("the copy's alembic version cannot be read after the command: %(error)s"),
+                                error=exc)
     if not problem and code != 0:
-        last = output.splitlines()[-1] if output else "no output"
-        problem = f"the migration command exited {code}: {last}"
+        last = output.splitlines()[-1] if output else Reason.of(N_("no output"))
+        problem = Reason.of(N_("the migration command exited %(code)s: %(last)s"), code=code, last=last)
     if not problem and not reached:
-        problem = "the copy has no alembic version after the command"
+        problem = Reason.of(N_("the copy has no alembic version after the command"))
     if not problem and spec.expected_head and reached != (spec.expected_head,):
-        problem = f"the copy reached {', '.join(reached)}, not the release's head {spec.expected_head}"
+        problem = Reason.of(N_("the copy reached %(reached)s, not the release's head %(head)s"),
+                            reached=", ".join(reached), head=spec.expected_head)
     if problem:
         return DryRunResult(False, problem, code, duration, before, reached, output)
-    moved = "already at" if reached == before else f"from {', '.join(before) or 'none'} to"
-    message = f"migrations ran on the restored copy {moved} {', '.join(reached)} in {duration:.1f} s"
+    versions = ", ".join(reached)
+    message = (Reason.of(N_("migrations ran on the restored copy already at %(reached)s in %(duration)s s"),
+                         reached=versions, duration=f"{duration:.1f}") if reached == before else
+               Reason.of(N_("migrations ran on the restored copy from %(before)s to %(reached)s in %(duration)s s"),
+                         before=", ".join(before) or Reason.of(N_("none")), reached=versions,
+                         duration=f"{duration:.1f}"))
     return DryRunResult(True, message, code, duration, before, reached, output)
 
 
-def _run(argv: list[str], spec: DryRunSpec, env: dict[str, str]) -> tuple[int | None, str, str]:
+def _run(argv: list[str], spec: DryRunSpec, env: dict[str, str]) -> tuple[int | None, str, Reason | None]:
     """(exit code, redacted output tail, why it could not run or finish)."""
     try:
         proc = subprocess.Popen(argv, cwd=spec.cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
     except OSError as exc:
-        return None, "", f"the migration command cannot start ({argv[0]}: {exc.strerror or type(exc).__name__})"
+        return None, "", Reason.of(N_("the migration command cannot start (%(program)s: %(error)s)"),
+                                   program=argv[0], error=exc.strerror or type(exc).__name__)
     try:
         out, _ = proc.communicate(timeout=spec.timeout_s)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate()
-        return None, _tail(out), f"the migration command did not finish within {spec.timeout_s:g} s (stopped)"
-    return proc.returncode, _tail(out), ""
+        return None, _tail(out), Reason.of(N_("the migration command did not finish within %(seconds)s s (stopped)"),
+                                           seconds=f"{spec.timeout_s:g}")
+    return proc.returncode, _tail(out), None
 
 
 def _tail(text: str | None) -> str:

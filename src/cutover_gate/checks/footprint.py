@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from cutover_gate.config.target_profile import Profile, ProfileError
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Moved:
 class Explained:
     available: Decimal
     held: Decimal
-    unknown: tuple[str, ...] = ()
+    unknown: tuple[Reason, ...] = ()
     """Transactions in a state the profile does not name: their effect is not assumed."""
 
 
@@ -39,19 +41,19 @@ def explain(available: Decimal, held: Decimal, deposits: Iterable[Moved], withdr
                                           "withdraw_payout_failed")}
     paid = profile.state("withdraw_paid")
     released = set(profile.states("withdraw_failed")) - holding
-    unknown: list[str] = []
+    unknown: list[Reason] = []
     for d in deposits:
         if d.state == completed:
             available += d.amount
         elif d.state not in deposit_other:
-            unknown.append(f"deposit {d.tx_id} in state {d.state!r}")
+            unknown.append(Reason.of(N_("deposit %(tx)s in state %(state)s"), tx=d.tx_id, state=repr(d.state)))
     for w in withdrawals:
         if w.state in holding:
             available, held = available - w.amount, held + w.amount
         elif w.state == paid:
             available -= w.amount
         elif w.state not in released:
-            unknown.append(f"withdrawal {w.tx_id} in state {w.state!r}")
+            unknown.append(Reason.of(N_("withdrawal %(tx)s in state %(state)s"), tx=w.tx_id, state=repr(w.state)))
     return Explained(available, held, tuple(unknown))
 
 

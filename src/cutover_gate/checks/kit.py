@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from cutover_gate.checks.declared import Write
 from cutover_gate.config.profile_schema import WebhookRoute
 from cutover_gate.config.target_profile import Profile
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.target import signing
 
 KIT_BUDGET = "kit budget ([kit_budget]): beyond it the probe does not run"
@@ -54,15 +56,17 @@ def forged_probes(profile: Profile, routes: Mapping[str, WebhookRoute], flaws: t
     return probes, left_out
 
 
-def payout_flow_blocks(profile: Profile, name: str, probe: str) -> str | None:
+def payout_flow_blocks(profile: Profile, name: str, probe: str) -> Reason | None:
     """Why a payout webhook probe cannot be built under flows.payout, or None when it can ("webhook": the payout call
     leaves the withdrawal pending for the PSP's signed event)."""
     flow = profile.flows.payout
     if flow == "webhook":
         return None
-    how = "the payout call settles a withdrawal in its answer" if flow == "sync" else "no payout call exists"
-    return (f"flows.payout = {flow}: {how}, so no PSP event completes a payout and the {name} route's {probe} probe "
-            "has no subject in the state it needs")
+    how = (Reason.of(N_("the payout call settles a withdrawal in its answer")) if flow == "sync"
+           else Reason.of(N_("no payout call exists")))
+    return Reason.of(N_("flows.payout = %(flow)s: %(how)s, so no PSP event completes a payout and the %(name)s route's "
+                        "%(probe)s probe has no subject in the state it needs"), flow=flow, how=how, name=name,
+                     probe=probe)
 
 
 PROBE_SUBJECT = Write("withdraw", "a requested withdrawal as the payout probe's subject", "kit", guard=KIT_BUDGET)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cutover_gate.config.target_profile import Profile
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 
 @dataclass(frozen=True)
@@ -24,26 +26,32 @@ class MaintenanceProbe:
         """The answer is the maintenance page."""
         return status == self.status and (not self.marker or self.marker in body)
 
-    def page_problem(self, status: int, body: str) -> str:
-        """Why the answer is not the maintenance page ("" when it is)."""
+    def page_problem(self, status: int, body: str) -> Reason | None:
+        """Why the answer is not the maintenance page (None when it is)."""
         if self.is_page(status, body):
-            return ""
+            return None
         if status == self.status:
-            return (f"{self.path} answered {status} without the maintenance marker '{self.marker}': not the "
-                    "maintenance page")
-        return (f"{self.path} answered {status}, not the maintenance page ({self.status}"
-                f"{f' with {self.marker!r}' if self.marker else ''}): ingress is not blocked")
+            return Reason.of(N_("%(path)s answered %(status)s without the maintenance marker '%(marker)s': not the "
+                                "maintenance page"), path=self.path, status=status, marker=self.marker)
+        if self.marker:
+            return Reason.of(N_("%(path)s answered %(status)s, not the maintenance page (%(page)s with %(marker)s): "
+                                "ingress is not blocked"), path=self.path, status=status, page=self.status,
+                             marker=repr(self.marker))
+        return Reason.of(N_("%(path)s answered %(status)s, not the maintenance page (%(page)s): ingress is not "
+                            "blocked"), path=self.path, status=status, page=self.status)
 
-    def open_problem(self, status: int, body: str) -> str:
-        """Why traffic is not open ("" when the platform serves the route)."""
+    def open_problem(self, status: int, body: str) -> Reason | None:
+        """Why traffic is not open (None when the platform serves the route)."""
         if self.is_page(status, body):
-            return f"{self.path} still answers with the maintenance page ({status}): traffic is not open"
+            return Reason.of(N_("%(path)s still answers with the maintenance page (%(status)s): traffic is not open"),
+                             path=self.path, status=status)
         if status >= 500:
-            return f"{self.path} answered {status}: the platform does not serve the public route"
+            return Reason.of(N_("%(path)s answered %(status)s: the platform does not serve the public route"),
+                             path=self.path, status=status)
         if status == 404:
-            return (f"{self.path} answered 404: not a route of this platform, so it proves nothing about traffic "
-                    "(the profile's [maintenance] call)")
-        return ""
+            return Reason.of(N_("%(path)s answered 404: not a route of this platform, so it proves nothing about "
+                                "traffic (the profile's [maintenance] call)"), path=self.path)
+        return None
 
 
 def probe_of(profile: Profile) -> MaintenanceProbe | None:

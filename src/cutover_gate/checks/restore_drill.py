@@ -27,12 +27,14 @@ from cutover_gate.checks.backup import Snapshot, _major
 from cutover_gate.checks.dry_run import DryRunResult, DryRunSpec, run_dry_run
 from cutover_gate.checks.scratch import DrillError, RestoreServer
 from cutover_gate.config.target_profile import Profile
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import REDACTOR
 
-NEVER_IN_PROD = ("never in prod: the runbook forbids the restore drill against prod (T-30); the snapshot is only "
-                 "listed there. Run the drill in staging or the sandbox")
-NO_SERVER = ("no restore server: set CUTOVER_RESTORE_DSN to a server and database where the drill may CREATE "
-             "DATABASE (never the target's own database)")
+NEVER_IN_PROD = N_("never in prod: the runbook forbids the restore drill against prod (T-30); the snapshot is only "
+                   "listed there. Run the drill in staging or the sandbox")
+NO_SERVER = N_("no restore server: set CUTOVER_RESTORE_DSN to a server and database where the drill may CREATE "
+               "DATABASE (never the target's own database)")
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", ""})
 MAX_LISTED = 12
 
@@ -121,45 +123,54 @@ def _rows(conn: psycopg.Connection[Any], query: str | sql.Composed) -> tuple[lis
     return rows, ""
 
 
-def compare(source: TableState | None, restored: TableState) -> list[str]:
+def compare(source: TableState | None, restored: TableState) -> list[Reason]:
     """Every difference between the snapshot's source and its restored copy, one sentence each."""
     if source is None:
-        return ["the source was not read when the snapshot was taken: nothing to compare the restore with"]
-    out = [f"source: {source.error}"] if source.error else []
+        return [Reason.of(N_("the source was not read when the snapshot was taken: nothing to compare the restore "
+                             "with"))]
+    out = [Reason.of(N_("source: %(error)s"), error=source.error)] if source.error else []
     if restored.error:
-        out.append(f"restored copy: {restored.error}")
+        out.append(Reason.of(N_("restored copy: %(error)s"), error=restored.error))
     if out:
         return out
     if not source.tables:
-        out.append("the source lists no table (profile SQL 'user_tables'): a drill of nothing proves nothing")
+        out.append(Reason.of(N_("the source lists no table (profile SQL 'user_tables'): a drill of nothing proves "
+                                "nothing")))
     for table in sorted(source.tables.keys() | restored.tables.keys()):
         was, got = source.tables.get(table), restored.tables.get(table)
         if was is None:
-            out.append(f"{table}: in the restored copy, not in the source")
+            out.append(Reason.of(N_("%(table)s: in the restored copy, not in the source"), table=table))
         elif got is None:
-            out.append(f"{table}: missing from the restored copy ({was} rows in the source)")
+            out.append(Reason.of(N_("%(table)s: missing from the restored copy (%(rows)s rows in the source)"),
+                                 table=table, rows=was))
         elif isinstance(was, str):
-            out.append(f"{table}: rows not counted in the source: {was}")
+            out.append(Reason.of(N_("%(table)s: rows not counted in the source: %(error)s"), table=table, error=was))
         elif isinstance(got, str):
-            out.append(f"{table}: rows not counted in the restored copy: {got}")
+            out.append(Reason.of(N_("%(table)s: rows not counted in the restored copy: %(error)s"), table=table,
+                                 error=got))
         elif was != got:
-            out.append(f"{table}: {was} rows in the source, {got} restored")
+            out.append(Reason.of(N_("%(table)s: %(source)s rows in the source, %(restored)s restored"), table=table,
+                                 source=was, restored=got))
     if source.alembic != restored.alembic:
-        out.append(f"alembic version: {_versions(source.alembic)} in the source, {_versions(restored.alembic)} "
-                   "restored")
+        out.append(Reason.of(N_("alembic version: %(source)s in the source, %(restored)s restored"),
+                             source=_versions(source.alembic), restored=_versions(restored.alembic)))
     return out
 
 
-def _versions(versions: tuple[str, ...]) -> str:
-    return ", ".join(versions) if versions else "none"
+def _versions(versions: tuple[str, ...]) -> str | Reason:
+    return ", ".join(versions) if versions else Reason.of(N_("none"))
 
 
 # -- refusal rules ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Refusal:
-    message: str
+    reason: Reason
     fails: bool
     """True: an unsafe request, a FAIL of the drill's line; False: nothing to run here, NOT_RUN."""
+
+    @property
+    def message(self) -> str:
+        return self.reason.text()
 
 
 class Endpoint(NamedTuple):
@@ -187,23 +198,24 @@ def endpoint(dsn: str) -> Endpoint:
 def refusal(env_name: str, restore_dsn: str | None, target_dsn: str | None) -> Refusal | None:
     """Why the drill must not run here, decided before anything connects; None when it may run."""
     if env_name == "prod":
-        return Refusal(NEVER_IN_PROD, fails=False)
+        return Refusal(Reason.of(NEVER_IN_PROD), fails=False)
     if not restore_dsn:
-        return Refusal(NO_SERVER, fails=False)
+        return Refusal(Reason.of(NO_SERVER), fails=False)
     try:
         restore = endpoint(restore_dsn)
     except ValueError:
-        return Refusal("CUTOVER_RESTORE_DSN cannot be parsed (its text is not shown: it may hold a password)",
-                       fails=True)
+        return Refusal(Reason.of(N_("CUTOVER_RESTORE_DSN cannot be parsed (its text is not shown: it may hold a "
+                                    "password)")), fails=True)
     try:
         target = endpoint(target_dsn) if target_dsn else None
     except ValueError:
         target = None
     if target is not None and restore.dbname == target.dbname and restore.hosts & target.hosts:
         host, port = sorted(restore.hosts & target.hosts)[0]
-        return Refusal(f"refused before connecting: CUTOVER_RESTORE_DSN names the target's own database (host {host}, "
-                       f"port {port}, database {restore.dbname}); the drill restores only into a scratch database it "
-                       "creates, so give it another database of that server or another server", fails=True)
+        return Refusal(Reason.of(N_("refused before connecting: CUTOVER_RESTORE_DSN names the target's own database "
+                                    "(host %(host)s, port %(port)s, database %(database)s); the drill restores only "
+                                    "into a scratch database it creates, so give it another database of that server "
+                                    "or another server"), host=host, port=port, database=restore.dbname), fails=True)
     return None
 
 
@@ -219,7 +231,7 @@ class DrillReport:
     restored: TableState | None = None
     restore_exit: int | None = None
     restore_errors: list[str] = field(default_factory=list)
-    differences: list[str] = field(default_factory=list)
+    differences: list[Reason] = field(default_factory=list)
     dry_run: DryRunResult | None = None
     dropped: bool = False
     drop_error: str = ""
@@ -234,15 +246,19 @@ class DrillReport:
     def restored_ok(self) -> bool:
         return not self.error and self.restore_exit == 0 and not self.differences
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Reason]:
         """What makes the drill FAIL, in the order a DB owner reads it."""
-        out = [f"could not run: {self.error}"] if self.error else []
+        out = [Reason.of(N_("could not run: %(error)s"), error=self.error)] if self.error else []
         if self.restore_exit not in (None, 0):
-            first = f": {self.restore_errors[0]}" if self.restore_errors else ""
-            out.append(f"pg_restore exited {self.restore_exit} ({len(self.restore_errors)} error(s)){first}")
+            out.append(Reason.of(N_("pg_restore exited %(code)s (%(count)s error(s)): %(first)s"),
+                                 code=self.restore_exit, count=len(self.restore_errors), first=self.restore_errors[0])
+                       if self.restore_errors else
+                       Reason.of(N_("pg_restore exited %(code)s (%(count)s error(s))"), code=self.restore_exit,
+                                 count=len(self.restore_errors)))
         out += self.differences
         if self.scratch and not self.dropped:
-            out.append(f"scratch database {self.scratch} was not dropped ({self.drop_error}): drop it by hand")
+            out.append(Reason.of(N_("scratch database %(scratch)s was not dropped (%(error)s): drop it by hand"),
+                                 scratch=self.scratch, error=self.drop_error))
         return out
 
     def evidence(self) -> dict[str, Any]:
@@ -257,7 +273,7 @@ class DrillReport:
                 "alembic_source": list(self.source.alembic) if self.source else None,
                 "alembic_restored": list(self.restored.alembic) if self.restored else None,
                 "pg_restore_exit": self.restore_exit, "pg_restore_errors": self.restore_errors[:MAX_LISTED],
-                "differences": self.differences, "scratch_dropped": self.dropped,
+                "differences": [d.text() for d in self.differences], "scratch_dropped": self.dropped,
                 "leftovers_swept": self.swept, "leftover_sweep_problems": self.sweep_problems,
                 "duration_s": round(self.duration_s, 3), "error": self.error}
 

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from cutover_gate.core.reasons import Reason
+
 
 class CheckFailed(AssertionError):
-    """A check of the cutover failed; the message names the cause (never a secret)."""
+    """A check of the cutover failed; the message names the cause (never a secret).
+
+    The message is a catalogue message (marked `N_()` where it is written, its values as `params` filled into its
+    `%(name)s` placeholders) or a `Reason`: the reports say it in the run's language, `str()` in English.
+    """
+
+    def __init__(self, message: str | Reason, /, **params: object) -> None:
+        self.reason = message if isinstance(message, Reason) else Reason.of(message, **params)
+        super().__init__(self.reason.text())
 
 
 class UsageError(ValueError):

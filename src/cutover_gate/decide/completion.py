@@ -32,7 +32,7 @@ from cutover_gate.core.catalogue import (
 )
 from cutover_gate.core.clock import parse_time
 from cutover_gate.core.i18n import N_, translate
-from cutover_gate.decide.reasons import Reason
+from cutover_gate.core.reasons import Reason
 from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
 from cutover_gate.evidence.results import result_of, smoke_result
 
@@ -109,8 +109,9 @@ def _line(results: Mapping[str, LineResult], line: str, what: str) -> Criterion 
     if result.ok:
         return None
     if res and res.message:
-        return Criterion(what, False, Reason(LINE_IS, {"line": line, "result": result.value,
-                                                       "message": res.message.splitlines()[0][:200]}))
+        first = res.message.splitlines()[0][:200]
+        message = res.reason if res.reason is not None and first == res.message else first
+        return Criterion(what, False, Reason(LINE_IS, {"line": line, "result": result.value, "message": message}))
     return Criterion(what, False, Reason(LINE_IS_SILENTLY, {"line": line, "result": result.value}))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from cutover_gate.core.catalogue import PHASES
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.i18n import N_
-from cutover_gate.decide.reasons import Kind, Reason, texts
+from cutover_gate.core.reasons import Kind, Reason, texts
 from cutover_gate.decide.rules import ChecklistRow, Decision, Verdict
 from cutover_gate.evidence.model import Result, TriggerObservation
 
@@ -127,6 +127,15 @@ class FleetTrigger(TriggerObservation):
 
     target: str = ""
 
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "target": self.target}
+
+    @classmethod
+    def of(cls, name: str, t: TriggerObservation) -> FleetTrigger:
+        reason = Reason.of(N_("[%(target)s] %(evidence)s"), target=name, evidence=t.reason) \
+            if t.reason is not None else None
+        return cls(**{**t.to_json(), "evidence": f"[{name}] {t.evidence}", "reason": reason}, target=name)
+
 
 @dataclass
 class FleetLine:
@@ -220,8 +229,7 @@ def combine(targets: Sequence[TargetResult], decisions: Mapping[str, Decision], 
     own = {t.name: decisions.get(t.name) or Decision(
         decision=Verdict.NO_GO, release_sha=None, target="", lang=lang, decider="", generated_at="", env_name="",
         phases={}, checklist=[], triggers=[], reasons=[], selected_phases=[]) for t in targets}
-    triggers = [FleetTrigger(**{**t.to_json(), "evidence": f"[{name}] {t.evidence}"}, target=name)
-                for name, d in own.items() for t in d.triggers]
+    triggers = [FleetTrigger.of(name, t) for name, d in own.items() for t in d.triggers]
     reasons = [target_not_go(t, own[t.name].reasons) for t in targets if t.verdict is not Verdict.GO]
     return FleetDecision(decision=fleet_verdict(t.verdict for t in targets), release_sha=release_sha, lang=lang,
                          decider=decider, generated_at=iso(utcnow()), env_name=env_name,

@@ -14,8 +14,8 @@ from typing import Any
 from cutover_gate.core.catalogue import LINES, PHASES, TRIGGERS_BY_ID, Action, lines_of
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.i18n import N_
-from cutover_gate.decide.reasons import Kind, Reason, texts
-from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
+from cutover_gate.core.reasons import Kind, Reason, texts
+from cutover_gate.evidence.model import LineResult, Result, TriggerObservation, said
 
 LINE_FAILED = N_("%(line)s FAIL: %(message)s")
 LINE_FAILED_SILENTLY = N_("%(line)s FAIL")
@@ -45,11 +45,17 @@ class ChecklistRow:
     at: str | None = None
     message: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
+    reason: Reason | None = None
+    """`message` as a record, said in a report's language (None: the message is shown as given)."""
+
+    def said(self, lang: str = "en") -> str:
+        return said(self.reason, self.message, lang)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "phase": self.phase, "section": self.section, "title": self.title,
                 "mandatory": self.mandatory, "result": self.result.value, "ref": self.ref, "at": self.at,
-                "message": self.message, "evidence": self.evidence}
+                "message": self.message, "evidence": self.evidence,
+                **({"reason": self.reason.to_json()} if self.reason is not None else {})}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ChecklistRow:
@@ -59,7 +65,17 @@ class ChecklistRow:
         return cls(id=str(data["id"]), phase=str(data.get("phase", "")), section=int(data.get("section") or 0),
                    title=str(data.get("title") or ""), mandatory=bool(data.get("mandatory", False)), result=result,
                    ref=str(data.get("ref") or ""), at=data.get("at"), message=str(data.get("message") or ""),
-                   evidence=dict(data.get("evidence") or {}))
+                   evidence=dict(data.get("evidence") or {}), reason=_reason(data.get("reason")))
+
+
+def _reason(data: Any) -> Reason | None:
+    """A row's reason as decision.json records it; None (its message shown as given) when absent or unreadable."""
+    if not data:
+        return None
+    try:
+        return Reason.from_json(data)
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 @dataclass
@@ -109,12 +125,14 @@ def phase_result(phase: str, results: Mapping[str, LineResult]) -> Result:
     return Result.NOT_RUN
 
 
-def line_failed(line: str, message: str) -> Reason:
+def line_failed(line: str, message: str | Reason) -> Reason:
     """`<line> FAIL: <the line's own message>` (the message as the check wrote it, without a trailing colon)."""
-    message = message.rstrip(": ")
-    if not message:
+    english = message.text() if isinstance(message, Reason) else message
+    trimmed = english.rstrip(": ")
+    if not trimmed:
         return Reason(LINE_FAILED_SILENTLY, {"line": line}, Kind.LINE)
-    return Reason(LINE_FAILED, {"line": line, "message": message}, Kind.LINE)
+    cause = message if isinstance(message, Reason) and trimmed == english else trimmed
+    return Reason(LINE_FAILED, {"line": line, "message": cause}, Kind.LINE)
 
 
 def trigger_observed(t: TriggerObservation) -> Reason:
@@ -122,7 +140,7 @@ def trigger_observed(t: TriggerObservation) -> Reason:
     spec = TRIGGERS_BY_ID.get(t.row)
     title: str | Reason = Reason(spec.title_en) if spec is not None else t.row
     return Reason(TRIGGER_OBSERVED, {"row": t.row, "title": title, "action": t.action.value,
-                                     "evidence": str(t.evidence)}, Kind.TRIGGER)
+                                     "evidence": t.reason or str(t.evidence)}, Kind.TRIGGER)
 
 
 def decide(
@@ -144,12 +162,12 @@ def decide(
         res = results.get(line.id) or LineResult(line.id, Result.NOT_RUN, message="not run")
         checklist.append(ChecklistRow(id=line.id, phase=line.phase, section=line.section, title=line.title(lang),
                                       mandatory=line.mandatory, result=res.result, ref=refs.get(line.id, ""),
-                                      at=res.at, message=res.message, evidence=res.evidence))
+                                      at=res.at, message=res.message, evidence=res.evidence, reason=res.reason))
     phases = {phase: phase_result(phase, results) for phase in PHASES}
 
     failed = [c for c in checklist if c.result is Result.FAIL]
     rollback = [t for t in triggers if t.action is Action.IMMEDIATE_ROLLBACK]
-    reasons = [line_failed(c.id, c.message) for c in failed]
+    reasons = [line_failed(c.id, c.reason or c.message) for c in failed]
     reasons += [trigger_observed(t) for t in rollback]
     if not release_sha:
         reasons.append(Reason(UNPINNED, kind=Kind.UNPINNED))

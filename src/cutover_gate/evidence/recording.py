@@ -10,12 +10,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
+import pytest
 from gherkin.dialect import Dialect
 
 from cutover_gate.core.catalogue import LANGS, LINES_BY_ID, TRIGGERS_BY_ID
 from cutover_gate.core.clock import iso, utcnow
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.evidence.model import StepRecord, StepStatus, TriggerObservation
 
@@ -50,11 +52,14 @@ class ScenarioRecord:
     waived: dict[str, list[str]] = field(default_factory=dict)
     triggers: list[TriggerObservation] = field(default_factory=list)
     http: list[dict[str, Any]] = field(default_factory=list)
+    failure: Reason | None = None
+    """Why the scenario stopped outside a step's record, as the exception said it (a skip, a fixture's failure)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"nodeid": self.nodeid, "lines": list(self.lines), "steps": [s.to_json() for s in self.steps],
                 "evidence": self.evidence, "scenario_evidence": self.scenario_evidence, "waived": self.waived,
-                "triggers": [t.to_json() for t in self.triggers], "http": self.http}
+                "triggers": [t.to_json() for t in self.triggers], "http": self.http,
+                "failure": self.failure.to_json() if self.failure is not None else None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScenarioRecord:
@@ -64,7 +69,8 @@ class ScenarioRecord:
                    scenario_evidence=dict(data.get("scenario_evidence", {})),
                    waived={k: list(v) for k, v in data.get("waived", {}).items()},
                    triggers=[TriggerObservation.from_json(t) for t in data.get("triggers", [])],
-                   http=list(data.get("http", [])))
+                   http=list(data.get("http", [])),
+                   failure=Reason.from_json(data["failure"]) if data.get("failure") else None)
 
 
 @cache
@@ -86,6 +92,41 @@ def step_text(keyword: str, name: str) -> str:
     """A step as its feature file writes it: the keyword in the dialect's own case, then the step's text."""
     kw = keyword.strip()
     return f"{_keywords().get(kw, kw)} {name}".strip()
+
+
+class Skipped(pytest.skip.Exception):  # type: ignore[name-defined]
+    """pytest's skip, carrying its cause as a `Reason` (see `skip`). Shown as pytest shows its own ("Skipped: ...",
+    at the step that skipped)."""
+
+    __module__ = "builtins"
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(msg=reason.text())
+        self.reason = reason
+
+
+def skip(message: str | Reason, /, **params: object) -> NoReturn:
+    """Skip the scenario (its lines NOT_RUN) for a cause the reports say in the run's language: a catalogue message
+    (marked `N_()`) with its `params`, or a `Reason`."""
+    __tracebackhide__ = True
+    raise Skipped(message if isinstance(message, Reason) else Reason.of(message, **params))
+
+
+def failure_reason(exc: BaseException) -> Reason:
+    """Why `exc` stopped a step: the cause a check gave (`CheckFailed`, `skip`), else the exception's own words."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, Reason):
+        return reason
+    return Reason.verbatim(failure_message(exc))
+
+
+def redacted(reason: Reason) -> Reason:
+    """`reason` with no secret in any value; when its English still shows one (a secret spelt across the message and
+    a value), the scrubbed English alone, in every language."""
+    reason = reason.scrubbed(REDACTOR.scrub)
+    english = reason.text()
+    scrubbed = REDACTOR.scrub(english)
+    return reason if scrubbed == english else Reason.verbatim(scrubbed)
 
 
 def failure_message(exc: BaseException) -> str:
@@ -114,10 +155,17 @@ class Recorder:
     def begin_step(self, step_func: Callable[..., Any] | None) -> None:
         self.current_line = self.line_of(step_func)
 
-    def end_step(self, text: str, step_func: Callable[..., Any] | None, status: StepStatus, message: str = "") -> None:
+    def end_step(self, text: str, step_func: Callable[..., Any] | None, status: StepStatus,
+                 reason: Reason | None = None) -> None:
+        reason = redacted(reason) if reason is not None else None
         self.record.steps.append(StepRecord(nodeid=self.record.nodeid, step=REDACTOR.scrub(text),
                                             line=self.line_of(step_func), status=status, at=iso(utcnow()),
-                                            message=REDACTOR.scrub(message)[:1000]))
+                                            message=reason.text()[:1000] if reason is not None else "",
+                                            reason=reason))
+
+    def failed(self, exc: BaseException) -> None:
+        """The scenario stopped on `exc` outside a step's record (a skip, a fixture's failure)."""
+        self.record.failure = redacted(failure_reason(exc))
 
     def snapshot(self) -> ScenarioRecord:
         """A deep copy in JSON form, as it crosses to the controller (every value was redacted when recorded)."""
@@ -157,9 +205,13 @@ class Evidence:
             raise ValueError("a waiver needs a checklist line")
         self._rec.waived[target] = [REDACTOR.scrub(w) for w in waivers]
 
-    def trigger(self, row: str, evidence: str, line: str | None = None) -> None:
+    def trigger(self, row: str, evidence: str | Reason, line: str | None = None) -> None:
+        """Row `row` of the rollback matrix observed; `evidence` says what was seen, a catalogue message said in the
+        report's language: a `Reason`, or a string looked up as one (marked `N_()`; see `Reason.label`)."""
         spec = TRIGGERS_BY_ID[row]
-        obs = TriggerObservation.observe(row, spec.action.value, REDACTOR.scrub(evidence), line or self.current_line)
+        reason = redacted(Reason.label(evidence))
+        text = reason.text()
+        obs = TriggerObservation.observe(row, spec.action.value, text, line or self.current_line, reason=reason)
         if all(t.row != row for t in self._rec.triggers):
             self._rec.triggers.append(obs)
 

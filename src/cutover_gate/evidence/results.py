@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cutover_gate.core.catalogue import smoke_lines
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.evidence.model import LineResult, Result, StepStatus, TriggerObservation
 from cutover_gate.evidence.recording import ScenarioRecord
 
@@ -29,6 +31,8 @@ class ScenarioRun(ScenarioRecord):
 
     outcome: str = "not_run"  # passed | failed | skipped | error | not_run
     message: str = ""
+    reason: Reason | None = None
+    """`message` as a record (None: shown as given)."""
     finished_at: str | None = None
 
     def absorb(self, record: ScenarioRecord) -> None:
@@ -63,26 +67,40 @@ def scenario_results(run: ScenarioRun) -> dict[str, LineResult]:
         evidence = run.evidence.get(line, {})
         proven = Result.WAIVED if run.waived.get(line) else Result.PASS
 
-        def res(result: Result, message: str, *, _line: str = line, _at: str | None = at,
+        def res(result: Result, reason: Reason | None = None, *, _line: str = line, _at: str | None = at,
                 _ev: dict[str, Any] = evidence) -> LineResult:
-            return LineResult(_line, result, at=_at, message=message, evidence=dict(_ev), nodeids=[run.nodeid])
+            return LineResult(_line, result, at=_at, message=reason.text() if reason is not None else "",
+                              evidence=dict(_ev), nodeids=[run.nodeid], reason=reason)
 
         if run.outcome in ("skipped", "not_run"):
-            out[line] = res(Result.NOT_RUN, run.message or "not run")
+            out[line] = res(Result.NOT_RUN, _said(run.reason, run.message) or Reason(N_("not run")))
         elif not _contiguous(idx):
-            out[line] = res(Result.FAIL, "feature error: the steps of this line are not contiguous in the scenario")
+            out[line] = res(Result.FAIL, Reason(N_("feature error: the steps of this line are not contiguous in the "
+                                                   "scenario")))
         elif any(s.status is StepStatus.FAIL for s in own):
             bad = next(s for s in own if s.status is StepStatus.FAIL)
-            out[line] = res(Result.FAIL, f"step '{bad.step}': {bad.message}")
+            out[line] = res(Result.FAIL, Reason.of(N_("step '%(step)s': %(cause)s"), step=bad.step,
+                                                   cause=_said(bad.reason, bad.message) or Reason.verbatim("")))
         elif run.outcome == "passed":
-            out[line] = (res(proven, "") if own else res(Result.NOT_RUN, "no step of the scenario proved this line"))
+            out[line] = (res(proven) if own else res(Result.NOT_RUN,
+                                                      Reason(N_("no step of the scenario proved this line"))))
         elif own and failing is not None and failing.line != line:
-            out[line] = res(proven, "")
+            out[line] = res(proven)
         elif failing is not None:
-            out[line] = res(Result.FAIL, f"blocked: step '{failing.step}' failed: {failing.message}")
+            out[line] = res(Result.FAIL, Reason.of(N_("blocked: step '%(step)s' failed: %(cause)s"), step=failing.step,
+                                                   cause=_said(failing.reason, failing.message) or Reason.verbatim("")))
         else:
-            out[line] = res(Result.FAIL, f"error: {run.message}" if run.message else "error")
+            cause = _said(run.reason, run.message)
+            out[line] = res(Result.FAIL, Reason.of(N_("error: %(cause)s"), cause=cause) if cause
+                            else Reason(N_("error")))
     return out
+
+
+def _said(reason: Reason | None, message: str) -> Reason | None:
+    """A record's cause: its reason, or its message shown as given (None when it has neither)."""
+    if reason is not None:
+        return reason
+    return Reason.verbatim(message) if message else None
 
 
 def merge(results: Iterable[LineResult]) -> LineResult:
@@ -97,15 +115,19 @@ def merge(results: Iterable[LineResult]) -> LineResult:
     at = max(stamps) if stamps else None
     failed = [r for r in results if r.result is Result.FAIL]
     not_run = [r for r in results if r.result is Result.NOT_RUN]
+    causes: list[LineResult] = []
     if failed:
-        result, message = Result.FAIL, "; ".join(dict.fromkeys(r.message for r in failed if r.message))
+        result, causes = Result.FAIL, failed
     elif not_run:
-        result, message = Result.NOT_RUN, "; ".join(dict.fromkeys(r.message for r in not_run if r.message))
+        result, causes = Result.NOT_RUN, not_run
     elif any(r.result is Result.WAIVED for r in results):
-        result, message = Result.WAIVED, ""
+        result = Result.WAIVED
     else:
-        result, message = Result.PASS, ""
-    return LineResult(first.id, result, at=at, message=message, evidence=evidence, nodeids=nodeids)
+        result = Result.PASS
+    said = [reason for r in causes if (reason := _said(r.reason, r.message)) is not None]
+    reason = Reason.joined(said) if said else None
+    return LineResult(first.id, result, at=at, message=reason.text() if reason is not None else "",
+                      evidence=evidence, nodeids=nodeids, reason=reason)
 
 
 def line_results(runs: Iterable[ScenarioRun]) -> dict[str, LineResult]:

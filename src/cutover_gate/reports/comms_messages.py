@@ -152,7 +152,7 @@ def checkpoint_message(lang: str, phase: str, results: Mapping[str, LineResult],
     else:
         rows = []
     details = [say(lang, "line", line.id, word(res.result if res else Result.NOT_RUN, lang), line.title(lang),
-                   _clip(res.message if res else "")) for line, res in rows]
+                   _clip(res.said(lang) if res else "")) for line, res in rows]
     level = {Result.PASS: "success", Result.FAIL: "failure"}.get(result, "warning")
     return Message("checkpoint", say(lang, "checkpoint", phase, word(result, lang)), at,
                    _capped(lang, details, DETAILS_MAX), key=f"checkpoint:{phase}:{result.value}", level=level)
@@ -183,8 +183,8 @@ def rollback_message(lang: str, results: Mapping[str, LineResult], triggers: Ite
     items += [say(lang, "reason_trigger", t.row, _row_title(t.row, lang)) for t in rows]
     reason = "; ".join(_capped(lang, items, REASON_ITEMS)) or say(lang, "no_reason")
     details = [say(lang, "line", lid, word(Result.FAIL, lang), LINES_BY_ID[lid].title(lang),
-                   _clip(results[lid].message)) for lid in failed]
-    details += [say(lang, "trigger", t.row, _row_title(t.row, lang), t.action, _clip(t.evidence), t.decide_by or "")
+                   _clip(results[lid].said(lang))) for lid in failed]
+    details += [say(lang, "trigger", t.row, _row_title(t.row, lang), t.action, _clip(t.said(lang)), t.decide_by or "")
                 for t in rows]
     key = "rollback:" + ",".join([*failed, *(t.row for t in rows)])
     return Message("rollback", say(lang, "rollback", reason), at, _capped(lang, details, DETAILS_MAX), key=key,
@@ -220,9 +220,9 @@ def hypercare_message(lang: str, this_run: Mapping[str, LineResult], triggers: I
     status = "ACTION" if failed or rollback else "WATCH" if raised else "OK"
     hypercare_words: Any = environment(lang).get_template("hypercare_phrases.j2").module
     status_word = one_line(str(hypercare_words.status(status)))
-    details = [say(lang, "line", line.id, word(Result.FAIL, lang), line.title(lang), _clip(this_run[line.id].message))
-               for line in failed]
-    details += [say(lang, "trigger", t.row, _row_title(t.row, lang), t.action, _clip(t.evidence), "")
+    details = [say(lang, "line", line.id, word(Result.FAIL, lang), line.title(lang),
+                   _clip(this_run[line.id].said(lang))) for line in failed]
+    details += [say(lang, "trigger", t.row, _row_title(t.row, lang), t.action, _clip(t.said(lang)), "")
                 for t in raised.values()]
     watch = this_run.get(HC_FIRST_6H_WATCH)
     figures = watch.evidence.get("round") if watch else None

@@ -6,14 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cutover_gate.core.reasons import texts
 from cutover_gate.decide.fleet import FleetDecision
-from cutover_gate.decide.reasons import texts
 from cutover_gate.reports.render import environment
 from cutover_gate.reports.terminal import COLOURS
 
 
 def decision_md(decision: FleetDecision) -> str:
     data = {**decision.to_json(), "reasons": texts(decision.reasons, decision.lang)}
+    data["triggers"] = [{**t.to_json(), "evidence": t.said(decision.lang)} for t in decision.triggers]
     return environment(decision.lang).get_template("fleet_decision.md.j2").render(**data)
 
 

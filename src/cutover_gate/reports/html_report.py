@@ -27,8 +27,8 @@ from pytest_html import extras
 
 from cutover_gate.core.catalogue import LANGS, PHASES, TRIGGERS_BY_ID, Action
 from cutover_gate.core.clock import parse_time
+from cutover_gate.core.reasons import Kind, Reason
 from cutover_gate.core.redact import REDACTOR
-from cutover_gate.decide.reasons import Kind
 from cutover_gate.decide.rules import ChecklistRow, Decision, Verdict
 from cutover_gate.evidence.model import Result
 from cutover_gate.evidence.recording import ScenarioRecord
@@ -101,6 +101,24 @@ def short(text: str | None) -> str:
     return line if len(line) <= CAUSE_MAX else line[:CAUSE_MAX].rsplit(" ", 1)[0] + " …"
 
 
+STEP_FAILED = "step '%(step)s': %(cause)s"
+BLOCKED_BY_STEP = "blocked: step '%(step)s' failed: %(cause)s"
+"""The msgids evidence/results.py gives a failing line (its own step failed; an earlier step of its scenario did)."""
+
+
+def cause_of(row: ChecklistRow, lang: str) -> dict[str, str]:
+    """`cause` of a row, in `lang`: from its reason's record when it has one, else from its (English) message."""
+    reason = row.reason
+    if reason is not None and reason.msgid in (STEP_FAILED, BLOCKED_BY_STEP):
+        step = str(reason.params.get("step", ""))
+        if reason.msgid == BLOCKED_BY_STEP:
+            return {"kind": "blocked", "step": step, "text": ""}
+        found = reason.params.get("cause")
+        text = found.text(lang) if isinstance(found, Reason) else str(found or "")
+        return {"kind": "failed", "step": step, "text": short(one_line(text))}
+    return cause(row.said(lang))
+
+
 def cause(message: str | None) -> dict[str, str]:
     """A failing line's cause: `kind` "blocked" (an earlier step of the scenario failed: `step` names it) or
     "failed" (`step` is the line's own failing step, when known), and `text`, the cause in one line."""
@@ -118,7 +136,7 @@ def trigger_view(t: Any, lang: str, generated_at: str) -> dict[str, Any]:
     observed, by, now = parse_time(t.observed_at), parse_time(t.decide_by), parse_time(generated_at)
     minutes = round((by - observed).total_seconds() / 60) if observed and by else 5
     return {"row": t.row, "title": TRIGGERS_BY_ID[t.row].title(lang) if t.row in TRIGGERS_BY_ID else t.row,
-            "action": t.action.value, "line": t.line, "evidence": one_line(t.evidence), "minutes": minutes,
+            "action": t.action.value, "line": t.line, "evidence": one_line(t.said(lang)), "minutes": minutes,
             "observed": _stamp(observed, now), "decide_by": _stamp(by, now),
             "overdue": bool(by and now and now > by)}
 
@@ -129,7 +147,27 @@ def _stamp(ts: datetime | None, now: datetime | None) -> str:
     return ts.strftime("%H:%M:%S") if now is None or ts.date() == now.date() else ts.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def line_evidence(row: Mapping[str, Any], load: EvidenceLoader | None) -> dict[str, Any] | None:
+def said_steps(steps: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Recorded steps (StepRecord JSON) with each one's message in `lang`."""
+    return [{**step, "message": _said(step, lang)} for step in steps]
+
+
+def _said(step: Mapping[str, Any], lang: str) -> str:
+    try:
+        return Reason.from_json(step["reason"]).text(lang) if step.get("reason") else str(step.get("message") or "")
+    except (ValueError, TypeError, KeyError):
+        return str(step.get("message") or "")
+
+
+def _said_trigger(trigger: Mapping[str, Any], lang: str) -> str:
+    try:
+        return Reason.from_json(trigger["reason"]).text(lang) if trigger.get("reason") \
+            else str(trigger.get("evidence") or "")
+    except (ValueError, TypeError, KeyError):
+        return str(trigger.get("evidence") or "")
+
+
+def line_evidence(row: Mapping[str, Any], load: EvidenceLoader | None, lang: str = "en") -> dict[str, Any] | None:
     """A checklist row's evidence: its recorded values, and the steps and HTTP exchanges of its evidence file
     (None when nothing was recorded)."""
     data: Mapping[str, Any] = {}
@@ -140,20 +178,21 @@ def line_evidence(row: Mapping[str, Any], load: EvidenceLoader | None) -> dict[s
         except (OSError, ValueError):
             data = {}
     values = row.get("evidence") or (data.get("result") or {}).get("evidence") or {}
-    found = {"steps": list(data.get("steps") or []), "values": dict(values), "http": list(data.get("http") or [])}
+    found = {"steps": said_steps(data.get("steps") or [], lang), "values": dict(values),
+             "http": list(data.get("http") or [])}
     return {**found, "file": ref} if any(found.values()) else None
 
 
-def row_view(row: ChecklistRow, load: EvidenceLoader | None) -> dict[str, Any]:
+def row_view(row: ChecklistRow, load: EvidenceLoader | None, lang: str = "en") -> dict[str, Any]:
     data = row.to_json()
-    return {**data, "evidence": line_evidence(data, load), "cause": cause(row.message), "raw": row.message}
+    return {**data, "evidence": line_evidence(data, load, lang), "cause": cause_of(row, lang), "raw": row.said(lang)}
 
 
 def panel_view(decision: Decision | None, lang: str, load: EvidenceLoader | None = None) -> dict[str, Any]:
     if decision is None:
         return {"decision": None, "verdict": "none", "colour": NO_DECISION_COLOUR}
     verdict = decision.decision.value
-    rows = [row_view(c, load) for c in decision.checklist]
+    rows = [row_view(c, load, lang) for c in decision.checklist]
     lines = list(zip(decision.checklist, rows, strict=True))
     triggers = [trigger_view(t, lang, decision.generated_at) for t in decision.triggers]
     pending = [r for c, r in lines if c.mandatory and c.phase in PHASES and not c.result.ok]
@@ -235,8 +274,9 @@ def lines_cell(user_properties: Sequence[tuple[str, object]]) -> str:
 def record_html(record: Mapping[str, Any], lang: str = "en") -> str:
     """One test's evidence as HTML for its row: steps, recorded values per line, triggers, HTTP exchanges."""
     module = environment(lang).get_template("evidence.html.j2").module
-    view = {"steps": record.get("steps") or [], "evidence": record.get("evidence") or {},
-            "scenario_evidence": record.get("scenario_evidence") or {}, "triggers": record.get("triggers") or [],
+    view = {"steps": said_steps(record.get("steps") or [], lang), "evidence": record.get("evidence") or {},
+            "scenario_evidence": record.get("scenario_evidence") or {},
+            "triggers": [{**t, "evidence": _said_trigger(t, lang)} for t in record.get("triggers") or []],
             "http": record.get("http") or []}
     return REDACTOR.scrub(str(module.record(REDACTOR.scrub_obj(view))))  # type: ignore[attr-defined]
 

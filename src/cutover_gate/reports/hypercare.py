@@ -73,12 +73,14 @@ def metric_rows(obs: Observation, findings: Sequence[Finding], cfg: HypercareCon
     return [dict(zip(("signal", "value", "threshold", "result"), row, strict=True)) for row in rows]
 
 
-def _actions(findings: Sequence[Finding], observed_at: datetime, hours_since_start: float) -> list[dict[str, Any]]:
+def _actions(findings: Sequence[Finding], observed_at: datetime, hours_since_start: float, lang: str = "en"
+             ) -> list[dict[str, Any]]:
     decide_by = iso(observed_at + DECIDE_WITHIN)
     out: list[dict[str, Any]] = []
     for f in findings:
         kind = ("decide" if f.trigger else "fix") if f.severity is FAIL else "watch"
-        out.append({"kind": kind, "row": f.trigger, "by": decide_by, "message": f.message})
+        # a finding's words in the report's language (one read back without its record: its English as given)
+        out.append({"kind": kind, "row": f.trigger, "by": decide_by, "message": f.reason.text(lang)})
     if not findings:
         out.append({"kind": "no_action"})
     nxt = next_check_minutes(hours_since_start)
@@ -89,7 +91,7 @@ def _actions(findings: Sequence[Finding], observed_at: datetime, hours_since_sta
 def report_actions(findings: Sequence[Finding], observed_at: datetime, hours_since_start: float,
                    lang: str = "en") -> list[str]:
     phrases = _phrases(lang)
-    return [str(phrases.action(a)).strip() for a in _actions(findings, observed_at, hours_since_start)]
+    return [str(phrases.action(a)).strip() for a in _actions(findings, observed_at, hours_since_start, lang)]
 
 
 def status_of(findings: Sequence[Finding]) -> str:
@@ -102,8 +104,10 @@ def render_report(*, lang: str, number: int, release_sha: str | None, target: st
     hours = max(0.0, (generated_at - reference).total_seconds() / 3600)
     view = {
         "number": number, "hours": hours, "status": status_of(findings), "release_sha": release_sha,
-        "target": target, "generated_at": iso(generated_at), "reference": iso(reference), "stable": stable,
-        "metrics": metric_rows(obs, findings, cfg), "unavailable": obs.unavailable,
+        "target": target, "generated_at": iso(generated_at), "reference": iso(reference),
+        "stable": {"verdict": stable.verdict, "message": stable.reason.text(lang)},
+        "metrics": metric_rows(obs, findings, cfg),
+        "unavailable": {signal: obs.unavailable_reason(signal).text(lang) for signal in obs.unavailable},
         "rows": sorted({f.trigger for f in findings if f.trigger}),
         "actions": report_actions(findings, obs.at, hours, lang), "rounds": [r.to_json() for r in rounds[-12:]],
     }

@@ -100,7 +100,7 @@ class Progress:
     def step_done(self, step: StepRecord) -> None:
         if self.quiet:
             return
-        message = one_line(step.message)
+        message = one_line(step.said(self.lang))
         if len(message) > MESSAGE_MAX:
             message = message[:MESSAGE_MAX].rsplit(" ", 1)[0] + " ..."
         shown = {"status": step.status, "step": step.step, "message": message}

@@ -113,7 +113,7 @@ def line_row(ctx: ReportContext, line: Line) -> dict[str, Any]:
         "result": word(result, ctx.lang),
         "checked": result.ok,
         "at": res.at if res else None,
-        "message": one_line(res.message) if res and result is not Result.PASS else "",
+        "message": one_line(res.said(ctx.lang)) if res and result is not Result.PASS else "",
         "ref": ctx.refs.get(line.id),
         "children": [],
     }
@@ -250,7 +250,7 @@ def canary_view(ctx: ReportContext) -> dict[str, Any]:
 def triggers_view(ctx: ReportContext) -> list[dict[str, Any]]:
     return [{"row": t.row, "title": TRIGGERS_BY_ID[t.row].title(ctx.lang) if t.row in TRIGGERS_BY_ID else t.row,
              "action": t.action, "observed_at": t.observed_at, "decide_by": t.decide_by,
-             "evidence": one_line(t.evidence), "line": t.line} for t in ctx.decision.triggers]
+             "evidence": one_line(t.said(ctx.lang)), "line": t.line} for t in ctx.decision.triggers]
 
 
 def phases_view(ctx: ReportContext) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from cutover_gate.core.catalogue import LANGS, T15_DEPLOY_COMPLETED, T30_SNAPSHOT_TAKEN, lines_of, smoke_lines
 from cutover_gate.core.i18n import N_, translate
-from cutover_gate.decide.reasons import texts
+from cutover_gate.core.reasons import texts
 from cutover_gate.evidence.results import combined, result_of, smoke_result
 from cutover_gate.evidence.timeline import append_entries
 from cutover_gate.reports.context import ReportContext
@@ -88,7 +88,7 @@ def scribe_entries(ctx: ReportContext) -> list[tuple[float, dict[str, Any]]]:
 
 def step_entries(ctx: ReportContext) -> list[tuple[float, dict[str, Any]]]:
     return [(float(i), {"kind": "step", "at": e.at, "line": e.line, "step": e.step, "status": e.status,
-                        "message": e.message, "nodeid": e.nodeid}) for i, e in enumerate(ctx.events)]
+                        "message": e.said(ctx.lang), "nodeid": e.nodeid}) for i, e in enumerate(ctx.events)]
 
 
 def timeline_entries(ctx: ReportContext) -> list[dict[str, Any]]:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cutover_gate.core.clock import iso, utcnow
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 PROBE_TIMEOUT_S = 2.0
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -26,11 +28,12 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 class Breaker:
     down_since: str | None = None
     down_cause: str = ""
-    writes_blocked: str | None = None
+    writes_blocked: Reason | None = None
     """Why data-changing scenarios are refused: a write whose outcome is unknown."""
 
-    def describe(self) -> str:
-        return f"target unreachable since {self.down_since} ({self.down_cause})"
+    def describe(self) -> Reason:
+        return Reason.of(N_("target unreachable since %(since)s (%(cause)s)"), since=self.down_since,
+                         cause=self.down_cause)
 
     def transport_failure(self, method: str, url: str, cause: str, probe: Callable[[], bool], *,
                           in_doubt: bool | None = None) -> None:
@@ -40,7 +43,8 @@ class Breaker:
         now = iso(utcnow())
         doubt = method in WRITE_METHODS if in_doubt is None else in_doubt
         if doubt and self.writes_blocked is None:
-            self.writes_blocked = (f"{method} {url} got no answer ({cause}) at {now}: whether it took effect is "
-                                   "unknown, so no more money moves")
+            self.writes_blocked = Reason.of(N_("%(method)s %(url)s got no answer (%(cause)s) at %(at)s: whether it "
+                                               "took effect is unknown, so no more money moves"),
+                                            method=method, url=url, cause=cause, at=now)
         if self.down_since is None and not probe():
             self.down_since, self.down_cause = now, f"{method} {url}: {cause}"

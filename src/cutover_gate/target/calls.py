@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 _ONE = re.compile(r"^\{([a-z_]+)\}$")
 _ANY = re.compile(r"\{([a-z_]+)\}")
 
 
-def fill(template: Any, values: Mapping[str, Any], what: str) -> Any:
+def fill(template: Any, values: Mapping[str, Any], what: str | Reason) -> Any:
     if isinstance(template, str):
         whole = _ONE.match(template)
         if whole:
@@ -30,13 +32,15 @@ def fill(template: Any, values: Mapping[str, Any], what: str) -> Any:
     return template
 
 
-def _value(name: str, values: Mapping[str, Any], what: str) -> Any:
+def _value(name: str, values: Mapping[str, Any], what: str | Reason) -> Any:
     if name not in values:
-        raise CheckFailed(f"{what}: the gate has no value for the placeholder {{{name}}}")
+        raise CheckFailed(N_("%(what)s: the gate has no value for the placeholder {%(name)s}"), what=Reason.label(what),
+                          name=name)
     return values[name]
 
 
-def query_string(template: Mapping[str, str], values: Mapping[str, Any], what: str) -> dict[str, str]:
+def query_string(template: Mapping[str, str], values: Mapping[str, Any], what: str | Reason
+                 ) -> dict[str, str]:
     """The query parameters whose placeholders have a value (the others are left out)."""
     out: dict[str, str] = {}
     for key, raw in template.items():

@@ -6,6 +6,7 @@ Steps stay thin: they call this client. Nothing here knows about the sandbox; ev
 from __future__ import annotations
 
 import json as jsonlib
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -27,6 +28,8 @@ from tenacity import (
 from cutover_gate.config.target_profile import Profile
 from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import REDACTOR, Secret
 from cutover_gate.target.breaker import PROBE_TIMEOUT_S, WRITE_METHODS, Breaker
 from cutover_gate.target.calls import fill, query_string
@@ -81,6 +84,7 @@ class TargetClient:
         self._reads: dict[str, tuple[int, Any, float | None]] = {}
         """key -> (writes when read, the value or a Future of (value, answered at), when answered)."""
         self._ahead: ThreadPoolExecutor | None = None
+        self._ahead_lock = threading.Lock()
 
     def close(self) -> None:
         if self._ahead is not None:
@@ -105,7 +109,8 @@ class TargetClient:
         stay fresh (`fresh`); by default every write method does."""
         url = self.url(path)
         if self.breaker.down_since is not None:
-            raise TargetUnreachable(f"{method} {url}: not sent, {self.breaker.describe()}")
+            raise TargetUnreachable(N_("%(method)s %(url)s: not sent, %(cause)s"), method=method, url=url,
+                                    cause=self.breaker.describe())
         if method in WRITE_METHODS and changes_data is not False:
             self.writes += 1
         hdrs = dict(headers or {})
@@ -121,9 +126,14 @@ class TargetClient:
             if resp.status != 429:
                 return resp
             if pause is None or waited + pause > self.rate_limit_wait_s:
-                raise RateLimited(f"{method} {url}: rate limited by the target (HTTP 429, Retry-After "
-                                  f"{resp.headers.get('Retry-After') or 'not given'}) for longer than the "
-                                  f"{self.rate_limit_wait_s:g} s a call may wait; run again later")
+                given = resp.headers.get("Retry-After")
+                if not given:
+                    raise RateLimited(N_("%(method)s %(url)s: rate limited by the target (HTTP 429, Retry-After not "
+                                         "given) for longer than the %(wait)s s a call may wait; run again later"),
+                                      method=method, url=url, wait=f"{self.rate_limit_wait_s:g}")
+                raise RateLimited(N_("%(method)s %(url)s: rate limited by the target (HTTP 429, Retry-After %(after)s) "
+                                     "for longer than the %(wait)s s a call may wait; run again later"),
+                                  method=method, url=url, after=given, wait=f"{self.rate_limit_wait_s:g}")
             time.sleep(pause)  # a 429 was not processed: sending it again cannot move money twice
             waited += pause
 
@@ -148,7 +158,8 @@ class TargetClient:
                 self._record(ex)
             in_doubt = method in WRITE_METHODS if may_move_money is None else may_move_money
             self.breaker.transport_failure(method, url, cause, self._alive, in_doubt=in_doubt)
-            raise TargetUnreachable(f"{method} {url}: target unreachable ({cause})") from None
+            raise TargetUnreachable(N_("%(method)s %(url)s: target unreachable (%(cause)s)"), method=method, url=url,
+                                    cause=cause) from None
         ex = Exchange(method, url, raw.status_code, (time.perf_counter() - start) * 1000, _redacted_headers(hdrs),
                       _body_for_evidence(data), _body_for_evidence(raw.content[:MAX_BODY]))
         self.last_answer = (time.monotonic(), method, url)
@@ -166,7 +177,7 @@ class TargetClient:
         fresh one when not given; `with_key=False` leaves the header out, to probe its refusal); `data` sends a raw
         body instead of the template (a signed webhook)."""
         spec = self.profile.call(name)
-        what = f"call '{name}'"
+        what = Reason.of(N_("call '%(name)s'"), name=name)
         values = {"key": key or f"cutover-{uuid.uuid4()}", **values}
         path = fill(spec.path, values, what)
         query = query_string(spec.query, values, what)
@@ -180,7 +191,7 @@ class TargetClient:
             token_of = spec.auth if isinstance(spec.auth, str) else spec.auth.token
             token = admin if token_of == "admin" else player
             if token is None:
-                raise CheckFailed(f"{what} needs the {token_of} session")
+                raise CheckFailed(N_("%(what)s needs the %(session)s session"), what=what, session=token_of)
             header, scheme = ("Authorization", "Bearer") if isinstance(spec.auth, str) else (spec.auth.header,
                                                                                             spec.auth.scheme)
             hdrs[header] = f"{scheme} {token.reveal()}".strip()
@@ -229,8 +240,9 @@ class TargetClient:
         """Start `read()` now, beside what the gate does next, for the next `fresh(key, ...)` to take: the reads
         that follow one write cost one round trip instead of one each. Reads only; it is taken only while the gate
         has written nothing since it started."""
-        if self._ahead is None:
-            self._ahead = ThreadPoolExecutor(max_workers=AHEAD_WIDTH, thread_name_prefix="ahead")
+        with self._ahead_lock:  # a read may be started ahead from a background thread too (steps/common.login_ahead)
+            if self._ahead is None:
+                self._ahead = ThreadPoolExecutor(max_workers=AHEAD_WIDTH, thread_name_prefix="ahead")
 
         def timed() -> tuple[Any, float]:
             value = read()

@@ -16,6 +16,8 @@ from psycopg.rows import dict_row
 
 from cutover_gate.config.target_profile import Profile
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import REDACTOR, Secret, redact_dsn
 
 T = TypeVar("T")
@@ -36,18 +38,19 @@ class Database:
 
     def _connect(self) -> psycopg.Connection[dict[str, Any]]:
         if self.dsn is None:
-            raise CheckFailed("no database DSN: set CUTOVER_DB_DSN (read-only access is enough)")
+            raise CheckFailed(N_("no database DSN: set CUTOVER_DB_DSN (read-only access is enough)"))
         try:
             conn = psycopg.connect(self.dsn.reveal(), connect_timeout=self.connect_timeout, row_factory=dict_row,
                                    autocommit=False, **LIVENESS)
         except psycopg.Error as exc:
             where = redact_dsn(self.dsn.reveal()).split("@")[-1]
             cause = REDACTOR.scrub(str(exc)).strip()
-            raise CheckFailed(f"cannot connect to the database at {where}: {cause}") from None
+            raise CheckFailed(N_("cannot connect to the database at %(where)s: %(cause)s"), where=where,
+                              cause=cause) from None
         conn.read_only = True
         return conn
 
-    def _execute(self, sql: str, params: dict[str, Any] | None, what: str,
+    def _execute(self, sql: str, params: dict[str, Any] | None, what: str | Reason,
                  result: Callable[[psycopg.Cursor[dict[str, Any]]], T]) -> T:
         """Run one statement in a read-only transaction bounded by the statement and lock timeouts (SET LOCAL),
         return `result(cursor)`, and roll back."""
@@ -59,23 +62,24 @@ class Database:
                     cur.execute(sql.encode(), params or None)
                     return result(cur)
             except psycopg.Error as exc:
-                raise CheckFailed(f"{what}: SQL failed: {REDACTOR.scrub(str(exc)).strip()}") from None
+                raise CheckFailed(N_("%(what)s: SQL failed: %(cause)s"), what=Reason.label(what),
+                                  cause=REDACTOR.scrub(str(exc)).strip()) from None
             finally:
                 conn.rollback()
 
-    def rows(self, sql: str, params: dict[str, Any] | None = None, *, what: str) -> list[dict[str, Any]]:
+    def rows(self, sql: str, params: dict[str, Any] | None = None, *, what: str | Reason) -> list[dict[str, Any]]:
         return self._execute(sql, params, what, lambda cur: list(cur.fetchall()))
 
-    def columns(self, sql: str, params: dict[str, Any] | None = None, *, what: str) -> list[str]:
+    def columns(self, sql: str, params: dict[str, Any] | None = None, *, what: str | Reason) -> list[str]:
         """The column names the query answers, from running it read-only wrapped to return no row."""
         wrapped = f"SELECT * FROM ({sql.strip().rstrip(';')}) AS profile_query LIMIT 0"
         return self._execute(wrapped, params, what, lambda cur: [col.name for col in cur.description or ()])
 
     def query(self, key: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self.rows(self.profile.sql(key), params, what=f"profile SQL '{key}'")
+        return self.rows(self.profile.sql(key), params, what=Reason.of(N_("profile SQL '%(key)s'"), key=key))
 
     def invariants(self, params: dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
         """Each invariant query of the profile with the rows that break it (empty list: it holds). `params` are
         bound to the queries that use them (a scoped invariant's window and sample, see checks/invariants.py)."""
-        return {name: self.rows(sql, params, what=f"invariant '{name}'")
+        return {name: self.rows(sql, params, what=Reason.of(N_("invariant '%(name)s'"), name=name))
                 for name, sql in self.profile.invariants().items()}

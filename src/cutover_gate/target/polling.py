@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterable
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_result, stop_after_delay
 
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 
 def poll(read: Callable[[], str], *, done: Iterable[str], failed: Iterable[str], deadline_s: float,
-         interval_s: float, what: str) -> str:
+         interval_s: float, what: str | Reason) -> str:
     """Poll `read()` until it returns a state in `done`; stop at once on a state in `failed`; give up at the deadline.
 
     A read starts every `interval_s` (fixed rate, counted from the start of the one before): a remote platform's
@@ -19,6 +21,7 @@ def poll(read: Callable[[], str], *, done: Iterable[str], failed: Iterable[str],
     state seen otherwise.
     """
     done_set, failed_set = set(done), set(failed)
+    label = Reason.label(what)
     last: list[str] = []
     started: list[float] = []
 
@@ -27,7 +30,7 @@ def poll(read: Callable[[], str], *, done: Iterable[str], failed: Iterable[str],
         state = read()
         last.append(state)
         if state in failed_set:
-            raise CheckFailed(f"{what}: reached terminal failure state '{state}'")
+            raise CheckFailed(N_("%(what)s: reached terminal failure state '%(state)s'"), what=label, state=state)
         return state
 
     def until_next(_state: RetryCallState) -> float:
@@ -38,5 +41,8 @@ def poll(read: Callable[[], str], *, done: Iterable[str], failed: Iterable[str],
     try:
         return str(retrying(observe))
     except RetryError:
-        seen = last[-1] if last else "nothing"
-        raise CheckFailed(f"{what}: still '{seen}' after {deadline_s:g} s (waiting for {sorted(done_set)})") from None
+        if last:
+            raise CheckFailed(N_("%(what)s: still '%(seen)s' after %(deadline)s s (waiting for %(done)s)"), what=label,
+                              seen=last[-1], deadline=f"{deadline_s:g}", done=sorted(done_set)) from None
+        raise CheckFailed(N_("%(what)s: still 'nothing' after %(deadline)s s (waiting for %(done)s)"), what=label,
+                          deadline=f"{deadline_s:g}", done=sorted(done_set)) from None

@@ -13,6 +13,8 @@ import requests
 from cutover_gate.config.profile_schema import Call
 from cutover_gate.config.target_profile import Profile, dig
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import MASK, REDACTOR, SENSITIVE_KEY
 
 MAX_BODY = 4000
@@ -66,14 +68,15 @@ def _body_for_evidence(raw: Any) -> Any:
     return REDACTOR.scrub_obj(raw)
 
 
-def to_decimal(value: Any, what: str) -> Decimal:
+def to_decimal(value: Any, what: str | Reason) -> Decimal:
     """Amounts are compared as Decimal, never float: parse from the JSON text form."""
+    label = Reason.label(what)
     if isinstance(value, bool) or value is None:
-        raise CheckFailed(f"{what} is {value!r}, not an amount")
+        raise CheckFailed(N_("%(what)s is %(value)s, not an amount"), what=label, value=repr(value))
     try:
         return Decimal(str(value))
     except InvalidOperation:
-        raise CheckFailed(f"{what} is {value!r}, not an amount") from None
+        raise CheckFailed(N_("%(what)s is %(value)s, not an amount"), what=label, value=repr(value)) from None
 
 
 class Response:
@@ -94,21 +97,25 @@ class Response:
             return self.raw.json()
         except ValueError:
             ctype = self.headers.get("content-type", "?")
-            raise CheckFailed(f"{self.exchange.method} {self.exchange.url} answered {self.status} with a non-JSON body "
-                              f"(content-type {ctype})") from None
+            raise CheckFailed(N_("%(method)s %(url)s answered %(status)s with a non-JSON body "
+                                 "(content-type %(ctype)s)"),
+                              method=self.exchange.method, url=self.exchange.url, status=self.status,
+                              ctype=ctype) from None
 
     def field(self, dotted: str) -> Any:
         body = self.json()
         try:
             return dig(body, dotted)
         except KeyError as exc:
-            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: {exc.args[0]} in the answer") from None
+            raise CheckFailed(N_("%(method)s %(url)s: %(missing)s in the answer"), method=self.exchange.method,
+                              url=self.exchange.url, missing=exc.args[0]) from None
 
     def answer(self, key: str) -> Any:
         """The answer field `key` of the declared call (`answer.<key>` of the profile's call)."""
         if self.spec is None or key not in self.spec.answer:
-            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: the profile's call '{self.name}' does not "
-                              f"say where '{key}' is in the answer (calls.{self.name}.answer.{key})")
+            raise CheckFailed(N_("%(method)s %(url)s: the profile's call '%(call)s' does not say where '%(key)s' is in "
+                                 "the answer (calls.%(call)s.answer.%(key)s)"),
+                              method=self.exchange.method, url=self.exchange.url, call=self.name, key=key)
         return self.field(self.spec.answer[key])
 
     def word(self, key: str) -> str:
@@ -121,24 +128,27 @@ class Response:
         """The list answer's elements (`answer.items`), objects only."""
         found = self.answer("items")
         if not isinstance(found, list):
-            raise CheckFailed(f"{self.exchange.method} {self.exchange.url}: '{self.name}' answer's items is not a list")
+            raise CheckFailed(N_("%(method)s %(url)s: '%(call)s' answer's items is not a list"),
+                              method=self.exchange.method, url=self.exchange.url, call=self.name)
         return [i for i in found if isinstance(i, dict)]
 
     def item(self, element: dict[str, Any], key: str) -> Any:
         """Field `key` of one list element (`item.<key>` of the profile's call); KeyError when it lacks it."""
         if self.spec is None or key not in self.spec.item:
-            raise CheckFailed(f"the profile's call '{self.name}' does not say where '{key}' is in an element "
-                              f"(calls.{self.name}.item.{key})")
+            raise CheckFailed(N_("the profile's call '%(call)s' does not say where '%(key)s' is in an element "
+                                 "(calls.%(call)s.item.%(key)s)"), call=self.name, key=key)
         return dig(element, self.spec.item[key])
 
-    def ok(self, what: str) -> Response:
+    def ok(self, what: str | Reason) -> Response:
         """The answer, when its status is one the declared call accepts and its body does not say it failed
         (`success`); RefusedByRule when a risk or limit rule refused it; CheckFailed naming it otherwise."""
+        label = Reason.label(what)
         if self.spec is not None and self.profile is not None and self.status not in self.spec.accept:
             code = self.error_code(self.profile)
             if code and code in {*self.profile.codes(self.name, "risk_refusal"),
                                  *self.profile.codes(self.name, "rate_limit")}:
-                raise RefusedByRule(f"{what}: the platform's risk control refused the probe ({self.status} {code})")
+                raise RefusedByRule(N_("%(what)s: the platform's risk control refused the probe (%(status)s %(code)s)"),
+                                    what=label, status=self.status, code=code)
         self.expect(*(self.spec.accept if self.spec else (200,)), what=what)
         success = self.spec.success if self.spec else None
         if success is not None:
@@ -147,8 +157,9 @@ class Response:
             except (KeyError, CheckFailed):
                 said = None
             if said not in success.values:
-                raise CheckFailed(f"{what}: answered {self.status} but its body says it failed ({success.field} = "
-                                  f"{jsonlib.dumps(said)}; success is {jsonlib.dumps(success.values)}): a refusal")
+                raise CheckFailed(N_("%(what)s: answered %(status)s but its body says it failed (%(field)s = %(said)s; "
+                                     "success is %(values)s): a refusal"), what=label, status=self.status,
+                                  field=success.field, said=jsonlib.dumps(said), values=jsonlib.dumps(success.values))
         return self
 
     def error_code(self, profile: Profile, *, or_detail: bool = False, nested: bool = False) -> str:
@@ -176,8 +187,12 @@ class Response:
         snippet = jsonlib.dumps(body)[:300] if not isinstance(body, str) else body[:300]
         return f"{self.exchange.method} {self.exchange.url} -> {self.status} {snippet}"
 
-    def expect(self, *statuses: int, what: str) -> Response:
+    def expect(self, *statuses: int, what: str | Reason) -> Response:
+        """The answer, when its status is one of `statuses`; CheckFailed naming `what` (a label, see
+        `Reason.label`) and the answer otherwise."""
         if self.status not in statuses:
+            label = Reason.label(what)
             want = " or ".join(str(s) for s in statuses)
-            raise CheckFailed(f"{what}: expected HTTP {want}, got {self.describe()}")
+            raise CheckFailed(N_("%(what)s: expected HTTP %(want)s, got %(answer)s"), what=label, want=want,
+                              answer=self.describe())
         return self

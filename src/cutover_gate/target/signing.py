@@ -34,6 +34,8 @@ from typing import Any, Literal
 from cutover_gate.config.profile_schema import WebhookRoute
 from cutover_gate.config.target_profile import dig
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
 from cutover_gate.target.calls import fill
 
@@ -43,8 +45,8 @@ TIMESTAMPED = frozenset({"hmac_ts", "stripe"})
 KeyEncoding = Literal["hex", "base64", "raw"]
 DEFAULT_KEY_ENCODING: dict[str, KeyEncoding] = {"adyen": "base64", "hmac_ts": "raw", "stripe": "raw", "none": "raw"}
 """How a scheme turns its secret's text into the HMAC key when the route says nothing (CONTRACT §1)."""
-_SHAPE = {"hex": "an even number of hexadecimal digits",
-          "base64": "standard base64 (A-Z a-z 0-9 + /, padded with =)", "raw": "text"}
+_SHAPE = {"hex": Reason.of(N_("an even number of hexadecimal digits")),
+          "base64": Reason.of(N_("standard base64 (A-Z a-z 0-9 + /, padded with =)")), "raw": Reason.of(N_("text"))}
 
 
 @dataclass
@@ -102,10 +104,12 @@ def key_bytes(name: str, route: WebhookRoute, secret: Secret) -> bytes:
     try:
         return _decode(secret.reveal(), encoding)
     except ValueError:  # binascii.Error, or text that is not ASCII
-        how = "key_encoding" if route.key_encoding else f"the {route.scheme} scheme's default key_encoding"
-        raise CheckFailed(f"the {name} webhook route's secret ({secret.name}) is not {_SHAPE[encoding]}, as its "
-                          f"{how} \"{encoding}\" needs: give the key as the PSP issued it, or set the route's "
-                          f"key_encoding") from None
+        how: str | Reason = "key_encoding" if route.key_encoding else \
+            Reason.of(N_("the %(scheme)s scheme's default key_encoding"), scheme=route.scheme)
+        raise CheckFailed(N_("the %(name)s webhook route's secret (%(secret)s) is not %(shape)s, as its %(how)s "
+                             "\"%(encoding)s\" needs: give the key as the PSP issued it, or set the route's "
+                             "key_encoding"), name=name, secret=secret.name, shape=_SHAPE[encoding], how=how,
+                          encoding=encoding) from None
 
 
 def sign(name: str, route: WebhookRoute, body: bytes, secret: Secret | None, ts: int | None = None) -> Forged:
@@ -125,7 +129,7 @@ def sign(name: str, route: WebhookRoute, body: bytes, secret: Secret | None, ts:
 def forge(name: str, route: WebhookRoute, values: dict[str, Any], secret: Secret | None, *,
           ts: int | None = None) -> Forged:
     """The route's event for `values`, signed with `secret` (unsigned when None)."""
-    payload = fill(route.payload, values, f"webhook route '{name}'")
+    payload = fill(route.payload, values, Reason.of(N_("webhook route '%(name)s'"), name=name))
     if route.scheme == "adyen" and secret is not None:
         key = key_bytes(name, route, secret)
         item = dig(payload, route.item_path)

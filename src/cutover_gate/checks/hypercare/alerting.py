@@ -25,6 +25,8 @@ import yaml
 from cutover_gate.checks.hypercare.prometheus import ALERTMANAGER, Deadline, PromApi, PromError
 from cutover_gate.config.profile_metrics import ALERT_KINDS, Metrics
 from cutover_gate.core.clock import iso, parse_time
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 LabelSet = Mapping[str, str]
 
@@ -42,25 +44,25 @@ def named_rules(groups: Sequence[Mapping[str, Any]], wanted: str) -> list[tuple[
     return out
 
 
-def _staleness(group: Mapping[str, Any], rule: Mapping[str, Any], now: datetime) -> str | None:
+def _staleness(group: Mapping[str, Any], rule: Mapping[str, Any], now: datetime) -> Reason | None:
     """Why the rule is not evaluated on time, or None."""
     last = parse_time(rule.get("lastEvaluation") or group.get("lastEvaluation"))
     if last is None or last.year < 2000:
-        return "has never been evaluated"
+        return Reason.of(N_("has never been evaluated"))
     try:
         interval = float(group.get("interval") or 0)
     except (TypeError, ValueError):
         interval = 0.0
     age = (now - last).total_seconds()
     if interval > 0 and age > 2 * interval:
-        return (f"was last evaluated {age:.0f} s ago ({iso(last)}), more than two evaluation intervals "
-                f"(2 x {interval:g} s)")
+        return Reason.of(N_("was last evaluated %(age)s s ago (%(at)s), more than two evaluation intervals "
+                            "(2 x %(interval)s s)"), age=f"{age:.0f}", at=iso(last), interval=f"{interval:g}")
     return None
 
 
 @dataclass
 class RulesView:
-    problems: list[str] = field(default_factory=list)
+    problems: list[Reason] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
     labelsets: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     """kind -> the labels each named alert carries (its name and the rule's labels), for the routing check."""
@@ -73,23 +75,27 @@ def judge_rules(groups: Sequence[Mapping[str, Any]], alert_rules: Mapping[str, s
     for kind in ALERT_KINDS:
         wanted = alert_rules.get(kind)
         if not wanted:
-            view.problems.append(f"{kind}: [metrics.alert_rules] names no alert for it")
+            view.problems.append(Reason.of(N_("%(kind)s: [metrics.alert_rules] names no alert for it"), kind=kind))
             continue
         found = named_rules(groups, wanted)
         if not found:
-            view.problems.append(f"{kind}: no alert rule or rule group '{wanted}' is loaded in Prometheus")
+            view.problems.append(Reason.of(N_("%(kind)s: no alert rule or rule group '%(wanted)s' is loaded in "
+                                              "Prometheus"), kind=kind, wanted=wanted))
             view.evidence[kind] = {"wanted": wanted, "found": []}
             continue
         seen = []
         for group, rule in found:
             name, gname = str(rule.get("name")), str(group.get("name"))
-            where = f"{kind}: alert '{name}' (group '{gname}')"
+            where = Reason.of(N_("%(kind)s: alert '%(name)s' (group '%(group)s')"), kind=kind, name=name, group=gname)
             health = str(rule.get("health", "unknown"))
             if health != "ok":
                 error = str(rule.get("lastError") or "").strip()
-                view.problems.append(f"{where} is not healthy: health {health}" + (f": {error[:200]}" if error else ""))
+                view.problems.append(
+                    Reason.of(N_("%(where)s is not healthy: health %(health)s: %(error)s"), where=where, health=health,
+                              error=error[:200]) if error else
+                    Reason.of(N_("%(where)s is not healthy: health %(health)s"), where=where, health=health))
             elif stale := _staleness(group, rule, now):
-                view.problems.append(f"{where} {stale}")
+                view.problems.append(Reason.of(N_("%(where)s %(stale)s"), where=where, stale=stale))
             labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
             view.labelsets.setdefault(kind, []).append({**(alert_labels or {}), **labels, "alertname": name})
             seen.append({"alert": name, "group": gname, "health": health, "interval_s": group.get("interval"),
@@ -157,32 +163,36 @@ def integrations(config: Mapping[str, Any]) -> dict[str, list[str]]:
             for r in config.get("receivers") or [] if isinstance(r, Mapping)}
 
 
-def judge_config(text: str, labelsets: Mapping[str, Sequence[LabelSet]]) -> tuple[list[str], dict[str, Any]]:
+def judge_config(text: str, labelsets: Mapping[str, Sequence[LabelSet]]) -> tuple[list[Reason], dict[str, Any]]:
     """Alertmanager's configuration (`config.original`): the route tree uses a receiver with an integration, and
     each kind's alerts reach one."""
     try:
         config = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        return [f"{ALERTMANAGER}'s configuration is not YAML: {str(exc)[:200]}"], {}
+        return [Reason.of(N_("%(manager)s's configuration is not YAML: %(error)s"), manager=ALERTMANAGER,
+                          error=str(exc)[:200])], {}
     route = config.get("route") if isinstance(config, Mapping) else None
     if not isinstance(route, Mapping) or not route.get("receiver"):
-        return [f"{ALERTMANAGER}'s configuration has no route with a receiver: alerts go nowhere"], {}
+        return [Reason.of(N_("%(manager)s's configuration has no route with a receiver: alerts go nowhere"),
+                          manager=ALERTMANAGER)], {}
     wired = integrations(config)
     used = used_receivers(route)
     evidence: dict[str, Any] = {"receivers": wired, "used": used}
     live = [r for r in used if wired.get(r)]
     if not live:
         shown = ", ".join(f"'{r}'" for r in used)
-        return [f"alerts go nowhere: {ALERTMANAGER}'s route tree sends every alert to {shown}, with no integration "
-                "(no *_configs)"], evidence
-    problems, routed = [], {}
+        return [Reason.of(N_("alerts go nowhere: %(manager)s's route tree sends every alert to %(receivers)s, with "
+                             "no integration (no *_configs)"), manager=ALERTMANAGER, receivers=shown)], evidence
+    problems: list[Reason] = []
+    routed = {}
     for kind, sets in labelsets.items():
         for labels in sets:
             to = route_of(route, labels)
             routed[labels.get("alertname", kind)] = to
             if not any(wired.get(r) for r in to):
-                problems.append(f"{kind}: alerts go nowhere: '{labels.get('alertname')}' is routed to "
-                                f"{', '.join(repr(r) for r in to)}, with no integration (no *_configs)")
+                problems.append(Reason.of(N_("%(kind)s: alerts go nowhere: '%(alert)s' is routed to %(receivers)s, "
+                                             "with no integration (no *_configs)"), kind=kind,
+                                          alert=labels.get("alertname"), receivers=", ".join(repr(r) for r in to)))
     evidence["routed"] = routed
     return problems, evidence
 
@@ -220,13 +230,15 @@ def firing(alerts: Sequence[Mapping[str, Any]], metrics: Metrics) -> list[dict[s
 class AlertingView:
     unchecked: str | None = None
     """Prometheus could not be asked at all: why."""
-    rules: list[str] = field(default_factory=list)
-    delivery: list[str] = field(default_factory=list)
+    rules: list[Reason] = field(default_factory=list)
+    delivery: list[Reason] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def problems(self) -> list[str]:
-        return [f"could not check: {self.unchecked}"] if self.unchecked else [*self.rules, *self.delivery]
+    def problems(self) -> list[Reason]:
+        if self.unchecked:
+            return [Reason.of(N_("could not check: %(cause)s"), cause=self.unchecked)]
+        return [*self.rules, *self.delivery]
 
 
 def server_now(api: PromApi, deadline: Deadline) -> datetime:
@@ -240,15 +252,17 @@ def server_now(api: PromApi, deadline: Deadline) -> datetime:
 
 
 def _delivery(api: PromApi, deadline: Deadline, labelsets: Mapping[str, Sequence[LabelSet]],
-              evidence: dict[str, Any]) -> list[str]:
+              evidence: dict[str, Any]) -> list[Reason]:
     try:
         managers, dropped = api.alertmanagers(deadline)
     except PromError as exc:
-        return [f"could not check: {exc}"]
+        return [Reason.of(N_("could not check: %(cause)s"), cause=exc)]
     evidence["alertmanagers"] = {"active": managers, "dropped": dropped}
     if not managers:
-        return ["no Alertmanager attached: Prometheus lists no active Alertmanager (/api/v1/alertmanagers"
-                + (f", {dropped} dropped)" if dropped else ")")]
+        return [Reason.of(N_("no Alertmanager attached: Prometheus lists no active Alertmanager "
+                             "(/api/v1/alertmanagers, %(dropped)s dropped)"), dropped=dropped) if dropped else
+                Reason.of(N_("no Alertmanager attached: Prometheus lists no active Alertmanager "
+                             "(/api/v1/alertmanagers)"))]
     unreachable = []
     for base in managers:
         try:
@@ -261,13 +275,15 @@ def _delivery(api: PromApi, deadline: Deadline, labelsets: Mapping[str, Sequence
                                     "uptime": status.get("uptime")}
         text = (status.get("config") or {}).get("original")
         if not isinstance(text, str) or not text.strip():
-            return [f"{ALERTMANAGER} at {base} shows no configuration (/api/v2/status config.original)"]
+            return [Reason.of(N_("%(manager)s at %(address)s shows no configuration (/api/v2/status config.original)"),
+                              manager=ALERTMANAGER, address=base)]
         problems, routing = judge_config(text, labelsets)
         evidence["routing"] = routing
         if unreachable:
             evidence["alertmanagers"]["unreachable"] = unreachable
-        return [f"{ALERTMANAGER} at {base}: {p}" for p in problems]
-    return [f"could not check: {'; '.join(unreachable)}"]
+        return [Reason.of(N_("%(manager)s at %(address)s: %(problem)s"), manager=ALERTMANAGER, address=base, problem=p)
+                for p in problems]
+    return [Reason.of(N_("could not check: %(cause)s"), cause="; ".join(unreachable))]
 
 
 def inspect(api: PromApi, metrics: Metrics) -> AlertingView:

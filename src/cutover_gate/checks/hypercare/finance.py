@@ -17,6 +17,7 @@ from cutover_gate.checks.hypercare import signals as sig
 from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.core.clock import parse_time
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
 from cutover_gate.target.database import Database
 
 SQL, API = "sql", "api"
@@ -71,7 +72,7 @@ def listing(rows: list[dict[str, Any]], now: datetime) -> Listing:
 
 def _query(database: Database, key: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     if not database.profile.sql(key).strip():
-        raise CheckFailed(f"the profile's [sql] {key} is empty: this signal is not configured")
+        raise CheckFailed(N_("the profile's [sql] %(key)s is empty: this signal is not configured"), key=key)
     return database.query(key, params)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.checks.hypercare.finance import QueueView
@@ -26,11 +27,14 @@ from cutover_gate.core.catalogue import (
     ROW_QUEUE_BACKLOG,
 )
 from cutover_gate.core.clock import iso
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 
 @dataclass
 class Observation:
-    """What one watch round measured. `unavailable` names the signals it could not read, and why."""
+    """What one watch round measured. `unavailable` names the signals it could not read, and why (in English, as the
+    evidence keeps it; `mark_unavailable` keeps the record beside it, `unavailable_reason` reads it)."""
 
     at: datetime
     interval: Interval | None = None
@@ -43,9 +47,19 @@ class Observation:
     invariants_broken: dict[str, int] = field(default_factory=dict)
     invariant_scope: dict[str, str] = field(default_factory=dict)
     wallets_sampled: list[str] = field(default_factory=list)
-    wallet_mismatches: list[str] = field(default_factory=list)
+    wallet_mismatches: list[Reason] = field(default_factory=list)
     recon: DailyRecon | None = None
     unavailable: dict[str, str] = field(default_factory=dict)
+    unavailable_reasons: dict[str, Reason] = field(default_factory=dict, repr=False, compare=False)
+
+    def mark_unavailable(self, signal: str, why: Reason) -> None:
+        """`signal` could not be read, `why` says why."""
+        self.unavailable[signal] = why.text()
+        self.unavailable_reasons[signal] = why
+
+    def unavailable_reason(self, signal: str) -> Reason:
+        """Why `signal` could not be read: its record, else its English as given."""
+        return self.unavailable_reasons.get(signal) or Reason.verbatim(self.unavailable[signal])
 
     @property
     def payouts(self) -> PayoutRate | None:
@@ -68,10 +82,29 @@ FAIL, MONITOR = Severity.FAIL, Severity.MONITOR
 
 @dataclass(frozen=True)
 class Finding:
+    """What a round found: `reason` is the catalogue message, `message` its English (what the evidence, the JSON and
+    the round's summary keep)."""
+
     check: str
     severity: Severity
-    message: str
+    reason: Reason
     trigger: str | None = None
+
+    @property
+    def message(self) -> str:
+        return self.reason.text()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"check": self.check, "severity": self.severity, "message": self.message, "trigger": self.trigger,
+                "reason": self.reason.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        """A finding as `to_json` writes it; one without its record says its English as given."""
+        reason = data.get("reason")
+        return cls(str(data.get("check", "")), Severity(data.get("severity", FAIL)),
+                   Reason.from_json(reason) if reason else Reason.verbatim(str(data.get("message", ""))),
+                   data.get("trigger"))
 
 
 def _interval_findings(obs: Observation, cfg: HypercareConfig) -> list[Finding]:
@@ -81,19 +114,24 @@ def _interval_findings(obs: Observation, cfg: HypercareConfig) -> list[Finding]:
     out: list[Finding] = []
     rate = iv.rate
     if rate.rate is not None and rate.rate > cfg.error_rate_max:
-        out.append(Finding("error_rate", FAIL, f"5xx rate {rate.rate:.1%} ({rate.errors:g} of {rate.total:g} "
-                           f"requests {iv.describe()}) is over {cfg.error_rate_max:.1%}"))
+        out.append(Finding("error_rate", FAIL, Reason.of(
+            N_("5xx rate %(rate)s (%(errors)s of %(total)s requests %(interval)s) is over %(max)s"),
+            rate=f"{rate.rate:.1%}", errors=f"{rate.errors:g}", total=f"{rate.total:g}", interval=iv.describe(),
+            max=f"{cfg.error_rate_max:.1%}")))
     pattern = re.compile(cfg.payout_handler_pattern) if cfg.payout_handler_pattern else None
     payout_5xx = {h: n for h, n in iv.handlers_5xx().items() if pattern and pattern.search(h)}
     if payout_5xx:
         shown = ", ".join(f"{h} ({n:g})" for h, n in sorted(payout_5xx.items()))
-        out.append(Finding("error_rate", FAIL, f"payout/withdraw routes answered 5xx {iv.describe()}: {shown}",
+        out.append(Finding("error_rate", FAIL, Reason.of(N_("payout/withdraw routes answered 5xx %(interval)s: "
+                                                            "%(routes)s"), interval=iv.describe(), routes=shown),
                            ROW_PAYOUT_WITHDRAW_HTTP_ERROR))
     if iv.p95_s is not None and iv.p95_s > cfg.latency_p95_max_s:
-        out.append(Finding("latency", MONITOR, f"latency p95 {iv.p95_s:.3f} s over {cfg.latency_p95_max_s:g} s "
-                           f"({iv.observations:g} requests {iv.describe()})", ROW_LATENCY_SPIKE))
+        out.append(Finding("latency", MONITOR, Reason.of(
+            N_("latency p95 %(p95)s s over %(max)s s (%(count)s requests %(interval)s)"), p95=f"{iv.p95_s:.3f}",
+            max=f"{cfg.latency_p95_max_s:g}", count=f"{iv.observations:g}", interval=iv.describe()), ROW_LATENCY_SPIKE))
     if iv.reset:
-        out.append(Finding("restart", MONITOR, f"the platform restarted {iv.describe()}"))
+        out.append(Finding("restart", MONITOR, Reason.of(N_("the platform restarted %(interval)s"),
+                                                         interval=iv.describe())))
     return out
 
 
@@ -102,19 +140,22 @@ def _queue_findings(queue: QueueView | None, cfg: HypercareConfig) -> list[Findi
         return []
     out: list[Finding] = []
     if queue.payouts is not None and queue.payouts.exceeds(cfg.payout_failure_rate_max):
-        out.append(Finding("payout_failure_rate", FAIL, f"payout failure rate {queue.payouts.describe()} is over "
-                           f"{cfg.payout_failure_rate_max:.0%}", ROW_PAYOUT_FAILURE_RATE))
+        out.append(Finding("payout_failure_rate", FAIL, Reason.of(
+            N_("payout failure rate %(rate)s is over %(max)s"), rate=queue.payouts.describe(),
+            max=f"{cfg.payout_failure_rate_max:.0%}"), ROW_PAYOUT_FAILURE_RATE))
     stuck = []
     if queue.stuck_payouts.total:
-        stuck.append(f"{queue.stuck_payouts.total} payout(s) stuck over {cfg.stuck_minutes:g} min: "
-                     f"{queue.stuck_payouts.describe()}")
+        stuck.append(Reason.of(N_("%(count)s payout(s) stuck over %(minutes)s min: %(items)s"),
+                               count=queue.stuck_payouts.total, minutes=f"{cfg.stuck_minutes:g}",
+                               items=queue.stuck_payouts.describe()))
     if queue.stuck_deposits is not None and queue.stuck_deposits.total:
-        stuck.append(f"{queue.stuck_deposits.total} deposit(s) waiting for their PSP over "
-                     f"{cfg.stuck_deposit_minutes:g} min: {queue.stuck_deposits.describe()}")
+        stuck.append(Reason.of(N_("%(count)s deposit(s) waiting for their PSP over %(minutes)s min: %(items)s"),
+                               count=queue.stuck_deposits.total, minutes=f"{cfg.stuck_deposit_minutes:g}",
+                               items=queue.stuck_deposits.describe()))
     if stuck:
-        out.append(Finding("stuck_jobs", FAIL, "stuck finance jobs: " + "; ".join(stuck)))
+        out.append(Finding("stuck_jobs", FAIL, Reason.of(N_("stuck finance jobs: %(jobs)s"), jobs=tuple(stuck))))
     if not queue.complete:
-        out.append(Finding("signals", FAIL, f"withdrawals {queue.note}"))
+        out.append(Finding("signals", FAIL, Reason.of(N_("withdrawals %(note)s"), note=queue.note)))
     return out
 
 
@@ -123,21 +164,26 @@ def evaluate(obs: Observation, cfg: HypercareConfig) -> list[Finding]:
     matrix, never a failure; a payout failure rate over the limit is the runbook's rollback trigger."""
     out = _queue_findings(obs.queue, cfg)
     if obs.invariants_broken or obs.wallet_mismatches:
-        what = [f"{name}: {n} row(s)" for name, n in obs.invariants_broken.items()] + obs.wallet_mismatches
-        out.append(Finding("ledger_recon", FAIL, "ledger reconciliation broken: " + "; ".join(what),
-                           ROW_LEDGER_INVARIANT_BREACH))
+        what = [*(Reason.of(N_("%(name)s: %(rows)s row(s)"), name=name, rows=n)
+                  for name, n in obs.invariants_broken.items()), *obs.wallet_mismatches]
+        out.append(Finding("ledger_recon", FAIL, Reason.of(N_("ledger reconciliation broken: %(what)s"),
+                                                           what=tuple(what)), ROW_LEDGER_INVARIANT_BREACH))
     if obs.recon is not None and (count := obs.recon.difference_count):
-        shown = "; ".join(obs.recon.differences()[:5])
-        out.append(Finding("daily_recon", FAIL, f"the transactions of the last {cfg.recon_hours:g} h do not reconcile "
-                           f"with the ledger: {count} difference(s): {shown}", ROW_LEDGER_INVARIANT_BREACH))
+        out.append(Finding("daily_recon", FAIL, Reason.of(
+            N_("the transactions of the last %(hours)s h do not reconcile with the ledger: %(count)s difference(s): "
+               "%(shown)s"), hours=f"{cfg.recon_hours:g}", count=count,
+            shown=tuple(obs.recon.difference_reasons()[:5])),
+            ROW_LEDGER_INVARIANT_BREACH))
     out += _interval_findings(obs, cfg)
     if obs.queue is not None and obs.queue.backlog.total:
-        out.append(Finding("queue_backlog", MONITOR, f"{obs.queue.backlog.total} withdrawal(s) waiting longer than "
-                           f"the {cfg.backlog_sla_minutes:g} min SLA: {obs.queue.backlog.describe()}",
-                           ROW_QUEUE_BACKLOG))
+        out.append(Finding("queue_backlog", MONITOR, Reason.of(
+            N_("%(count)s withdrawal(s) waiting longer than the %(minutes)s min SLA: %(items)s"),
+            count=obs.queue.backlog.total, minutes=f"{cfg.backlog_sla_minutes:g}", items=obs.queue.backlog.describe()),
+            ROW_QUEUE_BACKLOG))
     for signal, why in obs.unavailable.items():
         http_error = re.search(r"-> (404|5\d\d)\b", why) is not None and signal == "withdrawals"
-        out.append(Finding("signals", FAIL, f"{signal} unavailable: {why}",
+        out.append(Finding("signals", FAIL, Reason.of(N_("%(signal)s unavailable: %(why)s"), signal=signal,
+                                                      why=obs.unavailable_reason(signal)),
                            ROW_PAYOUT_WITHDRAW_HTTP_ERROR if http_error else None))
     order = {FAIL: 0, MONITOR: 1}
     return sorted(out, key=lambda f: order.get(f.severity, 2))

@@ -17,6 +17,8 @@ from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.checks.hypercare.finance import API, Listing, QueueView
 from cutover_gate.core.clock import parse_time
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
 from cutover_gate.target.client import Response, TargetClient
 
@@ -25,7 +27,11 @@ FIELDS = ("tx_id", "state", "created_at", "updated_at", "provider", "player_id",
 
 
 class PagingError(RuntimeError):
-    """The list could not be read (the message names the call and its status)."""
+    """The list could not be read (the message names the call and its status; `reason` is its record)."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason.text())
+        self.reason = reason
 
 
 def _total(resp: Response) -> int | None:
@@ -67,12 +73,13 @@ def read_withdrawals(target: TargetClient, token: Secret, cfg: HypercareConfig, 
             resp = target.call("withdrawals", admin=token, state=state, limit=cfg.page_limit,
                                offset=page * cfg.page_limit)
             if resp.status != 200:
-                raise PagingError(f"GET {path} for state {state} -> {resp.status}")
+                raise PagingError(Reason.of(N_("GET %(path)s for state %(state)s -> %(status)s"), path=path,
+                                            state=state, status=resp.status))
             total = _total(resp) if page == 0 else total
             try:
                 batch = [_item(resp, i) for i in resp.items()]
             except CheckFailed as exc:
-                raise PagingError(str(exc)) from None
+                raise PagingError(exc.reason) from None
             new = [i for i in batch if str(i.get(id_field)) not in seen]
             seen.update(str(i.get(id_field)) for i in new)
             out.extend(new)

@@ -24,6 +24,8 @@ from cutover_gate.checks.hypercare import signals as sig
 from cutover_gate.config.profile_metrics import RANGE, Metrics
 from cutover_gate.config.settings import GateSettings
 from cutover_gate.core.clock import iso
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
 
 PROMETHEUS, ALERTMANAGER = "Prometheus", "Alertmanager"
@@ -284,13 +286,18 @@ NUMBER_QUERIES = ("error_rate", "requests", "p95_seconds")
 
 @dataclass
 class Measured:
-    """What one round's queries answered; `unavailable` names what could not be read, and why."""
+    """What one round's queries answered; `reasons` names what could not be read, and why (`unavailable`: in
+    English)."""
 
     interval: QueriedInterval
     payouts: sig.PayoutRate | None = None
-    unavailable: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, Reason] = field(default_factory=dict)
     unreachable: str = ""
     """Why Prometheus gave no answer at all (the queries after it were not sent)."""
+
+    @property
+    def unavailable(self) -> dict[str, str]:
+        return {signal: why.text() for signal, why in self.reasons.items()}
 
 
 def measure(api: PromApi, metrics: Metrics, *, start: datetime | None, basis: str, end: datetime,
@@ -303,12 +310,12 @@ def measure(api: PromApi, metrics: Metrics, *, start: datetime | None, basis: st
     deadline = Deadline(metrics.deadline_s)
     records: list[dict[str, Any]] = []
     values: dict[str, Any] = {}
-    unavailable: dict[str, str] = {}
+    unavailable: dict[str, Reason] = {}
     unreachable = ""
     asked = {name: text for name, text in metrics.queries.model_dump().items() if text}
     for name in NUMBER_QUERIES:
         if name not in asked:
-            unavailable[f"metrics.{name}"] = f"[metrics.queries] {name} is not set"
+            unavailable[f"metrics.{name}"] = Reason.of(N_("[metrics.queries] %(name)s is not set"), name=name)
     for name, text in asked.items():
         promql = fill(text, seconds)
         record: dict[str, Any] = {"name": name, "query": promql, "at": iso(end)}
@@ -318,12 +325,13 @@ def measure(api: PromApi, metrics: Metrics, *, start: datetime | None, basis: st
             record["result_type"], record["result"] = data.get("resultType"), data.get("result")
             values[name] = by_label(data, handler_label) if name == "payout_5xx" else one_number(data)
             if name == "requests" and values[name] is None:  # a volume always answers, 0 when idle
-                unavailable["metrics.requests"] = ("query requests answered no series: it selects none of the "
-                                                   "target's metrics over the interval")
+                unavailable["metrics.requests"] = Reason.of(N_("query requests answered no series: it selects none "
+                                                               "of the target's metrics over the interval"))
         except (PromError, ValueError) as exc:
             record["error"] = str(exc)
-            unavailable[f"metrics.{name}"] = f"could not check: {exc}" if isinstance(exc, PromError) else \
-                f"query {name} answered {exc}"
+            unavailable[f"metrics.{name}"] = (Reason.of(N_("could not check: %(cause)s"), cause=exc)
+                                              if isinstance(exc, PromError) else
+                                              Reason.of(N_("query %(name)s answered %(error)s"), name=name, error=exc))
             if isinstance(exc, Unreachable):  # the server is not answering: the other queries would wait in vain
                 unreachable = str(exc)
                 break

@@ -20,6 +20,8 @@ from cutover_gate.checks.hypercare.watch import Round, read_finance
 from cutover_gate.config.profile_metrics import Metrics
 from cutover_gate.core.catalogue import ROW_PAYOUT_FAILURE_RATE
 from cutover_gate.core.clock import utcnow
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
 from cutover_gate.target.client import TargetClient
 from cutover_gate.target.database import Database
@@ -40,7 +42,8 @@ class PromEvidence:
 def alert_findings(firing: Sequence[Mapping[str, Any]]) -> list[Finding]:
     """A firing alert the profile maps to a row raises it (MONITOR: the row's own action decides); the rest are
     only listed."""
-    return [Finding("alerts", MONITOR, f"Prometheus alert {a['alert']} (mapped to {a['row']})", str(a["row"]))
+    return [Finding("alerts", MONITOR, Reason.of(N_("Prometheus alert %(alert)s (mapped to %(row)s)"),
+                                                 alert=a["alert"], row=a["row"]), str(a["row"]))
             for a in firing if a.get("row")]
 
 
@@ -48,8 +51,10 @@ def _payout_findings(measured: prom.Measured, cfg: HypercareConfig) -> list[Find
     rate = measured.payouts
     if rate is None or not rate.exceeds(cfg.payout_failure_rate_max):
         return []
-    return [Finding("payout_failure_rate", FAIL, f"payout failure rate by Prometheus {rate.describe()} is over "
-                    f"{cfg.payout_failure_rate_max:.0%}", ROW_PAYOUT_FAILURE_RATE)]
+    return [Finding("payout_failure_rate", FAIL, Reason.of(N_("payout failure rate by Prometheus %(rate)s is over "
+                                                              "%(max)s"), rate=rate.describe(),
+                                                           max=f"{cfg.payout_failure_rate_max:.0%}"),
+                    ROW_PAYOUT_FAILURE_RATE)]
 
 
 def take_round(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig, metrics: Metrics,
@@ -61,13 +66,14 @@ def take_round(target: TargetClient, token: Secret, database: Database, cfg: Hyp
     seen = PromEvidence()
     extra: list[Finding] = []
     if api is None:
-        obs.unavailable["metrics"] = f"could not check: {unreachable}"
+        obs.mark_unavailable("metrics", Reason.of(N_("could not check: %(cause)s"), cause=unreachable))
         seen.firing = "not read"
     else:
         measured = prom.measure(api, metrics, start=since, basis=basis, end=obs.at, min_sample=cfg.payout_min_sample,
                                 handler_label=cfg.handler_label)
         obs.interval = measured.interval
-        obs.unavailable.update(measured.unavailable)
+        for signal, why in measured.reasons.items():
+            obs.mark_unavailable(signal, why)
         seen.queries = list(measured.interval.queries)
         seen.payouts = measured.payouts.describe() if measured.payouts else None
         extra += _payout_findings(measured, cfg)
@@ -80,7 +86,7 @@ def take_round(target: TargetClient, token: Secret, database: Database, cfg: Hyp
             except prom.PromError as exc:
                 seen.firing = f"not read: {exc}"
                 if metrics.alert_map:  # a row the profile wants raised may be firing unseen
-                    obs.unavailable["alerts"] = f"could not check: {exc}"
+                    obs.mark_unavailable("alerts", Reason.of(N_("could not check: %(cause)s"), cause=exc))
     read_finance(target, token, database, cfg, obs)
     order = {FAIL: 0, MONITOR: 1}
     findings = sorted([*evaluate(obs, cfg), *extra], key=lambda f: order.get(f.severity, 2))

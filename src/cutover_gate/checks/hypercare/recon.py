@@ -24,6 +24,8 @@ from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.checks.hypercare.finance import Listing
 from cutover_gate.core.clock import iso, parse_time
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.target.database import Database
 
 ZERO = Decimal("0")
@@ -33,7 +35,7 @@ def money(value: Any) -> Decimal:
     try:
         return Decimal(str(value)) if value is not None else ZERO
     except InvalidOperation:
-        raise CheckFailed(f"reconciliation: {value!r} is not an amount") from None
+        raise CheckFailed(N_("reconciliation: %(value)s is not an amount"), value=repr(value)) from None
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,10 @@ class Difference:
     detail: str
 
     def describe(self) -> str:
-        return f"{self.what} {self.ref}: {self.detail}"
+        return self.reason().text()
+
+    def reason(self) -> Reason:
+        return Reason.of(N_("%(what)s %(ref)s: %(detail)s"), what=self.what, ref=self.ref, detail=self.detail)
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,11 @@ class DailyRecon:
 
     def differences(self) -> list[str]:
         """Every difference, described: unbalanced groups, transactions, movements without a transaction."""
-        return compare(self.groups) + [d.describe() for d in self.transactions + self.unmatched]
+        return [reason.text() for reason in self.difference_reasons()]
+
+    def difference_reasons(self) -> list[Reason]:
+        """`differences()` as catalogue messages."""
+        return compare_reasons(self.groups) + [d.reason() for d in self.transactions + self.unmatched]
 
     @property
     def difference_count(self) -> int:
@@ -136,14 +145,21 @@ class DailyRecon:
 
 def compare(groups: Sequence[Group]) -> list[str]:
     """The reconciliation: each type/state whose ledger effect differs from the expected one, with the difference."""
+    return [reason.text() for reason in compare_reasons(groups)]
+
+
+def compare_reasons(groups: Sequence[Group]) -> list[Reason]:
+    """`compare` as catalogue messages."""
     out = []
     for g in groups:
         if g.balanced:
             continue
-        parts = [f"{name} expected {exp}, ledger {got} (difference {got - exp:+})"
-                 for name, exp, got in (("available", g.expected_available, g.ledger_available),
-                                        ("held", g.expected_held, g.ledger_held)) if got != exp]
-        out.append(f"{g.count} {g.type} {g.state} ({g.amount}): " + "; ".join(parts))
+        parts = tuple(Reason.of(N_("%(name)s expected %(expected)s, ledger %(ledger)s (difference %(difference)s)"),
+                                name=name, expected=exp, ledger=got, difference=f"{got - exp:+}")
+                      for name, exp, got in (("available", g.expected_available, g.ledger_available),
+                                             ("held", g.expected_held, g.ledger_held)) if got != exp)
+        out.append(Reason.of(N_("%(count)s %(type)s %(state)s (%(amount)s): %(parts)s"), count=g.count, type=g.type,
+                             state=g.state, amount=g.amount, parts=parts))
     return out
 
 
@@ -153,7 +169,7 @@ def _total(rows: list[dict[str, Any]], key: str = "total") -> int:
 
 def _rows(database: Database, key: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     if not database.profile.sql(key).strip():
-        raise CheckFailed(f"the profile's [sql] {key} is empty: the reconciliation is not configured")
+        raise CheckFailed(N_("the profile's [sql] %(key)s is empty: the reconciliation is not configured"), key=key)
     return database.query(key, params)
 
 

@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from cutover_gate.core.clock import iso, parse_time
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 MAX_ROUNDS = 200
 
@@ -114,9 +116,17 @@ class Steadiness(StrEnum):
 @dataclass(frozen=True)
 class Stability:
     verdict: Steadiness
-    message: str
+    reason: Reason
     clean_hours: float = 0.0
     clean_rounds: int = 0
+
+    @property
+    def message(self) -> str:
+        return self.reason.text()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "message": self.message, "clean_hours": self.clean_hours,
+                "clean_rounds": self.clean_rounds}
 
 
 def stability(rounds: Sequence[WatchRound], *, hours: float = 72.0, max_gap_hours: float = 8.0
@@ -130,32 +140,41 @@ def stability(rounds: Sequence[WatchRound], *, hours: float = 72.0, max_gap_hour
     """
     ordered = dated(rounds)
     if not ordered:
-        return Stability(Steadiness.OPEN, "no hypercare watch round on record for this release")
+        return Stability(Steadiness.OPEN, Reason.of(N_("no hypercare watch round on record for this release")))
     latest_at, latest = ordered[-1]
     if not latest.ok:
-        why = "; ".join([*latest.failures, *(f"trigger {t}" for t in latest.triggers)])
-        return Stability(Steadiness.FAIL,
-                         f"not stable: the latest watch round ({iso(latest_at)}) found {why or 'a problem'}")
+        # the failures on record are the findings' messages, quoted as kept
+        why = (*(Reason.verbatim(f) for f in latest.failures),
+               *(Reason.of(N_("trigger %(row)s"), row=t) for t in latest.triggers))
+        return Stability(Steadiness.FAIL, Reason.of(N_("not stable: the latest watch round (%(at)s) found %(why)s"),
+                                                    at=iso(latest_at), why=why or Reason.of(N_("a problem"))))
     if latest.triggers:
-        return Stability(Steadiness.OPEN, f"the latest watch round ({iso(latest_at)}) observed "
-                         f"{', '.join(latest.triggers)}: the 72 h clock restarts after it")
-    start_at, streak, broke = latest_at, 1, ""
+        return Stability(Steadiness.OPEN, Reason.of(
+            N_("the latest watch round (%(at)s) observed %(rows)s: the 72 h clock restarts after it"),
+            at=iso(latest_at), rows=", ".join(latest.triggers)))
+    start_at, streak, broke = latest_at, 1, None
     for (ts, r), next_ts in zip(reversed(ordered[:-1]), reversed([t for t, _ in ordered[1:]]), strict=True):
         gap_h = (next_ts - ts).total_seconds() / 3600
         if gap_h > max_gap_hours:
-            broke = f"; the clock restarted after a {gap_h:.1f} h gap without a watch round (after {iso(ts)})"
+            broke = Reason.of(N_("the clock restarted after a %(gap)s h gap without a watch round (after %(at)s)"),
+                              gap=f"{gap_h:.1f}", at=iso(ts))
             break
         if not r.clean:
-            rows = ", ".join(r.triggers or []) or "FAIL"
-            broke = f"; the clock restarted after the round at {iso(ts)} ({rows})"
+            broke = Reason.of(N_("the clock restarted after the round at %(at)s (%(rows)s)"),
+                              at=iso(ts), rows=", ".join(r.triggers or []) or "FAIL")
             break
         start_at, streak = ts, streak + 1
     span_h = (latest_at - start_at).total_seconds() / 3600
     if span_h >= hours:
-        return Stability(Steadiness.PASS, f"stable: {streak} clean watch rounds over {span_h:.1f} h since "
-                         f"{iso(start_at)}", span_h, streak)
-    return Stability(Steadiness.OPEN, f"stable so far for {span_h:.1f} h of {hours:g} h ({streak} clean watch round(s) "
-                     f"since {iso(start_at)}){broke}; keep the hypercare routine running", span_h, streak)
+        return Stability(Steadiness.PASS, Reason.of(
+            N_("stable: %(streak)s clean watch rounds over %(span)s h since %(since)s"),
+            streak=streak, span=f"{span_h:.1f}", since=iso(start_at)), span_h, streak)
+    so_far = Reason.of(N_("stable so far for %(span)s h of %(hours)s h (%(streak)s clean watch round(s) since "
+                          "%(since)s)"), span=f"{span_h:.1f}", hours=f"{hours:g}", streak=streak, since=iso(start_at))
+    return Stability(Steadiness.OPEN, Reason.of(N_("%(so_far)s; keep the hypercare routine running"), so_far=so_far)
+                     if broke is None else
+                     Reason.of(N_("%(so_far)s; %(broke)s; keep the hypercare routine running"),
+                               so_far=so_far, broke=broke), span_h, streak)
 
 
 @dataclass(frozen=True)

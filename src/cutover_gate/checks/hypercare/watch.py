@@ -17,6 +17,8 @@ from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.checks.hypercare.judge import Finding, Observation, evaluate
 from cutover_gate.core.clock import utcnow
 from cutover_gate.core.errors import CheckFailed
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import Secret
 from cutover_gate.target.client import Response, TargetClient, to_decimal
 from cutover_gate.target.database import Database
@@ -28,7 +30,7 @@ def config(target: TargetClient) -> HypercareConfig:
     try:
         return HypercareConfig.from_mapping(target.profile.data.get("hypercare", {}))
     except ValueError as exc:
-        raise CheckFailed(f"profile '{target.profile.name}': {exc}") from None
+        raise CheckFailed(N_("profile '%(profile)s': %(error)s"), profile=target.profile.name, error=exc) from None
 
 
 def scrape(target: TargetClient, obs: Observation | None = None, read: Callable[[], Response] | None = None
@@ -37,16 +39,15 @@ def scrape(target: TargetClient, obs: Observation | None = None, read: Callable[
     when it cannot be read."""
     path = target.profile.path("metrics")
     resp = read() if read is not None else target.call("metrics")
-    why = ""
     if resp.status != 200:
-        why = f"GET {path} -> {resp.status}"
+        why = Reason.of(N_("GET %(path)s -> %(status)s"), path=path, status=resp.status)
     else:
         try:
             return sig.parse_metrics(resp.text)
         except sig.MetricsError as exc:
-            why = f"GET {path}: not Prometheus text ({exc})"
+            why = Reason.of(N_("GET %(path)s: not Prometheus text (%(error)s)"), path=path, error=exc)
     if obs is not None:
-        obs.unavailable["metrics"] = why
+        obs.mark_unavailable("metrics", why)
     return None
 
 
@@ -58,10 +59,11 @@ def counters(target: TargetClient, cfg: HypercareConfig, obs: Observation,
     try:
         state = iv.state_of(expo, cfg, obs.at)
     except sig.MetricsError as exc:
-        obs.unavailable["metrics"] = f"{cfg.latency_histogram}: {exc}"
+        obs.mark_unavailable("metrics", Reason.of(N_("%(signal)s: %(why)s"), signal=cfg.latency_histogram, why=exc))
         return None
     if not state.requests:
-        obs.unavailable["metrics"] = f"no {cfg.requests_counter} series with a status class"
+        obs.mark_unavailable("metrics", Reason.of(N_("no %(counter)s series with a status class"),
+                                                  counter=cfg.requests_counter))
         return None
     return state
 
@@ -69,11 +71,12 @@ def counters(target: TargetClient, cfg: HypercareConfig, obs: Observation,
 def _wallet_views(target: TargetClient, token: Secret, database: Database, player_id: str
                   ) -> tuple[tuple[Decimal, Decimal], tuple[Decimal, Decimal]]:
     resp = target.call("admin_player_wallet", admin=token, player_id=player_id)
-    resp.ok(f"admin wallet of player {player_id}")
-    api = (to_decimal(resp.answer("available"), "admin wallet available"),
-           to_decimal(resp.answer("held"), "admin wallet held"))
+    resp.ok(Reason.of(N_("admin wallet of player %(player)s"), player=player_id))
+    api = (to_decimal(resp.answer("available"), N_("admin wallet available")),
+           to_decimal(resp.answer("held"), N_("admin wallet held")))
     rows = database.query("wallet", {"player_id": player_id})
-    sql = ((to_decimal(rows[0]["available"], "database available"), to_decimal(rows[0]["held"], "database held"))
+    sql = ((to_decimal(rows[0]["available"], N_("database available")),
+            to_decimal(rows[0]["held"], N_("database held")))
            if len(rows) == 1 else (Decimal(-1), Decimal(-1)))
     return api, sql
 
@@ -86,10 +89,10 @@ def ledger(target: TargetClient, token: Secret, database: Database, cfg: Hyperca
     try:
         found, obs.invariant_scope = invariants.run(database, bound)
     except CheckFailed as exc:
-        obs.unavailable["database"] = str(exc)
+        obs.mark_unavailable("database", exc.reason)
         return
     if not found:
-        obs.unavailable["database"] = "the profile defines no ledger invariant queries"
+        obs.mark_unavailable("database", Reason.of(N_("the profile defines no ledger invariant queries")))
     obs.invariants_checked = sorted(found)
     obs.invariants_broken = {name: len(rows) for name, rows in found.items() if rows}
     for pid in random.sample(players, min(cfg.recon_sample, len(players))):
@@ -99,11 +102,13 @@ def ledger(target: TargetClient, token: Secret, database: Database, cfg: Hyperca
             if api != sql:  # money may have moved between the two reads: look once more
                 api, sql = _wallet_views(target, token, database, pid)
         except CheckFailed as exc:
-            obs.unavailable["wallet"] = str(exc)
+            obs.mark_unavailable("wallet", exc.reason)
             continue
         if api != sql:
-            obs.wallet_mismatches.append(f"wallet {pid}: admin API {api[0]}/{api[1]}, SQL {sql[0]}/{sql[1]} "
-                                         "(available/held)")
+            obs.wallet_mismatches.append(Reason.of(
+                N_("wallet %(player)s: admin API %(api_available)s/%(api_held)s, SQL %(sql_available)s/%(sql_held)s "
+                   "(available/held)"), player=pid, api_available=api[0], api_held=api[1], sql_available=sql[0],
+                sql_held=sql[1]))
 
 
 def take_round(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig, *,
@@ -129,15 +134,15 @@ def read_finance(target: TargetClient, token: Secret, database: Database, cfg: H
         try:
             obs.queue = finance.from_database(database, cfg, obs.at, payouts_from)
         except CheckFailed as exc:
-            obs.unavailable["withdrawals"] = str(exc)
+            obs.mark_unavailable("withdrawals", exc.reason)
         try:
             obs.recon = recon.read(database, cfg, obs.at, obs.queue.stuck_deposits if obs.queue else None)
         except CheckFailed as exc:
-            obs.unavailable["recon"] = str(exc)
+            obs.mark_unavailable("recon", exc.reason)
     else:
         try:
             items, view = paging.read_withdrawals(target, token, cfg, obs.at)
             obs.queue = paging.judge_items(items, view, target, cfg, obs.at, payouts_from)
         except paging.PagingError as exc:
-            obs.unavailable["withdrawals"] = str(exc)
+            obs.mark_unavailable("withdrawals", exc.reason)
     ledger(target, token, database, cfg, obs.queue.players if obs.queue else [], obs)

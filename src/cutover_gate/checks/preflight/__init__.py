@@ -7,8 +7,10 @@ and the cause; it never carries a configuration value, so findings can be logged
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from cutover_gate.core.reasons import Reason
 
 
 class Status(StrEnum):
@@ -28,6 +30,18 @@ class Finding:
     """English sentence naming the key and the cause; never the value."""
     waiver: str | None = None
     """Ticket id when WAIVED, or of an expired waiver that no longer covers the finding."""
+    reason: Reason | None = field(default=None, compare=False, repr=False)
+    """`message` as a catalogue record (None for a finding given as an English sentence only)."""
+
+    @classmethod
+    def of(cls, rule: str, subject: str, status: Status, reason: Reason, waiver: str | None = None) -> Finding:
+        """The finding whose message is `reason` (its English is `message`)."""
+        return cls(rule, subject, status, reason.text(), waiver, reason)
+
+    @property
+    def cause(self) -> Reason:
+        """The message as a record: `reason`, or the English sentence shown as given when the finding has none."""
+        return self.reason if self.reason is not None else Reason.verbatim(self.message)
 
     @property
     def ok(self) -> bool:

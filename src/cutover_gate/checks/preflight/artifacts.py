@@ -23,6 +23,8 @@ import re
 from pathlib import Path, PurePosixPath
 
 from cutover_gate.checks.preflight import Finding, Status
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 MANIFEST = "SHA256SUMS"
 _LINE = re.compile(r"^(?P<digest>[0-9a-fA-F]{64}) (?P<mode>[ *])(?P<path>.+)$")
@@ -49,7 +51,8 @@ def parse_manifest(text: str) -> tuple[list[tuple[int, str, str]], list[Finding]
         match = _LINE.match(raw[1:] if escaped else raw)
         if match is None:
             problems.append(_fail("manifest_malformed", f"{MANIFEST}:{number}",
-                                  f"{MANIFEST} line {number} is not '<sha256>  <path>'"))
+                                  Reason.of(N_("%(manifest)s line %(number)s is not '<sha256>  <path>'"),
+                                            manifest=MANIFEST, number=number)))
             continue
         path = match["path"]
         if escaped:
@@ -61,29 +64,38 @@ def parse_manifest(text: str) -> tuple[list[tuple[int, str, str]], list[Finding]
 def verify_artifacts(directory: Path) -> list[Finding]:
     """Every finding for the artifacts directory; one PASS per verified file."""
     if not directory.is_dir():
-        return [_fail("artifacts_dir_missing", str(directory), f"artifacts directory {directory} does not exist")]
+        return [_fail("artifacts_dir_missing", str(directory),
+                      Reason.of(N_("artifacts directory %(directory)s does not exist"), directory=directory))]
     manifest = directory / MANIFEST
     try:
         text = manifest.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return [_fail("manifest_missing", MANIFEST, f"{MANIFEST} is missing or unreadable in {directory}")]
+        return [_fail("manifest_missing", MANIFEST,
+                      Reason.of(N_("%(manifest)s is missing or unreadable in %(directory)s"), manifest=MANIFEST,
+                                directory=directory))]
     entries, findings = parse_manifest(text)
     if not entries and not findings:
-        return [_fail("manifest_empty", MANIFEST, f"{MANIFEST} in {directory} lists no file")]
+        return [_fail("manifest_empty", MANIFEST, Reason.of(N_("%(manifest)s in %(directory)s lists no file"),
+                                                            manifest=MANIFEST, directory=directory))]
     root = directory.resolve()
     listed: set[str] = set()
     for number, name, expected in entries:
         posix = PurePosixPath(name)
         if posix.is_absolute() or ".." in posix.parts or name.startswith("\\") or re.match(r"^[A-Za-z]:", name):
-            findings.append(_fail("artifact_path_escape", name, f"{name} (line {number}) leaves the directory"))
+            findings.append(_fail("artifact_path_escape", name,
+                                  Reason.of(N_("%(name)s (line %(number)s) leaves the directory"), name=name,
+                                            number=number)))
             continue
         relative = posix.as_posix().removeprefix("./")
         if relative in listed:
-            findings.append(_fail("manifest_malformed", name, f"{name} is listed twice in {MANIFEST}"))
+            findings.append(_fail("manifest_malformed", name, Reason.of(N_("%(name)s is listed twice in %(manifest)s"),
+                                                                        name=name, manifest=MANIFEST)))
             continue
         listed.add(relative)
         findings.append(_check_file(root, relative, expected))
-    findings.extend(_fail("artifact_unlisted", name, f"{name} is in the directory but not listed in {MANIFEST}")
+    findings.extend(_fail("artifact_unlisted", name,
+                          Reason.of(N_("%(name)s is in the directory but not listed in %(manifest)s"), name=name,
+                                    manifest=MANIFEST))
                     for name in sorted(_tree(root) - listed - {MANIFEST}))
     return findings
 
@@ -93,18 +105,23 @@ def _check_file(root: Path, relative: str, expected: str) -> Finding:
     try:
         resolved = candidate.resolve()
     except (OSError, RuntimeError):
-        return _fail("artifact_missing", relative, f"{relative} cannot be resolved")
+        return _fail("artifact_missing", relative, Reason.of(N_("%(name)s cannot be resolved"), name=relative))
     if not resolved.is_relative_to(root):
-        return _fail("artifact_path_escape", relative, f"{relative} resolves outside the artifacts directory")
+        return _fail("artifact_path_escape", relative,
+                     Reason.of(N_("%(name)s resolves outside the artifacts directory"), name=relative))
     if not resolved.is_file():
-        return _fail("artifact_missing", relative, f"{relative} is listed in {MANIFEST} but missing")
+        return _fail("artifact_missing", relative, Reason.of(N_("%(name)s is listed in %(manifest)s but missing"),
+                                                             name=relative, manifest=MANIFEST))
     try:
         actual = sha256_file(resolved)
     except OSError:
-        return _fail("artifact_missing", relative, f"{relative} cannot be read")
+        return _fail("artifact_missing", relative, Reason.of(N_("%(name)s cannot be read"), name=relative))
     if actual != expected:
-        return _fail("artifact_hash_mismatch", relative, f"{relative} does not match its SHA-256 in {MANIFEST}")
-    return Finding("artifact_verified", relative, Status.PASS, f"{relative} matches its SHA-256 in {MANIFEST}")
+        return _fail("artifact_hash_mismatch", relative,
+                     Reason.of(N_("%(name)s does not match its SHA-256 in %(manifest)s"), name=relative,
+                               manifest=MANIFEST))
+    return Finding.of("artifact_verified", relative, Status.PASS,
+                      Reason.of(N_("%(name)s matches its SHA-256 in %(manifest)s"), name=relative, manifest=MANIFEST))
 
 
 def _tree(root: Path) -> set[str]:
@@ -118,5 +135,5 @@ def _tree(root: Path) -> set[str]:
     return names
 
 
-def _fail(rule: str, subject: str, message: str) -> Finding:
-    return Finding(rule, subject, Status.FAIL, message)
+def _fail(rule: str, subject: str, message: Reason) -> Finding:
+    return Finding.of(rule, subject, Status.FAIL, message)

@@ -17,6 +17,8 @@ import re
 from collections.abc import Mapping
 
 from cutover_gate.checks.preflight import Finding, Status
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 REQUIRED_ROLES: tuple[str, ...] = ("incident_commander", "deployer", "db_owner", "payments_owner", "scribe", "on_call")
 
@@ -54,26 +56,29 @@ def check_owners(owners: Mapping[str, str | None]) -> list[Finding]:
     findings = []
     for role in REQUIRED_ROLES:
         if role in assigned:
-            findings.append(Finding(f"owner_assigned:{role}", role, Status.PASS, f"{role} is assigned"))
+            findings.append(Finding.of(f"owner_assigned:{role}", role, Status.PASS,
+                                       Reason.of(N_("%(role)s is assigned"), role=role)))
         else:
-            findings.append(Finding(f"owner_assigned:{role}", role, Status.FAIL,
-                                    f"{role} is not assigned (missing, blank or a placeholder)"))
+            findings.append(Finding.of(f"owner_assigned:{role}", role, Status.FAIL,
+                                       Reason.of(N_("%(role)s is not assigned (missing, blank or a placeholder)"),
+                                                 role=role)))
     return findings
 
 
-def release_pin_problem(value: str | None) -> str | None:
-    """Why `value` is not a release pin, or None when it is one."""
+def release_pin_problem(value: str | None) -> Reason | None:
+    """Why `value` is not a release pin (the sentence about RELEASE_SHA), or None when it is one."""
     text = (value or "").strip()
     if not text:
-        return "is not set"
+        return Reason.of(N_("RELEASE_SHA is not set"))
     if _HEX.fullmatch(text):
-        return None if len(text) == 40 else "is a hex string that is not a full 40-character commit SHA"
+        return None if len(text) == 40 else \
+            Reason.of(N_("RELEASE_SHA is a hex string that is not a full 40-character commit SHA"))
     if not _REF.fullmatch(text):
-        return "is neither a 40-hex commit SHA nor a well-formed tag"
+        return Reason.of(N_("RELEASE_SHA is neither a 40-hex commit SHA nor a well-formed tag"))
     if ".." in text or "//" in text or "@{" in text or text.endswith(("/", ".", ".lock")):
-        return "is not a well-formed git tag"
+        return Reason.of(N_("RELEASE_SHA is not a well-formed git tag"))
     if text.lower() in _FLOATING:
-        return "is a floating branch/ref, not a pinned release"
+        return Reason.of(N_("RELEASE_SHA is a floating branch/ref, not a pinned release"))
     return None
 
 
@@ -81,6 +86,7 @@ def check_release_sha(value: str | None) -> Finding:
     """PASS for a 40-hex SHA or a well-formed tag; FAIL when missing or malformed."""
     problem = release_pin_problem(value)
     if problem is None:
-        kind = "a commit SHA" if _HEX.fullmatch((value or "").strip()) else "a tag"
-        return Finding("release_pinned", "RELEASE_SHA", Status.PASS, f"RELEASE_SHA is pinned to {kind}")
-    return Finding("release_pinned", "RELEASE_SHA", Status.FAIL, f"RELEASE_SHA {problem}")
+        pinned = Reason.of(N_("RELEASE_SHA is pinned to a commit SHA")) if _HEX.fullmatch((value or "").strip()) \
+            else Reason.of(N_("RELEASE_SHA is pinned to a tag"))
+        return Finding.of("release_pinned", "RELEASE_SHA", Status.PASS, pinned)
+    return Finding.of("release_pinned", "RELEASE_SHA", Status.FAIL, problem)

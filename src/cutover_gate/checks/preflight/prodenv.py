@@ -49,6 +49,8 @@ from cutover_gate.checks.preflight import Finding, Status
 from cutover_gate.checks.preflight.waivers import Waiver, find_waiver
 from cutover_gate.config.profile_schema import EnvList, ProdEnv
 from cutover_gate.config.target_profile import load_profile
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 _PLACEHOLDERS = frozenset({"changeme", "change_me", "change-me", "changethis", "secret", "password", "passw0rd",
                            "test", "testing", "dev", "development", "default", "example", "sample", "none", "null",
@@ -61,8 +63,9 @@ _TEST_PARTS = frozenset({"test", "dev", "demo", "default", "local", "mock", "fak
 _TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
 _SHA = re.compile(r"[0-9a-fA-F]{40}")
 
-Check = Callable[[str | None], str | None]
-"""A rule's test: the cause of the failure as an English phrase, or None when the value passes."""
+Check = Callable[[str, str | None], Reason | None]
+"""A rule's test of the variable's value: the cause of the failure (a sentence naming the variable), or None when the
+value passes."""
 
 
 def default_rules() -> ProdEnv:
@@ -96,19 +99,21 @@ def verify_prod_env(env_file: Path, waivers: list[Waiver], today: date, rules: P
     """Every rule's finding for the dotenv file, waivers applied. An unreadable file is a single FAIL."""
     env = _read(env_file)
     if env is None:
-        return [Finding("env_file_readable", str(env_file), Status.FAIL,
-                        f"prod env file {env_file} is missing or cannot be read")]
+        return [Finding.of("env_file_readable", str(env_file), Status.FAIL,
+                           Reason.of(N_("prod env file %(file)s is missing or cannot be read"), file=env_file))]
     checks = rules_of(rules if rules is not None else default_rules())
     if not checks:
-        return [Finding("rules_declared", "prod_env", Status.FAIL,
-                        "the profile's [prod_env] declares no rule: nothing in the prod configuration was verified")]
+        return [Finding.of("rules_declared", "prod_env", Status.FAIL,
+                           Reason.of(N_("the profile's [prod_env] declares no rule: nothing in the prod configuration "
+                                        "was verified")))]
     findings = []
     for rule, key, check in checks:
-        cause = check(env.get(key))
+        cause = check(key, env.get(key))
         if cause is None:
-            findings.append(Finding(rule, key, Status.PASS, f"{key} is set as prod requires"))
+            findings.append(Finding.of(rule, key, Status.PASS,
+                                       Reason.of(N_("%(key)s is set as prod requires"), key=key)))
         else:
-            findings.append(_waive(Finding(rule, key, Status.FAIL, f"{key} {cause}"), waivers, today))
+            findings.append(_waive(Finding.of(rule, key, Status.FAIL, cause), waivers, today))
     return findings
 
 
@@ -136,33 +141,47 @@ def _waive(finding: Finding, waivers: list[Waiver], today: date) -> Finding:
     if waiver is None:
         return finding
     if expired:
-        note = f"; the waiver for {finding.subject} ({waiver.ticket}) expired on {waiver.deadline.isoformat()}"
-        return replace(finding, message=finding.message + note, waiver=waiver.ticket)
-    note = f"; waived by {waiver.ticket} until {waiver.deadline.isoformat()} (owner: {waiver.owner or 'unnamed'})"
-    return replace(finding, status=Status.WAIVED, message=finding.message + note, waiver=waiver.ticket)
+        note = Reason.of(N_("%(finding)s; the waiver for %(subject)s (%(ticket)s) expired on %(deadline)s"),
+                         finding=finding.cause, subject=finding.subject, ticket=waiver.ticket,
+                         deadline=waiver.deadline.isoformat())
+        return replace(finding, message=note.text(), reason=note, waiver=waiver.ticket)
+    if waiver.owner:
+        note = Reason.of(N_("%(finding)s; waived by %(ticket)s until %(deadline)s (owner: %(owner)s)"),
+                         finding=finding.cause, ticket=waiver.ticket, deadline=waiver.deadline.isoformat(),
+                         owner=waiver.owner)
+    else:
+        note = Reason.of(N_("%(finding)s; waived by %(ticket)s until %(deadline)s (owner: unnamed)"),
+                         finding=finding.cause, ticket=waiver.ticket, deadline=waiver.deadline.isoformat())
+    return replace(finding, status=Status.WAIVED, message=note.text(), reason=note, waiver=waiver.ticket)
 
 
 def _env_check(values: tuple[str, ...]) -> Check:
-    def check(value: str | None) -> str | None:
+    def check(key: str, value: str | None) -> Reason | None:
         if not value or not value.strip():
-            return "is not set"
-        return None if value.strip().lower() in values else f"is not prod (expected {' or '.join(values)})"
+            return _not_set(key)
+        if value.strip().lower() in values:
+            return None
+        return Reason.of(N_("%(key)s is not prod (expected %(values)s)"), key=key, values=" or ".join(values))
     return check
 
 
-def _entries(value: str, form: str) -> list[str] | str:
+def _not_set(key: str) -> Reason:
+    return Reason.of(N_("%(key)s is not set"), key=key)
+
+
+def _entries(key: str, value: str, form: str) -> list[str] | Reason:
     """The list's entries, or the cause when it is not written in its format."""
     if form != "comma":
         try:
             loaded = json.loads(value)
         except json.JSONDecodeError:
             if form == "json":
-                return "is not a JSON list"
+                return Reason.of(N_("%(key)s is not a JSON list"), key=key)
         else:
             if isinstance(loaded, list) and all(isinstance(e, str) for e in loaded):
                 return [e.strip() for e in loaded]
             if form == "json" or isinstance(loaded, list):
-                return "is not a JSON list of strings"
+                return Reason.of(N_("%(key)s is not a JSON list of strings"), key=key)
     return [e.strip() for e in value.split(",")]
 
 
@@ -178,120 +197,128 @@ def _local_host(host: str) -> bool:
 
 
 def _cors_check(rule: EnvList) -> Check:
-    def check(value: str | None) -> str | None:
+    def check(key: str, value: str | None) -> Reason | None:
         if value is None or not value.strip():
-            return "is not set"
-        origins = _entries(value, rule.format)
-        if isinstance(origins, str):
+            return _not_set(key)
+        origins = _entries(key, value, rule.format)
+        if isinstance(origins, Reason):
             return origins
-        return _cors_cause(origins)
+        return _cors_cause(key, origins)
     return check
 
 
-def _cors_cause(origins: list[str]) -> str | None:
+def _cors_cause(key: str, origins: list[str]) -> Reason | None:
     if not origins or not any(origins):
-        return "is an empty list"
+        return Reason.of(N_("%(key)s is an empty list"), key=key)
     causes = []
     for number, origin in enumerate(origins, start=1):
         parts = urlsplit(origin.strip())
         if "*" in origin:
-            causes.append(f"entry {number} is a wildcard")
+            causes.append(Reason.of(N_("entry %(number)s is a wildcard"), number=number))
         elif parts.scheme != "https" or not parts.hostname:
-            causes.append(f"entry {number} is not an https origin")
+            causes.append(Reason.of(N_("entry %(number)s is not an https origin"), number=number))
         elif _local_host(parts.hostname):
-            causes.append(f"entry {number} is a localhost/loopback origin")
-    return "; ".join(causes) or None
+            causes.append(Reason.of(N_("entry %(number)s is a localhost/loopback origin"), number=number))
+    return Reason.of(N_("%(key)s %(causes)s"), key=key, causes=tuple(causes)) if causes else None
 
 
-def _secret_cause(value: str | None, minimum: int, prefix: str = "") -> str | None:
+def _secret_cause(key: str, value: str | None, minimum: int, prefix: str = "") -> Reason | None:
     if value is None or not value.strip():
-        return "is missing or empty"
+        return _missing(key)
     value = value.strip()
     lowered = value.lower()
     body = lowered[len(prefix):] if prefix and lowered.startswith(prefix) else lowered
     if lowered in _PLACEHOLDERS or body in _PLACEHOLDERS or len(set(body)) <= 1:
-        return "is a known placeholder/test value"
+        return Reason.of(N_("%(key)s is a known placeholder/test value"), key=key)
     if any(marker in lowered for marker in _MARKERS) or _TEST_PARTS & set(re.split(r"[_\-.:]", body)):
-        return "looks like a test/default value"
+        return Reason.of(N_("%(key)s looks like a test/default value"), key=key)
     if len(body) < minimum:
-        return f"is shorter than the {minimum}-character minimum"
+        return Reason.of(N_("%(key)s is shorter than the %(minimum)s-character minimum"), key=key, minimum=minimum)
     return None
 
 
+def _missing(key: str) -> Reason:
+    return Reason.of(N_("%(key)s is missing or empty"), key=key)
+
+
 def _secret_check(prefix: str, minimum: int) -> Check:
-    def check(value: str | None) -> str | None:
+    def check(key: str, value: str | None) -> Reason | None:
         if prefix and value and value.strip() and not value.strip().startswith(prefix):
-            return f"is not in its format (a '{prefix}' value)"
-        return _secret_cause(value, minimum, prefix)
+            return Reason.of(N_("%(key)s is not in its format (a '%(prefix)s' value)"), key=key, prefix=prefix)
+        return _secret_cause(key, value, minimum, prefix)
     return check
 
 
 def _live_key_check(prefixes: list[str], minimum: int) -> Check:
-    def check(value: str | None) -> str | None:
+    def check(key: str, value: str | None) -> Reason | None:
         if value is None or not value.strip():
-            return "is missing or empty"
+            return _missing(key)
         prefix = next((p for p in prefixes if value.strip().startswith(p)), None)
         if prefix is None:
-            return "is not a live-mode key"
-        return _secret_cause(value, minimum, prefix)
+            return Reason.of(N_("%(key)s is not a live-mode key"), key=key)
+        return _secret_cause(key, value, minimum, prefix)
     return check
 
 
-def _check_database_url(value: str | None) -> str | None:
+def _check_database_url(key: str, value: str | None) -> Reason | None:
     if value is None or not value.strip():
-        return "is missing or empty"
+        return _missing(key)
     try:
         parts = urlsplit(value.strip())
     except ValueError:
-        return "is not a parseable URL"
+        return Reason.of(N_("%(key)s is not a parseable URL"), key=key)
     scheme = parts.scheme.lower().split("+")[0]
     if scheme.startswith("sqlite"):
-        return "points at SQLite, not PostgreSQL"
+        return Reason.of(N_("%(key)s points at SQLite, not PostgreSQL"), key=key)
     if scheme not in ("postgres", "postgresql"):
-        return "is not a PostgreSQL URL"
+        return Reason.of(N_("%(key)s is not a PostgreSQL URL"), key=key)
     userinfo, _, hostlist = parts.netloc.rpartition("@")
     hosts = [h.split("]")[0] + "]" if h.startswith("[") else h.rsplit(":", 1)[0] for h in hostlist.split(",")]
     hosts += [h for q in parts.query.split("&") if q.startswith("host=") for h in unquote(q[5:]).split(",")]
     if any(_local_host(h) for h in hosts):
-        return "points at a local host (localhost, loopback, unspecified address or unix socket)"
+        return Reason.of(N_("%(key)s points at a local host (localhost, loopback, unspecified address or unix "
+                            "socket)"), key=key)
     password = unquote(userinfo.partition(":")[2]) if ":" in userinfo else None
     if password is not None and password.lower() in _PLACEHOLDERS:
-        return "carries a default/test database password"
+        return Reason.of(N_("%(key)s carries a default/test database password"), key=key)
     return None
 
 
 def _proxies_check(rule: EnvList) -> Check:
-    def check(value: str | None) -> str | None:
+    def check(key: str, value: str | None) -> Reason | None:
         if value is None or not value.strip():
-            return "is not set"
-        entries = _entries(value, rule.format)
-        if isinstance(entries, str):
+            return _not_set(key)
+        entries = _entries(key, value, rule.format)
+        if isinstance(entries, Reason):
             return entries
         entries = [e for e in entries if e]
         if not entries:
-            return "is empty"
+            return Reason.of(N_("%(key)s is empty"), key=key)
         if any(e in ("*", "0.0.0.0/0", "::/0") for e in entries):
-            return "trusts every address"
+            return Reason.of(N_("%(key)s trusts every address"), key=key)
         return None
     return check
 
 
 def _flag_check(wanted: bool) -> Check:
-    def check(value: str | None) -> str | None:
+    def check(key: str, value: str | None) -> Reason | None:
         if value is None or not value.strip():
-            return "is not set (fail-closed: the default is unknown)"
+            return Reason.of(N_("%(key)s is not set (fail-closed: the default is unknown)"), key=key)
         text = value.strip().lower()
         if text not in _TRUE | _FALSE:
-            return "is not a boolean"
+            return Reason.of(N_("%(key)s is not a boolean"), key=key)
         if (text in _TRUE) != wanted:
-            return f"must be {'true' if wanted else 'false'} in prod"
+            return Reason.of(N_("%(key)s must be true in prod"), key=key) if wanted else \
+                Reason.of(N_("%(key)s must be false in prod"), key=key)
         return None
     return check
 
 
-def _check_git_sha(value: str | None) -> str | None:
+def _check_git_sha(key: str, value: str | None) -> Reason | None:
     if value is None or not value.strip():
-        return "is not set"
+        return _not_set(key)
     if not _SHA.fullmatch(value.strip()):
-        return "is not a 40-character hex commit SHA"
-    return "is the all-zero placeholder SHA" if set(value.strip()) == {"0"} else None
+        return Reason.of(N_("%(key)s is not a 40-character hex commit SHA"), key=key)
+    if set(value.strip()) == {"0"}:
+        return Reason.of(N_("%(key)s is the all-zero placeholder SHA"), key=key)
+    return None

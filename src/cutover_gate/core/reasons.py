@@ -1,18 +1,20 @@
-"""What the decision says and why, as records: a catalogue message and the values it embeds, put into words in the
-language a report speaks.
+"""What the gate says and why, as records: a catalogue message and the values it embeds, put into words in the
+language a report speaks. A check's failure cause (`CheckFailed`, `skip`), a line's result message and the
+decision's reasons are all `Reason`s.
 
 A `Reason` is a msgid (English, marked with `N_()` where it is written, so `pybabel extract` finds it) and its
 `params`, filled into the message's `%(name)s` placeholders (newstyle gettext, as in the templates; a literal % is %%).
-A value is a string shown as given (a line id, a trigger's row, a check's own message: never translated here),
-another reason (words of the catalogue, as a trigger's title) or a tuple of reasons (read one after the other,
-separated by "; "). `text(lang)` is the sentence in `lang`; `text("en")` is what decision.json's `reasons` have always
-said, and `to_json` / `from_json` keep the record itself beside them (`reason_messages`), from which a decision read
-back speaks any language again.
+A value is a string shown as given (a line id, a status, a path, an answer quoted: never translated here), another
+reason (words of the catalogue, as a trigger's title or a check's cause) or a tuple of reasons (read one after the
+other, separated by "; "); `Reason.of` turns any other value into its string. `text(lang)` is the sentence in `lang`;
+`text("en")` is what the English fields (decision.json's `reasons`, a line's `message`) say, and `to_json` /
+`from_json` keep the record itself beside them (`reason_messages`, a line's `reason`), from which a record read back
+speaks any language again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
@@ -42,8 +44,10 @@ class Kind(StrEnum):
     TEXT = "text"
     """Words of another reason, or of a detail (a trigger's title, a verdict, a completion criterion's detail)."""
     VERBATIM = "verbatim"
-    """A text shown as given, never looked up: a check's own message, or a reason a decision.json states without
-    its record."""
+    """A text shown as given, never looked up: an exception's own words (a crash, not a check), or a reason a
+    decision.json states without its record."""
+    JOINED = "joined"
+    """Several reasons read one after the other (its `all` param), as a line's causes gathered from its scenarios."""
 
 
 Param: TypeAlias = "str | Reason | tuple[Reason, ...]"
@@ -59,10 +63,42 @@ class Reason:
     def verbatim(cls, text: str) -> Reason:
         return cls(text, kind=Kind.VERBATIM)
 
+    @classmethod
+    def of(cls, msgid: str, /, **params: object) -> Reason:
+        """The message `msgid` (marked `N_()` where it is written) with `params`: a reason or a tuple of reasons is
+        kept as it is, any other value becomes its string (a number, a status, a path: shown as given)."""
+        return cls(msgid, {name: _value(value) for name, value in params.items()})
+
+    @classmethod
+    def label(cls, what: str | Reason) -> Reason:
+        """A label a message embeds ("admin login", "deposit %(tx)s"...): a `Reason` as it is, a string as a catalogue
+        message looked up where it is said (marked `N_()` where it is written; one the catalogue lacks reads as
+        given)."""
+        return what if isinstance(what, Reason) else cls(what)
+
+    @classmethod
+    def joined(cls, reasons: Iterable[Reason]) -> Reason:
+        """`reasons` one after the other (the same English said once): the one itself when it is alone."""
+        unique = list({reason.text(): reason for reason in reasons}.values())
+        if len(unique) == 1:
+            return unique[0]
+        return cls("", {"all": tuple(unique)}, Kind.JOINED)
+
+    def scrubbed(self, scrub: Callable[[str], str]) -> Reason:
+        """The reason with `scrub` applied to every value shown as given (and to a verbatim text): the redaction a
+        report needs, the catalogue's own words left alone."""
+        if self.kind is Kind.VERBATIM:
+            return Reason.verbatim(scrub(self.msgid))
+        return Reason(self.msgid, {name: _scrubbed(value, scrub) for name, value in self.params.items()}, self.kind)
+
     def text(self, lang: str = "en") -> str:
         """The sentence in `lang` (English for a language without a catalogue), its values filled in."""
         if self.kind is Kind.VERBATIM:
             return self.msgid
+        if self.kind is Kind.JOINED:
+            return _spoken(self.params.get("all", ()), lang)
+        if not self.msgid:  # gettext's "" is the catalogue's header, never a message
+            return ""
         message = translate(lang, self.msgid)
         if not self.params:
             return message
@@ -94,6 +130,22 @@ class Reason:
 def texts(reasons: Iterable[Reason], lang: str = "en") -> list[str]:
     """Each reason of `reasons` in `lang`."""
     return [reason.text(lang) for reason in reasons]
+
+
+def _value(value: object) -> Param:
+    if isinstance(value, Reason):
+        return value
+    if isinstance(value, tuple) and all(isinstance(part, Reason) for part in value):
+        return value
+    return str(value)
+
+
+def _scrubbed(value: Param, scrub: Callable[[str], str]) -> Param:
+    if isinstance(value, Reason):
+        return value.scrubbed(scrub)
+    if isinstance(value, tuple):
+        return tuple(part.scrubbed(scrub) for part in value)
+    return scrub(value)
 
 
 def _spoken(value: Param, lang: str) -> str:
