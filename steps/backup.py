@@ -111,4 +111,4 @@ def _(gate: Gate, evidence: Evidence) -> None:
     finding = restore_procedure_reachable(raw, base)
     evidence.put("restore_procedure", finding.subject)
     if finding.status is Status.FAIL:
-        raise CheckFailed(N_("restore procedure: %(cause)s"), cause=finding.message)
+        raise CheckFailed(N_("restore procedure: %(cause)s"), cause=finding.cause)

@@ -115,11 +115,11 @@ def prometheus_round(gate: Gate, target: TargetClient, admin_token: Secret, data
                      history: dict[str, Any], baseline: dict[str, Any]) -> tuple[Round, promwatch.PromEvidence]:
     metrics = target.profile.model.metrics
     since, basis = since_instant(history, baseline, utcnow())
-    api, why = None, ""
+    api, why = None, Reason("")
     try:
         api = prom.connect(gate.settings, metrics)
     except prom.PromError as exc:
-        why = str(exc)
+        why = exc.reason
     try:
         return promwatch.take_round(target, admin_token, database, config(target), metrics, api, since=since,
                                     basis=basis, unreachable=why)
@@ -275,7 +275,7 @@ def _(control_report: str, watch_round: Round, gate: Gate) -> None:
     missing_metrics = [Reason.of(N_("%(signal)s: %(why)s"), signal=k, why=obs.unavailable_reason(k))
                        for k in obs.unavailable]
     if obs.queue is not None and not obs.queue.complete:
-        missing_metrics.append(Reason.of(N_("withdrawals %(note)s"), note=obs.queue.note))
+        missing_metrics.append(Reason.of(N_("withdrawals %(note)s"), note=obs.queue.note_reason))
     if missing_metrics:
         raise CheckFailed(N_("the control report was written without all its metrics: %(missing)s"),
                           missing=tuple(missing_metrics))

@@ -139,7 +139,7 @@ def inspect_alerting(gate: Gate, target: TargetClient) -> alerting.AlertingView:
     try:
         api = prom.connect(gate.settings, metrics)
     except prom.PromError as exc:
-        return alerting.AlertingView(unchecked=str(exc), evidence={"source": "prometheus"})
+        return alerting.AlertingView(unchecked=str(exc), unchecked_reason=exc.reason, evidence={"source": "prometheus"})
     try:
         return alerting.inspect(api, metrics)
     finally:
@@ -161,7 +161,7 @@ def _(gate: Gate, target: TargetClient, evidence: Evidence) -> None:
     evidence.put("alerting", view.evidence)
     evidence.put("alerting_problems", texts(view.problems))
     if view.unchecked:
-        raise CheckFailed(N_("could not check: %(cause)s"), cause=view.unchecked)
+        raise CheckFailed(N_("could not check: %(cause)s"), cause=view.unchecked_reason or view.unchecked)
     fail_on(view.problems)
 
 
@@ -175,7 +175,7 @@ def _(gate: Gate, target: TargetClient, evidence: Evidence) -> alerting.Alerting
     evidence.put("alerting", view.evidence)
     evidence.put("alerting_problems", texts(view.problems))
     if view.unchecked:
-        raise CheckFailed(N_("could not check: %(cause)s"), cause=view.unchecked)
+        raise CheckFailed(N_("could not check: %(cause)s"), cause=view.unchecked_reason or view.unchecked)
     return view
 
 

@@ -65,15 +65,15 @@ def _(target: TargetClient, gate: Gate, shared: Shared, evidence: Evidence, requ
     evidence.put("canary_after_last_probe", {"available": f"{after.available:.2f}", "held": f"{after.held:.2f}"})
     evidence.put("explained_by", {"deposits": dict(zip((d["tx_id"] for d in deposits), d_states, strict=True)),
                                   "withdrawals": dict(zip((w["tx_id"] for w in withdrawals), w_states, strict=True))})
-    gap = Balance(explained.available, explained.held).change_to(after)
-    if not gap:
+    gap = Balance(explained.available, explained.held).moved_to(after)
+    if gap is None:
         return None
     sent = shared.footprint.webhooks[h0:]
     suspects = [h for h in sent if h["answer"].startswith("2") and not h["kind"].startswith("valid")]
     named = suspects or sent
     probes = tuple(Reason.of(N_("%(kind)s event to POST %(route)s answered %(answer)s"), kind=h["kind"],
                              route=h["route"], answer=h["answer"]) for h in named[:8])
-    moved: str | Reason = gap
+    moved = gap
     if explained.unknown:
         moved = Reason.of(N_("%(gap)s (not counted: %(transactions)s)"), gap=gap,
                           transactions=_listed(explained.unknown))

@@ -299,7 +299,7 @@ def _(target: TargetClient, gate: Gate, kit: Kit, evidence: Evidence) -> None:
 def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     assert kit.before is not None
     after = balance(target, kit.player.token)
-    moved = kit.before.change_to(after)
+    moved = kit.before.moved_to(after)
     evidence.put("judged", {probe: a.describe() for probe, a in kit.judged.items()})
     bad = [a for a in kit.judged.values() if a.verdict in ("accepted", "crashed")]
     if bad or moved:

@@ -230,30 +230,32 @@ def restore_procedure_reachable(path_or_url: str, base_dir: Path) -> Finding:
     2xx with a body. Other URLs are refused: the gate sends traffic nowhere but loopback."""
     text = path_or_url.strip()
     if not text:
-        return _restore(text, False, "no restore procedure given; give a path to the document")
+        return _restore(text, False, Reason.of(N_("no restore procedure given; give a path to the document")))
     parts = urlsplit(text)
     if parts.scheme in ("http", "https"):
         # the subject drops credentials, query and fragment: they may carry tokens
         subject = parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment="").geturl()
         if (parts.hostname or "") not in ("localhost", "127.0.0.1", "::1") and not _is_127(parts.hostname or ""):
-            return _restore(subject, False, f"{subject}: cannot verify a non-local URL; give a path")
+            return _restore(subject, False, Reason.of(N_("%(url)s: cannot verify a non-local URL; give a path"),
+                                                      url=subject))
         return _restore(subject, *_fetch(text, subject))
     if parts.scheme == "file":
         path = Path(unquote(parts.path))
     elif len(parts.scheme) > 1:
-        return _restore(text, False, f"unsupported scheme for the restore procedure ({parts.scheme}); give a path")
+        return _restore(text, False, Reason.of(N_("unsupported scheme for the restore procedure (%(scheme)s); give a "
+                                                  "path"), scheme=parts.scheme))
     else:
         path = Path(text)
     path = path if path.is_absolute() else base_dir / path
     if path.suffix.lower() not in (".md", ".markdown"):
-        return _restore(text, False, f"restore procedure {path} is not a markdown document")
+        return _restore(text, False, Reason.of(N_("restore procedure %(path)s is not a markdown document"), path=path))
     try:
         body = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return _restore(text, False, f"restore procedure {path} is missing or unreadable")
+        return _restore(text, False, Reason.of(N_("restore procedure %(path)s is missing or unreadable"), path=path))
     if not body.strip():
-        return _restore(text, False, f"restore procedure {path} is empty")
-    return _restore(text, True, f"restore procedure {path} is readable")
+        return _restore(text, False, Reason.of(N_("restore procedure %(path)s is empty"), path=path))
+    return _restore(text, True, Reason.of(N_("restore procedure %(path)s is readable"), path=path))
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -261,7 +263,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a redirect could leave loopback: refuse it
 
 
-def _fetch(url: str, subject: str) -> tuple[bool, str]:
+def _fetch(url: str, subject: str) -> tuple[bool, Reason]:
     parts = urlsplit(url)
     userinfo, _, hostport = parts.netloc.rpartition("@")
     request = urllib.request.Request(parts._replace(netloc=hostport).geturl())
@@ -275,16 +277,20 @@ def _fetch(url: str, subject: str) -> tuple[bool, str]:
             body = response.read(1 << 20)
             status = int(response.status)
     except urllib.error.HTTPError as exc:  # redirects land here too: they are refused
-        return False, f"restore procedure {subject} answered HTTP {exc.code}"
+        return False, Reason.of(N_("restore procedure %(url)s answered HTTP %(status)s"), url=subject, status=exc.code)
     except (OSError, ValueError) as exc:
-        return False, f"restore procedure {subject} is not reachable ({type(exc).__name__})"
+        return False, Reason.of(N_("restore procedure %(url)s is not reachable (%(error)s)"), url=subject,
+                                error=type(exc).__name__)
     if not 200 <= status < 300 or not body.strip():
-        return False, f"restore procedure {subject} answered {status} with {'a' if body.strip() else 'an empty'} body"
-    return True, f"restore procedure {subject} is reachable"
+        return False, (Reason.of(N_("restore procedure %(url)s answered %(status)s with a body"), url=subject,
+                                 status=status) if body.strip() else
+                       Reason.of(N_("restore procedure %(url)s answered %(status)s with an empty body"), url=subject,
+                                 status=status))
+    return True, Reason.of(N_("restore procedure %(url)s is reachable"), url=subject)
 
 
-def _restore(subject: str, ok: bool, message: str) -> Finding:
-    return Finding("restore_procedure_reachable", subject, Status.PASS if ok else Status.FAIL, message)
+def _restore(subject: str, ok: bool, message: Reason) -> Finding:
+    return Finding.of("restore_procedure_reachable", subject, Status.PASS if ok else Status.FAIL, message)
 
 
 def _is_127(host: str) -> bool:

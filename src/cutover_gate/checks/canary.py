@@ -42,9 +42,18 @@ class Balance:
 
     def change_to(self, after: Balance) -> str:
         """How the balances moved: "available +1.00 (4.00 -> 5.00)", or "" when nothing moved."""
-        return ", ".join(f"{name} {new - old:+.2f} ({old} -> {new})" for name, old, new in
-                         (("available", self.available, after.available), ("held", self.held, after.held))
-                         if new != old)
+        moved = self.moved_to(after)
+        return moved.text() if moved is not None else ""
+
+    def moved_to(self, after: Balance) -> Reason | None:
+        """`change_to` as a catalogue message, None when nothing moved."""
+        parts = [Reason.of(N_("%(balance)s %(change)s (%(before)s -> %(after)s)"), balance=name,
+                           change=f"{new - old:+.2f}", before=old, after=new)
+                 for name, old, new in ((Reason.of(N_("available")), self.available, after.available),
+                                        (Reason.of(N_("held")), self.held, after.held)) if new != old]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else Reason.of(N_("%(listed)s, %(part)s"), listed=parts[0], part=parts[1])
 
 
 Read = tuple[str, Callable[[], Any]]

@@ -124,6 +124,16 @@ def _smoke(results: Mapping[str, LineResult]) -> Criterion:
     return Criterion("smoke_pass", False, Reason(N_("not PASS: %(lines)s"), {"lines": ", ".join(open_lines)}))
 
 
+def _note(queue: Mapping[str, Any]) -> Reason | str:
+    """How the queue was read: its record when the round keeps one that says the same English, else the English."""
+    note = str(queue["note"])
+    try:
+        reason = Reason.from_json(queue["note_reason"]) if queue.get("note_reason") else None
+        return reason if reason is not None and reason.text() == note else note
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return note
+
+
 def _queue(kept: list[WatchRound]) -> Criterion:
     dated = rounds.dated(kept)
     if not dated:
@@ -138,7 +148,7 @@ def _queue(kept: list[WatchRound]) -> Criterion:
     if queue is None or latest.backlog is None:
         problems.append(Reason(N_("the queue was not read")))
     elif not queue.get("complete", False):
-        note = str(queue["note"]) if queue.get("note") else Reason(N_("the page budget ran out"))
+        note = _note(queue) if queue.get("note") else Reason(N_("the page budget ran out"))
         problems.append(Reason(N_("the queue was read incompletely (%(note)s)"), {"note": note}))
     if problems:
         return Criterion("queue_under_sla", False, Reason(N_("the latest watch round (%(at)s): %(problems)s"),
@@ -188,6 +198,6 @@ def completion(results: Mapping[str, LineResult], triggers: Iterable[TriggerObse
     canary = _line(results, CANARY_REPORT, "canary_pass_report_recorded") or Criterion(
         "canary_pass_report_recorded", True, Reason(N_("the money loop PASS, canary_report.md on record")))
     window = rounds.first_hours(kept, t0_time(results), hours=FIRST_HOURS)
-    spike = Criterion("no_5xx_spike_first_2h", window.holds is True, Reason.verbatim(window.message))
+    spike = Criterion("no_5xx_spike_first_2h", window.holds is True, window.reason)
     criteria = [_smoke(results), canary, spike, _queue(kept), _triggers(triggers, kept), _report(results)]
     return Completion(COMPLETED if all(c.holds for c in criteria) else OPEN, criteria)

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from cutover_gate.checks.hypercare.prometheus import ALERTMANAGER, Deadline, PromApi, PromError
+from cutover_gate.checks.hypercare.prometheus import ALERTMANAGER, PROMETHEUS, Deadline, PromApi, PromError
 from cutover_gate.config.profile_metrics import ALERT_KINDS, Metrics
 from cutover_gate.core.clock import iso, parse_time
 from cutover_gate.core.i18n import N_
@@ -229,7 +229,8 @@ def firing(alerts: Sequence[Mapping[str, Any]], metrics: Metrics) -> list[dict[s
 @dataclass
 class AlertingView:
     unchecked: str | None = None
-    """Prometheus could not be asked at all: why."""
+    """Prometheus could not be asked at all: why (in English; `unchecked_reason` is its record)."""
+    unchecked_reason: Reason | None = None
     rules: list[Reason] = field(default_factory=list)
     delivery: list[Reason] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -237,7 +238,8 @@ class AlertingView:
     @property
     def problems(self) -> list[Reason]:
         if self.unchecked:
-            return [Reason.of(N_("could not check: %(cause)s"), cause=self.unchecked)]
+            return [Reason.of(N_("could not check: %(cause)s"),
+                              cause=self.unchecked_reason or Reason.verbatim(self.unchecked))]
         return [*self.rules, *self.delivery]
 
 
@@ -247,7 +249,7 @@ def server_now(api: PromApi, deadline: Deadline) -> datetime:
     result = data.get("result")
     now = parse_time(float(result[0])) if isinstance(result, list) and result else None
     if now is None:
-        raise PromError("Prometheus /api/v1/query: time() answered no time")
+        raise PromError(Reason.of(N_("%(server)s /api/v1/query: time() answered no time"), server=PROMETHEUS))
     return now
 
 
@@ -256,19 +258,21 @@ def _delivery(api: PromApi, deadline: Deadline, labelsets: Mapping[str, Sequence
     try:
         managers, dropped = api.alertmanagers(deadline)
     except PromError as exc:
-        return [Reason.of(N_("could not check: %(cause)s"), cause=exc)]
+        return [Reason.of(N_("could not check: %(cause)s"), cause=exc.reason)]
     evidence["alertmanagers"] = {"active": managers, "dropped": dropped}
     if not managers:
         return [Reason.of(N_("no Alertmanager attached: Prometheus lists no active Alertmanager "
                              "(/api/v1/alertmanagers, %(dropped)s dropped)"), dropped=dropped) if dropped else
                 Reason.of(N_("no Alertmanager attached: Prometheus lists no active Alertmanager "
                              "(/api/v1/alertmanagers)"))]
-    unreachable = []
+    unreachable: list[str] = []
+    causes: list[Reason] = []
     for base in managers:
         try:
             status = api.alertmanager_status(base, deadline)
         except PromError as exc:
             unreachable.append(str(exc))
+            causes.append(exc.reason)
             continue
         evidence["alertmanager"] = {"address": base, "cluster": (status.get("cluster") or {}).get("status"),
                                     "version": (status.get("versionInfo") or {}).get("version"),
@@ -283,7 +287,7 @@ def _delivery(api: PromApi, deadline: Deadline, labelsets: Mapping[str, Sequence
             evidence["alertmanagers"]["unreachable"] = unreachable
         return [Reason.of(N_("%(manager)s at %(address)s: %(problem)s"), manager=ALERTMANAGER, address=base, problem=p)
                 for p in problems]
-    return [Reason.of(N_("could not check: %(cause)s"), cause="; ".join(unreachable))]
+    return [Reason.of(N_("could not check: %(cause)s"), cause=tuple(causes))]
 
 
 def inspect(api: PromApi, metrics: Metrics) -> AlertingView:
@@ -294,7 +298,7 @@ def inspect(api: PromApi, metrics: Metrics) -> AlertingView:
         now = server_now(api, deadline)
         groups = api.rule_groups(deadline)
     except PromError as exc:
-        view.unchecked = str(exc)
+        view.unchecked, view.unchecked_reason = str(exc), exc.reason
         return view
     rules = judge_rules(groups, {str(k): v for k, v in metrics.alert_rules.items()}, now, metrics.alert_labels)
     view.rules, view.evidence["rules"], view.evidence["checked_at"] = rules.problems, rules.evidence, iso(now)

@@ -18,6 +18,7 @@ from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.core.clock import parse_time
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 from cutover_gate.target.database import Database
 
 SQL, API = "sql", "api"
@@ -31,9 +32,14 @@ class Listing:
     items: list[sig.QueueItem] = field(default_factory=list)
 
     def describe(self, limit: int = 5) -> str:
-        shown = ", ".join(i.describe() for i in self.items[:limit])
-        more = f" and {self.total - limit} more" if self.total > limit else ""
-        return shown + more
+        return self.described(limit).text()
+
+    def described(self, limit: int = 5) -> Reason:
+        """`describe()` as a catalogue message: the oldest items, and how many more there are."""
+        shown = sig.listed(i.described() for i in self.items[:limit])
+        if self.total > limit:
+            return Reason.of(N_("%(shown)s and %(more)s more"), shown=shown, more=self.total - limit)
+        return shown
 
 
 @dataclass
@@ -45,6 +51,8 @@ class QueueView:
     read: int | None = None
     """How many withdrawals the API fallback read (None: computed in the database)."""
     note: str = ""
+    """How the queue was read, in English (what the round's JSON keeps); `noted` is its record."""
+    noted: Reason | None = field(default=None, compare=False, repr=False)
     backlog: Listing = field(default_factory=Listing)
     stuck_payouts: Listing = field(default_factory=Listing)
     stuck_deposits: Listing | None = field(default_factory=Listing)
@@ -53,9 +61,21 @@ class QueueView:
     players: list[str] = field(default_factory=list)
     """Players with recent activity, for the random wallet recon."""
 
+    def say(self, note: Reason) -> None:
+        """How the queue was read: `note` (its English is `note`)."""
+        self.note, self.noted = note.text(), note
+
+    @property
+    def note_reason(self) -> Reason:
+        """The note as a record: `noted`, else its English as given."""
+        return self.noted if self.noted is not None else Reason.verbatim(self.note)
+
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "complete": self.complete, "read": self.read, "note": self.note,
-                "deposits": self.stuck_deposits is not None}
+        data: dict[str, Any] = {"source": self.source, "complete": self.complete, "read": self.read,
+                                "note": self.note, "deposits": self.stuck_deposits is not None}
+        if self.noted is not None:
+            data["note_reason"] = self.noted.to_json()
+        return data
 
 
 def _age(row: Mapping[str, Any], now: datetime) -> float:
@@ -86,7 +106,8 @@ def payout_since(now: datetime, interval_start: datetime | None, cfg: HypercareC
 def from_database(database: Database, cfg: HypercareConfig, now: datetime, payouts_from: datetime) -> QueueView:
     """Every queue signal in the database. CheckFailed (the SQL or the connection failed) propagates."""
     limit = cfg.list_limit
-    view = QueueView(SQL, note="computed in the database through the profile's SQL")
+    view = QueueView(SQL)
+    view.say(Reason.of(N_("computed in the database through the profile's SQL")))
     view.backlog = listing(_query(database, "hc_backlog", {
         "before": now - timedelta(minutes=cfg.backlog_sla_minutes), "limit": limit}), now)
     view.stuck_payouts = listing(_query(database, "hc_stuck_payouts", {

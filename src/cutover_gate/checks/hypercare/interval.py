@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from cutover_gate.checks.hypercare import signals as sig
 from cutover_gate.checks.hypercare.config import HypercareConfig
 from cutover_gate.core.clock import iso, parse_time
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 BASELINE, PREVIOUS, SINCE_START = "t0_baseline", "previous_round", "since_start"
 """What an interval starts from: the T-0 baseline scrape, the previous round's, or the counters' start (neither)."""
@@ -69,14 +71,27 @@ def state_of(expo: sig.Exposition, cfg: HypercareConfig, at: datetime) -> Counte
 
 def restarted(before: CounterState, after: CounterState) -> str | None:
     """Why the counters were reset between two scrapes (a restart), or None when they only grew."""
+    why = restart_reason(before, after)
+    return why.text() if why is not None else None
+
+
+def restart_reason(before: CounterState, after: CounterState) -> Reason | None:
+    """`restarted` as a catalogue message."""
     if before.start_time is not None and after.start_time is not None and after.start_time != before.start_time:
-        return "the process start time changed"
+        return Reason.of(N_("the process start time changed"))
     fell = [f"{h} {c}" for (h, c), n in before.requests.items() if after.requests.get((h, c), 0.0) < n]
     if fell:
-        return f"request counters fell ({', '.join(sorted(fell)[:3])})"
+        return Reason.of(N_("request counters fell (%(counters)s)"), counters=", ".join(sorted(fell)[:3]))
     if any(after.buckets.get(le, 0.0) < n for le, n in before.buckets.items()):
-        return "the latency histogram's counts fell"
+        return Reason.of(N_("the latency histogram's counts fell"))
     return None
+
+
+def since(basis: str, start: str, span: Reason) -> Reason:
+    """Since the T-0 baseline or the previous round, at `start`, `span` ago."""
+    if basis == BASELINE:
+        return Reason.of(N_("since the T-0 baseline at %(at)s (%(span)s)"), at=start, span=span)
+    return Reason.of(N_("since the previous round at %(at)s (%(span)s)"), at=start, span=span)
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,8 @@ class Interval:
     buckets: dict[float, float]
     reset: str | None = None
     """Why the counters were reset inside the interval (a restart), if they were."""
+    reset_reason: Reason | None = field(default=None, compare=False, repr=False)
+    """`reset` as a catalogue message (None: given as English only)."""
 
     @property
     def rate(self) -> sig.ErrorRate:
@@ -110,16 +127,19 @@ class Interval:
         return {h: n for (h, cls), n in self.counts.items() if cls == "5xx" and n > 0}
 
     def describe(self) -> str:
+        return self.described().text()
+
+    def described(self) -> Reason:
+        """`describe()` as a catalogue message."""
         if self.start is None:
-            text = "since the platform's counters started (no T-0 baseline or earlier round on record)"
+            text = Reason.of(N_("since the platform's counters started (no T-0 baseline or earlier round on record)"))
         else:
-            what = "the T-0 baseline" if self.basis == BASELINE else "the previous round"
             hours = self.hours or 0.0
-            span = f"{hours:.1f} h" if hours >= 1 else f"{hours * 60:.0f} min"
-            text = f"since {what} at {iso(self.start)} ({span})"
+            text = since(self.basis, iso(self.start), sig.in_hours(hours) if hours >= 1 else sig.in_minutes(hours * 60))
         if self.reset:
-            text += (f"; counters reset inside it ({self.reset}): the platform restarted, only what it served "
-                     "since the restart is counted")
+            return Reason.of(N_("%(interval)s; counters reset inside it (%(reset)s): the platform restarted, only what "
+                                "it served since the restart is counted"), interval=text,
+                             reset=self.reset_reason or Reason.verbatim(self.reset))
         return text
 
     def to_json(self) -> dict[str, Any]:
@@ -133,9 +153,9 @@ def between(before: CounterState | None, after: CounterState, basis: str) -> Int
     """The interval from `before` (None: since the counters started) to `after`; a reset counts from zero."""
     if before is None:
         return Interval(None, after.at, SINCE_START, dict(after.requests), dict(after.buckets))
-    reset = restarted(before, after)
+    reset = restart_reason(before, after)
     if reset:
-        return Interval(before.at, after.at, basis, dict(after.requests), dict(after.buckets), reset)
+        return Interval(before.at, after.at, basis, dict(after.requests), dict(after.buckets), reset.text(), reset)
     return Interval(before.at, after.at, basis, sig.counter_delta(before.requests, after.requests),
                     sig.counter_delta(before.buckets, after.buckets))
 

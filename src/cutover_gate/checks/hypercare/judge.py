@@ -116,22 +116,23 @@ def _interval_findings(obs: Observation, cfg: HypercareConfig) -> list[Finding]:
     if rate.rate is not None and rate.rate > cfg.error_rate_max:
         out.append(Finding("error_rate", FAIL, Reason.of(
             N_("5xx rate %(rate)s (%(errors)s of %(total)s requests %(interval)s) is over %(max)s"),
-            rate=f"{rate.rate:.1%}", errors=f"{rate.errors:g}", total=f"{rate.total:g}", interval=iv.describe(),
+            rate=f"{rate.rate:.1%}", errors=f"{rate.errors:g}", total=f"{rate.total:g}", interval=iv.described(),
             max=f"{cfg.error_rate_max:.1%}")))
     pattern = re.compile(cfg.payout_handler_pattern) if cfg.payout_handler_pattern else None
     payout_5xx = {h: n for h, n in iv.handlers_5xx().items() if pattern and pattern.search(h)}
     if payout_5xx:
         shown = ", ".join(f"{h} ({n:g})" for h, n in sorted(payout_5xx.items()))
         out.append(Finding("error_rate", FAIL, Reason.of(N_("payout/withdraw routes answered 5xx %(interval)s: "
-                                                            "%(routes)s"), interval=iv.describe(), routes=shown),
+                                                            "%(routes)s"), interval=iv.described(), routes=shown),
                            ROW_PAYOUT_WITHDRAW_HTTP_ERROR))
     if iv.p95_s is not None and iv.p95_s > cfg.latency_p95_max_s:
         out.append(Finding("latency", MONITOR, Reason.of(
             N_("latency p95 %(p95)s s over %(max)s s (%(count)s requests %(interval)s)"), p95=f"{iv.p95_s:.3f}",
-            max=f"{cfg.latency_p95_max_s:g}", count=f"{iv.observations:g}", interval=iv.describe()), ROW_LATENCY_SPIKE))
+            max=f"{cfg.latency_p95_max_s:g}", count=f"{iv.observations:g}", interval=iv.described()),
+            ROW_LATENCY_SPIKE))
     if iv.reset:
         out.append(Finding("restart", MONITOR, Reason.of(N_("the platform restarted %(interval)s"),
-                                                         interval=iv.describe())))
+                                                         interval=iv.described())))
     return out
 
 
@@ -141,21 +142,21 @@ def _queue_findings(queue: QueueView | None, cfg: HypercareConfig) -> list[Findi
     out: list[Finding] = []
     if queue.payouts is not None and queue.payouts.exceeds(cfg.payout_failure_rate_max):
         out.append(Finding("payout_failure_rate", FAIL, Reason.of(
-            N_("payout failure rate %(rate)s is over %(max)s"), rate=queue.payouts.describe(),
+            N_("payout failure rate %(rate)s is over %(max)s"), rate=queue.payouts.described(),
             max=f"{cfg.payout_failure_rate_max:.0%}"), ROW_PAYOUT_FAILURE_RATE))
     stuck = []
     if queue.stuck_payouts.total:
         stuck.append(Reason.of(N_("%(count)s payout(s) stuck over %(minutes)s min: %(items)s"),
                                count=queue.stuck_payouts.total, minutes=f"{cfg.stuck_minutes:g}",
-                               items=queue.stuck_payouts.describe()))
+                               items=queue.stuck_payouts.described()))
     if queue.stuck_deposits is not None and queue.stuck_deposits.total:
         stuck.append(Reason.of(N_("%(count)s deposit(s) waiting for their PSP over %(minutes)s min: %(items)s"),
                                count=queue.stuck_deposits.total, minutes=f"{cfg.stuck_deposit_minutes:g}",
-                               items=queue.stuck_deposits.describe()))
+                               items=queue.stuck_deposits.described()))
     if stuck:
         out.append(Finding("stuck_jobs", FAIL, Reason.of(N_("stuck finance jobs: %(jobs)s"), jobs=tuple(stuck))))
     if not queue.complete:
-        out.append(Finding("signals", FAIL, Reason.of(N_("withdrawals %(note)s"), note=queue.note)))
+        out.append(Finding("signals", FAIL, Reason.of(N_("withdrawals %(note)s"), note=queue.note_reason)))
     return out
 
 
@@ -178,7 +179,7 @@ def evaluate(obs: Observation, cfg: HypercareConfig) -> list[Finding]:
     if obs.queue is not None and obs.queue.backlog.total:
         out.append(Finding("queue_backlog", MONITOR, Reason.of(
             N_("%(count)s withdrawal(s) waiting longer than the %(minutes)s min SLA: %(items)s"),
-            count=obs.queue.backlog.total, minutes=f"{cfg.backlog_sla_minutes:g}", items=obs.queue.backlog.describe()),
+            count=obs.queue.backlog.total, minutes=f"{cfg.backlog_sla_minutes:g}", items=obs.queue.backlog.described()),
             ROW_QUEUE_BACKLOG))
     for signal, why in obs.unavailable.items():
         http_error = re.search(r"-> (404|5\d\d)\b", why) is not None and signal == "withdrawals"
@@ -203,6 +204,7 @@ def round_summary(obs: Observation, findings: Sequence[Finding]) -> WatchRound:
         ok=not any(f.severity is Severity.FAIL for f in findings),
         triggers=sorted({f.trigger for f in findings if f.trigger}),
         failures=[f.message[:200] for f in findings if f.severity is Severity.FAIL][:5],
+        failure_reasons=[f.reason.to_json() for f in findings if f.severity is Severity.FAIL][:5] or None,
         error_rate=obs.interval.rate.rate if obs.interval else None,
         p95_s=obs.p95_s,
         payout_failure_rate=obs.payouts.rate if obs.payouts else None,

@@ -66,7 +66,7 @@ def read_withdrawals(target: TargetClient, token: Secret, cfg: HypercareConfig, 
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
     view = QueueView(API, read=0, stuck_deposits=None)
-    cut: list[str] = []
+    cut: list[Reason] = []
     for state in dict.fromkeys([*cfg.backlog_states, *cfg.stuck_states, *closed]):
         read, total = 0, None
         for page in range(cfg.max_pages):
@@ -89,17 +89,20 @@ def read_withdrawals(target: TargetClient, token: Secret, cfg: HypercareConfig, 
             if len(batch) < cfg.page_limit or not new or (state in closed and old):
                 break
         else:
-            of = f" of {total}" if total is not None else ""
-            cut.append(f"{state} ({read}{of} read)")
+            cut.append(Reason.of(N_("%(state)s (%(read)s of %(total)s read)"), state=state, read=read, total=total)
+                       if total is not None else
+                       Reason.of(N_("%(state)s (%(read)s read)"), state=state, read=read))
     view.read = len(out)
     if cut:
         view.complete = False
-        view.note = (f"incomplete: read {len(out)} withdrawals through the admin API and the page budget "
-                     f"({cfg.max_pages} pages x {cfg.page_limit}) ran out in: {', '.join(cut)}; backlog, stuck "
-                     "payouts and the payout rate cover only what was read: give CUTOVER_DB_DSN to compute them "
-                     "in the database")
+        view.say(Reason.of(N_("incomplete: read %(read)s withdrawals through the admin API and the page budget "
+                              "(%(pages)s pages x %(limit)s) ran out in: %(states)s; backlog, stuck payouts and the "
+                              "payout rate cover only what was read: give CUTOVER_DB_DSN to compute them in the "
+                              "database"), read=len(out), pages=cfg.max_pages, limit=cfg.page_limit,
+                           states=sig.listed(cut)))
     else:
-        view.note = f"read {len(out)} withdrawals through the admin API: every page of the watched states"
+        view.say(Reason.of(N_("read %(read)s withdrawals through the admin API: every page of the watched states"),
+                           read=len(out)))
     return out, view
 
 

@@ -36,7 +36,12 @@ BASIS_WINDOW = "window"
 
 
 class PromError(Exception):
-    """Prometheus or Alertmanager could not be asked; the message is the cause (never the secret address)."""
+    """Prometheus or Alertmanager could not be asked; the message is the cause (never the secret address), `reason`
+    its record (a cause given as a string is shown as given)."""
+
+    def __init__(self, reason: Reason | str) -> None:
+        self.reason = reason if isinstance(reason, Reason) else Reason.verbatim(reason)
+        super().__init__(self.reason.text())
 
 
 class Unreachable(PromError):
@@ -51,27 +56,29 @@ class Deadline:
     def remaining(self) -> float:
         return self.seconds - (time.monotonic() - self.started)
 
-    def timeout(self, what: str) -> float:
+    def timeout(self, what: str | Reason) -> float:
         left = self.remaining()
         if left <= 0.05:
-            raise Unreachable(f"{what}: the deadline of {self.seconds:g} s passed")
+            raise Unreachable(Reason.of(N_("%(what)s: the deadline of %(seconds)s s passed"), what=Reason.label(what),
+                                        seconds=f"{self.seconds:g}"))
         return left
 
 
-def _cause(exc: requests.RequestException, what: str, seconds: float) -> str:
+def _cause(exc: requests.RequestException, what: Reason, seconds: float) -> Reason:
     """What went wrong, in words of our own: a requests message names the host and the port."""
     if isinstance(exc, requests.Timeout):
-        return f"{what} did not answer within the deadline ({seconds:g} s)"
+        return Reason.of(N_("%(what)s did not answer within the deadline (%(seconds)s s)"), what=what,
+                         seconds=f"{seconds:g}")
     if isinstance(exc, requests.exceptions.SSLError):
-        return f"{what}: TLS handshake failed"
+        return Reason.of(N_("%(what)s: TLS handshake failed"), what=what)
     if isinstance(exc, requests.ConnectionError):
         text = str(exc).lower()
         if "refused" in text:
-            return f"{what}: connection refused"
+            return Reason.of(N_("%(what)s: connection refused"), what=what)
         if "name or service not known" in text or "resolve" in text or "nodename" in text:
-            return f"{what}: the host name does not resolve"
-        return f"{what}: connection failed"
-    return f"{what}: request failed ({type(exc).__name__})"
+            return Reason.of(N_("%(what)s: the host name does not resolve"), what=what)
+        return Reason.of(N_("%(what)s: connection failed"), what=what)
+    return Reason.of(N_("%(what)s: request failed (%(error)s)"), what=what, error=type(exc).__name__)
 
 
 def base_of(url: str) -> str:
@@ -100,7 +107,7 @@ class PromApi:
     def close(self) -> None:
         self._session.close()
 
-    def _get(self, base: str, path: str, what: str, deadline: Deadline, params: Mapping[str, str] | None = None
+    def _get(self, base: str, path: str, what: Reason, deadline: Deadline, params: Mapping[str, str] | None = None
              ) -> Any:
         timeout = deadline.timeout(what)
         headers = {k: v.reveal() if isinstance(v, Secret) else v for k, v in self._headers.items()}
@@ -115,25 +122,28 @@ class PromApi:
             body = None
         if resp.status_code != 200:
             detail = body.get("error") if isinstance(body, dict) and body.get("error") else ""
-            raise PromError(f"{what} answered HTTP {resp.status_code}" + (f": {str(detail)[:200]}" if detail else ""))
+            raise PromError(Reason.of(N_("%(what)s answered HTTP %(status)s: %(detail)s"), what=what,
+                                      status=resp.status_code, detail=str(detail)[:200]) if detail else
+                            Reason.of(N_("%(what)s answered HTTP %(status)s"), what=what, status=resp.status_code))
         if body is None:
-            raise PromError(f"{what} answered 200 without JSON")
+            raise PromError(Reason.of(N_("%(what)s answered 200 without JSON"), what=what))
         return body
 
     def api(self, path: str, deadline: Deadline, params: Mapping[str, str] | None = None) -> Any:
         """`data` of a Prometheus API answer (`{"status": "success", "data": ...}`)."""
-        what = f"{PROMETHEUS} {path}"
+        what = Reason.of(N_("%(server)s %(path)s"), server=PROMETHEUS, path=path)
         body = self._get(self._url.reveal(), path, what, deadline, params)
         if not isinstance(body, dict) or body.get("status") != "success":
             error = body.get("error") if isinstance(body, dict) else None
-            raise PromError(f"{what}: {error or 'not an API answer'}")
+            raise PromError(Reason.of(N_("%(what)s: %(error)s"), what=what, error=error) if error else
+                            Reason.of(N_("%(what)s: not an API answer"), what=what))
         return body.get("data")
 
     def rule_groups(self, deadline: Deadline) -> list[dict[str, Any]]:
         data = self.api("/api/v1/rules", deadline)
         groups = data.get("groups") if isinstance(data, dict) else None
         if not isinstance(groups, list):
-            raise PromError(f"{PROMETHEUS} /api/v1/rules: no rule groups in the answer")
+            raise PromError(Reason.of(N_("%(server)s /api/v1/rules: no rule groups in the answer"), server=PROMETHEUS))
         return [g for g in groups if isinstance(g, dict)]
 
     def alertmanagers(self, deadline: Deadline) -> tuple[list[str], int]:
@@ -145,16 +155,17 @@ class PromApi:
         return list(dict.fromkeys(active)), len(data.get("droppedAlertmanagers") or [])
 
     def alertmanager_status(self, base: str, deadline: Deadline) -> dict[str, Any]:
-        body = self._get(base, "/api/v2/status", f"{ALERTMANAGER} at {base}", deadline)
+        what = Reason.of(N_("%(manager)s at %(address)s"), manager=ALERTMANAGER, address=base)
+        body = self._get(base, "/api/v2/status", what, deadline)
         if not isinstance(body, dict):
-            raise PromError(f"{ALERTMANAGER} at {base}: /api/v2/status is not an object")
+            raise PromError(Reason.of(N_("%(what)s: /api/v2/status is not an object"), what=what))
         return body
 
     def alerts(self, deadline: Deadline) -> list[dict[str, Any]]:
         data = self.api("/api/v1/alerts", deadline)
         alerts = data.get("alerts") if isinstance(data, dict) else None
         if not isinstance(alerts, list):
-            raise PromError(f"{PROMETHEUS} /api/v1/alerts: no alert list in the answer")
+            raise PromError(Reason.of(N_("%(server)s /api/v1/alerts: no alert list in the answer"), server=PROMETHEUS))
         return [a for a in alerts if isinstance(a, dict)]
 
     def query(self, promql: str, at: datetime | None, deadline: Deadline) -> dict[str, Any]:
@@ -162,7 +173,7 @@ class PromApi:
         params = {"query": promql} | ({"time": f"{at.timestamp():.3f}"} if at is not None else {})
         data = self.api("/api/v1/query", deadline, params)
         if not isinstance(data, dict) or "resultType" not in data:
-            raise PromError(f"{PROMETHEUS} /api/v1/query: no result in the answer")
+            raise PromError(Reason.of(N_("%(server)s /api/v1/query: no result in the answer"), server=PROMETHEUS))
         return data
 
 
@@ -170,7 +181,7 @@ def connect(settings: GateSettings, metrics: Metrics) -> PromApi:
     """The API of the run's Prometheus; PromError when CUTOVER_PROMETHEUS_URL or a header's variable is unset."""
     url = settings.secret("prometheus_url")
     if url is None:
-        raise PromError(f"{URL_ENV} is not set: no Prometheus server to ask")
+        raise PromError(Reason.of(N_("%(var)s is not set: no Prometheus server to ask"), var=URL_ENV))
     headers: dict[str, Secret | str] = {}
     missing = []
     for name, var in metrics.headers.items():
@@ -180,7 +191,7 @@ def connect(settings: GateSettings, metrics: Metrics) -> PromApi:
         else:
             headers[name] = value
     if missing:
-        raise PromError(f"[metrics] headers: {', '.join(missing)} unset")
+        raise PromError(Reason.of(N_("[metrics] headers: %(missing)s unset"), missing=", ".join(missing)))
     return PromApi(url, headers)
 
 
@@ -263,14 +274,14 @@ class QueriedInterval(iv.Interval):
     def handlers_5xx(self) -> dict[str, float]:
         return dict(self.payout_5xx)
 
-    def describe(self) -> str:
-        span = f"{self.seconds / 3600:.1f} h" if self.seconds >= 3600 else f"{self.seconds / 60:.0f} min"
+    def described(self) -> Reason:
+        span = sig.in_hours(self.seconds / 3600) if self.seconds >= 3600 else sig.in_minutes(self.seconds / 60)
         if self.basis == BASIS_WINDOW:
-            since = f"over the last {span} (no T-0 baseline or earlier round on record)"
+            since = Reason.of(N_("over the last %(span)s (no T-0 baseline or earlier round on record)"), span=span)
         else:
-            what = "the T-0 baseline" if self.basis == iv.BASELINE else "the previous round"
-            since = f"since {what} at {iso(self.start) if self.start else '?'} ({span})"
-        return f"{since}, by Prometheus over [{self.seconds}s] at {iso(self.end)}"
+            since = iv.since(self.basis, iso(self.start) if self.start else "?", span)
+        return Reason.of(N_("%(since)s, by Prometheus over %(range)s at %(at)s"), since=since,
+                         range=f"[{self.seconds}s]", at=iso(self.end))
 
     def to_json(self) -> dict[str, Any]:
         rate = self.rate
@@ -329,7 +340,7 @@ def measure(api: PromApi, metrics: Metrics, *, start: datetime | None, basis: st
                                                                "of the target's metrics over the interval"))
         except (PromError, ValueError) as exc:
             record["error"] = str(exc)
-            unavailable[f"metrics.{name}"] = (Reason.of(N_("could not check: %(cause)s"), cause=exc)
+            unavailable[f"metrics.{name}"] = (Reason.of(N_("could not check: %(cause)s"), cause=exc.reason)
                                               if isinstance(exc, PromError) else
                                               Reason.of(N_("query %(name)s answered %(error)s"), name=name, error=exc))
             if isinstance(exc, Unreachable):  # the server is not answering: the other queries would wait in vain

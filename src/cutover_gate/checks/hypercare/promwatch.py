@@ -52,13 +52,13 @@ def _payout_findings(measured: prom.Measured, cfg: HypercareConfig) -> list[Find
     if rate is None or not rate.exceeds(cfg.payout_failure_rate_max):
         return []
     return [Finding("payout_failure_rate", FAIL, Reason.of(N_("payout failure rate by Prometheus %(rate)s is over "
-                                                              "%(max)s"), rate=rate.describe(),
+                                                              "%(max)s"), rate=rate.described(),
                                                            max=f"{cfg.payout_failure_rate_max:.0%}"),
                     ROW_PAYOUT_FAILURE_RATE)]
 
 
 def take_round(target: TargetClient, token: Secret, database: Database, cfg: HypercareConfig, metrics: Metrics,
-               api: prom.PromApi | None, *, since: datetime | None, basis: str, unreachable: str = ""
+               api: prom.PromApi | None, *, since: datetime | None, basis: str, unreachable: str | Reason = ""
                ) -> tuple[Round, PromEvidence]:
     """One round. `since` is the newer of the previous round's time and the T-0 baseline instant (None: neither on
     record); `api` None when Prometheus cannot be asked at all (`unreachable` says why)."""
@@ -86,7 +86,7 @@ def take_round(target: TargetClient, token: Secret, database: Database, cfg: Hyp
             except prom.PromError as exc:
                 seen.firing = f"not read: {exc}"
                 if metrics.alert_map:  # a row the profile wants raised may be firing unseen
-                    obs.mark_unavailable("alerts", Reason.of(N_("could not check: %(cause)s"), cause=exc))
+                    obs.mark_unavailable("alerts", Reason.of(N_("could not check: %(cause)s"), cause=exc.reason))
     read_finance(target, token, database, cfg, obs)
     order = {FAIL: 0, MONITOR: 1}
     findings = sorted([*evaluate(obs, cfg), *extra], key=lambda f: order.get(f.severity, 2))

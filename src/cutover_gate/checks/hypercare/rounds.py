@@ -46,6 +46,9 @@ class WatchRound:
     alerts_firing: list[str] | str | None = None
     """The alerts firing for the target when the round asked Prometheus (their names, or why they were not read);
     None when it did not ask (and then the JSON has no such key)."""
+    failure_reasons: list[Any] | None = None
+    """The records of `failures` (each a reason's JSON), kept as the record holds them; None for a round without
+    them (a clean round, or one an earlier version kept: then the JSON has no such key)."""
     stated: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
     """The keys of the round's JSON in their order, when it was read back (None: a round of this run)."""
     unknown: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -65,27 +68,43 @@ class WatchRound:
     def clean(self) -> bool:
         return bool(self.ok) and not self.triggers
 
+    def failure_causes(self) -> list[Reason]:
+        """The failures on record as catalogue messages: each its record when the round keeps it and it says the
+        same English (a failure the record cut short is quoted as kept), else its English as given."""
+        records = self.failure_reasons if isinstance(self.failure_reasons, list) else []
+        out = []
+        for i, failure in enumerate(self.failures):
+            try:
+                reason = Reason.from_json(records[i]) if i < len(records) else None
+                same = reason is not None and reason.text() == failure
+            except (ValueError, TypeError, KeyError, AttributeError):
+                same = False
+            out.append(reason if same and reason is not None else Reason.verbatim(failure))
+        return out
+
     def without_state(self) -> WatchRound:
         """The round without its counter state (the record keeps only the latest rounds' states)."""
         return replace(self, counters=None, stated=tuple(key for key in self.to_json() if key != "counters"))
 
     def to_json(self) -> dict[str, Any]:
         data = {key: getattr(self, key) for key in _KEYS}
-        if self.alerts_firing is not None:
-            data["alerts_firing"] = self.alerts_firing
+        for key in _OPTIONAL:
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
         data.update(self.unknown)
         return data if self.stated is None else {key: data[key] for key in self.stated if key in data}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> WatchRound:
-        known = {key: data[key] for key in (*_KEYS, "alerts_firing") if key in data}
+        known = {key: data[key] for key in (*_KEYS, *_OPTIONAL) if key in data}
         return cls(**{"at": None, "ok": False, **known}, stated=tuple(data),
                    unknown={key: value for key, value in data.items() if key not in known})
 
 
-_KEYS: tuple[str, ...] = tuple(f.name for f in fields(WatchRound) if f.name not in ("alerts_firing", "stated",
-                                                                                     "unknown"))
-"""The keys of a round's JSON, in their order (the alerts firing follow when the round has them)."""
+_OPTIONAL: tuple[str, ...] = ("alerts_firing", "failure_reasons")
+"""The keys a round's JSON has only when the round has them, after the others."""
+_KEYS: tuple[str, ...] = tuple(f.name for f in fields(WatchRound) if f.name not in (*_OPTIONAL, "stated", "unknown"))
+"""The keys of a round's JSON, in their order (the optional ones follow when the round has them)."""
 
 
 def on_record(rounds: Any) -> list[WatchRound]:
@@ -143,8 +162,8 @@ def stability(rounds: Sequence[WatchRound], *, hours: float = 72.0, max_gap_hour
         return Stability(Steadiness.OPEN, Reason.of(N_("no hypercare watch round on record for this release")))
     latest_at, latest = ordered[-1]
     if not latest.ok:
-        # the failures on record are the findings' messages, quoted as kept
-        why = (*(Reason.verbatim(f) for f in latest.failures),
+        # the failures on record are the findings' messages: their records when the round keeps them
+        why = (*latest.failure_causes(),
                *(Reason.of(N_("trigger %(row)s"), row=t) for t in latest.triggers))
         return Stability(Steadiness.FAIL, Reason.of(N_("not stable: the latest watch round (%(at)s) found %(why)s"),
                                                     at=iso(latest_at), why=why or Reason.of(N_("a problem"))))
@@ -182,7 +201,11 @@ class Window:
     """A judgement over the first hours after T-0: holds (True), broken (False) or not yet known (None)."""
 
     holds: bool | None
-    message: str
+    reason: Reason
+
+    @property
+    def message(self) -> str:
+        return self.reason.text()
 
 
 def first_hours(rounds: Sequence[WatchRound], start: datetime | None, *, hours: float = 2.0) -> Window:
@@ -190,32 +213,40 @@ def first_hours(rounds: Sequence[WatchRound], start: datetime | None, *, hours: 
     [T-0, T-0 + hours] saw no spike, and the intervals on record reach from T-0 to T-0 + hours unbroken."""
     ordered = [(ts, r) for ts, r in dated(rounds) if isinstance(r.interval, Mapping)]
     if start is None:
-        return Window(None, "no T-0 time on record: the first hours cannot be placed")
+        return Window(None, Reason.of(N_("no T-0 time on record: the first hours cannot be placed")))
     end = start + timedelta(hours=hours)
+    first = {"hours": f"{hours:g}", "start": iso(start)}
     overlapping = []
     for ts, r in ordered:
         began = r.interval_from
         if ts >= start and (began is None or began < end):
             overlapping.append((ts, began, r))
-    spikes = [f"the round at {iso(ts)} ({r.spike})" for ts, _, r in overlapping if r.spike]
+    # a round's spike is the findings' English as the record keeps it: quoted as given
+    spikes = tuple(Reason.of(N_("the round at %(at)s (%(spike)s)"), at=iso(ts), spike=r.spike)
+                   for ts, _, r in overlapping if r.spike)
     if spikes:
-        return Window(False, f"a 5xx spike in the first {hours:g} h after T-0 ({iso(start)}): " + "; ".join(spikes))
+        return Window(False, Reason.of(N_("a 5xx spike in the first %(hours)s h after T-0 (%(start)s): %(spikes)s"),
+                                       **first, spikes=spikes))
     if not overlapping:
-        return Window(None, f"no watch round yet covers the first {hours:g} h after T-0 ({iso(start)})")
-    restarts = [f"{iso(ts)} ({r.interval_reset})" for ts, _, r in overlapping if r.interval_reset]
+        return Window(None, Reason.of(N_("no watch round yet covers the first %(hours)s h after T-0 (%(start)s)"),
+                                      **first))
+    restarts = [(ts, r.interval_reset) for ts, _, r in overlapping if r.interval_reset]
     if restarts:
-        return Window(None, f"the platform restarted in the first {hours:g} h (the round at {restarts[0]}): what it "
-                      "served before the restart is unseen, so no spike can be ruled out")
+        return Window(None, Reason.of(N_("the platform restarted in the first %(hours)s h (the round at %(at)s "
+                                         "(%(reset)s)): what it served before the restart is unseen, so no spike "
+                                         "can be ruled out"), hours=f"{hours:g}", at=iso(restarts[0][0]),
+                                      reset=restarts[0][1]))
     first_from = overlapping[0][1]
     if first_from is not None and first_from > start + timedelta(minutes=1):
-        return Window(None, f"the watch intervals start at {iso(first_from)}, after T-0 ({iso(start)}): the time "
-                      "before is unwatched")
+        return Window(None, Reason.of(N_("the watch intervals start at %(at)s, after T-0 (%(start)s): the time "
+                                         "before is unwatched"), at=iso(first_from), start=iso(start)))
     reach = overlapping[-1][0]
     if reach < end:
-        return Window(None, f"no 5xx spike so far: watched from T-0 ({iso(start)}) to {iso(reach)}, "
-                      f"{(end - reach).total_seconds() / 60:.0f} min of the first {hours:g} h still to come")
-    count = len(overlapping)
-    return Window(True, f"no 5xx spike from T-0 ({iso(start)}) to {iso(end)} ({count} watch interval(s))")
+        return Window(None, Reason.of(N_("no 5xx spike so far: watched from T-0 (%(start)s) to %(reach)s, "
+                                         "%(minutes)s min of the first %(hours)s h still to come"), **first,
+                                      reach=iso(reach), minutes=f"{(end - reach).total_seconds() / 60:.0f}"))
+    return Window(True, Reason.of(N_("no 5xx spike from T-0 (%(start)s) to %(end)s (%(count)s watch interval(s))"),
+                                  start=iso(start), end=iso(end), count=len(overlapping)))
 
 
 def next_check_minutes(hours_since_start: float) -> int | None:

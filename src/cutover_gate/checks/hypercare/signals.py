@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from prometheus_client.parser import text_string_to_metric_families
 
 from cutover_gate.core.clock import parse_time
+from cutover_gate.core.i18n import N_
+from cutover_gate.core.reasons import Reason
 
 K = TypeVar("K")
 
@@ -189,7 +191,30 @@ class QueueItem:
     age_minutes: float
 
     def describe(self) -> str:
-        return f"{self.ref} {self.state} for {self.age_minutes:.0f} min"
+        return self.described().text()
+
+    def described(self) -> Reason:
+        """`describe()` as a catalogue message."""
+        return Reason.of(N_("%(ref)s %(state)s for %(minutes)s min"), ref=self.ref, state=self.state,
+                         minutes=f"{self.age_minutes:.0f}")
+
+
+def in_hours(hours: float) -> Reason:
+    """A span of `hours`, one decimal: "1.5 h"."""
+    return Reason.of(N_("%(hours)s h"), hours=f"{hours:.1f}")
+
+
+def in_minutes(minutes: float) -> Reason:
+    """A span of whole `minutes`: "30 min"."""
+    return Reason.of(N_("%(minutes)s min"), minutes=f"{minutes:.0f}")
+
+
+def listed(parts: Iterable[Reason]) -> Reason:
+    """`parts` one after the other, separated by commas ("" when there is none)."""
+    out: Reason | None = None
+    for part in parts:
+        out = part if out is None else Reason.of(N_("%(listed)s, %(part)s"), listed=out, part=part)
+    return out if out is not None else Reason("")
 
 
 def overdue(items: Iterable[Mapping[str, Any]], *, states: Iterable[str], minutes: float, now: datetime,
@@ -233,12 +258,17 @@ class PayoutRate:
         return self.rate is not None and self.rate > limit
 
     def describe(self) -> str:
-        window = (f"{self.window_minutes / 60:.1f} h" if self.window_minutes >= 120
-                  else f"{self.window_minutes:.0f} min")
+        return self.described().text()
+
+    def described(self) -> Reason:
+        """`describe()` as a catalogue message."""
+        window = (in_hours(self.window_minutes / 60) if self.window_minutes >= 120
+                  else in_minutes(self.window_minutes))
         if self.rate is None:
-            return (f"no data: {self.total} payout outcome(s) in the last {window}, fewer than "
-                    f"the {self.min_sample} needed")
-        return f"{self.rate:.1%} ({self.failed} failed of {self.total} payouts in the last {window})"
+            return Reason.of(N_("no data: %(total)s payout outcome(s) in the last %(window)s, fewer than the "
+                                "%(needed)s needed"), total=self.total, window=window, needed=self.min_sample)
+        return Reason.of(N_("%(rate)s (%(failed)s failed of %(total)s payouts in the last %(window)s)"),
+                         rate=f"{self.rate:.1%}", failed=self.failed, total=self.total, window=window)
 
 
 def payout_rate(items: Iterable[Mapping[str, Any]], *, now: datetime, window_minutes: float, min_sample: int,
