@@ -29,13 +29,13 @@ from cutover_gate.core.catalogue import (
 )
 from cutover_gate.core.errors import CheckFailed, UsageError
 from cutover_gate.core.i18n import N_
-from cutover_gate.core.reasons import Kind, Reason
+from cutover_gate.core.reasons import Reason
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.rules import Decision
 from cutover_gate.evidence.history import CutoverRecord, RecordError
 from cutover_gate.evidence.model import LineResult, Result, StepStatus
 from cutover_gate.evidence.recording import Recorder, ScenarioRecord, failure_reason, skip, step_text
-from cutover_gate.evidence.results import ScenarioRun, line_results
+from cutover_gate.evidence.results import STEP_FAILED, ScenarioRun, line_results
 from cutover_gate.reports import allure_results, comms_post, html_report
 from cutover_gate.target.breaker import Breaker
 from cutover_gate.target.client import RateLimited, RefusedByRule
@@ -340,11 +340,11 @@ def redact_report(report: pytest.TestReport, call: pytest.CallInfo[None], record
     if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and report.failed:
         failing = next((s for s in reversed(record.steps) if s.status is StepStatus.FAIL), None) if record else None
         cause = call.excinfo.value.reason
-        said = Reason.of(N_("step '%(step)s': %(cause)s"), step=failing.step, cause=cause) if failing else cause
+        said = Reason.of(STEP_FAILED, step=failing.step, cause=cause) if failing else cause
         report.longrepr = REDACTOR.scrub(said.text(lang))
     elif isinstance(report.longrepr, tuple):  # a skip: (path, lineno, reason), the shape junitxml expects
         path, lineno, reason = report.longrepr
-        known = record.failure if record and record.failure and record.failure.kind is not Kind.VERBATIM else None
+        known = record.given_failure if record else None
         report.longrepr = (path, lineno, REDACTOR.scrub(known.text(lang) if known else str(reason)))
     elif report.longrepr is not None:
         text = str(report.longrepr)
@@ -372,17 +372,15 @@ def absorb(run: GateRun, report: pytest.TestReport, record: ScenarioRecord) -> N
         scenario.outcome = "skipped"
         text = str(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr or "")
         text = REDACTOR.scrub(text.removeprefix("Skipped: "))
-        cause = record.failure if record.failure is not None and record.failure.kind is not Kind.VERBATIM \
-            else Reason.verbatim(text)
+        cause = record.given_failure or Reason.verbatim(text)
         keep = cause.text().startswith(("blocked:", "rate limited:"))
         scenario.reason = cause if keep else Reason.of(N_("skipped: %(cause)s"), cause=cause)
         scenario.message = scenario.reason.text()
     elif report.failed:
         scenario.outcome = "failed" if report.when == "call" else "error"
         if not scenario.message:
-            failure = record.failure
-            scenario.reason = Reason.of(N_("%(when)s: %(cause)s"), when=report.when, cause=failure) \
-                if failure is not None and failure.kind is not Kind.VERBATIM \
+            failure = record.given_failure
+            scenario.reason = Reason.of(N_("%(when)s: %(cause)s"), when=report.when, cause=failure) if failure \
                 else Reason.verbatim(REDACTOR.scrub(short_failure(report)))
             scenario.message = scenario.reason.text()
     elif report.when == "call" and scenario.outcome == "not_run":

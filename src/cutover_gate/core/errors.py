@@ -13,7 +13,7 @@ class CheckFailed(AssertionError):
     """
 
     def __init__(self, message: str | Reason, /, **params: object) -> None:
-        self.reason = message if isinstance(message, Reason) else Reason.of(message, **params)
+        self.reason = Reason.of(message, **params)
         super().__init__(self.reason.text())
 
 

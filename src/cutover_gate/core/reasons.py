@@ -64,9 +64,14 @@ class Reason:
         return cls(text, kind=Kind.VERBATIM)
 
     @classmethod
-    def of(cls, msgid: str, /, **params: object) -> Reason:
+    def of(cls, msgid: str | Reason, /, **params: object) -> Reason:
         """The message `msgid` (marked `N_()` where it is written) with `params`: a reason or a tuple of reasons is
-        kept as it is, any other value becomes its string (a number, a status, a path: shown as given)."""
+        kept as it is, any other value becomes its string (a number, a status, a path: shown as given). A `Reason`
+        given for `msgid` (with no params) is that reason."""
+        if isinstance(msgid, Reason):
+            if params:
+                raise TypeError("a Reason takes no further values")
+            return msgid
         return cls(msgid, {name: _value(value) for name, value in params.items()})
 
     @classmethod
@@ -125,6 +130,24 @@ class Reason:
             raise ValueError(f"a reason's params are not a mapping: {params!r}")
         return cls(str(data["msgid"]), {str(name): _param(value) for name, value in params.items()},
                    Kind(data.get("kind", Kind.TEXT.value)))
+
+
+def read(data: Any) -> Reason | None:
+    """A record's `reason` as it was written (`to_json`), or None when it has none or it cannot be read: the record's
+    English is then shown as given."""
+    if not data:
+        return None
+    try:
+        return Reason.from_json(data)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def as_recorded(data: Any, english: str) -> Reason:
+    """The record `data` of a text kept in English beside it: the record when it reads and says exactly `english`
+    (a text cut short, or a record from elsewhere, does not), else `english` shown as given."""
+    reason = read(data)
+    return reason if reason is not None and reason.text() == english else Reason.verbatim(english)
 
 
 def texts(reasons: Iterable[Reason], lang: str = "en") -> list[str]:

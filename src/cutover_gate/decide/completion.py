@@ -32,7 +32,7 @@ from cutover_gate.core.catalogue import (
 )
 from cutover_gate.core.clock import parse_time
 from cutover_gate.core.i18n import N_, translate
-from cutover_gate.core.reasons import Reason
+from cutover_gate.core.reasons import Reason, as_recorded
 from cutover_gate.evidence.model import LineResult, Result, TriggerObservation
 from cutover_gate.evidence.results import result_of, smoke_result
 
@@ -124,16 +124,6 @@ def _smoke(results: Mapping[str, LineResult]) -> Criterion:
     return Criterion("smoke_pass", False, Reason(N_("not PASS: %(lines)s"), {"lines": ", ".join(open_lines)}))
 
 
-def _note(queue: Mapping[str, Any]) -> Reason | str:
-    """How the queue was read: its record when the round keeps one that says the same English, else the English."""
-    note = str(queue["note"])
-    try:
-        reason = Reason.from_json(queue["note_reason"]) if queue.get("note_reason") else None
-        return reason if reason is not None and reason.text() == note else note
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return note
-
-
 def _queue(kept: list[WatchRound]) -> Criterion:
     dated = rounds.dated(kept)
     if not dated:
@@ -148,7 +138,8 @@ def _queue(kept: list[WatchRound]) -> Criterion:
     if queue is None or latest.backlog is None:
         problems.append(Reason(N_("the queue was not read")))
     elif not queue.get("complete", False):
-        note = _note(queue) if queue.get("note") else Reason(N_("the page budget ran out"))
+        note = as_recorded(queue.get("note_reason"), str(queue["note"])) if queue.get("note") \
+            else Reason(N_("the page budget ran out"))
         problems.append(Reason(N_("the queue was read incompletely (%(note)s)"), {"note": note}))
     if problems:
         return Criterion("queue_under_sla", False, Reason(N_("the latest watch round (%(at)s): %(problems)s"),

@@ -14,8 +14,8 @@ from typing import Any
 from cutover_gate.core.catalogue import LINES, PHASES, TRIGGERS_BY_ID, Action, lines_of
 from cutover_gate.core.clock import iso, utcnow
 from cutover_gate.core.i18n import N_
-from cutover_gate.core.reasons import Kind, Reason, texts
-from cutover_gate.evidence.model import LineResult, Result, TriggerObservation, said
+from cutover_gate.core.reasons import Kind, Reason, read, texts
+from cutover_gate.evidence.model import LineResult, Result, TriggerObservation, reason_json, said
 
 LINE_FAILED = N_("%(line)s FAIL: %(message)s")
 LINE_FAILED_SILENTLY = N_("%(line)s FAIL")
@@ -55,7 +55,7 @@ class ChecklistRow:
         return {"id": self.id, "phase": self.phase, "section": self.section, "title": self.title,
                 "mandatory": self.mandatory, "result": self.result.value, "ref": self.ref, "at": self.at,
                 "message": self.message, "evidence": self.evidence,
-                **({"reason": self.reason.to_json()} if self.reason is not None else {})}
+                **reason_json(self.reason)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ChecklistRow:
@@ -65,17 +65,7 @@ class ChecklistRow:
         return cls(id=str(data["id"]), phase=str(data.get("phase", "")), section=int(data.get("section") or 0),
                    title=str(data.get("title") or ""), mandatory=bool(data.get("mandatory", False)), result=result,
                    ref=str(data.get("ref") or ""), at=data.get("at"), message=str(data.get("message") or ""),
-                   evidence=dict(data.get("evidence") or {}), reason=_reason(data.get("reason")))
-
-
-def _reason(data: Any) -> Reason | None:
-    """A row's reason as decision.json records it; None (its message shown as given) when absent or unreadable."""
-    if not data:
-        return None
-    try:
-        return Reason.from_json(data)
-    except (ValueError, TypeError, KeyError):
-        return None
+                   evidence=dict(data.get("evidence") or {}), reason=read(data.get("reason")))
 
 
 @dataclass

@@ -75,10 +75,10 @@ class StepRecord(JsonRecord):
 
     def to_json(self) -> dict[str, Any]:
         return {"nodeid": self.nodeid, "step": self.step, "line": self.line, "status": self.status.value,
-                "at": self.at, "message": self.message, **_reason_json(self.reason)}
+                "at": self.at, "message": self.message, **reason_json(self.reason)}
 
 
-def _reason_json(reason: Reason | None) -> dict[str, Any]:
+def reason_json(reason: Reason | None) -> dict[str, Any]:
     """A record's `reason` key: its record, or no key at all when it has none (a record written before reasons, or
     without one, is written back as it was read)."""
     return {"reason": reason.to_json()} if reason is not None else {}
@@ -112,7 +112,7 @@ class TriggerObservation(JsonRecord):
 
     def to_json(self) -> dict[str, Any]:
         return {"row": self.row, "action": self.action.value, "observed_at": self.observed_at,
-                "decide_by": self.decide_by, "evidence": self.evidence, "line": self.line, **_reason_json(self.reason)}
+                "decide_by": self.decide_by, "evidence": self.evidence, "line": self.line, **reason_json(self.reason)}
 
     @classmethod
     def observe(cls, row: str, action: Action | str, evidence: str, line: str | None, at: datetime | None = None,
@@ -144,7 +144,7 @@ class LineResult:
     def to_json(self) -> dict[str, Any]:
         data = {name: value for name, value in asdict(self).items() if name != "reason"}
         data["result"] = self.result.value
-        return {**data, **_reason_json(self.reason)}
+        return {**data, **reason_json(self.reason)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LineResult:

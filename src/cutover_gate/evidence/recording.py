@@ -17,7 +17,7 @@ from gherkin.dialect import Dialect
 
 from cutover_gate.core.catalogue import LANGS, LINES_BY_ID, TRIGGERS_BY_ID
 from cutover_gate.core.clock import iso, utcnow
-from cutover_gate.core.reasons import Reason
+from cutover_gate.core.reasons import Kind, Reason
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.evidence.model import StepRecord, StepStatus, TriggerObservation
 
@@ -54,6 +54,12 @@ class ScenarioRecord:
     http: list[dict[str, Any]] = field(default_factory=list)
     failure: Reason | None = None
     """Why the scenario stopped outside a step's record, as the exception said it (a skip, a fixture's failure)."""
+
+    @property
+    def given_failure(self) -> Reason | None:
+        """`failure` when a check gave it (a `CheckFailed`'s or a `skip`'s record); None when the scenario stopped on
+        an exception's own words, or not at all."""
+        return self.failure if self.failure is not None and self.failure.kind is not Kind.VERBATIM else None
 
     def to_json(self) -> dict[str, Any]:
         return {"nodeid": self.nodeid, "lines": list(self.lines), "steps": [s.to_json() for s in self.steps],
@@ -109,7 +115,7 @@ def skip(message: str | Reason, /, **params: object) -> NoReturn:
     """Skip the scenario (its lines NOT_RUN) for a cause the reports say in the run's language: a catalogue message
     (marked `N_()`) with its `params`, or a `Reason`."""
     __tracebackhide__ = True
-    raise Skipped(message if isinstance(message, Reason) else Reason.of(message, **params))
+    raise Skipped(Reason.of(message, **params))
 
 
 def failure_reason(exc: BaseException) -> Reason:

@@ -57,6 +57,12 @@ def _contiguous(indices: list[int]) -> bool:
     return not indices or indices == list(range(indices[0], indices[-1] + 1))
 
 
+STEP_FAILED = N_("step '%(step)s': %(cause)s")
+"""A line whose own step failed: the step, and its cause."""
+BLOCKED_BY_STEP = N_("blocked: step '%(step)s' failed: %(cause)s")
+"""A line its scenario never reached: the earlier step that failed, and its cause."""
+
+
 def scenario_results(run: ScenarioRun) -> dict[str, LineResult]:
     out: dict[str, LineResult] = {}
     failing = next((s for s in run.steps if s.status is StepStatus.FAIL), None)
@@ -79,7 +85,7 @@ def scenario_results(run: ScenarioRun) -> dict[str, LineResult]:
                                                    "scenario")))
         elif any(s.status is StepStatus.FAIL for s in own):
             bad = next(s for s in own if s.status is StepStatus.FAIL)
-            out[line] = res(Result.FAIL, Reason.of(N_("step '%(step)s': %(cause)s"), step=bad.step,
+            out[line] = res(Result.FAIL, Reason.of(STEP_FAILED, step=bad.step,
                                                    cause=_said(bad.reason, bad.message) or Reason.verbatim("")))
         elif run.outcome == "passed":
             out[line] = (res(proven) if own else res(Result.NOT_RUN,
@@ -87,7 +93,7 @@ def scenario_results(run: ScenarioRun) -> dict[str, LineResult]:
         elif own and failing is not None and failing.line != line:
             out[line] = res(proven)
         elif failing is not None:
-            out[line] = res(Result.FAIL, Reason.of(N_("blocked: step '%(step)s' failed: %(cause)s"), step=failing.step,
+            out[line] = res(Result.FAIL, Reason.of(BLOCKED_BY_STEP, step=failing.step,
                                                    cause=_said(failing.reason, failing.message) or Reason.verbatim("")))
         else:
             cause = _said(run.reason, run.message)

@@ -27,11 +27,12 @@ from pytest_html import extras
 
 from cutover_gate.core.catalogue import LANGS, PHASES, TRIGGERS_BY_ID, Action
 from cutover_gate.core.clock import parse_time
-from cutover_gate.core.reasons import Kind, Reason
+from cutover_gate.core.reasons import Kind, Reason, read
 from cutover_gate.core.redact import REDACTOR
 from cutover_gate.decide.rules import ChecklistRow, Decision, Verdict
-from cutover_gate.evidence.model import Result
+from cutover_gate.evidence.model import Result, said
 from cutover_gate.evidence.recording import ScenarioRecord
+from cutover_gate.evidence.results import BLOCKED_BY_STEP, STEP_FAILED
 from cutover_gate.reports.render import TEMPLATES_DIR, i18n_environment, one_line, word
 
 VERDICT_COLOURS: dict[str, str] = {"GO": "#1e7e34", "NO-GO": "#b52a1c", "PENDING": "#a86b00"}
@@ -101,11 +102,6 @@ def short(text: str | None) -> str:
     return line if len(line) <= CAUSE_MAX else line[:CAUSE_MAX].rsplit(" ", 1)[0] + " …"
 
 
-STEP_FAILED = "step '%(step)s': %(cause)s"
-BLOCKED_BY_STEP = "blocked: step '%(step)s' failed: %(cause)s"
-"""The msgids evidence/results.py gives a failing line (its own step failed; an earlier step of its scenario did)."""
-
-
 def cause_of(row: ChecklistRow, lang: str) -> dict[str, str]:
     """`cause` of a row, in `lang`: from its reason's record when it has one, else from its (English) message."""
     reason = row.reason
@@ -149,22 +145,12 @@ def _stamp(ts: datetime | None, now: datetime | None) -> str:
 
 def said_steps(steps: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
     """Recorded steps (StepRecord JSON) with each one's message in `lang`."""
-    return [{**step, "message": _said(step, lang)} for step in steps]
+    return [{**step, "message": said_json(step, "message", lang)} for step in steps]
 
 
-def _said(step: Mapping[str, Any], lang: str) -> str:
-    try:
-        return Reason.from_json(step["reason"]).text(lang) if step.get("reason") else str(step.get("message") or "")
-    except (ValueError, TypeError, KeyError):
-        return str(step.get("message") or "")
-
-
-def _said_trigger(trigger: Mapping[str, Any], lang: str) -> str:
-    try:
-        return Reason.from_json(trigger["reason"]).text(lang) if trigger.get("reason") \
-            else str(trigger.get("evidence") or "")
-    except (ValueError, TypeError, KeyError):
-        return str(trigger.get("evidence") or "")
+def said_json(record: Mapping[str, Any], key: str, lang: str) -> str:
+    """A recorded step's message or trigger's evidence (`key`) in `lang`: its `reason`, else the English as given."""
+    return said(read(record.get("reason")), str(record.get(key) or ""), lang)
 
 
 def line_evidence(row: Mapping[str, Any], load: EvidenceLoader | None, lang: str = "en") -> dict[str, Any] | None:
@@ -276,7 +262,7 @@ def record_html(record: Mapping[str, Any], lang: str = "en") -> str:
     module = environment(lang).get_template("evidence.html.j2").module
     view = {"steps": said_steps(record.get("steps") or [], lang), "evidence": record.get("evidence") or {},
             "scenario_evidence": record.get("scenario_evidence") or {},
-            "triggers": [{**t, "evidence": _said_trigger(t, lang)} for t in record.get("triggers") or []],
+            "triggers": [{**t, "evidence": said_json(t, "evidence", lang)} for t in record.get("triggers") or []],
             "http": record.get("http") or []}
     return REDACTOR.scrub(str(module.record(REDACTOR.scrub_obj(view))))  # type: ignore[attr-defined]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from cutover_gate.core.clock import iso, parse_time
 from cutover_gate.core.i18n import N_
-from cutover_gate.core.reasons import Reason
+from cutover_gate.core.reasons import Reason, as_recorded
 
 MAX_ROUNDS = 200
 
@@ -72,15 +72,8 @@ class WatchRound:
         """The failures on record as catalogue messages: each its record when the round keeps it and it says the
         same English (a failure the record cut short is quoted as kept), else its English as given."""
         records = self.failure_reasons if isinstance(self.failure_reasons, list) else []
-        out = []
-        for i, failure in enumerate(self.failures):
-            try:
-                reason = Reason.from_json(records[i]) if i < len(records) else None
-                same = reason is not None and reason.text() == failure
-            except (ValueError, TypeError, KeyError, AttributeError):
-                same = False
-            out.append(reason if same and reason is not None else Reason.verbatim(failure))
-        return out
+        return [as_recorded(records[i] if i < len(records) else None, failure)
+                for i, failure in enumerate(self.failures)]
 
     def without_state(self) -> WatchRound:
         """The round without its counter state (the record keeps only the latest rounds' states)."""
