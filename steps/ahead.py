@@ -53,6 +53,13 @@ def selected(request: pytest.FixtureRequest, tag: str) -> bool:
     return any(item.get_closest_marker(tag) for item in request.session.items)
 
 
+def later(request: pytest.FixtureRequest, tag: str) -> bool:
+    """Does a scenario of line (or tag) `tag` run after this one?"""
+    items = request.session.items
+    after = items[items.index(request.node) + 1:] if request.node in items else []
+    return any(item.get_closest_marker(tag) for item in after)
+
+
 # -- with the run's first scenario: reads that depend on nothing the gate writes ----------------------------------
 CORS_PREFLIGHT = "t60:cors-preflight"
 TRAFFIC_OPEN = "t0:traffic-open"

@@ -63,6 +63,9 @@ class Shared:
     """A deposit of the canary completed by the PSP (the money loop's, or in staging the webhook kit's)."""
     paid_withdrawal: str | None = None
     """A withdrawal of the canary that is paid (the money loop's)."""
+    spare_withdrawal: str | None = None
+    """The idempotency probe's withdrawal of the kit amount, still held, left for the payout classification that
+    runs later: its subject, instead of a reject now and another withdrawal then (steps/webhooks.py `held_payout`)."""
     footprint: Footprint = field(default_factory=Footprint)
     probe_baseline: Balance | None = None
     """The canary's balances before the run's first webhook probe: T-0 ends by explaining every change since."""

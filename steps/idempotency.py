@@ -1,17 +1,20 @@
 """T-0 idempotency probes (CONTRACT §1 Idempotency): a money request without a key is refused; the same key and body
 return the same transaction and hold once; the same key with another body is refused with 409. They share the
-webhook kit's canary and leave nothing held behind."""
+webhook kit's canary and leave nothing held behind: the keyed withdrawal is rejected, or, when the payout
+classification probe runs later and can take it, left held as that probe's payout (one withdrawal and one reject
+fewer on the platform; that probe rejects it in the end)."""
 
 from __future__ import annotations
 
 import uuid
 
+import pytest
 from pytest_bdd import then
 
 from cutover_gate.checks import kit as declared
-from cutover_gate.checks.canary import balance
+from cutover_gate.checks.canary import Balance, balance
 from cutover_gate.checks.declared import CONFLICT_STEP
-from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH
+from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, T0_WEBHOOK_CLASSIFICATION
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.i18n import N_
 from cutover_gate.core.reasons import Reason
@@ -19,7 +22,7 @@ from cutover_gate.evidence.recording import Evidence
 from cutover_gate.fixtures import Gate
 from cutover_gate.target.client import RefusedByRule, TargetClient
 from steps.common import spend
-from steps.webhooks import Kit, reject
+from steps.webhooks import Kit, hand_on, reject
 
 
 @then("a deposit without an Idempotency-Key is refused")
@@ -59,6 +62,7 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     tx2 = str(second.answer("tx_id"))
     after = balance(target, kit.player.token)
     kit.subject = tx1
+    evidence.put("keyed_withdrawal_tx", tx1)
     evidence.put("withdraw_replay_same_tx", tx1 == tx2)
     if tx1 != tx2:
         raise CheckFailed(N_("the replayed withdrawal created another transaction (%(first)s then %(second)s)"),
@@ -72,7 +76,7 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
 
 @then("the same key with another body is refused with 409")
 @then("aynı anahtar başka bir gövdeyle 409 ile reddedilir")
-def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
+def _(kit: Kit, target: TargetClient, evidence: Evidence, request: pytest.FixtureRequest) -> None:
     p = target.profile
     assert kit.idem_key is not None and kit.before is not None and kit.subject is not None
     key = kit.idem_key
@@ -82,13 +86,26 @@ def _(kit: Kit, target: TargetClient, evidence: Evidence) -> None:
     code = resp.error_code(p)
     evidence.put("conflict_answer", [resp.status, code])
     after = balance(target, kit.player.token)
-    reject(target, kit, declared.PROBE_REJECT, kit.subject, "cutover idempotency probe")
+    handed = False
+    try:
+        _conflict_judged(target, resp.status, code, after, kit)
+        handed = hand_on(request, target, kit, kit.subject)
+        if handed:
+            evidence.put("withdrawal_left_for", T0_WEBHOOK_CLASSIFICATION)
+    finally:
+        if not handed:
+            reject(target, kit, declared.PROBE_REJECT, kit.subject, "cutover idempotency probe")
+
+
+def _conflict_judged(target: TargetClient, status: int, code: str | None, after: Balance, kit: Kit) -> None:
+    p = target.profile
+    assert kit.before is not None
     wanted = p.codes("withdraw", "idempotency_conflict")
     if code and code in {*p.codes("withdraw", "risk_refusal"), *p.codes("withdraw", "rate_limit")}:
         raise RefusedByRule(N_("the same Idempotency-Key with another body: the platform's risk control refused the "
-                               "probe (%(status)s %(code)s)"), status=resp.status, code=code)
-    if resp.status != 409 or (code and code not in wanted):
+                               "probe (%(status)s %(code)s)"), status=status, code=code)
+    if status != 409 or (code and code not in wanted):
         raise CheckFailed(N_("the same Idempotency-Key with another body answered %(status)s %(code)s, expected 409 "
-                             "%(wanted)s"), status=resp.status, code=code or "", wanted=" or ".join(wanted))
+                             "%(wanted)s"), status=status, code=code or "", wanted=" or ".join(wanted))
     if (after.available, after.held) != (kit.before.available, kit.before.held):
         raise CheckFailed(N_("a conflicting Idempotency-Key request moved money"))

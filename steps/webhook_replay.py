@@ -36,6 +36,8 @@ class Replay:
     subject: str
     event: signing.Forged
     before: Balance
+    """The balances the event is judged from: before it, or for a held payout, as they must be with its hold in place
+    (steps/webhooks.py `HeldPayout.held`)."""
     after: Balance | None = None
     effect: bool = True
     replay_status: int | None = None
@@ -96,15 +98,15 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> Replays
                 Reason.of(N_("a validly signed %(name)s event for a completed transaction"), name=name))
             item = Replay(name, route, tx_id, event, before, effect=False)
         elif route.completes == "payout":
-            tx_id = held_payout(target, kit)
-            before = balance(target, kit.player.token)  # the hold is in place: settlement must release it once
+            payout = held_payout(target, kit)
+            tx_id, held = payout.tx_id, payout.held  # settlement must release the hold once
             event = forge(target, gate, kit, name, route, tx_id, outcome="paid")
             send(target, kit, declared.REPLAY_EVENT, route, event, "valid", tx_id).ok(_validly_signed(name))
             _wait_paid(target, gate, kit, tx_id)
             evidence.put(canary_keys.PAYOUT_WEBHOOK_VERIFIED, True)
-            item = Replay(name, route, tx_id, event, before,
-                          after=balance_showing(target, kit.player.token, Balance(before.available,
-                                                                                  before.held - kit.amount)))
+            item = Replay(name, route, tx_id, event, held,
+                          after=balance_showing(target, kit.player.token, Balance(held.available,
+                                                                                  held.held - kit.amount)))
         else:
             assert route.deposit_method is not None
             before = balance(target, kit.player.token)
@@ -179,17 +181,19 @@ def _(replays: Replays, kit: Kit, target: TargetClient, gate: Gate, evidence: Ev
 @when("the PSP reports a payout failed with a valid signature")
 @when("PSP geçerli imzayla bir payout'un başarısız olduğunu bildirir")
 def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
-    payout = [(n, r) for n, r in routes(target).items() if r.completes == "payout"]
-    if not payout:
+    payout = declared.classification_route(routes(target))
+    if payout is None:
         raise CheckFailed(N_("no webhook route of the profile completes a payout: nothing to classify"))
-    name, route = payout[0]
+    name, route = payout
     blocked = declared.payout_flow_blocks(target.profile, name, "classification")
     if blocked:
         kit.subject = None
         impossible_by_flow([blocked], gate, evidence)
         return
-    tx_id = held_payout(target, kit)
-    kit.before = balance(target, kit.player.token)
+    held = held_payout(target, kit)
+    tx_id, kit.before = held.tx_id, held.held
+    if held.spare:
+        evidence.put("failed_payout_withdrawal", "the idempotency probe's")
     forged = forge(target, gate, kit, name, route, tx_id, outcome="failed")
     send(target, kit, declared.FAILED_EVENT, route, forged, "valid (failed)", tx_id).ok(
         Reason.of(N_("a validly signed 'failed' %(name)s event"), name=name))
@@ -219,5 +223,7 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
                                                                      "%(paid)s"), tx=kit.subject, paid=paid))
         raise CheckFailed(N_("a 'failed' payout webhook was booked as '%(paid)s'"), paid=paid)
     if (after.available, after.held) != (kit.before.available, kit.before.held):
-        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, Reason.of(N_("a failed payout moved money")))
-        raise CheckFailed(N_("a failed payout moved money: %(before)s -> %(after)s"), before=kit.before, after=after)
+        evidence.trigger(ROW_LEDGER_INVARIANT_BREACH, Reason.of(N_("a payout that failed moved money")))
+        raise CheckFailed(N_("a payout that failed moved money: the canary's available/held are %(after)s, %(held)s "
+                             "with its hold in place"), after=f"{after.available}/{after.held}",
+                          held=f"{kit.before.available}/{kit.before.held}")

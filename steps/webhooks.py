@@ -28,7 +28,7 @@ from cutover_gate.checks.canary import Balance, CanaryPlayer, balance, deposit_s
 from cutover_gate.checks.declared import Amounts, Write
 from cutover_gate.config.cutover_file import KitBudget
 from cutover_gate.config.profile_schema import WebhookRoute
-from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT
+from cutover_gate.core.catalogue import ROW_SECURITY_INCIDENT, T0_WEBHOOK_CLASSIFICATION
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.i18n import N_
 from cutover_gate.core.reasons import Reason
@@ -37,7 +37,7 @@ from cutover_gate.evidence.recording import Evidence, skip
 from cutover_gate.fixtures import Gate
 from cutover_gate.target import signing
 from cutover_gate.target.client import Response, TargetClient, poll
-from steps.ahead import READ_CONCURRENCY, start_t0_reads
+from steps.ahead import READ_CONCURRENCY, later, start_t0_reads
 from steps.common import Shared, admin_session, canary_of, spend, start_surveys
 
 
@@ -148,16 +148,45 @@ def requested_withdrawal(target: TargetClient, kit: Kit, write: Write, by: str |
     return tx_id
 
 
-def held_payout(target: TargetClient, kit: Kit) -> str:
+@dataclass(frozen=True)
+class HeldPayout:
+    tx_id: str
+    held: Balance
+    """The canary's balances as they must be with its hold in place: read before its withdrawal was requested and
+    moved by the kit amount from available to held (or read as they are, for the idempotency probe's withdrawal, held
+    already). Not read again after the approve and payout calls: the event's line judges the balances it leaves from
+    these, so money those calls moved fails it too, and the ledger's footprint names it at the end of T-0."""
+    spare: bool = False
+    """The idempotency probe's withdrawal."""
+
+
+def held_payout(target: TargetClient, kit: Kit) -> HeldPayout:
     """A payout of the kit amount that waits for a provider's webhook the PSP will not send by itself (the profile's
-    calls.withdrawal_payout): the gate's webhook alone decides it, so no outcome depends on which delivery wins."""
-    withdraw, approve, payout = declared.HELD_PAYOUT_WRITES
-    tx_id = requested_withdrawal(target, kit, withdraw)
+    calls.withdrawal_payout): the gate's webhook alone decides it, so no outcome depends on which delivery wins. The
+    idempotency probe's withdrawal, still held, when it left one (Shared.spare_withdrawal)."""
+    before = balance(target, kit.player.token)
+    spare, kit.shared.spare_withdrawal = kit.shared.spare_withdrawal, None
+    if spare is not None:
+        tx_id, held, approve = spare, before, declared.SPARE_APPROVE
+    else:
+        tx_id = requested_withdrawal(target, kit, declared.HELD_WITHDRAW)
+        held = Balance(before.available - kit.amount, before.held + kit.amount)
+        approve = declared.HELD_APPROVE
     approve.send(target, admin=kit.admin, tx_id=tx_id, action=target.profile.value("actions", "approve"),
                  reason="cutover webhook kit").ok(N_("webhook kit approve"))
-    payout.send(target, admin=kit.admin, tx_id=tx_id, key=f"gate-kit-payout-{uuid.uuid4()}"
-                ).ok(N_("webhook kit payout (calls.withdrawal_payout)"))
-    return tx_id
+    declared.HELD_PAYOUT.send(target, admin=kit.admin, tx_id=tx_id, key=f"gate-kit-payout-{uuid.uuid4()}"
+                              ).ok(N_("webhook kit payout (calls.withdrawal_payout)"))
+    return HeldPayout(tx_id, held, spare=spare is not None)
+
+
+def hand_on(request: pytest.FixtureRequest, target: TargetClient, kit: Kit, tx_id: str) -> bool:
+    """Leave the idempotency probe's withdrawal, still held, to the classification probe that runs later, when it
+    will take it (checks/kit.py `spare_for_classification`); False: the caller rejects it now."""
+    if not declared.spare_for_classification(target.profile, target.profile.webhooks.routes,
+                                             later(request, T0_WEBHOOK_CLASSIFICATION)):
+        return False
+    kit.shared.spare_withdrawal = tx_id
+    return True
 
 
 def reject(target: TargetClient, kit: Kit, write: Write, tx_id: str, why: str) -> None:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from cutover_gate.checks import discovery
+from cutover_gate.checks import discovery, kit
 from cutover_gate.checks.writes import DISCOVERED, planned_writes
 from cutover_gate.config.settings import resolve
 from cutover_gate.core.catalogue import MONEY_LOOP
@@ -110,3 +110,25 @@ def test_a_payout_flow_without_a_psp_event_plans_no_payout_webhook_probe(no_cana
     writes = planned_writes(casino, [(("t0_webhook_replay",), {}), (("t0_webhook_classification",), {})])
     assert [w.why for w in writes if "payout" in w.why] == []
     assert any(w.why == "the stripe event replayed (no second effect)" for w in writes)  # the other routes still are
+
+
+def test_the_idempotency_probes_withdrawal_is_the_classifications_payout_only_when_that_probe_follows(
+        no_canary_env: None) -> None:
+    """One withdrawal and one reject fewer on the platform when both probes run, idempotency first (as the steps do:
+    steps/idempotency.py leaves its withdrawal held, steps/webhooks.py `held_payout` takes it); otherwise each makes
+    its own and leaves nothing held."""
+    idempotency: tuple[tuple[str, ...], dict[str, str]] = (("t0_idempotency",), {})
+    classification: tuple[tuple[str, ...], dict[str, str]] = (("t0_webhook_classification",), {})
+
+    def whys(*scenarios: tuple[tuple[str, ...], dict[str, str]]) -> list[str]:
+        staging = settings("staging")
+        return [w.why for w in planned_writes(staging, [(("t0_deposit",), {}), *scenarios])]  # type: ignore[arg-type]
+
+    shared = whys(idempotency, classification)
+    assert kit.PROBE_REJECT.why not in shared and kit.HELD_WITHDRAW.why not in shared
+    assert shared.count(kit.SPARE_APPROVE.why) == 1 and shared.count(kit.FAILED_REJECT.why) == 1
+    assert shared.index(kit.KEYED_WITHDRAW.why) < shared.index(kit.SPARE_APPROVE.why) < shared.index(
+        kit.FAILED_EVENT.why)
+    for alone in (whys(idempotency), whys(classification, idempotency)):  # nothing later takes it: rejected at once
+        assert alone.count(kit.PROBE_REJECT.why) == 1 and kit.SPARE_APPROVE.why not in alone
+    assert kit.HELD_WITHDRAW.why in whys(classification, idempotency)

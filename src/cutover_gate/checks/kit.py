@@ -4,7 +4,9 @@ psp_deposit.py and alternates.py make them; `--plan` lists them from here (check
 
 Every one concerns the run's canary. A forged event always names a transaction of the canary that is already
 completed; a withdrawal the kit requests counts against the cutover file's [kit_budget] and is rejected or paid out
-before the next, so the kit leaves nothing held behind.
+before the next, so the kit leaves nothing held behind. One withdrawal serves two probes when both run: the
+idempotency probe's, still held, is the payout the classification probe then fails (one withdrawal and one reject
+fewer on the platform, `spare_for_classification`).
 """
 
 from __future__ import annotations
@@ -69,6 +71,19 @@ def payout_flow_blocks(profile: Profile, name: str, probe: str) -> Reason | None
                      probe=probe)
 
 
+def classification_route(routes: Mapping[str, WebhookRoute]) -> tuple[str, WebhookRoute] | None:
+    """The payout route whose 'failed' event the classification probe sends: the first that completes a payout."""
+    return next(((name, route) for name, route in routes.items() if route.completes == "payout"), None)
+
+
+def spare_for_classification(profile: Profile, routes: Mapping[str, WebhookRoute], runs_later: bool) -> bool:
+    """Does the idempotency probe leave its withdrawal, still held, to the classification probe instead of rejecting
+    it? Only when that probe runs later in the same run and can build its payout (a payout route, flows.payout =
+    webhook): it approves that withdrawal, pays it out and rejects it once the 'failed' event is judged."""
+    found = classification_route(routes)
+    return runs_later and found is not None and payout_flow_blocks(profile, found[0], "classification") is None
+
+
 PROBE_SUBJECT = Write("withdraw", "a requested withdrawal as the payout probe's subject", "kit", guard=KIT_BUDGET)
 FORGED_EVENT = Write("{route}", "the {name} webhook {flaw} (must be refused, moving nothing)", guard=FORGED)
 TWIN = Write("{route}", "the correctly signed twin of an unsigned or wrongly signed probe whose answer proves nothing",
@@ -85,6 +100,8 @@ HELD_WITHDRAW = Write("withdraw", "a withdrawal for a payout the PSP will not se
 HELD_APPROVE = Write("withdrawal_review", "the admin approves it")
 HELD_PAYOUT = Write("withdrawal_payout", "its payout (calls.withdrawal_payout: a provider the PSP does not serve)")
 HELD_PAYOUT_WRITES = (HELD_WITHDRAW, HELD_APPROVE, HELD_PAYOUT)
+SPARE_APPROVE = Write("withdrawal_review", "the admin approves the idempotency probe's withdrawal, held since (its "
+                                           "payout is the one the 'failed' event decides)")
 
 # t0_webhook_replay: a valid event of each route, then each replayed
 REPLAY_COMPLETED = Write("{route}", "a valid {name} event for a completed canary transaction (no effect)", guard=FORGED)
@@ -102,6 +119,7 @@ KEYED_WITHDRAW = Write("withdraw", "a withdrawal with an idempotency key", "kit"
 KEYED_REPLAY = Write("withdraw", "the same withdrawal replayed (must hold once)", "kit")
 KEY_CONFLICT = Write("withdraw", "the same key with another body (must be refused with 409)", "conflict")
 IDEMPOTENCY = (NO_KEY_DEPOSIT, KEYED_WITHDRAW, KEYED_REPLAY, KEY_CONFLICT, PROBE_REJECT)
+"""Its writes; the last (the reject) only when the classification probe does not take the withdrawal."""
 
 # t0_psp_deposit
 PSP_DEPOSIT = Write("{deposit}", "a deposit with the PSP's asynchronous method (completed by its webhook)", "kit")

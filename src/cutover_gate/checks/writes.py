@@ -58,6 +58,10 @@ class Plan:
     canary: bool = False
     completed_deposit: bool = False
     paid_withdrawal: bool = False
+    later: set[str] = field(default_factory=set)
+    """The lines and tags of the scenarios after the one being planned."""
+    spare: bool = False
+    """The idempotency probe left its withdrawal, still held, for the classification probe."""
 
     @property
     def prod(self) -> bool:
@@ -84,8 +88,10 @@ def planned_writes(settings: GateSettings, scenarios: Iterable[tuple[Iterable[st
     """The writes of the scenarios, given as (their tags: checklist lines and others, their example's parameters),
     in run order."""
     plan = Plan(settings)
-    for lines, _example in scenarios:
-        _scenario(plan, set(lines))
+    listed = [set(lines) for lines, _example in scenarios]
+    for at, lines in enumerate(listed):
+        plan.later = set().union(*listed[at + 1:])
+        _scenario(plan, lines)
     return plan.writes
 
 
@@ -150,12 +156,16 @@ def _webhooks(plan: Plan, lines: set[str]) -> None:
         for name, route in replayed.items():
             plan.add(kit.REPLAYED, route=route.call, name=name)
     elif T0_WEBHOOK_CLASSIFICATION in lines:
-        payout = next(((n, r) for n, r in routes.items() if r.completes == "payout"), None)
+        payout = kit.classification_route(routes)
         if payout is not None and not kit.payout_flow_blocks(plan.settings.profile, payout[0], "classification"):
-            for write in (*kit.HELD_PAYOUT_WRITES, kit.FAILED_EVENT, kit.FAILED_REJECT):
+            held = (kit.SPARE_APPROVE, kit.HELD_PAYOUT) if plan.spare else kit.HELD_PAYOUT_WRITES
+            for write in (*held, kit.FAILED_EVENT, kit.FAILED_REJECT):
                 plan.add(write, route=payout[1].call)
+        plan.spare = False
     elif T0_IDEMPOTENCY in lines:
-        for write in kit.IDEMPOTENCY:
+        plan.spare = kit.spare_for_classification(plan.settings.profile, routes,
+                                                  T0_WEBHOOK_CLASSIFICATION in plan.later)
+        for write in kit.IDEMPOTENCY[:-1] if plan.spare else kit.IDEMPOTENCY:
             plan.add(write, method=plan.settings.canary.deposit_method)
 
 
