@@ -17,7 +17,7 @@ from pytest_bdd import then, when
 from cutover_gate.checks import kit as declared
 from cutover_gate.checks.canary import Balance, balance, balance_showing, with_balance_beside, withdrawal_state
 from cutover_gate.config.profile_schema import WebhookRoute
-from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, ROW_WEBHOOK_MISCLASSIFICATION
+from cutover_gate.core.catalogue import ROW_LEDGER_INVARIANT_BREACH, ROW_WEBHOOK_MISCLASSIFICATION, T0_IDEMPOTENCY
 from cutover_gate.core.errors import CheckFailed
 from cutover_gate.core.i18n import N_
 from cutover_gate.core.reasons import Reason
@@ -193,7 +193,7 @@ def _(kit: Kit, target: TargetClient, gate: Gate, evidence: Evidence) -> None:
     held = held_payout(target, kit)
     tx_id, kit.before = held.tx_id, held.held
     if held.spare:
-        evidence.put("failed_payout_withdrawal", "the idempotency probe's")
+        evidence.put("failed_payout_from", T0_IDEMPOTENCY)  # its keyed withdrawal, held since
     forged = forge(target, gate, kit, name, route, tx_id, outcome="failed")
     send(target, kit, declared.FAILED_EVENT, route, forged, "valid (failed)", tx_id).ok(
         Reason.of(N_("a validly signed 'failed' %(name)s event"), name=name))

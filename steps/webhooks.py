@@ -155,7 +155,7 @@ class HeldPayout:
     """The canary's balances as they must be with its hold in place: read before its withdrawal was requested and
     moved by the kit amount from available to held (or read as they are, for the idempotency probe's withdrawal, held
     already). Not read again after the approve and payout calls: the event's line judges the balances it leaves from
-    these, so money those calls moved fails it too, and the ledger's footprint names it at the end of T-0."""
+    these, so money those calls moved fails it too (and the ledger's footprint at the end of T-0)."""
     spare: bool = False
     """The idempotency probe's withdrawal."""
 
@@ -182,8 +182,7 @@ def held_payout(target: TargetClient, kit: Kit) -> HeldPayout:
 def hand_on(request: pytest.FixtureRequest, target: TargetClient, kit: Kit, tx_id: str) -> bool:
     """Leave the idempotency probe's withdrawal, still held, to the classification probe that runs later, when it
     will take it (checks/kit.py `spare_for_classification`); False: the caller rejects it now."""
-    if not declared.spare_for_classification(target.profile, target.profile.webhooks.routes,
-                                             later(request, T0_WEBHOOK_CLASSIFICATION)):
+    if not declared.spare_for_classification(target.profile, later(request, T0_WEBHOOK_CLASSIFICATION)):
         return False
     kit.shared.spare_withdrawal = tx_id
     return True

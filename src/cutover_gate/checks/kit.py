@@ -76,11 +76,11 @@ def classification_route(routes: Mapping[str, WebhookRoute]) -> tuple[str, Webho
     return next(((name, route) for name, route in routes.items() if route.completes == "payout"), None)
 
 
-def spare_for_classification(profile: Profile, routes: Mapping[str, WebhookRoute], runs_later: bool) -> bool:
+def spare_for_classification(profile: Profile, runs_later: bool) -> bool:
     """Does the idempotency probe leave its withdrawal, still held, to the classification probe instead of rejecting
     it? Only when that probe runs later in the same run and can build its payout (a payout route, flows.payout =
     webhook): it approves that withdrawal, pays it out and rejects it once the 'failed' event is judged."""
-    found = classification_route(routes)
+    found = classification_route(profile.webhooks.routes)
     return runs_later and found is not None and payout_flow_blocks(profile, found[0], "classification") is None
 
 

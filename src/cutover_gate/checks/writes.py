@@ -163,8 +163,7 @@ def _webhooks(plan: Plan, lines: set[str]) -> None:
                 plan.add(write, route=payout[1].call)
         plan.spare = False
     elif T0_IDEMPOTENCY in lines:
-        plan.spare = kit.spare_for_classification(plan.settings.profile, routes,
-                                                  T0_WEBHOOK_CLASSIFICATION in plan.later)
+        plan.spare = kit.spare_for_classification(plan.settings.profile, T0_WEBHOOK_CLASSIFICATION in plan.later)
         for write in kit.IDEMPOTENCY[:-1] if plan.spare else kit.IDEMPOTENCY:
             plan.add(write, method=plan.settings.canary.deposit_method)
 
