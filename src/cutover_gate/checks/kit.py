@@ -76,12 +76,17 @@ def classification_route(routes: Mapping[str, WebhookRoute]) -> tuple[str, Webho
     return next(((name, route) for name, route in routes.items() if route.completes == "payout"), None)
 
 
+def classification_payout(profile: Profile) -> tuple[str, WebhookRoute] | None:
+    """The classification probe's route when the probe can be built (flows.payout permitting), else None."""
+    found = classification_route(profile.webhooks.routes)
+    return found if found is not None and payout_flow_blocks(profile, found[0], "classification") is None else None
+
+
 def spare_for_classification(profile: Profile, runs_later: bool) -> bool:
     """Does the idempotency probe leave its withdrawal, still held, to the classification probe instead of rejecting
-    it? Only when that probe runs later in the same run and can build its payout (a payout route, flows.payout =
-    webhook): it approves that withdrawal, pays it out and rejects it once the 'failed' event is judged."""
-    found = classification_route(profile.webhooks.routes)
-    return runs_later and found is not None and payout_flow_blocks(profile, found[0], "classification") is None
+    it? Only when that probe runs later in the same run and can build its payout (`classification_payout`): it
+    approves that withdrawal, pays it out and rejects it once the 'failed' event is judged."""
+    return runs_later and classification_payout(profile) is not None
 
 
 PROBE_SUBJECT = Write("withdraw", "a requested withdrawal as the payout probe's subject", "kit", guard=KIT_BUDGET)

@@ -156,8 +156,8 @@ def _webhooks(plan: Plan, lines: set[str]) -> None:
         for name, route in replayed.items():
             plan.add(kit.REPLAYED, route=route.call, name=name)
     elif T0_WEBHOOK_CLASSIFICATION in lines:
-        payout = kit.classification_route(routes)
-        if payout is not None and not kit.payout_flow_blocks(plan.settings.profile, payout[0], "classification"):
+        payout = kit.classification_payout(plan.settings.profile)
+        if payout is not None:
             held = (kit.SPARE_APPROVE, kit.HELD_PAYOUT) if plan.spare else kit.HELD_PAYOUT_WRITES
             for write in (*held, kit.FAILED_EVENT, kit.FAILED_REJECT):
                 plan.add(write, route=payout[1].call)
